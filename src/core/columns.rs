@@ -1,0 +1,201 @@
+//! Compact column types: strings in one buffer, dictionary-encoded labels, category sets.
+
+use std::collections::HashMap;
+
+/// Many strings stored back to back in one buffer (ids, pass-through columns).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StrColumn {
+    data: String,
+    ends: Vec<usize>,
+}
+
+impl StrColumn {
+    pub fn with_capacity(rows: usize) -> Self {
+        StrColumn {
+            data: String::new(),
+            ends: Vec::with_capacity(rows),
+        }
+    }
+    pub fn push(&mut self, s: &str) {
+        self.data.push_str(s);
+        self.ends.push(self.data.len());
+    }
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+    pub fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.data[start..self.ends[i]]
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.len()).map(move |i| self.get(i))
+    }
+    /// Keeps the rows whose `keep` flag is true, in order.
+    pub fn retain(&mut self, keep: &[bool]) {
+        let mut out = StrColumn::with_capacity(self.len());
+        for (i, k) in keep.iter().enumerate() {
+            if *k {
+                out.push(self.get(i));
+            }
+        }
+        *self = out;
+    }
+}
+
+/// Labels stored as codes into a list of distinct levels (first-seen order).
+/// The empty string is the null level and is never stored: its code is `NULL_CODE`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DictColumn {
+    pub codes: Vec<u32>,
+    pub levels: Vec<String>,
+    lookup: HashMap<String, u32>,
+}
+
+pub const NULL_CODE: u32 = u32::MAX;
+
+impl DictColumn {
+    pub fn intern(&mut self, s: &str) -> u32 {
+        if s.is_empty() {
+            return NULL_CODE;
+        }
+        if let Some(&c) = self.lookup.get(s) {
+            return c;
+        }
+        let c = self.levels.len() as u32;
+        self.levels.push(s.to_string());
+        self.lookup.insert(s.to_string(), c);
+        c
+    }
+    pub fn push(&mut self, s: &str) {
+        let c = self.intern(s);
+        self.codes.push(c);
+    }
+    pub fn get(&self, i: usize) -> Option<&str> {
+        match self.codes[i] {
+            NULL_CODE => None,
+            c => Some(&self.levels[c as usize]),
+        }
+    }
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+}
+
+/// One distinct `interested_in_categories_12` text and the tokens it lists.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CategorySet {
+    pub raw: String,
+    pub tokens: Vec<u32>,
+}
+
+/// Per-customer category lists: each customer holds a code into `sets`; tokens index `vocabulary`.
+/// Real files have a few hundred distinct lists, so rules are evaluated once per list.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CategoryColumn {
+    pub codes: Vec<u32>,
+    pub sets: Vec<CategorySet>,
+    pub vocabulary: Vec<String>,
+    set_lookup: HashMap<String, u32>,
+    token_lookup: HashMap<String, u32>,
+}
+
+/// Splits `[KADIN, AKTIFSPOR]` into its tokens. Brackets are optional (`KADIN, ERKEK` reads the
+/// same) and `[]` or an empty field is the empty list.
+pub fn split_category_tokens(raw: &str) -> Vec<&str> {
+    let s = raw.trim();
+    let s = s.strip_prefix('[').unwrap_or(s);
+    let s = s.strip_suffix(']').unwrap_or(s);
+    s.split(',')
+        .map(|t| t.trim().trim_matches(|c| c == '\'' || c == '"').trim())
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+impl CategoryColumn {
+    pub fn push(&mut self, raw: &str) {
+        let code = match self.set_lookup.get(raw) {
+            Some(&c) => c,
+            None => {
+                let tokens = split_category_tokens(raw)
+                    .into_iter()
+                    .map(|t| match self.token_lookup.get(t) {
+                        Some(&id) => id,
+                        None => {
+                            let id = self.vocabulary.len() as u32;
+                            self.vocabulary.push(t.to_string());
+                            self.token_lookup.insert(t.to_string(), id);
+                            id
+                        }
+                    })
+                    .collect();
+                let c = self.sets.len() as u32;
+                self.sets.push(CategorySet {
+                    raw: raw.to_string(),
+                    tokens,
+                });
+                self.set_lookup.insert(raw.to_string(), c);
+                c
+            }
+        };
+        self.codes.push(code);
+    }
+    pub fn raw(&self, i: usize) -> &str {
+        &self.sets[self.codes[i] as usize].raw
+    }
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+}
+
+/// Keeps `values[i]` where `keep[i]`.
+pub fn retain_vec<T: Copy>(values: &mut Vec<T>, keep: &[bool]) {
+    let mut k = keep.iter();
+    values.retain(|_| *k.next().unwrap());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_with_and_without_brackets() {
+        assert_eq!(
+            split_category_tokens("[ERKEK, COCUK, KADIN]"),
+            vec!["ERKEK", "COCUK", "KADIN"]
+        );
+        assert_eq!(split_category_tokens("[]"), Vec::<&str>::new());
+        assert_eq!(split_category_tokens("KADIN,ERKEK"), vec!["KADIN", "ERKEK"]);
+        assert_eq!(split_category_tokens(""), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn str_column_round_trip_and_retain() {
+        let mut c = StrColumn::default();
+        for s in ["a", "", "ccc"] {
+            c.push(s);
+        }
+        assert_eq!(c.iter().collect::<Vec<_>>(), vec!["a", "", "ccc"]);
+        c.retain(&[true, false, true]);
+        assert_eq!(c.iter().collect::<Vec<_>>(), vec!["a", "ccc"]);
+    }
+
+    #[test]
+    fn dict_column_nulls_and_levels() {
+        let mut d = DictColumn::default();
+        for s in ["Mobile", "", "Offline", "Mobile"] {
+            d.push(s);
+        }
+        assert_eq!(d.levels, vec!["Mobile", "Offline"]);
+        assert_eq!(d.get(1), None);
+        assert_eq!(d.get(3), Some("Mobile"));
+    }
+}

@@ -1,0 +1,389 @@
+//! The typed customer table and the rules every row must meet, whatever it was read from.
+
+use std::collections::HashMap;
+
+use super::columns::{retain_vec, CategoryColumn, DictColumn, StrColumn};
+use super::error::{FloError, Location, Result};
+
+/// Dates are days since 1970-01-01; this marks a missing date.
+pub const NULL_DATE: i32 = i32::MIN;
+
+/// The required columns, in the order of the FLO file.
+pub const REQUIRED_COLUMNS: [&str; 12] = [
+    "master_id",
+    "order_channel",
+    "last_order_channel",
+    "first_order_date",
+    "last_order_date",
+    "last_order_date_online",
+    "last_order_date_offline",
+    "order_num_total_ever_online",
+    "order_num_total_ever_offline",
+    "customer_value_total_ever_offline",
+    "customer_value_total_ever_online",
+    "interested_in_categories_12",
+];
+
+pub const DATE_COLUMNS: [&str; 4] = [
+    "first_order_date",
+    "last_order_date",
+    "last_order_date_online",
+    "last_order_date_offline",
+];
+pub const COUNT_COLUMNS: [&str; 2] = ["order_num_total_ever_online", "order_num_total_ever_offline"];
+pub const MONEY_COLUMNS: [&str; 2] = [
+    "customer_value_total_ever_offline",
+    "customer_value_total_ever_online",
+];
+
+/// What to do with a row that breaks a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadRows {
+    Raise,
+    Skip,
+}
+
+/// What to do with a second row for the same `master_id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Duplicates {
+    /// Treat it as a bad row (raise, or skip and report, per `BadRows`).
+    Error,
+    /// Merge into the first row: max of dates, sum of counts and money (the seeds' groupby).
+    Merge,
+}
+
+/// One row, typed, before the row rules are checked. Null numbers are NaN.
+#[derive(Debug, Clone)]
+pub struct Record<'a> {
+    pub master_id: &'a str,
+    pub order_channel: &'a str,
+    pub last_order_channel: &'a str,
+    pub dates: [i32; 4],
+    pub counts: [f64; 2],
+    pub money: [f64; 2],
+    pub categories: &'a str,
+}
+
+/// A row that was skipped, with why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkippedRow {
+    pub line: u64,
+    pub message: String,
+}
+
+/// How the rows in became the rows kept: `rows_read == rows + skipped.len() + merged`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RowReport {
+    pub rows_read: u64,
+    pub skipped: Vec<SkippedRow>,
+    pub merged: u64,
+}
+
+/// The customer table with typed columns.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerFrame {
+    pub source: String,
+    pub master_id: StrColumn,
+    pub order_channel: DictColumn,
+    pub last_order_channel: DictColumn,
+    /// `DATE_COLUMNS` in order.
+    pub dates: [Vec<i32>; 4],
+    /// `COUNT_COLUMNS` in order.
+    pub counts: [Vec<f64>; 2],
+    /// `MONEY_COLUMNS` in order.
+    pub money: [Vec<f64>; 2],
+    pub categories: CategoryColumn,
+    /// Columns beyond the required ones, passed through as text.
+    pub extra_names: Vec<String>,
+    pub extra: Vec<StrColumn>,
+    /// 1-based line (file) or row (DataFrame) each kept row came from.
+    pub lines: Vec<u64>,
+    /// 0-based position of each kept row among the input's data rows.
+    pub positions: Vec<u64>,
+    pub report: RowReport,
+}
+
+impl CustomerFrame {
+    pub fn new(source: &str, extra_names: Vec<String>) -> Self {
+        let extra = extra_names.iter().map(|_| StrColumn::default()).collect();
+        CustomerFrame {
+            source: source.to_string(),
+            extra_names,
+            extra,
+            ..Default::default()
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.master_id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.master_id.is_empty()
+    }
+
+    fn location(&self, line: u64, column: &str) -> Location {
+        Location {
+            source: self.source.clone(),
+            line,
+            column: column.to_string(),
+        }
+    }
+
+    fn data_error(&self, line: u64, column: &str, text: String, problem: &str) -> FloError {
+        FloError::Data {
+            location: self.location(line, column),
+            text,
+            problem: problem.to_string(),
+        }
+    }
+
+    /// Checks the row rules of SPEC.md (non-empty id, whole non-negative counts, non-negative
+    /// money, last order not before first) and appends the row if it meets them.
+    pub fn push(&mut self, r: &Record<'_>, line: u64, position: u64) -> Result<()> {
+        self.check(r, line)?;
+        self.master_id.push(r.master_id);
+        self.order_channel.push(r.order_channel);
+        self.last_order_channel.push(r.last_order_channel);
+        for k in 0..4 {
+            self.dates[k].push(r.dates[k]);
+        }
+        for k in 0..2 {
+            self.counts[k].push(r.counts[k]);
+            self.money[k].push(r.money[k]);
+        }
+        self.categories.push(r.categories);
+        self.lines.push(line);
+        self.positions.push(position);
+        Ok(())
+    }
+
+    fn check(&self, r: &Record<'_>, line: u64) -> Result<()> {
+        if r.master_id.trim().is_empty() {
+            return Err(self.data_error(line, "master_id", r.master_id.into(), "is an empty id"));
+        }
+        for (k, name) in COUNT_COLUMNS.iter().enumerate() {
+            let v = r.counts[k];
+            if v.is_nan() {
+                continue;
+            }
+            if !v.is_finite() || v.fract() != 0.0 {
+                return Err(self.data_error(line, name, v.to_string(), "is not a whole count"));
+            }
+            if v < 0.0 {
+                return Err(self.data_error(line, name, v.to_string(), "is a negative count"));
+            }
+        }
+        for (k, name) in MONEY_COLUMNS.iter().enumerate() {
+            let v = r.money[k];
+            if v.is_nan() {
+                continue;
+            }
+            if !v.is_finite() {
+                return Err(self.data_error(line, name, v.to_string(), "is not a finite amount"));
+            }
+            if v < 0.0 {
+                return Err(self.data_error(line, name, v.to_string(), "is a negative amount"));
+            }
+        }
+        let (first, last) = (r.dates[0], r.dates[1]);
+        if first != NULL_DATE && last != NULL_DATE && last < first {
+            return Err(self.data_error(
+                line,
+                "last_order_date",
+                format_date(last),
+                &format!("is before first_order_date {}", format_date(first)),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Applies the duplicate-id policy after all rows are in. Returns the rows to drop as skipped
+    /// rows (already recorded in the report) or the first duplicate as an error.
+    pub fn resolve_duplicates(&mut self, policy: Duplicates, bad_rows: BadRows) -> Result<()> {
+        let mut first_seen: HashMap<&str, usize> = HashMap::with_capacity(self.len());
+        let mut dups: Vec<(usize, usize)> = Vec::new();
+        for i in 0..self.len() {
+            let id = self.master_id.get(i);
+            match first_seen.get(id) {
+                Some(&f) => dups.push((f, i)),
+                None => {
+                    first_seen.insert(id, i);
+                }
+            }
+        }
+        drop(first_seen);
+        if dups.is_empty() {
+            return Ok(());
+        }
+        let mut keep = vec![true; self.len()];
+        match policy {
+            Duplicates::Error if bad_rows == BadRows::Raise => {
+                let (f, i) = dups[0];
+                return Err(self.data_error(
+                    self.lines[i],
+                    "master_id",
+                    self.master_id.get(i).to_string(),
+                    &format!("is a duplicated id (first seen on line {})", self.lines[f]),
+                ));
+            }
+            Duplicates::Error => {
+                for &(f, i) in &dups {
+                    keep[i] = false;
+                    let message = self
+                        .data_error(
+                            self.lines[i],
+                            "master_id",
+                            self.master_id.get(i).to_string(),
+                            &format!("is a duplicated id (first seen on line {})", self.lines[f]),
+                        )
+                        .to_string();
+                    self.report.skipped.push(SkippedRow {
+                        line: self.lines[i],
+                        message,
+                    });
+                }
+                self.report.skipped.sort_by_key(|s| s.line);
+            }
+            Duplicates::Merge => {
+                for &(f, i) in &dups {
+                    keep[i] = false;
+                    for k in 0..4 {
+                        let (a, b) = (self.dates[k][f], self.dates[k][i]);
+                        self.dates[k][f] = a.max(b);
+                    }
+                    for k in 0..2 {
+                        self.counts[k][f] = nan_sum(self.counts[k][f], self.counts[k][i]);
+                        self.money[k][f] = nan_sum(self.money[k][f], self.money[k][i]);
+                    }
+                }
+                self.report.merged += dups.len() as u64;
+            }
+        }
+        self.retain(&keep);
+        Ok(())
+    }
+
+    fn retain(&mut self, keep: &[bool]) {
+        self.master_id.retain(keep);
+        retain_vec(&mut self.order_channel.codes, keep);
+        retain_vec(&mut self.last_order_channel.codes, keep);
+        for k in 0..4 {
+            retain_vec(&mut self.dates[k], keep);
+        }
+        for k in 0..2 {
+            retain_vec(&mut self.counts[k], keep);
+            retain_vec(&mut self.money[k], keep);
+        }
+        retain_vec(&mut self.categories.codes, keep);
+        for c in &mut self.extra {
+            c.retain(keep);
+        }
+        retain_vec(&mut self.lines, keep);
+        retain_vec(&mut self.positions, keep);
+    }
+
+    /// `order_num_total_ever_online + order_num_total_ever_offline`.
+    pub fn order_num_total(&self) -> Vec<f64> {
+        add(&self.counts[0], &self.counts[1])
+    }
+
+    /// `customer_value_total_ever_online + customer_value_total_ever_offline`.
+    pub fn customer_value_total(&self) -> Vec<f64> {
+        add(&self.money[1], &self.money[0])
+    }
+
+    /// The latest `last_order_date`, if any row has one.
+    pub fn max_last_order_date(&self) -> Option<i32> {
+        self.dates[1].iter().copied().filter(|&d| d != NULL_DATE).max()
+    }
+}
+
+/// pandas' `groupby().sum()` treats NaN as missing; so does merging duplicates.
+fn nan_sum(a: f64, b: f64) -> f64 {
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => f64::NAN,
+        (true, false) => b,
+        (false, true) => a,
+        (false, false) => a + b,
+    }
+}
+
+fn add(a: &[f64], b: &[f64]) -> Vec<f64> {
+    a.iter().zip(b).map(|(x, y)| x + y).collect()
+}
+
+/// Days since 1970-01-01 as `YYYY-MM-DD`.
+pub fn format_date(days: i32) -> String {
+    if days == NULL_DATE {
+        return String::new();
+    }
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+    (epoch + chrono::Duration::days(days as i64))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(id: &str) -> Record<'_> {
+        Record {
+            master_id: id,
+            order_channel: "Mobile",
+            last_order_channel: "Offline",
+            dates: [100, 200, 150, 200],
+            counts: [2.0, 1.0],
+            money: [10.5, 20.25],
+            categories: "[KADIN]",
+        }
+    }
+
+    #[test]
+    fn rules_name_column_and_text() {
+        let mut f = CustomerFrame::new("f.csv", vec![]);
+        let mut r = rec("a");
+        r.counts[1] = -1.0;
+        let e = f.push(&r, 7, 0).unwrap_err().to_string();
+        assert_eq!(e, "f.csv:7: column order_num_total_ever_offline: \"-1\" is a negative count");
+        let mut r = rec("a");
+        r.dates[1] = 50;
+        let e = f.push(&r, 8, 0).unwrap_err().to_string();
+        assert!(e.starts_with("f.csv:8: column last_order_date: \"1970-02-20\" is before first_order_date 1970-04-11"), "{e}");
+        let e = f.push(&rec(" "), 9, 0).unwrap_err().to_string();
+        assert!(e.contains("empty id"), "{e}");
+        assert!(f.is_empty());
+    }
+
+    #[test]
+    fn duplicates_merge_sums_and_maxes() {
+        let mut f = CustomerFrame::new("f.csv", vec![]);
+        f.push(&rec("a"), 2, 0).unwrap();
+        f.push(&rec("b"), 3, 1).unwrap();
+        let mut r = rec("a");
+        r.dates[1] = 300;
+        f.push(&r, 4, 2).unwrap();
+        f.resolve_duplicates(Duplicates::Merge, BadRows::Raise).unwrap();
+        assert_eq!(f.len(), 2);
+        assert_eq!(f.dates[1], vec![300, 200]);
+        assert_eq!(f.counts[0], vec![4.0, 2.0]);
+        assert_eq!(f.report.merged, 1);
+    }
+
+    #[test]
+    fn duplicates_raise_or_skip() {
+        let mut f = CustomerFrame::new("f.csv", vec![]);
+        f.push(&rec("a"), 2, 0).unwrap();
+        f.push(&rec("a"), 3, 1).unwrap();
+        let mut g = f.clone();
+        let e = f
+            .resolve_duplicates(Duplicates::Error, BadRows::Raise)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "f.csv:3: column master_id: \"a\" is a duplicated id (first seen on line 2)");
+        g.resolve_duplicates(Duplicates::Error, BadRows::Skip).unwrap();
+        assert_eq!(g.len(), 1);
+        assert_eq!(g.report.skipped[0].line, 3);
+    }
+}

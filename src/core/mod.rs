@@ -1,0 +1,9 @@
+//! The pure-Rust core: no Python here, so `cargo test` runs without an interpreter.
+
+pub mod columns;
+pub mod error;
+pub mod frame;
+pub mod parse;
+pub mod quantile;
+pub mod reader;
+pub mod stats;

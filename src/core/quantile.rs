@@ -1,0 +1,175 @@
+//! numpy's `linear` quantile, pandas' `qcut` binning and `rank(method="first")`.
+
+use super::error::{FloError, Result};
+
+/// numpy's `linear` quantile of `sorted` (ascending, no NaN, non-empty) at probability `p`.
+pub fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
+    let n = sorted.len();
+    let h = (n - 1) as f64 * p;
+    if h >= (n - 1) as f64 {
+        return sorted[n - 1];
+    }
+    if h < 0.0 {
+        return sorted[0];
+    }
+    let j = h.floor();
+    let g = h - j;
+    let (a, b) = (sorted[j as usize], sorted[j as usize + 1]);
+    lerp(a, b, g)
+}
+
+/// numpy's `_lerp`: from the nearer end, so the result is exact at both ends.
+fn lerp(a: f64, b: f64, t: f64) -> f64 {
+    let diff = b - a;
+    if t >= 0.5 {
+        b - diff * (1.0 - t)
+    } else {
+        a + diff * t
+    }
+}
+
+/// The probabilities pandas' `qcut(x, q)` uses for an integer `q`: `np.linspace(0, 1, q + 1)`,
+/// each nudged up one ulp where `q * p` is not the integer it stands for (pandas >= 3).
+pub fn qcut_probabilities(q: usize) -> Vec<f64> {
+    let step = 1.0 / q as f64;
+    (0..=q)
+        .map(|i| {
+            let p = if i == q { 1.0 } else { i as f64 * step };
+            if q as f64 * p != i as f64 {
+                next_up(p)
+            } else {
+                p
+            }
+        })
+        .collect()
+}
+
+fn next_up(p: f64) -> f64 {
+    // `np.nextafter(p, 1)` for 0 <= p < 1.
+    if p >= 1.0 {
+        return p;
+    }
+    f64::from_bits(p.to_bits() + 1)
+}
+
+/// What pandas does when two bin edges are equal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DuplicateEdges {
+    Raise,
+    Drop,
+}
+
+/// The result of a quantile cut: the edges and, per value, a 0-based bin (or -1 for null).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cut {
+    pub edges: Vec<f64>,
+    pub codes: Vec<i32>,
+}
+
+impl Cut {
+    pub fn bins(&self) -> usize {
+        self.edges.len().saturating_sub(1)
+    }
+}
+
+/// Edges at the given probabilities over the non-null values (`Series.dropna().quantile`).
+pub fn edges(values: &[f64], probabilities: &[f64]) -> Vec<f64> {
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+    if sorted.is_empty() {
+        return vec![f64::NAN; probabilities.len()];
+    }
+    sorted.sort_unstable_by(f64::total_cmp);
+    probabilities.iter().map(|&p| quantile_sorted(&sorted, p)).collect()
+}
+
+/// `pd.qcut(values, probabilities, labels=False, duplicates=...)`; `what` names the column in
+/// the error.
+pub fn qcut(
+    values: &[f64],
+    probabilities: &[f64],
+    duplicates: DuplicateEdges,
+    what: &str,
+) -> Result<Cut> {
+    if probabilities.len() < 2 {
+        return Err(FloError::invalid("qcut needs at least two quantiles"));
+    }
+    let mut edges = edges(values, probabilities);
+    let mut unique = edges.clone();
+    unique.dedup_by(|a, b| a == b || (a.is_nan() && b.is_nan()));
+    if unique.len() < edges.len() && edges.len() != 2 {
+        if duplicates == DuplicateEdges::Raise {
+            return Err(FloError::BinEdges {
+                what: what.to_string(),
+                edges,
+            });
+        }
+        edges = unique;
+    }
+    let codes = values.iter().map(|&v| bin_of(&edges, v)).collect();
+    Ok(Cut { edges, codes })
+}
+
+/// pandas' right-closed bin of `v` with the lowest edge included; -1 when outside or null.
+pub fn bin_of(edges: &[f64], v: f64) -> i32 {
+    if v.is_nan() {
+        return -1;
+    }
+    // searchsorted(side="left"): the number of edges strictly below v.
+    let mut id = edges.partition_point(|&e| e < v);
+    if v == edges[0] {
+        id = 1;
+    }
+    if id == 0 || id == edges.len() {
+        -1
+    } else {
+        id as i32 - 1
+    }
+}
+
+/// `Series.rank(method="first")`: 1..n by value, ties in input order; NaN stays NaN.
+pub fn rank_first(values: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..values.len()).filter(|&i| !values[i].is_nan()).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let mut ranks = vec![f64::NAN; values.len()];
+    for (r, &i) in order.iter().enumerate() {
+        ranks[i] = (r + 1) as f64;
+    }
+    ranks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probabilities_match_pandas_three() {
+        let p = qcut_probabilities(5);
+        assert_eq!(p[3], f64::from_bits(0.6000000000000001f64.to_bits() + 1));
+        assert_eq!(p[0], 0.0);
+        assert_eq!(p[5], 1.0);
+        assert_eq!(p[1], 0.2);
+    }
+
+    #[test]
+    fn bins_are_right_closed_lowest_included() {
+        let v = [1.0, 2.0, 3.0, 4.0, 5.0];
+        let c = qcut(&v, &qcut_probabilities(2), DuplicateEdges::Raise, "x").unwrap();
+        assert_eq!(c.edges, vec![1.0, 3.0, 5.0]);
+        assert_eq!(c.codes, vec![0, 0, 0, 1, 1]);
+    }
+
+    #[test]
+    fn duplicate_edges_raise_or_drop() {
+        let v = [1.0, 1.0, 1.0, 1.0, 2.0];
+        let e = qcut(&v, &qcut_probabilities(4), DuplicateEdges::Raise, "x").unwrap_err();
+        assert!(e.to_string().starts_with("Bin edges must be unique"));
+        let c = qcut(&v, &qcut_probabilities(4), DuplicateEdges::Drop, "x").unwrap();
+        assert_eq!(c.edges, vec![1.0, 2.0]);
+        assert_eq!(c.codes, vec![0, 0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn rank_first_breaks_ties_by_position() {
+        assert_eq!(rank_first(&[3.0, 1.0, 3.0, f64::NAN, 1.0])[..3], [3.0, 1.0, 4.0]);
+    }
+}

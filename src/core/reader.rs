@@ -1,0 +1,311 @@
+//! Reads the FLO customer-summary CSV and its variants into a `CustomerFrame`.
+
+use std::fs::File;
+use std::io::{Cursor, Read};
+use std::path::Path;
+
+use super::error::{FloError, Location, Result};
+use super::frame::{
+    BadRows, CustomerFrame, Duplicates, Record, SkippedRow, DATE_COLUMNS, NULL_DATE,
+    REQUIRED_COLUMNS,
+};
+use super::parse::{parse_count, parse_date, parse_money};
+
+#[derive(Debug, Clone, Copy)]
+pub struct ReadOptions {
+    pub bad_rows: BadRows,
+    pub duplicates: Duplicates,
+    /// `None` detects `,` or `;` from the header line.
+    pub delimiter: Option<u8>,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            bad_rows: BadRows::Raise,
+            duplicates: Duplicates::Error,
+            delimiter: None,
+        }
+    }
+}
+
+/// Reads a customer file from disk.
+pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<CustomerFrame> {
+    let name = path.display().to_string();
+    let file = File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => FloError::NotFound { path: name.clone() },
+        _ => FloError::Io {
+            path: name.clone(),
+            message: e.to_string(),
+        },
+    })?;
+    read_from(file, &name, opts)
+}
+
+/// Reads a customer file from any byte stream; `source` names it in errors.
+pub fn read_from<R: Read>(mut input: R, source: &str, opts: &ReadOptions) -> Result<CustomerFrame> {
+    let io_err = |e: std::io::Error| FloError::Io {
+        path: source.to_string(),
+        message: e.to_string(),
+    };
+    // Look at the start once: BOM and delimiter come from the first line.
+    let mut head = vec![0u8; 64 * 1024];
+    let mut got = 0;
+    while got < head.len() {
+        let n = input.read(&mut head[got..]).map_err(io_err)?;
+        if n == 0 {
+            break;
+        }
+        got += n;
+    }
+    head.truncate(got);
+    let skip = if head.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let first_line_end = head[skip..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(head.len(), |p| p + skip);
+    if head[skip..first_line_end].iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(FloError::Format {
+            source_name: source.to_string(),
+            line: 1,
+            message: "empty file: no header line".to_string(),
+        });
+    }
+    let delimiter = opts
+        .delimiter
+        .unwrap_or_else(|| detect_delimiter(&head[skip..first_line_end]));
+    let stream = Cursor::new(head[skip..].to_vec()).chain(input);
+    let mut csv = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(1 << 20)
+        .from_reader(stream);
+
+    let mut record = csv::ByteRecord::new();
+    let csv_err = |e: csv::Error, line: u64| FloError::Format {
+        source_name: source.to_string(),
+        line,
+        message: e.to_string(),
+    };
+    csv.read_byte_record(&mut record).map_err(|e| csv_err(e, 1))?;
+    let header: Vec<String> = record
+        .iter()
+        .map(|f| String::from_utf8_lossy(f).trim_end_matches('\r').to_string())
+        .collect();
+    let layout = Layout::new(&header, source)?;
+    let mut frame = CustomerFrame::new(source, layout.extra_names(&header));
+
+    let mut position: u64 = 0;
+    loop {
+        let line = csv.position().line();
+        match csv.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(csv_err(e, line)),
+        }
+        if record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()) {
+            continue; // blank line
+        }
+        frame.report.rows_read += 1;
+        let outcome = layout.row(&record, line, source, &header).and_then(|(rec, extra)| {
+            frame.push(&rec, line, position)?;
+            for (col, text) in frame.extra.iter_mut().zip(extra) {
+                col.push(text);
+            }
+            Ok(())
+        });
+        position += 1;
+        if let Err(e) = outcome {
+            match opts.bad_rows {
+                BadRows::Raise => return Err(e),
+                BadRows::Skip => frame.report.skipped.push(SkippedRow {
+                    line,
+                    message: e.to_string(),
+                }),
+            }
+        }
+    }
+    frame.resolve_duplicates(opts.duplicates, opts.bad_rows)?;
+    Ok(frame)
+}
+
+/// `,` or `;`, whichever the header line uses more (outside quotes).
+fn detect_delimiter(line: &[u8]) -> u8 {
+    let (mut commas, mut semis, mut quoted) = (0, 0, false);
+    for &b in line {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => commas += 1,
+            b';' if !quoted => semis += 1,
+            _ => {}
+        }
+    }
+    if semis > commas {
+        b';'
+    } else {
+        b','
+    }
+}
+
+/// Where each required column sits in the file's rows.
+struct Layout {
+    index: [usize; 12],
+    extra: Vec<usize>,
+    width: usize,
+}
+
+impl Layout {
+    fn new(header: &[String], source: &str) -> Result<Layout> {
+        let mut index = [0usize; 12];
+        let mut missing = Vec::new();
+        for (k, name) in REQUIRED_COLUMNS.iter().enumerate() {
+            match header.iter().position(|h| h == name) {
+                Some(i) => index[k] = i,
+                None => missing.push(name.to_string()),
+            }
+        }
+        if !missing.is_empty() {
+            return Err(FloError::MissingColumns {
+                source_name: source.to_string(),
+                columns: missing,
+            });
+        }
+        let extra = (0..header.len()).filter(|i| !index.contains(i)).collect();
+        Ok(Layout {
+            index,
+            extra,
+            width: header.len(),
+        })
+    }
+
+    fn extra_names(&self, header: &[String]) -> Vec<String> {
+        self.extra.iter().map(|&i| header[i].clone()).collect()
+    }
+
+    fn row<'r>(
+        &self,
+        record: &'r csv::ByteRecord,
+        line: u64,
+        source: &str,
+        header: &[String],
+    ) -> Result<(Record<'r>, Vec<&'r str>)> {
+        if record.len() != self.width {
+            return Err(FloError::Format {
+                source_name: source.to_string(),
+                line,
+                message: format!("expected {} fields, found {}", self.width, record.len()),
+            });
+        }
+        let loc = |col: usize| Location {
+            source: source.to_string(),
+            line,
+            column: header[col].clone(),
+        };
+        let text = |col: usize| -> Result<&'r str> {
+            let raw = &record[col];
+            std::str::from_utf8(raw).map_err(|_| FloError::Parse {
+                location: loc(col),
+                text: String::from_utf8_lossy(raw).into_owned(),
+                expected: "UTF-8 text".to_string(),
+            })
+        };
+        let field = |k: usize| text(self.index[k]);
+        let mut dates = [NULL_DATE; 4];
+        for (d, slot) in dates.iter_mut().enumerate() {
+            let k = REQUIRED_COLUMNS.iter().position(|c| *c == DATE_COLUMNS[d]).unwrap();
+            let s = field(k)?;
+            *slot = parse_date(s).map_err(|expected| FloError::Parse {
+                location: loc(self.index[k]),
+                text: s.to_string(),
+                expected,
+            })?;
+        }
+        let number = |k: usize, parse: fn(&str) -> std::result::Result<f64, String>| {
+            let s = field(k)?;
+            parse(s).map_err(|expected| FloError::Parse {
+                location: loc(self.index[k]),
+                text: s.to_string(),
+                expected,
+            })
+        };
+        let rec = Record {
+            master_id: field(0)?,
+            order_channel: field(1)?,
+            last_order_channel: field(2)?,
+            dates,
+            counts: [number(7, parse_count)?, number(8, parse_count)?],
+            money: [number(9, parse_money)?, number(10, parse_money)?],
+            categories: field(11)?,
+        };
+        let extra = self.extra.iter().map(|&i| text(i)).collect::<Result<Vec<_>>>()?;
+        Ok((rec, extra))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "master_id,order_channel,last_order_channel,first_order_date,last_order_date,last_order_date_online,last_order_date_offline,order_num_total_ever_online,order_num_total_ever_offline,customer_value_total_ever_offline,customer_value_total_ever_online,interested_in_categories_12";
+
+    fn read(text: &str, opts: &ReadOptions) -> Result<CustomerFrame> {
+        read_from(text.as_bytes(), "t.csv", opts)
+    }
+
+    #[test]
+    fn reads_both_formats_to_the_same_values() {
+        let a = format!("{HEADER}\nid1,Mobile,Offline,2020-10-30,2021-02-26,2021-02-21,2021-02-26,4.0,1.0,139.99,799.38,\"[KADIN, ERKEK]\"\n");
+        let b = format!(
+            "\u{feff}{};store_type\r\nid1;Mobile;Offline;30.10.2020;26.02.2021;2021-02-21 10:11:12;26.02.2021;4;1;139.99;799.38;[KADIN, ERKEK];A\r\n",
+            HEADER.replace(',', ";")
+        );
+        let fa = read(&a, &ReadOptions::default()).unwrap();
+        let fb = read(&b, &ReadOptions::default()).unwrap();
+        assert_eq!(fa.dates, fb.dates);
+        assert_eq!(fa.counts, fb.counts);
+        assert_eq!(fa.money, fb.money);
+        assert_eq!(fa.categories.raw(0), fb.categories.raw(0));
+        assert_eq!(fb.extra_names, vec!["store_type"]);
+        assert_eq!(fb.extra[0].get(0), "A");
+    }
+
+    #[test]
+    fn missing_columns_named_together() {
+        let text = HEADER.replace("master_id,", "").replace(",interested_in_categories_12", "");
+        let e = read(&text, &ReadOptions::default()).unwrap_err().to_string();
+        assert_eq!(e, "t.csv: missing required column(s): master_id, interested_in_categories_12");
+    }
+
+    #[test]
+    fn bad_date_names_line_column_text_and_skip_counts_it() {
+        let text = format!("{HEADER}\nid1,Mobile,Offline,2020-10-30,2021-13-45,2021-02-21,2021-02-26,4.0,1.0,1,2,[]\nid2,Mobile,Offline,2020-10-30,2021-01-01,2021-02-21,2021-02-26,4.0,1.0,1,2,[]\n");
+        let e = read(&text, &ReadOptions::default()).unwrap_err().to_string();
+        assert_eq!(e, "t.csv:2: column last_order_date: cannot parse \"2021-13-45\" as a date");
+        let opts = ReadOptions {
+            bad_rows: BadRows::Skip,
+            ..Default::default()
+        };
+        let f = read(&text, &opts).unwrap();
+        assert_eq!(f.len(), 1);
+        assert_eq!(f.report.rows_read, 2);
+        assert_eq!(f.report.skipped[0].line, 2);
+        assert_eq!(f.lines, vec![3]);
+    }
+
+    #[test]
+    fn fractional_count_and_wrong_field_count() {
+        let text = format!("{HEADER}\nid1,Mobile,Offline,2020-10-30,2021-01-01,2021-02-21,2021-02-26,4.5,1.0,1,2,[]\n");
+        let e = read(&text, &ReadOptions::default()).unwrap_err().to_string();
+        assert_eq!(e, "t.csv:2: column order_num_total_ever_online: cannot parse \"4.5\" as a whole-number count");
+        let text = format!("{HEADER}\nid1,Mobile\n");
+        let e = read(&text, &ReadOptions::default()).unwrap_err().to_string();
+        assert_eq!(e, "t.csv:2: expected 12 fields, found 2");
+    }
+
+    #[test]
+    fn empty_file_is_an_error() {
+        let e = read("", &ReadOptions::default()).unwrap_err().to_string();
+        assert_eq!(e, "t.csv:1: empty file: no header line");
+    }
+}
