@@ -30,7 +30,10 @@ pub const DATE_COLUMNS: [&str; 4] = [
     "last_order_date_online",
     "last_order_date_offline",
 ];
-pub const COUNT_COLUMNS: [&str; 2] = ["order_num_total_ever_online", "order_num_total_ever_offline"];
+pub const COUNT_COLUMNS: [&str; 2] = [
+    "order_num_total_ever_online",
+    "order_num_total_ever_offline",
+];
 pub const MONEY_COLUMNS: [&str; 2] = [
     "customer_value_total_ever_offline",
     "customer_value_total_ever_online",
@@ -295,7 +298,11 @@ impl CustomerFrame {
 
     /// The latest `last_order_date`, if any row has one.
     pub fn max_last_order_date(&self) -> Option<i32> {
-        self.dates[1].iter().copied().filter(|&d| d != NULL_DATE).max()
+        self.dates[1]
+            .iter()
+            .copied()
+            .filter(|&d| d != NULL_DATE)
+            .max()
     }
 }
 
@@ -346,7 +353,10 @@ mod tests {
         let mut r = rec("a");
         r.counts[1] = -1.0;
         let e = f.push(&r, 7, 0).unwrap_err().to_string();
-        assert_eq!(e, "f.csv:7: column order_num_total_ever_offline: \"-1\" is a negative count");
+        assert_eq!(
+            e,
+            "f.csv:7: column order_num_total_ever_offline: \"-1\" is a negative count"
+        );
         let mut r = rec("a");
         r.dates[1] = 50;
         let e = f.push(&r, 8, 0).unwrap_err().to_string();
@@ -364,7 +374,8 @@ mod tests {
         let mut r = rec("a");
         r.dates[1] = 300;
         f.push(&r, 4, 2).unwrap();
-        f.resolve_duplicates(Duplicates::Merge, BadRows::Raise).unwrap();
+        f.resolve_duplicates(Duplicates::Merge, BadRows::Raise)
+            .unwrap();
         assert_eq!(f.len(), 2);
         assert_eq!(f.dates[1], vec![300, 200]);
         assert_eq!(f.counts[0], vec![4.0, 2.0]);
@@ -381,8 +392,12 @@ mod tests {
             .resolve_duplicates(Duplicates::Error, BadRows::Raise)
             .unwrap_err()
             .to_string();
-        assert_eq!(e, "f.csv:3: column master_id: \"a\" is a duplicated id (first seen on line 2)");
-        g.resolve_duplicates(Duplicates::Error, BadRows::Skip).unwrap();
+        assert_eq!(
+            e,
+            "f.csv:3: column master_id: \"a\" is a duplicated id (first seen on line 2)"
+        );
+        g.resolve_duplicates(Duplicates::Error, BadRows::Skip)
+            .unwrap();
         assert_eq!(g.len(), 1);
         assert_eq!(g.report.skipped[0].line, 3);
     }

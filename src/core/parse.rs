@@ -36,16 +36,22 @@ pub fn parse_date(s: &str) -> Result<i32, String> {
         let rest = &b[10..];
         let time_ok = rest.is_empty()
             || ((rest[0] == b' ' || rest[0] == b'T')
-                && rest[1..].iter().all(|c| c.is_ascii_digit() || matches!(c, b':' | b'.'))
+                && rest[1..]
+                    .iter()
+                    .all(|c| c.is_ascii_digit() || matches!(c, b':' | b'.'))
                 && rest.len() > 1);
         if !time_ok {
             None
         } else {
-            digits(&b[0..4]).zip(digits(&b[5..7])).zip(digits(&b[8..10]))
+            digits(&b[0..4])
+                .zip(digits(&b[5..7]))
+                .zip(digits(&b[8..10]))
                 .map(|((y, m), d)| (y, m, d))
         }
     } else if b.len() == 10 && b[2] == b'.' && b[5] == b'.' {
-        digits(&b[6..10]).zip(digits(&b[3..5])).zip(digits(&b[0..2]))
+        digits(&b[6..10])
+            .zip(digits(&b[3..5]))
+            .zip(digits(&b[0..2]))
             .map(|((y, m), d)| (y, m, d))
     } else {
         None

@@ -79,7 +79,10 @@ pub fn edges(values: &[f64], probabilities: &[f64]) -> Vec<f64> {
         return vec![f64::NAN; probabilities.len()];
     }
     sorted.sort_unstable_by(f64::total_cmp);
-    probabilities.iter().map(|&p| quantile_sorted(&sorted, p)).collect()
+    probabilities
+        .iter()
+        .map(|&p| quantile_sorted(&sorted, p))
+        .collect()
 }
 
 /// `pd.qcut(values, probabilities, labels=False, duplicates=...)`; `what` names the column in
@@ -170,6 +173,9 @@ mod tests {
 
     #[test]
     fn rank_first_breaks_ties_by_position() {
-        assert_eq!(rank_first(&[3.0, 1.0, 3.0, f64::NAN, 1.0])[..3], [3.0, 1.0, 4.0]);
+        assert_eq!(
+            rank_first(&[3.0, 1.0, 3.0, f64::NAN, 1.0])[..3],
+            [3.0, 1.0, 4.0]
+        );
     }
 }

@@ -59,12 +59,19 @@ pub fn read_from<R: Read>(mut input: R, source: &str, opts: &ReadOptions) -> Res
         got += n;
     }
     head.truncate(got);
-    let skip = if head.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let skip = if head.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
     let first_line_end = head[skip..]
         .iter()
         .position(|&b| b == b'\n')
         .map_or(head.len(), |p| p + skip);
-    if head[skip..first_line_end].iter().all(|b| b.is_ascii_whitespace()) {
+    if head[skip..first_line_end]
+        .iter()
+        .all(|b| b.is_ascii_whitespace())
+    {
         return Err(FloError::Format {
             source_name: source.to_string(),
             line: 1,
@@ -88,10 +95,15 @@ pub fn read_from<R: Read>(mut input: R, source: &str, opts: &ReadOptions) -> Res
         line,
         message: e.to_string(),
     };
-    csv.read_byte_record(&mut record).map_err(|e| csv_err(e, 1))?;
+    csv.read_byte_record(&mut record)
+        .map_err(|e| csv_err(e, 1))?;
     let header: Vec<String> = record
         .iter()
-        .map(|f| String::from_utf8_lossy(f).trim_end_matches('\r').to_string())
+        .map(|f| {
+            String::from_utf8_lossy(f)
+                .trim_end_matches('\r')
+                .to_string()
+        })
         .collect();
     let layout = Layout::new(&header, source)?;
     let mut frame = CustomerFrame::new(source, layout.extra_names(&header));
@@ -108,13 +120,15 @@ pub fn read_from<R: Read>(mut input: R, source: &str, opts: &ReadOptions) -> Res
             continue; // blank line
         }
         frame.report.rows_read += 1;
-        let outcome = layout.row(&record, line, source, &header).and_then(|(rec, extra)| {
-            frame.push(&rec, line, position)?;
-            for (col, text) in frame.extra.iter_mut().zip(extra) {
-                col.push(text);
-            }
-            Ok(())
-        });
+        let outcome = layout
+            .row(&record, line, source, &header)
+            .and_then(|(rec, extra)| {
+                frame.push(&rec, line, position)?;
+                for (col, text) in frame.extra.iter_mut().zip(extra) {
+                    col.push(text);
+                }
+                Ok(())
+            });
         position += 1;
         if let Err(e) = outcome {
             match opts.bad_rows {
@@ -213,7 +227,10 @@ impl Layout {
         let field = |k: usize| text(self.index[k]);
         let mut dates = [NULL_DATE; 4];
         for (d, slot) in dates.iter_mut().enumerate() {
-            let k = REQUIRED_COLUMNS.iter().position(|c| *c == DATE_COLUMNS[d]).unwrap();
+            let k = REQUIRED_COLUMNS
+                .iter()
+                .position(|c| *c == DATE_COLUMNS[d])
+                .unwrap();
             let s = field(k)?;
             *slot = parse_date(s).map_err(|expected| FloError::Parse {
                 location: loc(self.index[k]),
@@ -238,7 +255,11 @@ impl Layout {
             money: [number(9, parse_money)?, number(10, parse_money)?],
             categories: field(11)?,
         };
-        let extra = self.extra.iter().map(|&i| text(i)).collect::<Result<Vec<_>>>()?;
+        let extra = self
+            .extra
+            .iter()
+            .map(|&i| text(i))
+            .collect::<Result<Vec<_>>>()?;
         Ok((rec, extra))
     }
 }
@@ -272,16 +293,28 @@ mod tests {
 
     #[test]
     fn missing_columns_named_together() {
-        let text = HEADER.replace("master_id,", "").replace(",interested_in_categories_12", "");
-        let e = read(&text, &ReadOptions::default()).unwrap_err().to_string();
-        assert_eq!(e, "t.csv: missing required column(s): master_id, interested_in_categories_12");
+        let text = HEADER
+            .replace("master_id,", "")
+            .replace(",interested_in_categories_12", "");
+        let e = read(&text, &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "t.csv: missing required column(s): master_id, interested_in_categories_12"
+        );
     }
 
     #[test]
     fn bad_date_names_line_column_text_and_skip_counts_it() {
         let text = format!("{HEADER}\nid1,Mobile,Offline,2020-10-30,2021-13-45,2021-02-21,2021-02-26,4.0,1.0,1,2,[]\nid2,Mobile,Offline,2020-10-30,2021-01-01,2021-02-21,2021-02-26,4.0,1.0,1,2,[]\n");
-        let e = read(&text, &ReadOptions::default()).unwrap_err().to_string();
-        assert_eq!(e, "t.csv:2: column last_order_date: cannot parse \"2021-13-45\" as a date");
+        let e = read(&text, &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "t.csv:2: column last_order_date: cannot parse \"2021-13-45\" as a date"
+        );
         let opts = ReadOptions {
             bad_rows: BadRows::Skip,
             ..Default::default()
@@ -296,10 +329,14 @@ mod tests {
     #[test]
     fn fractional_count_and_wrong_field_count() {
         let text = format!("{HEADER}\nid1,Mobile,Offline,2020-10-30,2021-01-01,2021-02-21,2021-02-26,4.5,1.0,1,2,[]\n");
-        let e = read(&text, &ReadOptions::default()).unwrap_err().to_string();
+        let e = read(&text, &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
         assert_eq!(e, "t.csv:2: column order_num_total_ever_online: cannot parse \"4.5\" as a whole-number count");
         let text = format!("{HEADER}\nid1,Mobile\n");
-        let e = read(&text, &ReadOptions::default()).unwrap_err().to_string();
+        let e = read(&text, &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
         assert_eq!(e, "t.csv:2: expected 12 fields, found 2");
     }
 

@@ -59,7 +59,13 @@ pub fn pandas_std(values: &[f64]) -> f64 {
     let sqr: Vec<f64> = values
         .iter()
         .zip(&filled)
-        .map(|(v, f)| if v.is_nan() { 0.0 } else { (avg - f) * (avg - f) })
+        .map(|(v, f)| {
+            if v.is_nan() {
+                0.0
+            } else {
+                (avg - f) * (avg - f)
+            }
+        })
         .collect();
     (numpy_sum(&sqr) / (count - 1) as f64).sqrt()
 }
@@ -158,7 +164,11 @@ mod tests {
 
     #[test]
     fn kahan_groups_skip_nan_and_none() {
-        let g = group_sums(&[Some(0), Some(1), None, Some(0)], &[1.0, 2.0, 5.0, f64::NAN], 2);
+        let g = group_sums(
+            &[Some(0), Some(1), None, Some(0)],
+            &[1.0, 2.0, 5.0, f64::NAN],
+            2,
+        );
         assert_eq!(g.count, vec![1, 1]);
         assert_eq!(g.sum, vec![1.0, 2.0]);
     }

@@ -1,0 +1,57 @@
+//! Group tables (per channel, per segment) and top-N lists, with pandas' arithmetic.
+
+use super::stats::{group_sums, GroupSums};
+
+/// Groups rows by a code (`None` = null key, left out) and orders the groups by their name,
+/// as pandas' `groupby(sort=True)` does. Returns the sorted names and each row's group.
+pub fn sorted_groups<'a>(
+    codes: &[Option<u32>],
+    levels: &'a [String],
+) -> (Vec<&'a str>, Vec<Option<usize>>) {
+    let mut present = vec![false; levels.len()];
+    for c in codes.iter().flatten() {
+        present[*c as usize] = true;
+    }
+    let mut order: Vec<usize> = (0..levels.len()).filter(|&i| present[i]).collect();
+    order.sort_by(|&a, &b| levels[a].cmp(&levels[b]));
+    let mut rank = vec![usize::MAX; levels.len()];
+    for (r, &i) in order.iter().enumerate() {
+        rank[i] = r;
+    }
+    let rows = codes.iter().map(|c| c.map(|c| rank[c as usize])).collect();
+    (order.iter().map(|&i| levels[i].as_str()).collect(), rows)
+}
+
+/// Per group: the Kahan sums and counts of each value column.
+pub fn group_table(rows: &[Option<usize>], n_groups: usize, columns: &[&[f64]]) -> Vec<GroupSums> {
+    columns
+        .iter()
+        .map(|c| group_sums(rows, c, n_groups))
+        .collect()
+}
+
+/// Row numbers of the `n` largest values, largest first; ties keep input order, NaN never.
+pub fn top_n(values: &[f64], n: usize) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..values.len()).filter(|&i| !values[i].is_nan()).collect();
+    idx.sort_by(|&a, &b| values[b].total_cmp(&values[a]));
+    idx.truncate(n);
+    idx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_sorted_by_name_nulls_out() {
+        let levels = vec!["b".to_string(), "a".to_string(), "c".to_string()];
+        let (names, rows) = sorted_groups(&[Some(0), Some(1), None, Some(0)], &levels);
+        assert_eq!(names, vec!["a", "b"]);
+        assert_eq!(rows, vec![Some(1), Some(0), None, Some(1)]);
+    }
+
+    #[test]
+    fn top_n_is_stable() {
+        assert_eq!(top_n(&[1.0, 3.0, f64::NAN, 3.0, 2.0], 3), vec![1, 3, 4]);
+    }
+}
