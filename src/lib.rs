@@ -1,1 +1,3 @@
+#[cfg(feature = "python")]
+mod bindings;
 pub mod core;

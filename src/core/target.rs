@@ -34,9 +34,11 @@ impl Metric {
             "frequency" => Metric::Frequency,
             "monetary" => Metric::Monetary,
             "average_order_value" | "aov" => Metric::AverageOrderValue,
-            _ => return Err(FloError::invalid(format!(
+            _ => {
+                return Err(FloError::invalid(format!(
                 "unknown metric {name:?}: use recency, frequency, monetary or average_order_value"
-            ))),
+            )))
+            }
         })
     }
 

@@ -1,0 +1,37 @@
+"""flo_rfm: RFM segmentation and CLTV for retail customer files, with pandas' exact answers
+computed by a Rust core.
+
+Examples
+--------
+>>> import flo_rfm
+>>> res = flo_rfm.run()                      # the built-in 20,000-customer sample
+>>> sorted(res.segment_summary.index)[:3]
+['about_to_sleep', 'at_Risk', 'cant_loose']
+"""
+
+from __future__ import annotations
+
+from . import datasets, exceptions
+from ._flo_rfm import __version__
+from .data import CustomerData, ReadReport, from_pandas, prepare, read_csv
+from .output import write_csv, write_ids
+from .pipeline import RunResult, run
+from .rfm import DEFAULT_SEGMENT_MAP, RfmResult, rfm
+
+__all__ = [
+    "DEFAULT_SEGMENT_MAP",
+    "CustomerData",
+    "ReadReport",
+    "RfmResult",
+    "RunResult",
+    "__version__",
+    "datasets",
+    "exceptions",
+    "from_pandas",
+    "prepare",
+    "read_csv",
+    "rfm",
+    "run",
+    "write_csv",
+    "write_ids",
+]

@@ -1,0 +1,371 @@
+"""Reading the customer file (or a DataFrame) and Task 1: understanding and preparing the data."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Union
+
+import numpy as np
+import pandas as pd
+
+from . import _flo_rfm
+from ._pandas import (
+    NULL_DATE,
+    STR_DTYPE,
+    dates_to_days,
+    days_to_dates,
+    decode,
+    is_numeric,
+    text_series,
+    text_values,
+)
+from .exceptions import MissingColumnsError
+
+if TYPE_CHECKING:
+    from .rfm import RfmResult
+
+__all__ = [
+    "COUNT_COLUMNS",
+    "DATE_COLUMNS",
+    "MONEY_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "CustomerData",
+    "ReadReport",
+    "from_pandas",
+    "prepare",
+    "read_csv",
+]
+
+REQUIRED_COLUMNS = [
+    "master_id",
+    "order_channel",
+    "last_order_channel",
+    "first_order_date",
+    "last_order_date",
+    "last_order_date_online",
+    "last_order_date_offline",
+    "order_num_total_ever_online",
+    "order_num_total_ever_offline",
+    "customer_value_total_ever_offline",
+    "customer_value_total_ever_online",
+    "interested_in_categories_12",
+]
+DATE_COLUMNS = REQUIRED_COLUMNS[3:7]
+COUNT_COLUMNS = REQUIRED_COLUMNS[7:9]
+MONEY_COLUMNS = REQUIRED_COLUMNS[9:11]
+TOTAL_COLUMNS = ["order_num_total", "customer_value_total"]
+
+BadRows = Literal["raise", "skip"]
+Duplicates = Literal["raise", "merge"]
+Source = Union[str, "os.PathLike[str]", pd.DataFrame, "CustomerData"]
+
+
+@dataclass(frozen=True)
+class ReadReport:
+    """How the rows read became the rows kept: ``rows_read == rows + len(skipped) + merged``.
+
+    ``skipped`` holds ``(line, message)`` for each row left out under ``on_bad_rows="skip"``.
+    """
+
+    rows_read: int
+    rows: int
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    merged: int = 0
+
+    def __str__(self) -> str:
+        text = f"{self.rows_read} rows read, {self.rows} kept"
+        if self.skipped:
+            text += f", {len(self.skipped)} skipped (lines {', '.join(str(s[0]) for s in self.skipped[:10])}"
+            text += ", ...)" if len(self.skipped) > 10 else ")"
+        if self.merged:
+            text += f", {self.merged} duplicate ids merged"
+        return text
+
+
+class CustomerData:
+    """The FLO customer table, typed by the Rust core, with Task 1's steps as methods.
+
+    Build it with :func:`read_csv`, :func:`from_pandas` or :func:`flo_rfm.datasets.sample`.
+    Counts and money are float64 and dates are datetime64, as the seeds' ``pd.read_csv`` followed
+    by ``pd.to_datetime`` gives them.
+    """
+
+    def __init__(self, frame: _flo_rfm.Frame, passthrough: pd.DataFrame | None = None) -> None:
+        self._frame = frame
+        self._passthrough = passthrough
+        self._cache: dict[tuple[bool, bool], pd.DataFrame] = {}
+
+    def __len__(self) -> int:
+        return len(self._frame)
+
+    def __repr__(self) -> str:
+        return f"<CustomerData {self.source!r}: {len(self)} customers>"
+
+    @property
+    def source(self) -> str:
+        """The file the data came from, or ``<DataFrame>``."""
+        return self._frame.source
+
+    @property
+    def report(self) -> ReadReport:
+        """Rows read, kept, skipped (with line and reason) and merged."""
+        rows_read, skipped, merged = self._frame.report()
+        return ReadReport(rows_read, len(self), list(skipped), merged)
+
+    @property
+    def index(self) -> pd.Index:
+        positions = self._frame.positions().astype("int64")
+        if len(positions) == 0 or (positions[-1] == len(positions) - 1):
+            return pd.RangeIndex(len(positions))
+        return pd.Index(positions)
+
+    def to_pandas(self, *, dates: bool = True, totals: bool = True) -> pd.DataFrame:
+        """The table as a DataFrame.
+
+        Parameters
+        ----------
+        dates : bool
+            Date columns as ``datetime64`` (True, the prepared form) or as ISO text (False, what
+            ``pd.read_csv`` gives before ``pd.to_datetime``).
+        totals : bool
+            Append ``order_num_total`` and ``customer_value_total`` (Task 1's omnichannel totals).
+
+        Examples
+        --------
+        >>> from flo_rfm.datasets import sample
+        >>> df = sample(100).to_pandas()
+        >>> df[["order_num_total", "customer_value_total"]].dtypes.tolist()
+        [dtype('float64'), dtype('float64')]
+        """
+        key = (dates, totals)
+        if key not in self._cache:
+            self._cache[key] = self._build(dates, totals)
+        return self._cache[key].copy()
+
+    def _build(self, dates: bool, totals: bool) -> pd.DataFrame:
+        f = self._frame
+        index = self.index
+        cols: dict[str, pd.Series] = {}
+        cols["master_id"] = text_series(f.master_id(), index, "master_id")
+        for name in ("order_channel", "last_order_channel"):
+            codes, levels = f.channel(name)
+            cols[name] = decode(codes, levels, index, name)
+        for name, days in zip(DATE_COLUMNS, f.dates()):
+            s = days_to_dates(days, index, name)
+            if not dates:
+                s = text_series(
+                    np.where(days == NULL_DATE, None, s.dt.strftime("%Y-%m-%d").to_numpy(object)),
+                    index,
+                    name,
+                )
+            cols[name] = s
+        for name, values in zip(COUNT_COLUMNS, f.counts()):
+            cols[name] = pd.Series(values, index=index, name=name)
+        for name, values in zip(MONEY_COLUMNS, f.money()):
+            cols[name] = pd.Series(values, index=index, name=name)
+        codes, raw, _tokens = f.categories()
+        cols["interested_in_categories_12"] = decode(codes, raw, index, "interested_in_categories_12")
+        df = pd.DataFrame(cols)
+        if self._passthrough is not None:
+            extra = self._passthrough.iloc[f.positions().astype("int64")]
+            df = pd.concat([df, extra.set_axis(index)], axis=1)
+        else:
+            for name, values in f.extra():
+                df[name] = text_series(values, index, name)
+        if totals:
+            df["order_num_total"] = df["order_num_total_ever_online"] + df["order_num_total_ever_offline"]
+            df["customer_value_total"] = (
+                df["customer_value_total_ever_online"] + df["customer_value_total_ever_offline"]
+            )
+        return df
+
+    # --- Task 1, step by step -------------------------------------------------------------
+
+    def head(self, n: int = 5) -> pd.DataFrame:
+        """The first ``n`` rows, as ``df.head(n)``."""
+        return self.to_pandas(dates=False, totals=False).head(n)
+
+    @property
+    def columns(self) -> pd.Index:
+        """The column names of the file (required ones first, then any extra columns)."""
+        return self.to_pandas(dates=False, totals=False).columns
+
+    def dtypes(self, *, prepared: bool = False) -> pd.Series:
+        """Column types as read (``prepared=False``) or after preparation."""
+        return self.to_pandas(dates=prepared, totals=prepared).dtypes
+
+    def null_counts(self) -> pd.Series:
+        """Missing values per column, as ``df.isnull().sum()``."""
+        return self.to_pandas(dates=False, totals=False).isnull().sum()
+
+    def describe(self, *, totals: bool = False) -> pd.DataFrame:
+        """pandas' ``describe()`` of the numeric columns, computed in Rust with pandas' arithmetic.
+
+        Rows are count, mean, std (ddof=1), min, 25%, 50%, 75% (linear) and max.
+
+        Examples
+        --------
+        >>> from flo_rfm.datasets import sample
+        >>> sample(1000).describe().loc["count"].tolist()
+        [1000.0, 1000.0, 1000.0, 1000.0]
+        """
+        names = COUNT_COLUMNS + MONEY_COLUMNS
+        arrays = list(self._frame.counts()) + list(self._frame.money())
+        if totals:
+            names = names + TOTAL_COLUMNS
+            arrays += [arrays[0] + arrays[1], arrays[3] + arrays[2]]
+        stats = {n: _flo_rfm.describe_array(np.ascontiguousarray(a)) for n, a in zip(names, arrays)}
+        index = ["count", "mean", "std", "min", "25%", "50%", "75%", "max"]
+        return pd.DataFrame(stats, index=index)
+
+    def channel_breakdown(self) -> pd.DataFrame:
+        """Per ``order_channel``: customers, sum and mean of ``order_num_total`` and of
+        ``customer_value_total`` (pandas' groupby arithmetic, channels sorted by name)."""
+        names, customers, o_sum, o_mean, v_sum, v_mean = self._frame.channel_breakdown()
+        out = pd.DataFrame(
+            {
+                "customers": np.asarray(customers, dtype="int64"),
+                "order_num_total_sum": o_sum,
+                "order_num_total_mean": o_mean,
+                "customer_value_total_sum": v_sum,
+                "customer_value_total_mean": v_mean,
+            },
+            index=pd.Index(names, dtype=object, name="order_channel").astype(STR_DTYPE),
+        )
+        return out
+
+    def top(self, n: int = 10, by: str = "customer_value_total") -> pd.DataFrame:
+        """The ``n`` customers with the largest ``by`` (descending; ties keep file order)."""
+        if by not in TOTAL_COLUMNS + COUNT_COLUMNS + MONEY_COLUMNS:
+            raise ValueError(f"cannot rank by {by!r}: use one of {TOTAL_COLUMNS + COUNT_COLUMNS + MONEY_COLUMNS}")
+        df = self.to_pandas()
+        rows = _flo_rfm.top_n_rows(df[by].to_numpy(dtype="float64"), n)
+        return df.iloc[rows.astype("int64")]
+
+    def rfm(self, **kwargs: object) -> RfmResult:
+        """Tasks 2–4 on this data; see :func:`flo_rfm.rfm`."""
+        from .rfm import rfm
+
+        return rfm(self, **kwargs)  # type: ignore[arg-type]
+
+
+def read_csv(
+    path: str | os.PathLike[str],
+    *,
+    on_bad_rows: BadRows = "raise",
+    duplicates: Duplicates = "raise",
+    delimiter: str | None = None,
+) -> CustomerData:
+    """Read a FLO customer file.
+
+    Accepts ``,`` or ``;`` (detected from the header), a UTF-8 BOM, ``\\n`` or ``\\r\\n``, dates
+    as ``YYYY-MM-DD``, ``YYYY-MM-DD HH:MM:SS`` or ``DD.MM.YYYY``, counts as ``4`` or ``4.0``, and
+    extra columns (kept as text).
+
+    Parameters
+    ----------
+    path : path-like
+        The CSV file.
+    on_bad_rows : {"raise", "skip"}
+        ``"raise"`` stops at the first bad row with an :class:`~flo_rfm.exceptions.InputError`
+        naming file, line, column and text; ``"skip"`` leaves such rows out and lists them in
+        :attr:`CustomerData.report`.
+    duplicates : {"raise", "merge"}
+        A repeated ``master_id`` is a bad row (``"raise"``), or is merged into the first row
+        (``"merge"``: latest dates, summed counts and money).
+    delimiter : str, optional
+        Force a delimiter instead of detecting it.
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file.
+    flo_rfm.exceptions.MissingColumnsError
+        Required columns are missing (all are named).
+    flo_rfm.exceptions.InputError
+        A bad field or row, with ``line``, ``column`` and ``text``.
+    """
+    frame = _flo_rfm.read_csv(os.fspath(path), on_bad_rows, duplicates, delimiter)
+    return CustomerData(frame)
+
+
+def from_pandas(
+    df: pd.DataFrame,
+    *,
+    on_bad_rows: BadRows = "raise",
+    duplicates: Duplicates = "raise",
+    source: str = "<DataFrame>",
+) -> CustomerData:
+    """Take a DataFrame read the seeds' way (``pd.read_csv(path)``), raw or already prepared.
+
+    Text, datetime or numeric columns are all accepted and checked by the same rules as
+    :func:`read_csv`. Errors give ``line`` as in the CSV the frame came from (row position + 2).
+    Extra columns are carried through unchanged.
+
+    Examples
+    --------
+    >>> import pandas as pd, flo_rfm
+    >>> raw = flo_rfm.datasets.sample_frame(50)
+    >>> flo_rfm.from_pandas(raw).to_pandas().equals(flo_rfm.datasets.sample(50).to_pandas())
+    True
+    """
+    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
+    if missing:
+        err = MissingColumnsError(f"{source}: missing required column(s): {', '.join(missing)}")
+        err.columns = missing
+        err.source = source
+        raise err
+
+    def dates(col: pd.Series) -> object:
+        if pd.api.types.is_datetime64_any_dtype(col):
+            return dates_to_days(col)
+        return text_values(col)
+
+    def numbers(col: pd.Series) -> object:
+        if is_numeric(col):
+            return col.to_numpy(dtype="float64", na_value=np.nan)
+        return text_values(col)
+
+    frame = _flo_rfm.from_columns(
+        source,
+        text_values(df["master_id"]),
+        text_values(df["order_channel"]),
+        text_values(df["last_order_channel"]),
+        [dates(df[c]) for c in DATE_COLUMNS],
+        [numbers(df[c]) for c in COUNT_COLUMNS],
+        [numbers(df[c]) for c in MONEY_COLUMNS],
+        text_values(df["interested_in_categories_12"]),
+        on_bad_rows,
+        duplicates,
+    )
+    extra = [c for c in df.columns if c not in REQUIRED_COLUMNS + TOTAL_COLUMNS]
+    passthrough = df[extra].reset_index(drop=True) if extra else None
+    return CustomerData(frame, passthrough)
+
+
+def load(source: Source, **kwargs: object) -> CustomerData:
+    """A path, a DataFrame or a :class:`CustomerData` as :class:`CustomerData`."""
+    if isinstance(source, CustomerData):
+        return source
+    if isinstance(source, pd.DataFrame):
+        return from_pandas(source, **kwargs)  # type: ignore[arg-type]
+    if isinstance(source, (str, os.PathLike, Path)):
+        return read_csv(source, **kwargs)  # type: ignore[arg-type]
+    raise TypeError(f"expected a path, a pandas DataFrame or CustomerData, got {type(source).__name__}")
+
+
+def prepare(source: Source, **read_options: object) -> pd.DataFrame:
+    """Task 1 in one call: read, add the omnichannel totals, convert the dates.
+
+    The result equals the seeds' ``data_prep(pd.read_csv(path))``.
+
+    Examples
+    --------
+    >>> import flo_rfm
+    >>> df = flo_rfm.prepare(flo_rfm.datasets.sample_frame(10))
+    >>> str(df["last_order_date"].dtype).startswith("datetime64")
+    True
+    """
+    return load(source, **read_options).to_pandas()

@@ -1,0 +1,40 @@
+"""Writing result files: atomically (temporary file, then rename) and never over an input."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+
+import pandas as pd
+
+__all__ = ["write_csv", "write_ids"]
+
+
+def _check_not_input(path: str, inputs: Iterable[str]) -> None:
+    target = os.path.realpath(path)
+    for src in inputs:
+        if src and os.path.exists(src) and os.path.realpath(src) == target:
+            raise ValueError(f"refusing to write {path}: it is an input file")
+
+
+def write_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, inputs: Iterable[str] = (), index: bool = False) -> None:
+    """Write ``df`` as CSV to ``path`` atomically; refuse to overwrite any of ``inputs``."""
+    path = os.fspath(path)
+    _check_not_input(path, inputs)
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".flo_rfm-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+            df.to_csv(fh, index=index)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_ids(ids: pd.Series, path: str | os.PathLike[str], *, inputs: Iterable[str] = ()) -> None:
+    """One id per line under a ``master_id`` header, as the seeds' ``ids.to_csv(index=False)``."""
+    write_csv(ids.rename("master_id").to_frame(), path, inputs=inputs)

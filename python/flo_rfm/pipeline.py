@@ -1,0 +1,119 @@
+"""Task 6: the whole RFM study in one call."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .data import CustomerData, ReadReport, Source, load
+from .output import write_csv, write_ids
+from .rfm import Match, RfmResult, rfm
+
+__all__ = ["RunResult", "run"]
+
+NEW_BRAND_FILE = "new_brand_target_customer_id.csv"
+DISCOUNT_FILE = "discount_target_customer_ids.csv"
+
+
+@dataclass
+class RunResult:
+    """Every table of the study. ``files`` lists what was written, if an output directory was given."""
+
+    data: CustomerData
+    result: RfmResult
+    prepared: pd.DataFrame
+    rfm: pd.DataFrame
+    segment_summary: pd.DataFrame
+    new_brand_targets: pd.Series
+    discount_targets: pd.Series
+    files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def report(self) -> ReadReport:
+        return self.data.report
+
+    def __repr__(self) -> str:
+        return (
+            f"<RunResult {self.data.source!r}: {len(self.rfm)} customers, "
+            f"{self.segment_summary.shape[0]} segments, {len(self.new_brand_targets)} new-brand "
+            f"and {len(self.discount_targets)} discount targets>"
+        )
+
+    def write(self, out_dir: str | os.PathLike[str]) -> dict[str, str]:
+        """Write the prepared data, the rfm table, the segment summary and both target files."""
+        out = os.fspath(out_dir)
+        os.makedirs(out, exist_ok=True)
+        inputs = [self.data.source]
+        files = {
+            "prepared": os.path.join(out, "prepared.csv"),
+            "rfm": os.path.join(out, "rfm.csv"),
+            "segment_summary": os.path.join(out, "segment_summary.csv"),
+            "new_brand_targets": os.path.join(out, NEW_BRAND_FILE),
+            "discount_targets": os.path.join(out, DISCOUNT_FILE),
+        }
+        write_csv(self.prepared, files["prepared"], inputs=inputs)
+        write_csv(self.rfm, files["rfm"], inputs=inputs, index=True)
+        summary = self.segment_summary.copy()
+        summary.columns = [f"{m}_{s}" for m, s in summary.columns]
+        write_csv(summary, files["segment_summary"], inputs=inputs, index=True)
+        write_ids(self.new_brand_targets, files["new_brand_targets"], inputs=inputs)
+        write_ids(self.discount_targets, files["discount_targets"], inputs=inputs)
+        self.files = files
+        return files
+
+
+def run(
+    source: Source | None = None,
+    out_dir: str | os.PathLike[str] | None = None,
+    *,
+    match: Match = "substring",
+    **options: object,
+) -> RunResult:
+    """Tasks 1–5 in one call: read and prepare, score and segment, summarise, pick targets.
+
+    Parameters
+    ----------
+    source : path, DataFrame or CustomerData, optional
+        The customer file; default: the built-in 20,000-customer sample.
+    out_dir : path, optional
+        If given, write ``prepared.csv``, ``rfm.csv``, ``segment_summary.csv`` and the two
+        target files there (atomically; never over the input).
+    match : {"substring", "token"}
+        Category matching for the two target lists (``"substring"`` is the seeds').
+    **options
+        Reader options (``on_bad_rows``, ``duplicates``, ``delimiter``) and :func:`flo_rfm.rfm`
+        options (``analysis_date``, ``q``, ``segment_map``...).
+
+    Examples
+    --------
+    >>> import flo_rfm
+    >>> res = flo_rfm.run(flo_rfm.datasets.sample(3000))
+    >>> res.segment_summary[("recency", "count")].sum()
+    np.int64(3000)
+    """
+    read_keys = {"on_bad_rows", "duplicates_ids", "delimiter"}
+    read_opts = {k: v for k, v in options.items() if k in read_keys}
+    if "duplicates_ids" in read_opts:
+        read_opts["duplicates"] = read_opts.pop("duplicates_ids")
+    rfm_opts = {k: v for k, v in options.items() if k not in read_keys}
+    if source is None:
+        from .datasets import sample
+
+        data = sample()
+    else:
+        data = load(source, **read_opts)
+    result = rfm(data, **rfm_opts)  # type: ignore[arg-type]
+    out = RunResult(
+        data=data,
+        result=result,
+        prepared=data.to_pandas(),
+        rfm=result.to_pandas(),
+        segment_summary=result.segment_summary(),
+        new_brand_targets=result.new_brand_targets(match),
+        discount_targets=result.discount_targets(match),
+    )
+    if out_dir is not None:
+        out.write(out_dir)
+    return out

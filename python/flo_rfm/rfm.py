@@ -1,0 +1,284 @@
+"""Tasks 2–5: RFM metrics, pandas-exact scores, segments, the segment summary and targets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Literal, Union
+
+import numpy as np
+import pandas as pd
+
+from ._pandas import text_series
+from .data import CustomerData, Source, load
+from .output import write_ids
+
+__all__ = [
+    "DEFAULT_SEGMENT_MAP",
+    "RfmResult",
+    "rfm",
+]
+
+#: The seeds' segment map over ``RF_SCORE``, applied in order as ``Series.replace(regex=True)``.
+DEFAULT_SEGMENT_MAP: dict[str, str] = {
+    r"[1-2][1-2]": "hibernating",
+    r"[1-2][3-4]": "at_Risk",
+    r"[1-2]5": "cant_loose",
+    r"3[1-2]": "about_to_sleep",
+    r"33": "need_attention",
+    r"[3-4][4-5]": "loyal_customers",
+    r"41": "promising",
+    r"51": "new_customers",
+    r"[4-5][2-3]": "potential_loyalists",
+    r"5[4-5]": "champions",
+}
+
+Match = Literal["substring", "token"]
+DateLike = Union[str, dt.date, pd.Timestamp, np.datetime64]
+
+_EPOCH = pd.Timestamp("1970-01-01")
+
+
+def _days(date: DateLike) -> int:
+    return int((pd.Timestamp(date).normalize() - _EPOCH).days)
+
+
+class RfmResult:
+    """Tasks 2–5 on one customer table: build it with :func:`rfm`.
+
+    ``table`` is the seeds' ``rfm`` DataFrame indexed by ``master_id`` with columns ``recency``
+    (int64 days; float64 if some are missing), ``frequency`` and ``monetary`` (float64),
+    ``recency_score``, ``frequency_score``, ``monetary_score`` (ordered pandas Categoricals with
+    the labels as categories, exactly what ``pd.qcut(..., labels=...)`` returns), ``RF_SCORE``,
+    ``RFM_SCORE`` and ``segment`` (text). A customer with a missing metric has no score, no score
+    string and no segment (NaN); it is never dropped.
+    """
+
+    def __init__(self, data: CustomerData, core: object, labels: list[list[object]]) -> None:
+        self.data = data
+        self._core = core
+        self._labels = labels
+        self._table: pd.DataFrame | None = None
+
+    def __repr__(self) -> str:
+        return f"<RfmResult: {len(self.data)} customers, analysis date {self.analysis_date.date()}>"
+
+    @property
+    def analysis_date(self) -> pd.Timestamp:
+        """The date recency is counted to (default: latest ``last_order_date`` + 2 days)."""
+        return _EPOCH + pd.Timedelta(days=self._core.analysis_date)  # type: ignore[attr-defined]
+
+    @property
+    def edges(self) -> dict[str, np.ndarray]:
+        """The qcut bin edges of ``recency``, ``frequency`` (of its first-rank) and ``monetary``."""
+        cuts = self._core.cuts()  # type: ignore[attr-defined]
+        return {name: cut[1] for name, cut in zip(("recency", "frequency", "monetary"), cuts)}
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The raw columns as numpy arrays: metrics (float64) and 0-based score bins (int64, -1
+        for none; bins count up with the metric, so recency's label is ``labels[bin]``)."""
+        r, f, m = self._core.metrics()  # type: ignore[attr-defined]
+        cuts = self._core.cuts()  # type: ignore[attr-defined]
+        out = {"recency": r, "frequency": f, "monetary": m}
+        for name, cut in zip(("recency_bin", "frequency_bin", "monetary_bin"), cuts):
+            out[name] = cut[0]
+        return out
+
+    @property
+    def table(self) -> pd.DataFrame:
+        if self._table is None:
+            self._table = self._build()
+        return self._table
+
+    def to_pandas(self) -> pd.DataFrame:
+        """A copy of :attr:`table`."""
+        return self.table.copy()
+
+    def _build(self) -> pd.DataFrame:
+        core = self._core
+        ids = self.data.to_pandas(totals=False)["master_id"]
+        index = pd.Index(ids.to_numpy(), name="master_id", dtype=ids.dtype)
+        rng = pd.RangeIndex(len(index))
+        r, f, m = core.metrics()  # type: ignore[attr-defined]
+        recency = pd.Series(r, index=rng)
+        if not recency.isna().any():
+            recency = recency.astype("int64")
+        cols: dict[str, object] = {"recency": recency.to_numpy(), "frequency": f, "monetary": m}
+        for name, (codes, _edges, _text), labels in zip(
+            ("recency_score", "frequency_score", "monetary_score"), core.cuts(), self._labels  # type: ignore[attr-defined]
+        ):
+            # Bins count up with the value; labels are given in bin order.
+            cols[name] = pd.Categorical.from_codes(codes, categories=labels, ordered=True)
+        for name, getter in (("RF_SCORE", core.rf_score), ("RFM_SCORE", core.rfm_score), ("segment", core.segment)):  # type: ignore[attr-defined]
+            codes, levels = getter()
+            table = np.array([*levels, None], dtype=object)
+            cols[name] = text_series(table[codes], rng, name).to_numpy()
+        df = pd.DataFrame(cols, index=index)
+        for name in ("RF_SCORE", "RFM_SCORE", "segment"):
+            df[name] = df[name].astype(text_series([], pd.RangeIndex(0), "x").dtype)
+        return df
+
+    def segment_summary(self) -> pd.DataFrame:
+        """Per segment: mean and count of recency, frequency and monetary.
+
+        Equals ``rfm[["segment", "recency", "frequency", "monetary"]].groupby("segment")
+        .agg(["mean", "count"])``.
+        """
+        names, cols = self._core.segment_summary()  # type: ignore[attr-defined]
+        data = {}
+        for metric, (mean, count) in zip(("recency", "frequency", "monetary"), cols):
+            data[(metric, "mean")] = np.asarray(mean, dtype="float64")
+            data[(metric, "count")] = np.asarray(count, dtype="int64")
+        index = pd.Index(names, dtype=object, name="segment").astype(
+            text_series([], pd.RangeIndex(0), "x").dtype
+        )
+        return pd.DataFrame(data, index=index)
+
+    def select(
+        self,
+        *,
+        segments: Sequence[str] | None = None,
+        categories: Sequence[str] | str | None = None,
+        match: Match = "substring",
+        combine: Literal["any", "all"] = "any",
+        min_average_order_value: float | None = None,
+        bounds: dict[str, tuple[float | None, float | None]] | None = None,
+    ) -> pd.Series:
+        """The ``master_id`` of every customer meeting all the conditions, in input order.
+
+        Parameters
+        ----------
+        segments : list of str, optional
+            Keep these segments only.
+        categories : str or list of str, optional
+            Category rule on ``interested_in_categories_12``.
+        match : {"substring", "token"}
+            ``"substring"`` matches the raw list text as the seeds' ``str.contains`` does
+            (``COCUK`` also matches ``AKTIFCOCUK``); ``"token"`` matches whole list items.
+        combine : {"any", "all"}
+            Whether one or all of ``categories`` must match.
+        min_average_order_value : float, optional
+            Keep ``monetary / frequency >= min_average_order_value``.
+        bounds : dict, optional
+            ``{"recency" | "frequency" | "monetary" | "average_order_value": (min, max)}``,
+            both inclusive, ``None`` for open.
+        """
+        if isinstance(categories, str):
+            categories = [categories]
+        spec = [(k, lo, hi) for k, (lo, hi) in (bounds or {}).items()]
+        if min_average_order_value is not None:
+            spec.append(("average_order_value", float(min_average_order_value), None))
+        rows = self._core.select(  # type: ignore[attr-defined]
+            list(segments) if segments is not None else None,
+            list(categories) if categories is not None else None,
+            match,
+            combine,
+            spec,
+        )
+        return self.table.index.to_series(index=pd.RangeIndex(len(self.table))).iloc[rows.astype("int64")].reset_index(drop=True).rename("master_id")
+
+    def new_brand_targets(self, match: Match = "substring") -> pd.Series:
+        """Case a: champions and loyal customers interested in ``KADIN`` whose average order
+        (monetary / frequency) is at least 250. Substring match by default, as the seeds."""
+        return self.select(
+            segments=["champions", "loyal_customers"],
+            categories=["KADIN"],
+            match=match,
+            min_average_order_value=250,
+        )
+
+    def discount_targets(self, match: Match = "substring") -> pd.Series:
+        """Case b: cant_loose, hibernating and new customers interested in ``ERKEK`` or
+        ``COCUK``. Substring match by default, as the seeds (``COCUK`` matches ``AKTIFCOCUK``)."""
+        return self.select(
+            segments=["cant_loose", "hibernating", "new_customers"],
+            categories=["ERKEK", "COCUK"],
+            match=match,
+        )
+
+    def write_targets(self, out_dir: str, match: Match = "substring") -> dict[str, str]:
+        """Write both seed target files into ``out_dir``; returns name -> path."""
+        import os
+
+        inputs = [self.data.source]
+        paths = {}
+        for name, ids in (
+            ("new_brand_target_customer_id.csv", self.new_brand_targets(match)),
+            ("discount_target_customer_ids.csv", self.discount_targets(match)),
+        ):
+            path = os.path.join(out_dir, name)
+            write_ids(ids, path, inputs=inputs)
+            paths[name] = path
+        return paths
+
+
+def rfm(
+    source: Source,
+    *,
+    analysis_date: DateLike | None = None,
+    q: int | Sequence[float] = 5,
+    duplicates: Literal["raise", "drop"] = "raise",
+    labels: tuple[Sequence[object], Sequence[object], Sequence[object]] | None = None,
+    segment_map: dict[str, str] | Sequence[tuple[str, str]] | None = None,
+    segment_on: Literal["RF_SCORE", "RFM_SCORE"] = "RF_SCORE",
+    **read_options: object,
+) -> RfmResult:
+    """Tasks 2–4: metrics, scores, score strings and segments, identical to the seeds' pandas.
+
+    Parameters
+    ----------
+    source : path, DataFrame or CustomerData
+        The customer file, a DataFrame read the seeds' way, or already-read data.
+    analysis_date : date-like, optional
+        Default: the latest ``last_order_date`` plus 2 days (2021-06-01 on the FLO file).
+    q : int or list of float
+        Number of quantile bins, or the probabilities of the edges, as ``pd.qcut``.
+    duplicates : {"raise", "drop"}
+        Equal edges raise :class:`~flo_rfm.exceptions.BinEdgesError` (pandas' ``Bin edges must
+        be unique``) or are merged, as ``pd.qcut(duplicates=...)``.
+    labels : (recency_labels, frequency_labels, monetary_labels), optional
+        One label per bin, in ascending order of the metric. Default: the seeds' ``[q..1]`` for
+        recency and ``[1..q]`` for frequency and monetary.
+    segment_map : dict or list of (pattern, name), optional
+        Ordered regex map applied as ``Series.replace(segment_map, regex=True)``. Default:
+        :data:`DEFAULT_SEGMENT_MAP`.
+    segment_on : {"RF_SCORE", "RFM_SCORE"}
+        The score string the map reads.
+
+    Examples
+    --------
+    >>> import flo_rfm
+    >>> result = flo_rfm.rfm(flo_rfm.datasets.sample(2000))
+    >>> list(result.table.columns)  # doctest: +NORMALIZE_WHITESPACE
+    ['recency', 'frequency', 'monetary', 'recency_score', 'frequency_score', 'monetary_score',
+     'RF_SCORE', 'RFM_SCORE', 'segment']
+    """
+    data = load(source, **read_options)
+    if isinstance(q, (int, np.integer)):
+        n_bins, probabilities = int(q), None
+    else:
+        probabilities = [float(p) for p in q]
+        n_bins = len(probabilities) - 1
+    if labels is None:
+        label_lists: list[list[object]] | None = None
+    else:
+        label_lists = [list(lab) for lab in labels]
+    if isinstance(segment_map, dict):
+        rules = list(segment_map.items())
+    elif segment_map is None:
+        rules = None
+    else:
+        rules = [(p, s) for p, s in segment_map]
+    core = data._frame.rfm(
+        _days(analysis_date) if analysis_date is not None else None,
+        max(n_bins, 0),
+        probabilities,
+        duplicates,
+        [[str(x) for x in lab] for lab in label_lists] if label_lists is not None else None,
+        rules,
+        segment_on,
+    )
+    if label_lists is None:
+        cuts = core.cuts()
+        label_lists = [[int(x) for x in cut[2]] for cut in cuts]
+    return RfmResult(data, core, label_lists)

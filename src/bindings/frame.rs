@@ -1,0 +1,385 @@
+//! The customer table as a Python object: readers in, typed columns out.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use numpy::{PyArray1, PyReadonlyArray1};
+use pyo3::prelude::*;
+
+use super::errors::run;
+use super::rfm::{parse_enum, Rfm};
+use crate::core::analysis::{rfm_table, RfmConfig, SegmentOn};
+use crate::core::columnar::{frame_from_columns, Columns, DateInput, NumberInput};
+use crate::core::error::FloError;
+use crate::core::frame::{BadRows, CustomerFrame, Duplicates};
+use crate::core::quantile::{qcut_probabilities, DuplicateEdges};
+use crate::core::reader::{read_from, read_path, ReadOptions};
+use crate::core::rfm::{Labels, ScoreOptions};
+use crate::core::segment::SegmentMap;
+use crate::core::summary::{group_table, sorted_groups};
+
+#[pyclass(frozen, module = "flo_rfm._flo_rfm")]
+pub struct Frame {
+    pub inner: Arc<CustomerFrame>,
+}
+
+type F64Array<'py> = Bound<'py, PyArray1<f64>>;
+type I64Array<'py> = Bound<'py, PyArray1<i64>>;
+
+fn options(on_bad_rows: &str, duplicates: &str, delimiter: Option<&str>) -> PyResult<ReadOptions> {
+    let bad_rows = parse_enum(
+        on_bad_rows,
+        "on_bad_rows",
+        &[("raise", BadRows::Raise), ("skip", BadRows::Skip)],
+    )?;
+    let duplicates = parse_enum(
+        duplicates,
+        "duplicates",
+        &[
+            ("raise", Duplicates::Error),
+            ("error", Duplicates::Error),
+            ("merge", Duplicates::Merge),
+        ],
+    )?;
+    let delimiter = match delimiter {
+        None => None,
+        Some(d) if d.len() == 1 => Some(d.as_bytes()[0]),
+        Some(d) => {
+            return Err(super::errors::to_py(FloError::invalid(format!(
+                "delimiter must be one character, got {d:?}"
+            ))))
+        }
+    };
+    Ok(ReadOptions {
+        bad_rows,
+        duplicates,
+        delimiter,
+    })
+}
+
+#[pyfunction]
+#[pyo3(signature = (path, on_bad_rows="raise", duplicates="raise", delimiter=None))]
+fn read_csv(
+    py: Python<'_>,
+    path: PathBuf,
+    on_bad_rows: &str,
+    duplicates: &str,
+    delimiter: Option<&str>,
+) -> PyResult<Frame> {
+    let opts = options(on_bad_rows, duplicates, delimiter)?;
+    let frame = run(py, || read_path(&path, &opts))?;
+    Ok(Frame {
+        inner: Arc::new(frame),
+    })
+}
+
+#[pyfunction]
+#[pyo3(signature = (data, source="<bytes>", on_bad_rows="raise", duplicates="raise", delimiter=None))]
+fn read_bytes(
+    py: Python<'_>,
+    data: Vec<u8>,
+    source: &str,
+    on_bad_rows: &str,
+    duplicates: &str,
+    delimiter: Option<&str>,
+) -> PyResult<Frame> {
+    let opts = options(on_bad_rows, duplicates, delimiter)?;
+    let frame = run(py, || read_from(&data[..], source, &opts))?;
+    Ok(Frame {
+        inner: Arc::new(frame),
+    })
+}
+
+#[derive(FromPyObject)]
+enum DateArg<'py> {
+    Days(PyReadonlyArray1<'py, i64>),
+    Text(Vec<Option<String>>),
+}
+
+#[derive(FromPyObject)]
+enum NumberArg<'py> {
+    Values(PyReadonlyArray1<'py, f64>),
+    Text(Vec<Option<String>>),
+}
+
+impl DateArg<'_> {
+    fn into_core(self) -> PyResult<DateInput> {
+        Ok(match self {
+            DateArg::Days(a) => DateInput::Days(
+                a.as_slice()?
+                    .iter()
+                    .map(|&d| d.clamp(i32::MIN as i64, i32::MAX as i64) as i32)
+                    .collect(),
+            ),
+            DateArg::Text(t) => DateInput::Text(t),
+        })
+    }
+}
+
+impl NumberArg<'_> {
+    fn into_core(self) -> PyResult<NumberInput> {
+        Ok(match self {
+            NumberArg::Values(a) => NumberInput::Values(a.as_slice()?.to_vec()),
+            NumberArg::Text(t) => NumberInput::Text(t),
+        })
+    }
+}
+
+/// Builds a frame from the columns of a DataFrame, in the order of `REQUIRED_COLUMNS`.
+#[pyfunction]
+#[pyo3(signature = (source, master_id, order_channel, last_order_channel, dates, counts, money, categories, on_bad_rows="raise", duplicates="raise"))]
+#[allow(clippy::too_many_arguments)]
+fn from_columns(
+    py: Python<'_>,
+    source: &str,
+    master_id: Vec<Option<String>>,
+    order_channel: Vec<Option<String>>,
+    last_order_channel: Vec<Option<String>>,
+    dates: [DateArg<'_>; 4],
+    counts: [NumberArg<'_>; 2],
+    money: [NumberArg<'_>; 2],
+    categories: Vec<Option<String>>,
+    on_bad_rows: &str,
+    duplicates: &str,
+) -> PyResult<Frame> {
+    let opts = options(on_bad_rows, duplicates, None)?;
+    let [d0, d1, d2, d3] = dates;
+    let [c0, c1] = counts;
+    let [m0, m1] = money;
+    let cols = Columns {
+        master_id,
+        order_channel,
+        last_order_channel,
+        dates: [
+            d0.into_core()?,
+            d1.into_core()?,
+            d2.into_core()?,
+            d3.into_core()?,
+        ],
+        counts: [c0.into_core()?, c1.into_core()?],
+        money: [m0.into_core()?, m1.into_core()?],
+        categories,
+    };
+    let frame = run(py, || {
+        frame_from_columns(source, &cols, opts.bad_rows, opts.duplicates)
+    })?;
+    Ok(Frame {
+        inner: Arc::new(frame),
+    })
+}
+
+fn codes_array<'py>(py: Python<'py>, codes: &[u32]) -> I64Array<'py> {
+    PyArray1::from_iter(
+        py,
+        codes
+            .iter()
+            .map(|&c| if c == u32::MAX { -1 } else { c as i64 }),
+    )
+}
+
+#[pymethods]
+impl Frame {
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    #[getter]
+    fn source(&self) -> &str {
+        &self.inner.source
+    }
+
+    fn master_id(&self) -> Vec<&str> {
+        self.inner.master_id.iter().collect()
+    }
+
+    /// (codes with -1 for null, levels) of `order_channel` or `last_order_channel`.
+    fn channel<'py>(&self, py: Python<'py>, name: &str) -> PyResult<(I64Array<'py>, Vec<String>)> {
+        let col = match name {
+            "order_channel" => &self.inner.order_channel,
+            "last_order_channel" => &self.inner.last_order_channel,
+            _ => {
+                return Err(super::errors::to_py(FloError::invalid(format!(
+                    "no channel column {name:?}"
+                ))))
+            }
+        };
+        Ok((codes_array(py, &col.codes), col.levels.clone()))
+    }
+
+    /// The four date columns as days since 1970-01-01 (i32::MIN for missing).
+    fn dates<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyArray1<i32>>> {
+        self.inner
+            .dates
+            .iter()
+            .map(|d| PyArray1::from_slice(py, d))
+            .collect()
+    }
+
+    fn counts<'py>(&self, py: Python<'py>) -> Vec<F64Array<'py>> {
+        self.inner
+            .counts
+            .iter()
+            .map(|d| PyArray1::from_slice(py, d))
+            .collect()
+    }
+
+    fn money<'py>(&self, py: Python<'py>) -> Vec<F64Array<'py>> {
+        self.inner
+            .money
+            .iter()
+            .map(|d| PyArray1::from_slice(py, d))
+            .collect()
+    }
+
+    /// (codes, raw texts of each distinct list, tokens of each distinct list).
+    fn categories<'py>(&self, py: Python<'py>) -> (I64Array<'py>, Vec<String>, Vec<Vec<String>>) {
+        let c = &self.inner.categories;
+        let raw = c.sets.iter().map(|s| s.raw.clone()).collect();
+        let tokens = c
+            .sets
+            .iter()
+            .map(|s| {
+                s.tokens
+                    .iter()
+                    .map(|&t| c.vocabulary[t as usize].clone())
+                    .collect()
+            })
+            .collect();
+        (codes_array(py, &c.codes), raw, tokens)
+    }
+
+    fn extra(&self) -> Vec<(String, Vec<&str>)> {
+        self.inner
+            .extra_names
+            .iter()
+            .zip(&self.inner.extra)
+            .map(|(n, c)| (n.clone(), c.iter().collect()))
+            .collect()
+    }
+
+    fn lines<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u64>> {
+        PyArray1::from_slice(py, &self.inner.lines)
+    }
+
+    fn positions<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u64>> {
+        PyArray1::from_slice(py, &self.inner.positions)
+    }
+
+    /// (rows read, [(line, message) of skipped rows], duplicates merged).
+    fn report(&self) -> (u64, Vec<(u64, String)>, u64) {
+        let r = &self.inner.report;
+        (
+            r.rows_read,
+            r.skipped
+                .iter()
+                .map(|s| (s.line, s.message.clone()))
+                .collect(),
+            r.merged,
+        )
+    }
+
+    /// Per `order_channel`, sorted: names, customers, orders sum and mean, spend sum and mean.
+    #[allow(clippy::type_complexity)]
+    fn channel_breakdown<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> (
+        Vec<String>,
+        Vec<u64>,
+        F64Array<'py>,
+        F64Array<'py>,
+        F64Array<'py>,
+        F64Array<'py>,
+    ) {
+        let f = &self.inner;
+        let codes: Vec<Option<u32>> = f
+            .order_channel
+            .codes
+            .iter()
+            .map(|&c| (c != u32::MAX).then_some(c))
+            .collect();
+        let (names, rows) = sorted_groups(&codes, &f.order_channel.levels);
+        let (orders, spend) = (f.order_num_total(), f.customer_value_total());
+        let t = group_table(&rows, names.len(), &[&orders, &spend]);
+        let mut customers = vec![0u64; names.len()];
+        for g in rows.iter().flatten() {
+            customers[*g] += 1;
+        }
+        (
+            names.iter().map(|s| s.to_string()).collect(),
+            customers,
+            PyArray1::from_slice(py, &t[0].sum),
+            PyArray1::from_vec(py, t[0].mean()),
+            PyArray1::from_slice(py, &t[1].sum),
+            PyArray1::from_vec(py, t[1].mean()),
+        )
+    }
+
+    /// Tasks 2–4 in one pass; see `flo_rfm.rfm` for the arguments.
+    #[pyo3(signature = (analysis_date=None, q=5, probabilities=None, duplicates="raise", labels=None, segment_map=None, segment_on="RF_SCORE"))]
+    #[allow(clippy::too_many_arguments)]
+    fn rfm(
+        &self,
+        py: Python<'_>,
+        analysis_date: Option<i32>,
+        q: usize,
+        probabilities: Option<Vec<f64>>,
+        duplicates: &str,
+        labels: Option<[Vec<String>; 3]>,
+        segment_map: Option<Vec<(String, String)>>,
+        segment_on: &str,
+    ) -> PyResult<Rfm> {
+        if probabilities.is_none() && q == 0 {
+            return Err(super::errors::to_py(FloError::invalid(
+                "`q` should be a positive integer.",
+            )));
+        }
+        let duplicates = parse_enum(
+            duplicates,
+            "duplicates",
+            &[
+                ("raise", DuplicateEdges::Raise),
+                ("drop", DuplicateEdges::Drop),
+            ],
+        )?;
+        let segment_on = parse_enum(
+            segment_on,
+            "segment_on",
+            &[
+                ("RF_SCORE", SegmentOn::RfScore),
+                ("RFM_SCORE", SegmentOn::RfmScore),
+            ],
+        )?;
+        let segment_map = match segment_map {
+            None => SegmentMap::seeds(),
+            Some(rules) => SegmentMap::new(&rules).map_err(super::errors::to_py)?,
+        };
+        let config = RfmConfig {
+            analysis_date,
+            scores: ScoreOptions {
+                probabilities: probabilities.unwrap_or_else(|| qcut_probabilities(q)),
+                duplicates,
+            },
+            labels: labels.map(|[recency, frequency, monetary]| Labels {
+                recency,
+                frequency,
+                monetary,
+            }),
+            segment_map,
+            segment_on,
+        };
+        let frame = Arc::clone(&self.inner);
+        let table = run(py, || rfm_table(&frame, &config))?;
+        Ok(Rfm {
+            frame: Arc::clone(&self.inner),
+            inner: table,
+        })
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(read_csv, m)?)?;
+    m.add_function(wrap_pyfunction!(read_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(from_columns, m)?)?;
+    Ok(())
+}

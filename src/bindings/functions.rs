@@ -1,0 +1,138 @@
+//! Free functions: the exact numerics on plain arrays, the sample generator, the segment map.
+
+use numpy::{PyArray1, PyReadonlyArray1};
+use pyo3::prelude::*;
+
+use super::errors::{run, to_py};
+use super::rfm::parse_enum;
+use crate::core::error::FloError;
+use crate::core::quantile::{edges, qcut, qcut_probabilities, rank_first, DuplicateEdges};
+use crate::core::segment::SegmentMap;
+use crate::core::stats::describe;
+use crate::core::summary::top_n;
+use crate::core::synth::{sample_bytes, write_sample};
+
+type F64Array<'py> = Bound<'py, PyArray1<f64>>;
+
+/// `pd.qcut(values, probabilities, labels=False)`: (codes with -1 for null, edges).
+#[pyfunction]
+#[pyo3(signature = (values, q=None, probabilities=None, duplicates="raise"))]
+fn qcut_codes<'py>(
+    py: Python<'py>,
+    values: PyReadonlyArray1<'py, f64>,
+    q: Option<usize>,
+    probabilities: Option<Vec<f64>>,
+    duplicates: &str,
+) -> PyResult<(Bound<'py, PyArray1<i64>>, F64Array<'py>)> {
+    let duplicates = parse_enum(
+        duplicates,
+        "duplicates",
+        &[
+            ("raise", DuplicateEdges::Raise),
+            ("drop", DuplicateEdges::Drop),
+        ],
+    )?;
+    let probabilities = match (q, probabilities) {
+        (Some(q), None) if q >= 1 => qcut_probabilities(q),
+        (None, Some(p)) => p,
+        _ => {
+            return Err(to_py(FloError::invalid(
+                "pass either q (a positive integer) or probabilities",
+            )))
+        }
+    };
+    let values = values.as_slice()?;
+    let cut = run(py, || qcut(values, &probabilities, duplicates, "values"))?;
+    Ok((
+        PyArray1::from_iter(py, cut.codes.iter().map(|&c| c as i64)),
+        PyArray1::from_vec(py, cut.edges),
+    ))
+}
+
+/// numpy's linear quantiles of the non-null values.
+#[pyfunction]
+fn quantiles<'py>(
+    py: Python<'py>,
+    values: PyReadonlyArray1<'py, f64>,
+    probabilities: Vec<f64>,
+) -> PyResult<F64Array<'py>> {
+    let values = values.as_slice()?;
+    let out = py.detach(|| edges(values, &probabilities));
+    Ok(PyArray1::from_vec(py, out))
+}
+
+/// `Series.rank(method="first")`.
+#[pyfunction]
+fn rank_first_array<'py>(
+    py: Python<'py>,
+    values: PyReadonlyArray1<'py, f64>,
+) -> PyResult<F64Array<'py>> {
+    let values = values.as_slice()?;
+    let out = py.detach(|| rank_first(values));
+    Ok(PyArray1::from_vec(py, out))
+}
+
+/// pandas `describe()` numbers of one column: count, mean, std, min, 25%, 50%, 75%, max.
+#[pyfunction]
+fn describe_array(values: PyReadonlyArray1<'_, f64>) -> PyResult<[f64; 8]> {
+    Ok(describe(values.as_slice()?))
+}
+
+/// Row numbers of the n largest values, largest first, ties in input order.
+#[pyfunction]
+fn top_n_rows<'py>(
+    py: Python<'py>,
+    values: PyReadonlyArray1<'py, f64>,
+    n: usize,
+) -> PyResult<Bound<'py, PyArray1<u64>>> {
+    let rows = top_n(values.as_slice()?, n);
+    Ok(PyArray1::from_iter(py, rows.into_iter().map(|r| r as u64)))
+}
+
+/// `Series.replace(dict(rules), regex=True)` on each text.
+#[pyfunction]
+fn apply_segment_map(rules: Vec<(String, String)>, texts: Vec<String>) -> PyResult<Vec<String>> {
+    let map = SegmentMap::new(&rules).map_err(to_py)?;
+    Ok(texts.iter().map(|t| map.apply(t)).collect())
+}
+
+#[pyfunction]
+fn sample_csv_bytes(py: Python<'_>, customers: usize, seed: u64) -> PyResult<Vec<u8>> {
+    Ok(py.detach(|| sample_bytes(customers, seed)))
+}
+
+/// Writes the sample to `path` through a temporary file and a rename.
+#[pyfunction]
+fn write_sample_csv(
+    py: Python<'_>,
+    path: std::path::PathBuf,
+    customers: usize,
+    seed: u64,
+) -> PyResult<()> {
+    run(py, || {
+        let io = |e: std::io::Error| FloError::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+        let tmp = path.with_extension("csv.tmp");
+        {
+            let file = std::fs::File::create(&tmp).map_err(io)?;
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+            write_sample(&mut w, customers, seed).map_err(io)?;
+            std::io::Write::flush(&mut w).map_err(io)?;
+        }
+        std::fs::rename(&tmp, &path).map_err(io)
+    })
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(qcut_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(quantiles, m)?)?;
+    m.add_function(wrap_pyfunction!(rank_first_array, m)?)?;
+    m.add_function(wrap_pyfunction!(describe_array, m)?)?;
+    m.add_function(wrap_pyfunction!(top_n_rows, m)?)?;
+    m.add_function(wrap_pyfunction!(apply_segment_map, m)?)?;
+    m.add_function(wrap_pyfunction!(sample_csv_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(write_sample_csv, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,18 @@
+//! PyO3 only: convert in, release the GIL, call the core, convert out.
+
+mod errors;
+mod frame;
+mod functions;
+mod rfm;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _flo_rfm(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<frame::Frame>()?;
+    m.add_class::<rfm::Rfm>()?;
+    frame::register(m)?;
+    functions::register(m)?;
+    Ok(())
+}

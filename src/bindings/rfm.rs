@@ -1,0 +1,171 @@
+//! The RFM table as a Python object: arrays out, summaries and target selection.
+
+use std::sync::Arc;
+
+use numpy::PyArray1;
+use pyo3::prelude::*;
+
+use super::errors::to_py;
+use crate::core::analysis::RfmTable;
+use crate::core::error::FloError;
+use crate::core::frame::CustomerFrame;
+use crate::core::quantile::Cut;
+use crate::core::rfm::ScoreStrings;
+use crate::core::target::{
+    Bound as MetricBound, CategoryMatch, CategoryRule, Combine, Metric, TargetRule,
+};
+
+/// Reads a string option against its allowed values, naming them all in the error.
+pub fn parse_enum<T: Copy>(value: &str, what: &str, allowed: &[(&str, T)]) -> PyResult<T> {
+    allowed
+        .iter()
+        .find(|(k, _)| *k == value)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let names: Vec<String> = allowed.iter().map(|(k, _)| format!("{k:?}")).collect();
+            to_py(FloError::invalid(format!(
+                "{what} must be one of {}, got {value:?}",
+                names.join(", ")
+            )))
+        })
+}
+
+#[pyclass(frozen, module = "flo_rfm._flo_rfm")]
+pub struct Rfm {
+    pub frame: Arc<CustomerFrame>,
+    pub inner: RfmTable,
+}
+
+type Codes<'py> = Bound<'py, PyArray1<i64>>;
+
+fn strings<'py>(py: Python<'py>, s: &ScoreStrings) -> (Codes<'py>, Vec<String>) {
+    (
+        PyArray1::from_iter(py, s.codes.iter().map(|c| c.map_or(-1, |c| c as i64))),
+        s.levels.clone(),
+    )
+}
+
+fn cut<'py>(py: Python<'py>, c: &Cut) -> (Codes<'py>, Bound<'py, PyArray1<f64>>) {
+    (
+        PyArray1::from_iter(py, c.codes.iter().map(|&c| c as i64)),
+        PyArray1::from_slice(py, &c.edges),
+    )
+}
+
+#[pymethods]
+impl Rfm {
+    #[getter]
+    fn analysis_date(&self) -> i32 {
+        self.inner.metrics.analysis_date
+    }
+
+    /// (recency, frequency, monetary) as float64 arrays.
+    #[allow(clippy::type_complexity)]
+    fn metrics<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> (
+        Bound<'py, PyArray1<f64>>,
+        Bound<'py, PyArray1<f64>>,
+        Bound<'py, PyArray1<f64>>,
+    ) {
+        let m = &self.inner.metrics;
+        (
+            PyArray1::from_slice(py, &m.recency),
+            PyArray1::from_slice(py, &m.frequency),
+            PyArray1::from_slice(py, &m.monetary),
+        )
+    }
+
+    /// Per metric: (bin codes with -1 for null, edges, labels).
+    #[allow(clippy::type_complexity)]
+    fn cuts<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> Vec<(Codes<'py>, Bound<'py, PyArray1<f64>>, Vec<String>)> {
+        let s = &self.inner.scores;
+        let l = &self.inner.labels;
+        [
+            (&s.recency, &l.recency),
+            (&s.frequency, &l.frequency),
+            (&s.monetary, &l.monetary),
+        ]
+        .into_iter()
+        .map(|(c, labels)| {
+            let (codes, edges) = cut(py, c);
+            (codes, edges, labels.clone())
+        })
+        .collect()
+    }
+
+    fn rf_score<'py>(&self, py: Python<'py>) -> (Codes<'py>, Vec<String>) {
+        strings(py, &self.inner.rf_score)
+    }
+
+    fn rfm_score<'py>(&self, py: Python<'py>) -> (Codes<'py>, Vec<String>) {
+        strings(py, &self.inner.rfm_score)
+    }
+
+    fn segment<'py>(&self, py: Python<'py>) -> (Codes<'py>, Vec<String>) {
+        strings(py, &self.inner.segment)
+    }
+
+    /// (segments, [(mean, count) for recency, frequency, monetary]).
+    #[allow(clippy::type_complexity)]
+    fn segment_summary(&self) -> (Vec<String>, Vec<(Vec<f64>, Vec<u64>)>) {
+        let s = self.inner.segment_summary();
+        let cols = [&s.recency, &s.frequency, &s.monetary]
+            .into_iter()
+            .map(|g| (g.mean(), g.count.clone()))
+            .collect();
+        (s.segments, cols)
+    }
+
+    /// Row numbers of the customers that meet every condition, in input order.
+    #[pyo3(signature = (segments=None, categories=None, match_="substring", combine="any", bounds=vec![]))]
+    fn select<'py>(
+        &self,
+        py: Python<'py>,
+        segments: Option<Vec<String>>,
+        categories: Option<Vec<String>>,
+        match_: &str,
+        combine: &str,
+        bounds: Vec<(String, Option<f64>, Option<f64>)>,
+    ) -> PyResult<Bound<'py, PyArray1<u64>>> {
+        let matching = parse_enum(
+            match_,
+            "match",
+            &[
+                ("substring", CategoryMatch::Substring),
+                ("token", CategoryMatch::Token),
+            ],
+        )?;
+        let combine = parse_enum(
+            combine,
+            "combine",
+            &[("any", Combine::Any), ("all", Combine::All)],
+        )?;
+        let bounds = bounds
+            .into_iter()
+            .map(|(name, min, max)| {
+                Ok(MetricBound {
+                    metric: Metric::parse(&name)?,
+                    min,
+                    max,
+                })
+            })
+            .collect::<Result<Vec<_>, FloError>>()
+            .map_err(to_py)?;
+        let rule = TargetRule {
+            segments,
+            categories: categories.map(|categories| CategoryRule {
+                categories,
+                matching,
+                combine,
+            }),
+            bounds,
+        };
+        let rows = py.detach(|| self.inner.select(&self.frame, &rule));
+        Ok(PyArray1::from_iter(py, rows.into_iter().map(|r| r as u64)))
+    }
+}
