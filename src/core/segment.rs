@@ -27,9 +27,13 @@ enum Piece {
 }
 
 #[derive(Debug, Clone)]
-struct Rule {
-    regex: Regex,
-    template: Vec<Piece>,
+enum Rule {
+    Regex {
+        regex: Regex,
+        template: Vec<Piece>,
+    },
+    /// pandas does not treat an empty pattern as a regex: it replaces texts equal to "" whole.
+    EmptyText(String),
 }
 
 /// An ordered list of (pattern, replacement) rules.
@@ -43,12 +47,15 @@ impl SegmentMap {
         let rules = rules
             .iter()
             .map(|(p, r)| {
+                if p.as_ref().is_empty() {
+                    return Ok(Rule::EmptyText(r.as_ref().to_string()));
+                }
                 let regex = Regex::new(p.as_ref()).map_err(|e| FloError::Regex {
                     pattern: p.as_ref().to_string(),
                     message: e.to_string(),
                 })?;
                 let template = parse_template(r.as_ref(), p.as_ref())?;
-                Ok(Rule { regex, template })
+                Ok(Rule::Regex { regex, template })
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(SegmentMap { rules })
@@ -58,34 +65,56 @@ impl SegmentMap {
         Self::new(&DEFAULT_MAP).expect("the default map is valid")
     }
 
-    /// The text after every rule has been applied in order.
+    /// The text after the rules, with pandas' semantics: each rule, in order, substitutes in the
+    /// current text, but only if its pattern is found in the *original* text (pandas computes
+    /// every rule's mask on the input before replacing).
     pub fn apply(&self, text: &str) -> String {
         let mut s = text.to_string();
         for rule in &self.rules {
-            s = python_sub(rule, &s);
+            match rule {
+                Rule::Regex { regex, template } if regex.is_match(text) => {
+                    s = python_sub(regex, template, &s)
+                }
+                Rule::EmptyText(r) if text.is_empty() => s = r.clone(),
+                _ => {}
+            }
         }
         s
     }
 }
 
-/// Python's `re.sub`: every non-overlapping match, empty ones included (an empty match right
-/// after a non-empty one counts, as since Python 3.7).
-fn python_sub(rule: &Rule, s: &str) -> String {
+/// Python's `re.sub`: every non-overlapping match, left to right. An empty match is allowed
+/// right after a non-empty one (Python >= 3.7); after an empty match the search moves one
+/// character on. (Python would first try a non-empty match at the same place; that differs only
+/// for patterns that prefer an empty match there, such as `x*?`.)
+fn python_sub(regex: &Regex, template: &[Piece], s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut last = 0;
-    for caps in rule.regex.captures_iter(s) {
+    let mut copied = 0;
+    let mut pos = 0;
+    while pos <= s.len() {
+        let Some(caps) = regex.captures_at(s, pos) else {
+            break;
+        };
         let m = caps.get(0).unwrap();
-        out.push_str(&s[last..m.start()]);
-        for piece in &rule.template {
+        out.push_str(&s[copied..m.start()]);
+        for piece in template {
             match piece {
                 Piece::Text(t) => out.push_str(t),
                 Piece::Group(i) => out.push_str(caps.get(*i).map_or("", |g| g.as_str())),
                 Piece::Named(n) => out.push_str(caps.name(n).map_or("", |g| g.as_str())),
             }
         }
-        last = m.end();
+        copied = m.end();
+        pos = if m.is_empty() {
+            match s[m.end()..].chars().next() {
+                Some(c) => m.end() + c.len_utf8(),
+                None => break,
+            }
+        } else {
+            m.end()
+        };
     }
-    out.push_str(&s[last..]);
+    out.push_str(&s[copied..]);
     out
 }
 
@@ -174,9 +203,13 @@ mod tests {
     }
 
     #[test]
-    fn later_rules_see_earlier_output_and_groups_work() {
+    fn rules_match_the_original_and_substitute_the_current_text() {
+        // Checked against pandas: Series(["1212"]).replace({"1": "x", "x(2)": ...}, regex=True)
+        // leaves "x2x2", as "x(2)" is not found in the original "1212".
         let m = SegmentMap::new(&[("1", "x"), ("x(2)", r"<\1\g<1>>")]).unwrap();
-        assert_eq!(m.apply("1212"), "<22><22>");
+        assert_eq!(m.apply("1212"), "x2x2");
+        let m = SegmentMap::new(&[("1", "x"), ("(2)", r"<\1\g<1>>")]).unwrap();
+        assert_eq!(m.apply("1212"), "x<22>x<22>");
         assert!(SegmentMap::new(&[("(", "x")]).is_err());
     }
 }
