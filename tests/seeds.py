@@ -25,7 +25,9 @@ SEG_MAP = {
 def data_prep(dataframe: pd.DataFrame) -> pd.DataFrame:
     df = dataframe.copy()
     df["order_num_total"] = df["order_num_total_ever_online"] + df["order_num_total_ever_offline"]
-    df["customer_value_total"] = df["customer_value_total_ever_offline"] + df["customer_value_total_ever_online"]
+    df["customer_value_total"] = (
+        df["customer_value_total_ever_offline"] + df["customer_value_total_ever_online"]
+    )
     date_columns = df.columns[df.columns.str.contains("date")]
     df[date_columns] = df[date_columns].apply(pd.to_datetime)
     return df

@@ -9,11 +9,10 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from flo_rfm import _flo_rfm
 from flo_rfm.exceptions import BinEdgesError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 SETTINGS = settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -45,12 +44,19 @@ def _pandas_qcut(a: np.ndarray, q, duplicates: str):
         cat, bins = pd.qcut(s, q, labels=False, retbins=True, duplicates=duplicates)
     except ValueError as e:
         return e, None
-    codes = np.where(np.isnan(cat.to_numpy(dtype="float64")), -1, cat.to_numpy(dtype="float64")).astype("int64")
+    codes = np.where(np.isnan(cat.to_numpy(dtype="float64")), -1, cat.to_numpy(dtype="float64")).astype(
+        "int64"
+    )
     return codes, np.asarray(bins, dtype="float64")
 
 
 @SETTINGS
-@given(values, st.integers(1, 12), st.lists(st.booleans(), min_size=1, max_size=7), st.sampled_from(["raise", "drop"]))
+@given(
+    values,
+    st.integers(1, 12),
+    st.lists(st.booleans(), min_size=1, max_size=7),
+    st.sampled_from(["raise", "drop"]),
+)
 def test_qcut_matches_pandas(vals, q, nulls, duplicates):
     a = _with_nulls(vals, nulls)
     expected, bins = _pandas_qcut(a, q, duplicates)
@@ -111,15 +117,34 @@ def test_top_n_matches_stable_sort(vals):
 
 
 score_text = st.text(alphabet="123456789_ab", min_size=0, max_size=6)
-patterns = st.sampled_from([
-    r"[1-2][1-2]", r"[1-2]5", "33", r"5[4-5]", r"^1", r"1$", r"(\d)(\d)", r"\d*", r"a|ab", r"x*",
-    r"(?P<d>[0-9])", r"b?", r"_+", r"[3-4][4-5]", r"5", "",
-])
+patterns = st.sampled_from(
+    [
+        r"[1-2][1-2]",
+        r"[1-2]5",
+        "33",
+        r"5[4-5]",
+        r"^1",
+        r"1$",
+        r"(\d)(\d)",
+        r"\d*",
+        r"a|ab",
+        r"x*",
+        r"(?P<d>[0-9])",
+        r"b?",
+        r"_+",
+        r"[3-4][4-5]",
+        r"5",
+        "",
+    ]
+)
 replacements = st.sampled_from(["hibernating", "X", "", r"<\1>", r"\g<0>!", r"[\g<0>]", "a_b"])
 
 
 @SETTINGS
-@given(st.lists(st.tuples(patterns, replacements), min_size=1, max_size=5), st.lists(score_text, min_size=1, max_size=8))
+@given(
+    st.lists(st.tuples(patterns, replacements), min_size=1, max_size=5),
+    st.lists(score_text, min_size=1, max_size=8),
+)
 def test_segment_map_matches_pandas_replace(rules, texts):
     mapping = dict(rules)
     # Patterns whose replacement names a group they lack are errors in Python too; skip those.

@@ -3,17 +3,25 @@ reference figures."""
 
 from __future__ import annotations
 
+import flo_rfm
 import numpy as np
 import pandas as pd
 import pandas.testing as pdt
 import pytest
 import seeds
-
-import flo_rfm
 from flo_rfm.exceptions import BinEdgesError, InputError
 
-COLUMNS = ["recency", "frequency", "monetary", "recency_score", "frequency_score", "monetary_score",
-           "RF_SCORE", "RFM_SCORE", "segment"]
+COLUMNS = [
+    "recency",
+    "frequency",
+    "monetary",
+    "recency_score",
+    "frequency_score",
+    "monetary_score",
+    "RF_SCORE",
+    "RFM_SCORE",
+    "segment",
+]
 
 
 def _seed_tables(raw: pd.DataFrame):
@@ -34,14 +42,20 @@ def test_rfm_equals_seeds_on_real_file(real_path, real_raw):
     assert res.analysis_date == pd.Timestamp("2021-06-01")
     _assert_rfm_equal(res.table, theirs)
     pdt.assert_frame_equal(res.segment_summary(), seeds.segment_summary(theirs), check_exact=True)
-    pdt.assert_series_equal(res.new_brand_targets(), seeds.new_brand_targets(prepared, theirs).rename("master_id"))
-    pdt.assert_series_equal(res.discount_targets(), seeds.discount_targets(prepared, theirs).rename("master_id"))
+    pdt.assert_series_equal(
+        res.new_brand_targets(), seeds.new_brand_targets(prepared, theirs).rename("master_id")
+    )
+    pdt.assert_series_equal(
+        res.discount_targets(), seeds.discount_targets(prepared, theirs).rename("master_id")
+    )
 
 
 def test_reference_figures_of_spec(real_path):
     res = flo_rfm.rfm(real_path)
     np.testing.assert_allclose(res.edges["recency"], [2, 33, 83, 145, 232, 367])
-    np.testing.assert_allclose(res.edges["monetary"], [44.98, 302.188, 455.826, 660.38, 1020.036, 45905.1], atol=5e-4)
+    np.testing.assert_allclose(
+        res.edges["monetary"], [44.98, 302.188, 455.826, 660.38, 1020.036, 45905.1], atol=5e-4
+    )
     s = res.segment_summary()
     spec = {  # SPEC.md, "Reference figures"
         "about_to_sleep": (1629, 113.785, 2.401, 359.009),
@@ -65,8 +79,11 @@ def test_reference_figures_of_spec(real_path):
     assert len(res.discount_targets()) == 2771
     # The published variants of case a (SPEC.md): without the 250 rule, and total spend > 250.
     assert len(res.select(segments=["champions", "loyal_customers"], categories="KADIN")) == 2497
-    spend = res.select(segments=["champions", "loyal_customers"], categories="KADIN",
-                       bounds={"monetary": (np.nextafter(250, np.inf), None)})
+    spend = res.select(
+        segments=["champions", "loyal_customers"],
+        categories="KADIN",
+        bounds={"monetary": (np.nextafter(250, np.inf), None)},
+    )
     assert len(spend) == 2494
 
 
@@ -106,8 +123,12 @@ def test_rfm_equals_seeds_on_samples(seed):
     res = flo_rfm.rfm(raw)
     _assert_rfm_equal(res.table, theirs)
     pdt.assert_frame_equal(res.segment_summary(), seeds.segment_summary(theirs), check_exact=True)
-    pdt.assert_series_equal(res.new_brand_targets(), seeds.new_brand_targets(prepared, theirs).rename("master_id"))
-    pdt.assert_series_equal(res.discount_targets(), seeds.discount_targets(prepared, theirs).rename("master_id"))
+    pdt.assert_series_equal(
+        res.new_brand_targets(), seeds.new_brand_targets(prepared, theirs).rename("master_id")
+    )
+    pdt.assert_series_equal(
+        res.discount_targets(), seeds.discount_targets(prepared, theirs).rename("master_id")
+    )
 
 
 def test_analysis_date_can_be_set(real_path, real_raw):
@@ -131,20 +152,35 @@ def test_duplicate_edges_raise_like_pandas_and_drop_works():
     expected = pd.qcut(monetary, 5, labels=["low"], duplicates="drop")
     res = flo_rfm.rfm(raw, duplicates="drop", labels=([5, 4, 3, 2, 1], [1, 2, 3, 4, 5], ["low"]))
     np.testing.assert_array_equal(res.table["monetary_score"].to_numpy(object), expected.to_numpy(object))
-    np.testing.assert_array_equal(res.edges["monetary"], pd.qcut(monetary, 5, retbins=True, duplicates="drop")[1])
+    np.testing.assert_array_equal(
+        res.edges["monetary"], pd.qcut(monetary, 5, retbins=True, duplicates="drop")[1]
+    )
 
 
 def test_duplicated_master_id_follows_spec(tmp_path):
     raw = flo_rfm.datasets.sample_frame(50, seed=9)
     dup = pd.concat([raw, raw.iloc[[3]]], ignore_index=True)
-    with pytest.raises(InputError, match=r"<DataFrame>:52: column master_id: .* is a duplicated id \(first seen on line 5\)"):
+    with pytest.raises(
+        InputError, match=r"<DataFrame>:52: column master_id: .* is a duplicated id \(first seen on line 5\)"
+    ):
         flo_rfm.rfm(dup)
     skipped = flo_rfm.from_pandas(dup, on_bad_rows="skip")
     assert len(skipped) == 50 and skipped.report.skipped[0][0] == 52
     merged = flo_rfm.from_pandas(dup, duplicates="merge").to_pandas()
-    expected = seeds.data_prep(dup).groupby("master_id", sort=False).agg(
-        {c: ("max" if "date" in c else "sum") for c in
-         ["first_order_date", "last_order_date", "order_num_total_ever_online", "customer_value_total_ever_online"]}
+    expected = (
+        seeds.data_prep(dup)
+        .groupby("master_id", sort=False)
+        .agg(
+            {
+                c: ("max" if "date" in c else "sum")
+                for c in [
+                    "first_order_date",
+                    "last_order_date",
+                    "order_num_total_ever_online",
+                    "customer_value_total_ever_online",
+                ]
+            }
+        )
     )
     row = merged.set_index("master_id").loc[raw.loc[3, "master_id"]]
     for col in expected.columns:
@@ -164,7 +200,12 @@ def test_null_metric_gets_no_score_and_is_kept():
 def test_custom_regex_map_matches_pandas_replace():
     raw = flo_rfm.datasets.sample_frame(3000, seed=11)
     theirs = seeds.rfm_table(seeds.data_prep(raw))
-    custom = {r"^5(\d)(\d)$": r"top-\1-\g<2>", r"^[1-2]\d[1-5]$": "low", "1": "one", r"(?P<x>\d)$": r"<\g<x>>"}
+    custom = {
+        r"^5(\d)(\d)$": r"top-\1-\g<2>",
+        r"^[1-2]\d[1-5]$": "low",
+        "1": "one",
+        r"(?P<x>\d)$": r"<\g<x>>",
+    }
     expected = theirs["RFM_SCORE"].replace(custom, regex=True)
     res = flo_rfm.rfm(raw, segment_map=custom, segment_on="RFM_SCORE")
     np.testing.assert_array_equal(res.table["segment"].to_numpy(object), expected.to_numpy(object))

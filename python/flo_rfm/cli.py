@@ -24,16 +24,28 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = p.add_subparsers(dest="command", required=True)
-    r = sub.add_parser("run", help="the whole RFM study (Tasks 1-6)", epilog=EXAMPLES,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    r = sub.add_parser(
+        "run",
+        help="the whole RFM study (Tasks 1-6)",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     r.add_argument("file", nargs="?", help="customer CSV (default: the built-in sample)")
     r.add_argument("--out", help="directory for the result files")
     r.add_argument("--analysis-date", help="YYYY-MM-DD (default: latest order + 2 days)")
-    r.add_argument("--match", choices=["substring", "token"], default="substring",
-                   help="category matching for the target lists (default: substring, as the seeds)")
+    r.add_argument(
+        "--match",
+        choices=["substring", "token"],
+        default="substring",
+        help="category matching for the target lists (default: substring, as the seeds)",
+    )
     r.add_argument("--on-bad-rows", choices=["raise", "skip"], default="raise")
-    r.add_argument("--duplicates", choices=["raise", "merge"], default="raise",
-                   help="what to do with a repeated master_id")
+    r.add_argument(
+        "--duplicates",
+        choices=["raise", "merge"],
+        default="raise",
+        help="what to do with a repeated master_id",
+    )
     r.add_argument("--json", action="store_true", help="print the summary as JSON")
     d = sub.add_parser("describe", help="Task 1: describe() and the per-channel breakdown")
     d.add_argument("file", nargs="?", help="customer CSV (default: the built-in sample)")
@@ -76,7 +88,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{res.data.source}: {res.report}")
         print(f"analysis date {res.result.analysis_date.date()}\n")
         print(summary.round(3))
-        print(f"\nnew-brand targets: {len(res.new_brand_targets)}; discount targets: {len(res.discount_targets)}")
+        a, b = len(res.new_brand_targets), len(res.discount_targets)
+        print(f"\nnew-brand targets: {a}; discount targets: {b}")
     for name, path in res.files.items():
         print(f"wrote {name}: {path}")
     return 0

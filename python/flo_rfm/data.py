@@ -239,7 +239,9 @@ class CustomerData:
     def top(self, n: int = 10, by: str = "customer_value_total") -> pd.DataFrame:
         """The ``n`` customers with the largest ``by`` (descending; ties keep file order)."""
         if by not in TOTAL_COLUMNS + COUNT_COLUMNS + MONEY_COLUMNS:
-            raise ValueError(f"cannot rank by {by!r}: use one of {TOTAL_COLUMNS + COUNT_COLUMNS + MONEY_COLUMNS}")
+            raise ValueError(
+                f"cannot rank by {by!r}: use one of {TOTAL_COLUMNS + COUNT_COLUMNS + MONEY_COLUMNS}"
+            )
         df = self.to_pandas()
         rows = _flo_rfm.top_n_rows(df[by].to_numpy(dtype="float64"), n)
         return df.iloc[rows.astype("int64")]

@@ -11,17 +11,20 @@ import pandas as pd
 __all__ = ["write_csv", "write_ids"]
 
 
-def _check_not_input(path: str, inputs: Iterable[str]) -> None:
+def check_not_input(path: str, inputs: Iterable[str]) -> None:
+    """Raise ``ValueError`` if ``path`` is one of the ``inputs`` files."""
     target = os.path.realpath(path)
     for src in inputs:
         if src and os.path.exists(src) and os.path.realpath(src) == target:
             raise ValueError(f"refusing to write {path}: it is an input file")
 
 
-def write_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, inputs: Iterable[str] = (), index: bool = False) -> None:
+def write_csv(
+    df: pd.DataFrame, path: str | os.PathLike[str], *, inputs: Iterable[str] = (), index: bool = False
+) -> None:
     """Write ``df`` as CSV to ``path`` atomically; refuse to overwrite any of ``inputs``."""
     path = os.fspath(path)
-    _check_not_input(path, inputs)
+    check_not_input(path, inputs)
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".flo_rfm-", suffix=".tmp", dir=directory)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .data import CustomerData, ReadReport, Source, load
-from .output import write_csv, write_ids
+from .output import check_not_input, write_csv, write_ids
 from .rfm import Match, RfmResult, rfm
 
 __all__ = ["RunResult", "run"]
@@ -53,6 +53,8 @@ class RunResult:
             "new_brand_targets": os.path.join(out, NEW_BRAND_FILE),
             "discount_targets": os.path.join(out, DISCOUNT_FILE),
         }
+        for path in files.values():  # refuse before writing anything
+            check_not_input(path, inputs)
         write_csv(self.prepared, files["prepared"], inputs=inputs)
         write_csv(self.rfm, files["rfm"], inputs=inputs, index=True)
         summary = self.segment_summary.copy()

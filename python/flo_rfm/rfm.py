@@ -105,11 +105,17 @@ class RfmResult:
             recency = recency.astype("int64")
         cols: dict[str, object] = {"recency": recency.to_numpy(), "frequency": f, "monetary": m}
         for name, (codes, _edges, _text), labels in zip(
-            ("recency_score", "frequency_score", "monetary_score"), core.cuts(), self._labels  # type: ignore[attr-defined]
+            ("recency_score", "frequency_score", "monetary_score"),
+            core.cuts(),
+            self._labels,  # type: ignore[attr-defined]
         ):
             # Bins count up with the value; labels are given in bin order.
             cols[name] = pd.Categorical.from_codes(codes, categories=labels, ordered=True)
-        for name, getter in (("RF_SCORE", core.rf_score), ("RFM_SCORE", core.rfm_score), ("segment", core.segment)):  # type: ignore[attr-defined]
+        for name, getter in (
+            ("RF_SCORE", core.rf_score),
+            ("RFM_SCORE", core.rfm_score),
+            ("segment", core.segment),
+        ):  # type: ignore[attr-defined]
             codes, levels = getter()
             table = np.array([*levels, None], dtype=object)
             cols[name] = text_series(table[codes], rng, name).to_numpy()
@@ -175,7 +181,12 @@ class RfmResult:
             combine,
             spec,
         )
-        return self.table.index.to_series(index=pd.RangeIndex(len(self.table))).iloc[rows.astype("int64")].reset_index(drop=True).rename("master_id")
+        return (
+            self.table.index.to_series(index=pd.RangeIndex(len(self.table)))
+            .iloc[rows.astype("int64")]
+            .reset_index(drop=True)
+            .rename("master_id")
+        )
 
     def new_brand_targets(self, match: Match = "substring") -> pd.Series:
         """Case a: champions and loyal customers interested in ``KADIN`` whose average order

@@ -93,10 +93,12 @@ const CATEGORY_LISTS: [(&str, f64); 20] = [
     ("[ERKEK, COCUK]", 0.7),
 ];
 
-/// A heavy-tailed count >= 1: P(n >= k) ~ k^-alpha, capped.
-fn heavy_count(rng: &mut Rng, alpha: f64, cap: f64) -> u64 {
+/// A count >= 1: geometric with a continuation chance drawn per customer from `[lo, hi)`, a
+/// mixture with the real file's long right tail; capped.
+fn order_count(rng: &mut Rng, lo: f64, hi: f64, cap: u64) -> u64 {
+    let q = lo + (hi - lo) * rng.uniform();
     let u = 1.0 - rng.uniform();
-    (u.powf(-1.0 / alpha).floor()).min(cap) as u64
+    (1 + (u.ln() / q.ln()).floor() as u64).min(cap)
 }
 
 /// Total spend in cents for `n` orders with a log-normal average order value.
@@ -137,10 +139,12 @@ pub fn write_sample<W: Write>(out: &mut W, customers: usize, seed: u64) -> std::
             1 => "Offline",
             _ => CHANNELS[rng.below(4) as usize],
         };
-        let online = heavy_count(&mut rng, 0.85, 200.0);
-        let offline = heavy_count(&mut rng, 1.25, 109.0);
-        // Last orders fall in the final year; first orders reach back up to eight years.
-        let last = end - rng.below((end - last_window_start + 1) as u64) as i32;
+        let online = order_count(&mut rng, 0.3, 0.85, 200);
+        let offline = order_count(&mut rng, 0.3, 0.64, 109);
+        // Last orders fall in the final year, more of them recent (as in the real file); first
+        // orders reach back up to eight years.
+        let span = (end - last_window_start + 1) as f64;
+        let last = end - ((span * rng.uniform().powf(1.7)) as i32).min(span as i32 - 1);
         let tenure = (-(1.0 - rng.uniform()).ln() * 600.0) as i32;
         let first = (last - tenure.min(last - first_possible)).max(first_possible);
         let other = first + rng.below((last - first + 1) as u64) as i32;

@@ -1,0 +1,114 @@
+# Stubs for the compiled core (src/bindings). Checked by `python -m mypy.stubtest flo_rfm._flo_rfm`.
+from os import PathLike
+from typing import final
+
+import numpy as np
+import numpy.typing as npt
+from typing_extensions import TypeAlias
+
+__version__: str
+__all__ = [
+    "Frame",
+    "Rfm",
+    "__version__",
+    "apply_segment_map",
+    "describe_array",
+    "from_columns",
+    "qcut_codes",
+    "quantiles",
+    "rank_first_array",
+    "read_bytes",
+    "read_csv",
+    "sample_csv_bytes",
+    "top_n_rows",
+    "write_sample_csv",
+]
+
+_F64: TypeAlias = npt.NDArray[np.float64]
+_I64: TypeAlias = npt.NDArray[np.int64]
+_U64: TypeAlias = npt.NDArray[np.uint64]
+
+@final
+class Frame:
+    def __len__(self) -> int: ...
+    @property
+    def source(self) -> str: ...
+    def master_id(self) -> list[str]: ...
+    def channel(self, name: str) -> tuple[_I64, list[str]]: ...
+    def dates(self) -> list[npt.NDArray[np.int32]]: ...
+    def counts(self) -> list[_F64]: ...
+    def money(self) -> list[_F64]: ...
+    def categories(self) -> tuple[_I64, list[str], list[list[str]]]: ...
+    def extra(self) -> list[tuple[str, list[str]]]: ...
+    def lines(self) -> _U64: ...
+    def positions(self) -> _U64: ...
+    def report(self) -> tuple[int, list[tuple[int, str]], int]: ...
+    def channel_breakdown(self) -> tuple[list[str], list[int], _F64, _F64, _F64, _F64]: ...
+    def rfm(
+        self,
+        analysis_date: int | None = None,
+        q: int = 5,
+        probabilities: list[float] | None = None,
+        duplicates: str = "raise",
+        labels: list[list[str]] | None = None,
+        segment_map: list[tuple[str, str]] | None = None,
+        segment_on: str = "RF_SCORE",
+    ) -> Rfm: ...
+
+@final
+class Rfm:
+    @property
+    def analysis_date(self) -> int: ...
+    def metrics(self) -> tuple[_F64, _F64, _F64]: ...
+    def cuts(self) -> list[tuple[_I64, _F64, list[str]]]: ...
+    def rf_score(self) -> tuple[_I64, list[str]]: ...
+    def rfm_score(self) -> tuple[_I64, list[str]]: ...
+    def segment(self) -> tuple[_I64, list[str]]: ...
+    def segment_summary(self) -> tuple[list[str], list[tuple[list[float], list[int]]]]: ...
+    def select(
+        self,
+        segments: list[str] | None = None,
+        categories: list[str] | None = None,
+        match_: str = "substring",
+        combine: str = "any",
+        bounds: list[tuple[str, float | None, float | None]] = ...,
+    ) -> _U64: ...
+
+def read_csv(
+    path: str | PathLike[str],
+    on_bad_rows: str = "raise",
+    duplicates: str = "raise",
+    delimiter: str | None = None,
+) -> Frame: ...
+def read_bytes(
+    data: bytes,
+    source: str = "<bytes>",
+    on_bad_rows: str = "raise",
+    duplicates: str = "raise",
+    delimiter: str | None = None,
+) -> Frame: ...
+def from_columns(
+    source: str,
+    master_id: list[str | None],
+    order_channel: list[str | None],
+    last_order_channel: list[str | None],
+    dates: list[object],
+    counts: list[object],
+    money: list[object],
+    categories: list[str | None],
+    on_bad_rows: str = "raise",
+    duplicates: str = "raise",
+) -> Frame: ...
+def qcut_codes(
+    values: _F64,
+    q: int | None = None,
+    probabilities: list[float] | None = None,
+    duplicates: str = "raise",
+) -> tuple[_I64, _F64]: ...
+def quantiles(values: _F64, probabilities: list[float]) -> _F64: ...
+def rank_first_array(values: _F64) -> _F64: ...
+def describe_array(values: _F64) -> list[float]: ...
+def top_n_rows(values: _F64, n: int) -> _U64: ...
+def apply_segment_map(rules: list[tuple[str, str]], texts: list[str]) -> list[str]: ...
+def sample_csv_bytes(customers: int, seed: int) -> bytes: ...
+def write_sample_csv(path: str | PathLike[str], customers: int, seed: int) -> None: ...
