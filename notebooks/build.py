@@ -12,18 +12,23 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 HERE = Path(__file__).parent
 
-PARAMS = '''# Parameters: a path to your FLO file, or None for the built-in 20,000-customer sample.
+PARAMS = """# Parameters: a path to your FLO file, or None for the built-in 20,000-customer sample.
 import os
-path = os.environ.get("FLO_DATA") or None'''
+
+path = os.environ.get("FLO_DATA") or None"""
 
 PREP = [
-    new_markdown_cell("# Task 1 — data understanding and preparation\n\n"
-                      "Each step of the seed study as a `flo_rfm` call. Runs on the built-in synthetic "
-                      "sample unless `FLO_DATA` names a file (e.g. `flo_data_20k.csv`)."),
+    new_markdown_cell(
+        "# Task 1 — data understanding and preparation\n\n"
+        "Each step of the seed study as a `flo_rfm` call. Runs on the built-in synthetic "
+        "sample unless `FLO_DATA` names a file (e.g. `flo_data_20k.csv`)."
+    ),
     new_code_cell(PARAMS, metadata={"tags": ["parameters"]}),
-    new_code_cell("import flo_rfm\n\n"
-                  "data = flo_rfm.read_csv(path) if path else flo_rfm.datasets.sample()\n"
-                  "data, data.report"),
+    new_code_cell(
+        "import flo_rfm\n\n"
+        "data = flo_rfm.read_csv(path) if path else flo_rfm.datasets.sample()\n"
+        "data, data.report"
+    ),
     new_markdown_cell("## First rows, columns, types, missing values"),
     new_code_cell("data.head(10)"),
     new_code_cell("list(data.columns)"),
@@ -31,34 +36,48 @@ PREP = [
     new_code_cell("data.null_counts()"),
     new_markdown_cell("## Descriptive statistics (pandas' `describe()`, bit for bit)"),
     new_code_cell("data.describe().T"),
-    new_markdown_cell("## Omnichannel totals and date conversion\n\n"
-                      "`order_num_total` = online + offline orders; `customer_value_total` = online + "
-                      "offline spend; date columns become `datetime64`."),
-    new_code_cell("df = data.to_pandas()\n"
-                  "df[['order_num_total', 'customer_value_total']].describe().T"),
+    new_markdown_cell(
+        "## Omnichannel totals and date conversion\n\n"
+        "`order_num_total` = online + offline orders; `customer_value_total` = online + "
+        "offline spend; date columns become `datetime64`."
+    ),
+    new_code_cell("df = data.to_pandas()\ndf[['order_num_total', 'customer_value_total']].describe().T"),
     new_code_cell("df.dtypes"),
     new_markdown_cell("## Per channel: customers, orders and spend"),
     new_code_cell("data.channel_breakdown()"),
     new_markdown_cell("## Top 10 customers by spend and by orders"),
-    new_code_cell("data.top(10, by='customer_value_total')[['master_id', 'order_channel', "
-                  "'customer_value_total', 'order_num_total']]"),
-    new_code_cell("data.top(10, by='order_num_total')[['master_id', 'order_channel', "
-                  "'order_num_total', 'customer_value_total']]"),
+    new_code_cell(
+        "data.top(10, by='customer_value_total')[['master_id', 'order_channel', "
+        "'customer_value_total', 'order_num_total']]"
+    ),
+    new_code_cell(
+        "data.top(10, by='order_num_total')[['master_id', 'order_channel', "
+        "'order_num_total', 'customer_value_total']]"
+    ),
     new_markdown_cell("## The whole preparation in one call"),
-    new_code_cell("prepared = flo_rfm.prepare(path if path else flo_rfm.datasets.sample())\n"
-                  "prepared.shape"),
+    new_code_cell(
+        "source = path if path else flo_rfm.datasets.sample()\n"
+        "prepared = flo_rfm.prepare(source)\n"
+        "prepared.shape"
+    ),
 ]
 
 RFM = [
-    new_markdown_cell("# Tasks 2–6 — RFM metrics, scores, segments and campaign targets\n\n"
-                      "Scores and segments are identical to the seeds' pandas code (`pd.qcut`, "
-                      "`rank(method='first')`, `replace(seg_map, regex=True)`)."),
+    new_markdown_cell(
+        "# Tasks 2–6 — RFM metrics, scores, segments and campaign targets\n\n"
+        "Scores and segments are identical to the seeds' pandas code (`pd.qcut`, "
+        "`rank(method='first')`, `replace(seg_map, regex=True)`)."
+    ),
     new_code_cell(PARAMS, metadata={"tags": ["parameters"]}),
-    new_code_cell("import tempfile\nimport pandas as pd\nimport flo_rfm\n\n"
-                  "data = flo_rfm.read_csv(path) if path else flo_rfm.datasets.sample()\n"
-                  "data.report"),
-    new_markdown_cell("## Task 2 — metrics\n\nThe analysis date defaults to the latest "
-                      "`last_order_date` + 2 days (2021-06-01 on the FLO file)."),
+    new_code_cell(
+        "import tempfile\n\nimport pandas as pd\n\nimport flo_rfm\n\n"
+        "data = flo_rfm.read_csv(path) if path else flo_rfm.datasets.sample()\n"
+        "data.report"
+    ),
+    new_markdown_cell(
+        "## Task 2 — metrics\n\nThe analysis date defaults to the latest "
+        "`last_order_date` + 2 days (2021-06-01 on the FLO file)."
+    ),
     new_code_cell("res = flo_rfm.rfm(data)\nres.analysis_date"),
     new_markdown_cell("## Task 3 — scores\n\nQuantile edges as pandas computes them:"),
     new_code_cell("res.edges['recency'], res.edges['monetary']"),
@@ -68,9 +87,11 @@ RFM = [
     new_code_cell("rfm['segment'].value_counts()"),
     new_markdown_cell("## Task 5 — segment summary\n\nOn the real file this is SPEC.md's reference table."),
     new_code_cell("summary = res.segment_summary()\nsummary.round(3)"),
-    new_markdown_cell("### Case a: new women's brand\n\nChampions and loyal customers interested in "
-                      "`KADIN` whose average order (`monetary / frequency`) is at least 250. Published "
-                      "solutions differ: some drop the 250 rule, some use total spend > 250 instead."),
+    new_markdown_cell(
+        "### Case a: new women's brand\n\nChampions and loyal customers interested in "
+        "`KADIN` whose average order (`monetary / frequency`) is at least 250. Published "
+        "solutions differ: some drop the 250 rule, some use total spend > 250 instead."
+    ),
     new_code_cell(
         "case_a = res.new_brand_targets()\n"
         "no_rule = res.select(segments=['champions', 'loyal_customers'], categories='KADIN')\n"
@@ -78,28 +99,39 @@ RFM = [
         "                         bounds={'monetary': (250.0000000001, None)})\n"
         "pd.Series({'average order >= 250 (this study)': len(case_a),\n"
         "           'no spend rule': len(no_rule),\n"
-        "           'total spend > 250': len(total_spend)})"),
-    new_markdown_cell("### Case b: discount on men's and children's products\n\n"
-                      "`cant_loose`, `hibernating` and `new_customers` interested in `ERKEK` or `COCUK`. "
-                      "The seeds' `str.contains` also matches `AKTIFCOCUK`; `match='token'` matches "
-                      "whole list items only."),
-    new_code_cell("case_b = res.discount_targets()\n"
-                  "len(case_b), len(res.discount_targets(match='token'))"),
+        "           'total spend > 250': len(total_spend)})"
+    ),
+    new_markdown_cell(
+        "### Case b: discount on men's and children's products\n\n"
+        "`cant_loose`, `hibernating` and `new_customers` interested in `ERKEK` or `COCUK`. "
+        "The seeds' `str.contains` also matches `AKTIFCOCUK`; `match='token'` matches "
+        "whole list items only."
+    ),
+    new_code_cell("case_b = res.discount_targets()\nlen(case_b), len(res.discount_targets(match='token'))"),
     new_markdown_cell("### The two target files"),
-    new_code_cell("out = tempfile.mkdtemp()\nfiles = res.write_targets(out)\n"
-                  "for name, p in files.items():\n"
-                  "    print(name, len(pd.read_csv(p)), 'ids')"),
+    new_code_cell(
+        "out = tempfile.mkdtemp()\nfiles = res.write_targets(out)\n"
+        "for name, p in files.items():\n"
+        "    print(name, len(pd.read_csv(p)), 'ids')"
+    ),
     new_markdown_cell("## Task 6 — the whole study in one call (also `flo-rfm run FILE --out DIR`)"),
     new_code_cell("run = flo_rfm.run(path, tempfile.mkdtemp())\nrun"),
 ]
 
 
 def write(name: str, cells: list) -> None:
-    nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                            "language": "python"}})
+    nb = new_notebook(
+        cells=cells,
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
     nbformat.write(nb, HERE / name)
 
 
 if __name__ == "__main__":
+    import subprocess
+    import sys
+
     write("01_data_preparation.ipynb", PREP)
     write("02_rfm_segmentation.ipynb", RFM)
+    # Keep the cells in the project's style.
+    subprocess.run([sys.executable, "-m", "ruff", "format", "-q", str(HERE)], check=True)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pandas as pd
+
 from flo_rfm.cli import main
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import flo_rfm
 import pandas as pd
 import pytest
+
+import flo_rfm
 from flo_rfm.data import REQUIRED_COLUMNS
 from flo_rfm.exceptions import InputError, InvalidArgumentError, MissingColumnsError
 

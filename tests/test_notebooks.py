@@ -36,7 +36,9 @@ def test_notebook_runs_on_real_file(path, real_path):
     nb = _execute(path, str(real_path))
     text = "".join(
         o.get("text", "") + str(o.get("data", {}).get("text/plain", ""))
-        for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
     )
     if path.name.startswith("02"):
         assert "148" in text and "2497" in text and "2494" in text and "2771" in text

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import flo_rfm
 import numpy as np
 import pandas as pd
 import pandas.testing as pdt
 import pytest
 import seeds
+
+import flo_rfm
 from flo_rfm.data import COUNT_COLUMNS, DATE_COLUMNS, MONEY_COLUMNS
 
 

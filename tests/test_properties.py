@@ -9,10 +9,11 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from flo_rfm import _flo_rfm
-from flo_rfm.exceptions import BinEdgesError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from flo_rfm import _flo_rfm
+from flo_rfm.exceptions import BinEdgesError
 
 SETTINGS = settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

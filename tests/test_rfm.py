@@ -3,12 +3,13 @@ reference figures."""
 
 from __future__ import annotations
 
-import flo_rfm
 import numpy as np
 import pandas as pd
 import pandas.testing as pdt
 import pytest
 import seeds
+
+import flo_rfm
 from flo_rfm.exceptions import BinEdgesError, InputError
 
 COLUMNS = [
