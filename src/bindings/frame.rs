@@ -12,6 +12,7 @@ use crate::core::analysis::{rfm_table, RfmConfig, SegmentOn};
 use crate::core::columnar::{frame_from_columns, Columns, DateInput, NumberInput};
 use crate::core::error::FloError;
 use crate::core::frame::{BadRows, CustomerFrame, Duplicates};
+use crate::core::outliers::{cltv_frame, FrequencyDefinition};
 use crate::core::quantile::{qcut_probabilities, DuplicateEdges};
 use crate::core::reader::{read_from, read_path, ReadOptions};
 use crate::core::rfm::{Labels, ScoreOptions};
@@ -374,6 +375,42 @@ impl Frame {
             frame: Arc::clone(&self.inner),
             inner: table,
         })
+    }
+
+    /// The CLTV study's frame: (analysis date, rows kept, recency_weekly, T_weekly, frequency,
+    /// monetary average, [(low, up)] thresholds of the four capped columns).
+    #[pyo3(signature = (analysis_date=None, repeat_orders=false))]
+    #[allow(clippy::type_complexity)]
+    fn cltv_frame<'py>(
+        &self,
+        py: Python<'py>,
+        analysis_date: Option<i32>,
+        repeat_orders: bool,
+    ) -> PyResult<(
+        i32,
+        Bound<'py, PyArray1<u64>>,
+        F64Array<'py>,
+        F64Array<'py>,
+        F64Array<'py>,
+        F64Array<'py>,
+        Vec<(f64, f64)>,
+    )> {
+        let definition = if repeat_orders {
+            FrequencyDefinition::RepeatOrders
+        } else {
+            FrequencyDefinition::Orders
+        };
+        let frame = Arc::clone(&self.inner);
+        let c = run(py, || cltv_frame(&frame, analysis_date, definition))?;
+        Ok((
+            c.analysis_date,
+            PyArray1::from_iter(py, c.rows.iter().map(|&r| r as u64)),
+            PyArray1::from_vec(py, c.recency_weekly),
+            PyArray1::from_vec(py, c.t_weekly),
+            PyArray1::from_vec(py, c.frequency),
+            PyArray1::from_vec(py, c.monetary_avg),
+            c.thresholds,
+        ))
     }
 }
 

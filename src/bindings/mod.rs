@@ -3,6 +3,7 @@
 mod errors;
 mod frame;
 mod functions;
+mod models;
 mod rfm;
 
 use pyo3::prelude::*;
@@ -14,5 +15,6 @@ fn _flo_rfm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<rfm::Rfm>()?;
     frame::register(m)?;
     functions::register(m)?;
+    models::register(m)?;
     Ok(())
 }

@@ -5,6 +5,8 @@ pub mod columnar;
 pub mod columns;
 pub mod error;
 pub mod frame;
+pub mod models;
+pub mod outliers;
 pub mod parse;
 pub mod quantile;
 pub mod reader;

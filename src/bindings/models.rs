@@ -1,0 +1,218 @@
+//! The CLV models on numpy arrays: fits, predictions and CLV.
+
+use numpy::{PyArray1, PyReadonlyArray1};
+use pyo3::prelude::*;
+
+use super::errors::run;
+use crate::core::models::bgnbd::{self, BgNbdParams};
+use crate::core::models::clv::{clv, Horizon};
+use crate::core::models::gamma_gamma::{self, GammaGammaParams};
+use crate::core::models::FitInfo;
+
+type F64In<'py> = PyReadonlyArray1<'py, f64>;
+type F64Out<'py> = Bound<'py, PyArray1<f64>>;
+type Info = (usize, f64, f64, usize);
+
+fn info(i: &FitInfo) -> Info {
+    (i.iterations, i.objective, i.gradient_norm, i.groups)
+}
+
+fn bg(p: [f64; 4]) -> BgNbdParams {
+    BgNbdParams {
+        r: p[0],
+        alpha: p[1],
+        a: p[2],
+        b: p[3],
+    }
+}
+
+fn gg(p: [f64; 3]) -> GammaGammaParams {
+    GammaGammaParams {
+        p: p[0],
+        q: p[1],
+        v: p[2],
+    }
+}
+
+/// ((r, alpha, a, b), time scale, (iterations, objective, gradient norm, groups)).
+#[pyfunction]
+#[pyo3(signature = (x, t_x, t, weights=None, penalizer=0.0))]
+fn fit_bgnbd(
+    py: Python<'_>,
+    x: F64In<'_>,
+    t_x: F64In<'_>,
+    t: F64In<'_>,
+    weights: Option<F64In<'_>>,
+    penalizer: f64,
+) -> PyResult<([f64; 4], f64, Info)> {
+    let (x, t_x, t) = (x.as_slice()?, t_x.as_slice()?, t.as_slice()?);
+    let w = weights.as_ref().map(|w| w.as_slice()).transpose()?;
+    let f = run(py, || bgnbd::fit(x, t_x, t, w, penalizer))?;
+    let p = f.params;
+    Ok(([p.r, p.alpha, p.a, p.b], f.scale, info(&f.info)))
+}
+
+/// lifetimes' BG/NBD objective at `log_params` on times already scaled.
+#[pyfunction]
+#[pyo3(signature = (log_params, x, t_x, t, weights, penalizer))]
+fn bgnbd_objective(
+    log_params: [f64; 4],
+    x: F64In<'_>,
+    t_x: F64In<'_>,
+    t: F64In<'_>,
+    weights: F64In<'_>,
+    penalizer: f64,
+) -> PyResult<f64> {
+    let data = bgnbd::BgNbdData {
+        x: x.as_slice()?.to_vec(),
+        t_x: t_x.as_slice()?.to_vec(),
+        t: t.as_slice()?.to_vec(),
+        w: weights.as_slice()?.to_vec(),
+    };
+    let mut g = [0.0; 4];
+    Ok(bgnbd::objective(&log_params, &data, penalizer, &mut g))
+}
+
+#[pyfunction]
+fn bgnbd_expected<'py>(
+    py: Python<'py>,
+    params: [f64; 4],
+    t: f64,
+    x: F64In<'py>,
+    t_x: F64In<'py>,
+    big_t: F64In<'py>,
+) -> PyResult<F64Out<'py>> {
+    let p = bg(params);
+    let (x, t_x, big_t) = (x.as_slice()?, t_x.as_slice()?, big_t.as_slice()?);
+    let out: Vec<f64> = py.detach(|| {
+        (0..x.len())
+            .map(|i| p.expected_purchases(t, x[i], t_x[i], big_t[i]))
+            .collect()
+    });
+    Ok(PyArray1::from_vec(py, out))
+}
+
+#[pyfunction]
+fn bgnbd_expected_new<'py>(
+    py: Python<'py>,
+    params: [f64; 4],
+    t: F64In<'py>,
+) -> PyResult<F64Out<'py>> {
+    let p = bg(params);
+    let out: Vec<f64> = t
+        .as_slice()?
+        .iter()
+        .map(|&ti| p.expected_purchases_new(ti))
+        .collect();
+    Ok(PyArray1::from_vec(py, out))
+}
+
+#[pyfunction]
+fn bgnbd_palive<'py>(
+    py: Python<'py>,
+    params: [f64; 4],
+    x: F64In<'py>,
+    t_x: F64In<'py>,
+    big_t: F64In<'py>,
+) -> PyResult<F64Out<'py>> {
+    let p = bg(params);
+    let (x, t_x, big_t) = (x.as_slice()?, t_x.as_slice()?, big_t.as_slice()?);
+    let out: Vec<f64> = (0..x.len())
+        .map(|i| p.probability_alive(x[i], t_x[i], big_t[i]))
+        .collect();
+    Ok(PyArray1::from_vec(py, out))
+}
+
+/// ((p, q, v), (iterations, objective, gradient norm, groups)).
+#[pyfunction]
+#[pyo3(signature = (x, m, weights=None, penalizer=0.0))]
+fn fit_gamma_gamma(
+    py: Python<'_>,
+    x: F64In<'_>,
+    m: F64In<'_>,
+    weights: Option<F64In<'_>>,
+    penalizer: f64,
+) -> PyResult<([f64; 3], Info)> {
+    let (x, m) = (x.as_slice()?, m.as_slice()?);
+    let w = weights.as_ref().map(|w| w.as_slice()).transpose()?;
+    let f = run(py, || gamma_gamma::fit(x, m, w, penalizer))?;
+    let p = f.params;
+    Ok(([p.p, p.q, p.v], info(&f.info)))
+}
+
+#[pyfunction]
+fn gg_objective(
+    log_params: [f64; 3],
+    x: F64In<'_>,
+    m: F64In<'_>,
+    weights: F64In<'_>,
+    penalizer: f64,
+) -> PyResult<f64> {
+    let mut g = [0.0; 3];
+    Ok(gamma_gamma::objective(
+        &log_params,
+        x.as_slice()?,
+        m.as_slice()?,
+        weights.as_slice()?,
+        penalizer,
+        &mut g,
+    ))
+}
+
+#[pyfunction]
+fn gg_expected_profit<'py>(
+    py: Python<'py>,
+    params: [f64; 3],
+    x: F64In<'py>,
+    m: F64In<'py>,
+) -> PyResult<F64Out<'py>> {
+    let p = gg(params);
+    let (x, m) = (x.as_slice()?, m.as_slice()?);
+    let out: Vec<f64> = (0..x.len())
+        .map(|i| p.expected_average_profit(x[i], m[i]))
+        .collect();
+    Ok(PyArray1::from_vec(py, out))
+}
+
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn customer_lifetime_value<'py>(
+    py: Python<'py>,
+    bg_params: [f64; 4],
+    gg_params: [f64; 3],
+    x: F64In<'py>,
+    t_x: F64In<'py>,
+    big_t: F64In<'py>,
+    m: F64In<'py>,
+    months: usize,
+    discount: f64,
+    factor: f64,
+) -> PyResult<F64Out<'py>> {
+    let (x, t_x, big_t, m) = (
+        x.as_slice()?,
+        t_x.as_slice()?,
+        big_t.as_slice()?,
+        m.as_slice()?,
+    );
+    let (b, g) = (bg(bg_params), gg(gg_params));
+    let h = Horizon {
+        months,
+        discount,
+        factor,
+    };
+    let out = py.detach(|| clv(&b, &g, x, t_x, big_t, m, h));
+    Ok(PyArray1::from_vec(py, out))
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(fit_bgnbd, m)?)?;
+    m.add_function(wrap_pyfunction!(bgnbd_objective, m)?)?;
+    m.add_function(wrap_pyfunction!(bgnbd_expected, m)?)?;
+    m.add_function(wrap_pyfunction!(bgnbd_expected_new, m)?)?;
+    m.add_function(wrap_pyfunction!(bgnbd_palive, m)?)?;
+    m.add_function(wrap_pyfunction!(fit_gamma_gamma, m)?)?;
+    m.add_function(wrap_pyfunction!(gg_objective, m)?)?;
+    m.add_function(wrap_pyfunction!(gg_expected_profit, m)?)?;
+    m.add_function(wrap_pyfunction!(customer_lifetime_value, m)?)?;
+    Ok(())
+}

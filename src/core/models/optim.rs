@@ -1,0 +1,300 @@
+//! A small, careful minimiser for smooth objectives of a few parameters: BFGS with a strong-Wolfe
+//! line search (Nocedal & Wright, algorithms 3.5 and 3.6), then Newton steps on a
+//! finite-difference Hessian of the analytic gradient to settle the optimum to machine precision.
+
+// Dense n x n algebra reads best with explicit indices.
+#![allow(clippy::needless_range_loop)]
+
+/// `f(x, grad)` returns the value and writes the gradient.
+pub trait Objective {
+    fn eval(&self, x: &[f64], grad: &mut [f64]) -> f64;
+}
+
+impl<F: Fn(&[f64], &mut [f64]) -> f64> Objective for F {
+    fn eval(&self, x: &[f64], grad: &mut [f64]) -> f64 {
+        self(x, grad)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Stop when the largest gradient component is below this.
+    pub gtol: f64,
+    pub max_iter: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            gtol: 1e-10,
+            max_iter: 1000,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Solution {
+    pub x: Vec<f64>,
+    pub value: f64,
+    pub gradient: Vec<f64>,
+    pub iterations: usize,
+    pub converged: bool,
+}
+
+impl Solution {
+    pub fn grad_norm(&self) -> f64 {
+        inf_norm(&self.gradient)
+    }
+}
+
+fn inf_norm(v: &[f64]) -> f64 {
+    v.iter().fold(0.0f64, |m, x| m.max(x.abs()))
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+struct Point {
+    x: Vec<f64>,
+    f: f64,
+    g: Vec<f64>,
+}
+
+fn eval_at(obj: &dyn Objective, x: Vec<f64>) -> Point {
+    let mut g = vec![0.0; x.len()];
+    let f = obj.eval(&x, &mut g);
+    Point { x, f, g }
+}
+
+fn finite(p: &Point) -> bool {
+    p.f.is_finite() && p.g.iter().all(|v| v.is_finite())
+}
+
+/// Strong-Wolfe line search along `d` from `p`; `None` if no acceptable step was found.
+fn line_search(obj: &dyn Objective, p: &Point, d: &[f64], mut step: f64) -> Option<Point> {
+    const C1: f64 = 1e-4;
+    const C2: f64 = 0.9;
+    let slope0 = dot(&p.g, d);
+    if slope0 >= 0.0 {
+        return None;
+    }
+    let at = |a: f64| -> Point {
+        let x: Vec<f64> = p.x.iter().zip(d).map(|(xi, di)| xi + a * di).collect();
+        eval_at(obj, x)
+    };
+    let (mut lo_a, mut lo_f, mut lo_slope) = (0.0, p.f, slope0);
+    let mut hi_a: Option<f64> = None;
+    for _ in 0..60 {
+        let q = at(step);
+        if !finite(&q) {
+            hi_a = Some(step);
+            step = lo_a + 0.5 * (step - lo_a);
+            continue;
+        }
+        let slope = dot(&q.g, d);
+        if q.f > p.f + C1 * step * slope0 || (hi_a.is_none() && q.f >= lo_f && lo_a > 0.0) {
+            hi_a = Some(step);
+        } else if slope.abs() <= -C2 * slope0 {
+            return Some(q);
+        } else if slope >= 0.0 {
+            hi_a = Some(lo_a);
+            lo_a = step;
+            lo_f = q.f;
+            lo_slope = slope;
+        } else {
+            lo_a = step;
+            lo_f = q.f;
+            lo_slope = slope;
+            if hi_a.is_none() {
+                step *= 2.0;
+                continue;
+            }
+        }
+        let hi = hi_a.unwrap();
+        // Zoom: a safeguarded quadratic step from the low end, else bisection.
+        let width = hi - lo_a;
+        let f_hi = at(hi).f;
+        let denom = 2.0 * (f_hi - lo_f - lo_slope * width);
+        let mut trial = if denom.is_finite() && denom > 0.0 {
+            lo_a - lo_slope * width * width / denom
+        } else {
+            lo_a + 0.5 * width
+        };
+        let (a, b) = (lo_a.min(hi), lo_a.max(hi));
+        if !(trial > a + 0.1 * (b - a) && trial < b - 0.1 * (b - a)) {
+            trial = 0.5 * (a + b);
+        }
+        if (b - a).abs() < 1e-16 * (1.0 + b.abs()) {
+            break;
+        }
+        step = trial;
+    }
+    // Accept any decrease found, so that progress is never thrown away.
+    let q = at(lo_a);
+    (lo_a > 0.0 && finite(&q) && q.f < p.f).then_some(q)
+}
+
+/// Solves `a x = b` for a small dense system by Gaussian elimination with partial pivoting.
+fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
+    let n = b.len();
+    for col in 0..n {
+        let piv = (col..n).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
+        if a[piv][col].abs() < 1e-300 {
+            return None;
+        }
+        a.swap(col, piv);
+        b.swap(col, piv);
+        for row in col + 1..n {
+            let factor = a[row][col] / a[col][col];
+            for k in col..n {
+                a[row][k] -= factor * a[col][k];
+            }
+            b[row] -= factor * b[col];
+        }
+    }
+    let mut x = vec![0.0; n];
+    for i in (0..n).rev() {
+        let s: f64 = (i + 1..n).map(|k| a[i][k] * x[k]).sum();
+        x[i] = (b[i] - s) / a[i][i];
+    }
+    x.iter().all(|v| v.is_finite()).then_some(x)
+}
+
+/// The Hessian by central differences of the analytic gradient, symmetrised.
+pub fn hessian(obj: &dyn Objective, x: &[f64]) -> Vec<Vec<f64>> {
+    let n = x.len();
+    let mut h = vec![vec![0.0; n]; n];
+    for j in 0..n {
+        let step = 1e-5 * (1.0 + x[j].abs());
+        let mut xp = x.to_vec();
+        let mut xm = x.to_vec();
+        xp[j] += step;
+        xm[j] -= step;
+        let gp = eval_at(obj, xp).g;
+        let gm = eval_at(obj, xm).g;
+        for i in 0..n {
+            h[i][j] = (gp[i] - gm[i]) / (2.0 * step);
+        }
+    }
+    for i in 0..n {
+        for j in 0..i {
+            let m = 0.5 * (h[i][j] + h[j][i]);
+            h[i][j] = m;
+            h[j][i] = m;
+        }
+    }
+    h
+}
+
+/// Newton steps while they lower the objective or the gradient.
+fn polish(obj: &dyn Objective, mut p: Point, gtol: f64, iterations: &mut usize) -> Point {
+    for _ in 0..20 {
+        if inf_norm(&p.g) <= gtol * 1e-2 {
+            break;
+        }
+        let h = hessian(obj, &p.x);
+        let neg_g: Vec<f64> = p.g.iter().map(|v| -v).collect();
+        let Some(d) = solve(h, neg_g) else { break };
+        let q = eval_at(obj, p.x.iter().zip(&d).map(|(x, s)| x + s).collect());
+        *iterations += 1;
+        if finite(&q)
+            && (q.f < p.f
+                || (q.f <= p.f + 1e-15 * p.f.abs().max(1.0) && inf_norm(&q.g) < inf_norm(&p.g)))
+        {
+            p = q;
+        } else {
+            break;
+        }
+    }
+    p
+}
+
+/// Minimises `obj` from `x0`.
+pub fn minimize(obj: &dyn Objective, x0: &[f64], opts: &Options) -> Solution {
+    let n = x0.len();
+    let mut p = eval_at(obj, x0.to_vec());
+    let mut iterations = 0;
+    if !finite(&p) {
+        return Solution {
+            x: p.x,
+            value: p.f,
+            gradient: p.g,
+            iterations,
+            converged: false,
+        };
+    }
+    // Inverse Hessian approximation.
+    let mut hinv: Vec<Vec<f64>> = (0..n)
+        .map(|i| (0..n).map(|j| if i == j { 1.0 } else { 0.0 }).collect())
+        .collect();
+    let mut first = true;
+    while iterations < opts.max_iter && inf_norm(&p.g) > opts.gtol {
+        iterations += 1;
+        let d: Vec<f64> = (0..n).map(|i| -dot(&hinv[i], &p.g)).collect();
+        let step0 = if first {
+            (1.0 / inf_norm(&p.g)).min(1.0)
+        } else {
+            1.0
+        };
+        let Some(q) = line_search(obj, &p, &d, step0) else {
+            break;
+        };
+        let s: Vec<f64> = q.x.iter().zip(&p.x).map(|(a, b)| a - b).collect();
+        let y: Vec<f64> = q.g.iter().zip(&p.g).map(|(a, b)| a - b).collect();
+        let sy = dot(&s, &y);
+        if sy > 1e-300 {
+            if first {
+                let scale = sy / dot(&y, &y);
+                for (i, row) in hinv.iter_mut().enumerate() {
+                    row[i] = scale;
+                }
+                first = false;
+            }
+            let rho = 1.0 / sy;
+            let hy: Vec<f64> = (0..n).map(|i| dot(&hinv[i], &y)).collect();
+            let yhy = dot(&y, &hy);
+            for i in 0..n {
+                for j in 0..n {
+                    hinv[i][j] +=
+                        (1.0 + rho * yhy) * rho * s[i] * s[j] - rho * (hy[i] * s[j] + s[i] * hy[j]);
+                }
+            }
+        }
+        let progress = (p.f - q.f).abs();
+        p = q;
+        if progress <= 1e-16 * p.f.abs().max(1.0) && inf_norm(&p.g) < opts.gtol * 1e3 {
+            break;
+        }
+    }
+    let p = polish(obj, p, opts.gtol, &mut iterations);
+    let converged = finite(&p) && inf_norm(&p.g) <= opts.gtol.max(1e-7);
+    Solution {
+        x: p.x,
+        value: p.f,
+        gradient: p.g,
+        iterations,
+        converged,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rosenbrock_to_machine_precision() {
+        let f = |x: &[f64], g: &mut [f64]| {
+            let (a, b) = (x[0], x[1]);
+            g[0] = -2.0 * (1.0 - a) - 400.0 * a * (b - a * a);
+            g[1] = 200.0 * (b - a * a);
+            (1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2)
+        };
+        let s = minimize(&f, &[-1.2, 1.0], &Options::default());
+        assert!(s.converged, "{s:?}");
+        assert!(
+            (s.x[0] - 1.0).abs() < 1e-8 && (s.x[1] - 1.0).abs() < 1e-8,
+            "{s:?}"
+        );
+    }
+}

@@ -1,0 +1,144 @@
+//! The CLTV study's data preparation: outlier capping, totals and the weekly CLTV frame.
+
+use super::error::{FloError, Result};
+use super::frame::{CustomerFrame, NULL_DATE};
+use super::quantile::edges;
+use super::rfm::default_analysis_date;
+
+/// The seeds' `outlier_thresholds`: quantiles 0.01 and 0.99 (linear), 1.5 times their range
+/// beyond them, each rounded half to even as Python's `round`.
+pub fn outlier_thresholds(values: &[f64]) -> (f64, f64) {
+    let q = edges(values, &[0.01, 0.99]);
+    let (q1, q3) = (q[0], q[1]);
+    let iqr = q3 - q1;
+    (
+        (q1 - 1.5 * iqr).round_ties_even(),
+        (q3 + 1.5 * iqr).round_ties_even(),
+    )
+}
+
+/// Values beyond the thresholds set to them (NaN stays NaN).
+pub fn cap(values: &[f64], low: f64, up: f64) -> Vec<f64> {
+    values
+        .iter()
+        .map(|&v| {
+            if v > up {
+                up
+            } else if v < low {
+                low
+            } else {
+                v
+            }
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrequencyDefinition {
+    /// The seeds': all orders (`order_num_total`); customers with more than one order kept.
+    Orders,
+    /// The textbook BTYD definition: repeat orders (`order_num_total - 1`); customers with at
+    /// least one repeat order kept.
+    RepeatOrders,
+}
+
+/// The CLTV frame of the seeds: one row per kept customer, weekly times.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CltvFrame {
+    pub analysis_date: i32,
+    /// Row of each kept customer in the customer frame.
+    pub rows: Vec<usize>,
+    pub recency_weekly: Vec<f64>,
+    pub t_weekly: Vec<f64>,
+    pub frequency: Vec<f64>,
+    pub monetary_avg: Vec<f64>,
+    /// (low, up) thresholds of the two count and the two money columns, in file order.
+    pub thresholds: Vec<(f64, f64)>,
+}
+
+pub fn cltv_frame(
+    frame: &CustomerFrame,
+    analysis_date: Option<i32>,
+    definition: FrequencyDefinition,
+) -> Result<CltvFrame> {
+    let analysis_date = match analysis_date {
+        Some(d) => d,
+        None => default_analysis_date(frame)?,
+    };
+    let mut thresholds = Vec::new();
+    let mut capped = Vec::new();
+    for col in [
+        &frame.counts[0],
+        &frame.counts[1],
+        &frame.money[0],
+        &frame.money[1],
+    ] {
+        let (low, up) = outlier_thresholds(col);
+        thresholds.push((low, up));
+        capped.push(cap(col, low, up));
+    }
+    let orders: Vec<f64> = capped[0]
+        .iter()
+        .zip(&capped[1])
+        .map(|(a, b)| a + b)
+        .collect();
+    let value: Vec<f64> = capped[3]
+        .iter()
+        .zip(&capped[2])
+        .map(|(a, b)| a + b)
+        .collect();
+    let mut out = CltvFrame {
+        analysis_date,
+        rows: vec![],
+        recency_weekly: vec![],
+        t_weekly: vec![],
+        frequency: vec![],
+        monetary_avg: vec![],
+        thresholds,
+    };
+    let (first, last) = (&frame.dates[0], &frame.dates[1]);
+    for i in 0..frame.len() {
+        // NaN orders are not > 1 either, so they leave too (as the seeds' filter does).
+        if orders[i].is_nan() || orders[i] <= 1.0 {
+            continue;
+        }
+        if first[i] == NULL_DATE || last[i] == NULL_DATE {
+            return Err(FloError::invalid(format!(
+                "{}:{}: the CLTV study needs first_order_date and last_order_date",
+                frame.source, frame.lines[i]
+            )));
+        }
+        if first[i] > analysis_date {
+            return Err(FloError::invalid(format!(
+                "{}:{}: first_order_date is after the analysis date",
+                frame.source, frame.lines[i]
+            )));
+        }
+        out.rows.push(i);
+        out.recency_weekly.push((last[i] - first[i]) as f64 / 7.0);
+        out.t_weekly.push((analysis_date - first[i]) as f64 / 7.0);
+        out.frequency.push(match definition {
+            FrequencyDefinition::Orders => orders[i],
+            FrequencyDefinition::RepeatOrders => orders[i] - 1.0,
+        });
+        out.monetary_avg.push(value[i] / orders[i]);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thresholds_round_half_to_even() {
+        // q1 = 0.01 and q3 = 0.99 of 0..=100 are 1 and 99: up = 99 + 1.5 * 98 = 246, low = -146.
+        let v: Vec<f64> = (0..=100).map(f64::from).collect();
+        assert_eq!(outlier_thresholds(&v), (-146.0, 246.0));
+        assert_eq!(2.5f64.round_ties_even(), 2.0);
+        assert_eq!(
+            cap(&[1.0, 300.0, -200.0], -146.0, 246.0),
+            vec![1.0, 246.0, -146.0]
+        );
+    }
+}
