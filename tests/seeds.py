@@ -84,3 +84,64 @@ def discount_targets(df: pd.DataFrame, rfm: pd.DataFrame) -> pd.Series:
         & rfm["interested_in_categories_12"].str.contains("ERKEK|COCUK")
     ]
     return picked["customer_id"].reset_index(drop=True)
+
+
+# --- the CLTV study (lifetimes) ---------------------------------------------------------------
+
+CLTV_COLUMNS = [
+    "order_num_total_ever_online",
+    "order_num_total_ever_offline",
+    "customer_value_total_ever_offline",
+    "customer_value_total_ever_online",
+]
+
+
+def outlier_thresholds(dataframe: pd.DataFrame, variable: str) -> tuple[float, float]:
+    quartile1 = dataframe[variable].quantile(0.01)
+    quartile3 = dataframe[variable].quantile(0.99)
+    interquantile_range = quartile3 - quartile1
+    up_limit = quartile3 + 1.5 * interquantile_range
+    low_limit = quartile1 - 1.5 * interquantile_range
+    return round(low_limit), round(up_limit)
+
+
+def replace_with_thresholds(dataframe: pd.DataFrame, variable: str) -> None:
+    low_limit, up_limit = outlier_thresholds(dataframe, variable)
+    dataframe.loc[(dataframe[variable] < low_limit), variable] = low_limit
+    dataframe.loc[(dataframe[variable] > up_limit), variable] = up_limit
+
+
+def cltv_frame(raw: pd.DataFrame) -> pd.DataFrame:
+    df = raw.copy()
+    for col in CLTV_COLUMNS:
+        replace_with_thresholds(df, col)
+    df = data_prep(df)
+    analysis_date = df["last_order_date"].max() + pd.Timedelta(days=2)
+    cltv_df = pd.DataFrame()
+    cltv_df["customer_id"] = df["master_id"]
+    cltv_df["recency_cltv_weekly"] = (df["last_order_date"] - df["first_order_date"]).dt.days / 7
+    cltv_df["T_weekly"] = (analysis_date - df["first_order_date"]).dt.days / 7
+    cltv_df["frequency"] = df["order_num_total"]
+    cltv_df["monetary_cltv_avg"] = df["customer_value_total"] / df["order_num_total"]
+    return cltv_df[cltv_df["frequency"] > 1]
+
+
+def cltv_study(raw: pd.DataFrame, months: int = 6):
+    from lifetimes import BetaGeoFitter, GammaGammaFitter
+
+    cltv_df = cltv_frame(raw).copy()
+    bgf = BetaGeoFitter(penalizer_coef=0.001)
+    bgf.fit(cltv_df["frequency"], cltv_df["recency_cltv_weekly"], cltv_df["T_weekly"])
+    args = (cltv_df["frequency"], cltv_df["recency_cltv_weekly"], cltv_df["T_weekly"])
+    cltv_df["exp_sales_3_month"] = bgf.predict(4 * 3, *args)
+    cltv_df["exp_sales_6_month"] = bgf.predict(4 * 6, *args)
+    ggf = GammaGammaFitter(penalizer_coef=0.01)
+    ggf.fit(cltv_df["frequency"], cltv_df["monetary_cltv_avg"])
+    cltv_df["exp_average_value"] = ggf.conditional_expected_average_profit(
+        cltv_df["frequency"], cltv_df["monetary_cltv_avg"]
+    )
+    cltv_df["cltv"] = ggf.customer_lifetime_value(
+        bgf, *args, cltv_df["monetary_cltv_avg"], time=months, freq="W", discount_rate=0.01
+    )
+    cltv_df["cltv_segment"] = pd.qcut(cltv_df["cltv"], 4, labels=["D", "C", "B", "A"])
+    return cltv_df, bgf, ggf

@@ -42,6 +42,8 @@ def test_notebook_runs_on_real_file(path, real_path):
     )
     if path.name.startswith("02"):
         assert "148" in text and "2497" in text and "2494" in text and "2771" in text
+    if path.name.startswith("03"):
+        assert "4.151" in text and "362.3" in text
     assert "Error" not in text
 
 

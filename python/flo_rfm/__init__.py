@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from . import datasets, exceptions
 from ._flo_rfm import __version__
+from .cltv import BetaGeo, CltvResult, GammaGamma, cltv
 from .data import CustomerData, ReadReport, from_pandas, prepare, read_csv
 from .output import write_csv, write_ids
 from .pipeline import RunResult, run
@@ -20,11 +21,15 @@ from .rfm import DEFAULT_SEGMENT_MAP, RfmResult, rfm
 
 __all__ = [
     "DEFAULT_SEGMENT_MAP",
+    "BetaGeo",
+    "CltvResult",
     "CustomerData",
+    "GammaGamma",
     "ReadReport",
     "RfmResult",
     "RunResult",
     "__version__",
+    "cltv",
     "datasets",
     "exceptions",
     "from_pandas",

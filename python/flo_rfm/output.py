@@ -38,6 +38,19 @@ def write_csv(
         raise
 
 
+def _atomic_text(path: str, text: str) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".flo_rfm-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
 def write_ids(ids: pd.Series, path: str | os.PathLike[str], *, inputs: Iterable[str] = ()) -> None:
     """One id per line under a ``master_id`` header, as the seeds' ``ids.to_csv(index=False)``."""
     write_csv(ids.rename("master_id").to_frame(), path, inputs=inputs)
