@@ -8,6 +8,7 @@ from typing_extensions import TypeAlias
 
 __version__: str
 __all__ = [
+    "special",
     "Frame",
     "Rfm",
     "__version__",
@@ -149,3 +150,4 @@ def customer_lifetime_value(
     discount: float,
     factor: float,
 ) -> _F64: ...
+def special(name: str, a: _F64, b: _F64, c: _F64, z: _F64) -> _F64: ...

@@ -204,6 +204,33 @@ fn customer_lifetime_value<'py>(
     Ok(PyArray1::from_vec(py, out))
 }
 
+/// ln Γ, ψ and ln 2F1 elementwise, for validation against scipy.
+#[pyfunction]
+fn special<'py>(
+    py: Python<'py>,
+    name: &str,
+    a: F64In<'py>,
+    b: F64In<'py>,
+    c: F64In<'py>,
+    z: F64In<'py>,
+) -> PyResult<F64Out<'py>> {
+    use crate::core::models::special::{digamma, ln_gamma, ln_hyp2f1};
+    let (a, b, c, z) = (a.as_slice()?, b.as_slice()?, c.as_slice()?, z.as_slice()?);
+    let out: Vec<f64> = match name {
+        "ln_gamma" => a.iter().map(|&v| ln_gamma(v)).collect(),
+        "digamma" => a.iter().map(|&v| digamma(v)).collect(),
+        "ln_hyp2f1" => (0..a.len())
+            .map(|i| ln_hyp2f1(a[i], b[i], c[i], z[i]))
+            .collect(),
+        _ => {
+            return Err(super::errors::to_py(crate::core::error::FloError::invalid(
+                format!("unknown function {name:?}"),
+            )))
+        }
+    };
+    Ok(PyArray1::from_vec(py, out))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fit_bgnbd, m)?)?;
     m.add_function(wrap_pyfunction!(bgnbd_objective, m)?)?;
@@ -214,5 +241,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(gg_objective, m)?)?;
     m.add_function(wrap_pyfunction!(gg_expected_profit, m)?)?;
     m.add_function(wrap_pyfunction!(customer_lifetime_value, m)?)?;
+    m.add_function(wrap_pyfunction!(special, m)?)?;
     Ok(())
 }
