@@ -8,8 +8,8 @@ from typing_extensions import TypeAlias
 
 __version__: str
 __all__ = [
-    "special",
     "Frame",
+    "Progress",
     "Rfm",
     "__version__",
     "apply_segment_map",
@@ -30,6 +30,7 @@ __all__ = [
     "read_bytes",
     "read_csv",
     "sample_csv_bytes",
+    "special",
     "top_n_rows",
     "write_sample_csv",
 ]
@@ -87,11 +88,18 @@ class Rfm:
         bounds: list[tuple[str, float | None, float | None]] = ...,
     ) -> _U64: ...
 
+@final
+class Progress:
+    def __new__(cls) -> Progress: ...
+    @property
+    def bytes_read(self) -> int: ...
+
 def read_csv(
     path: str | PathLike[str],
     on_bad_rows: str = "raise",
     duplicates: str = "raise",
     delimiter: str | None = None,
+    progress: Progress | None = None,
 ) -> Frame: ...
 def read_bytes(
     data: bytes,

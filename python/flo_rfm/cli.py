@@ -4,51 +4,74 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 EXAMPLES = """examples:
   flo-rfm run --out results/              # the built-in 20,000-customer sample
   flo-rfm run flo_data_20k.csv --out results/
-  flo-rfm run flo_data_20k.csv --json     # segment summary as JSON on stdout
+  flo-rfm run flo_data_20k.csv --json     # the summary as JSON on stdout
+  flo-rfm cltv flo_data_20k.csv --months 6 --out results/
   flo-rfm describe flo_data_20k.csv
   flo-rfm sample --customers 1000000 --seed 7 --out big.csv
 """
 
+#: Files at least this big get a progress bar on a terminal.
+PROGRESS_BYTES = 50_000_000
+
 
 def _parser() -> argparse.ArgumentParser:
+    fmt = argparse.RawDescriptionHelpFormatter
     p = argparse.ArgumentParser(
         prog="flo-rfm",
-        description="RFM segmentation of a FLO customer file, with pandas' exact answers.",
+        description="RFM segmentation and CLTV of a FLO customer file, with pandas' and lifetimes' answers.",
         epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=fmt,
     )
     sub = p.add_subparsers(dest="command", required=True)
-    r = sub.add_parser(
-        "run",
-        help="the whole RFM study (Tasks 1-6)",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    r.add_argument("file", nargs="?", help="customer CSV (default: the built-in sample)")
+
+    def reader_options(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("file", nargs="?", help="customer CSV (default: the built-in sample)")
+        sp.add_argument(
+            "--on-bad-rows",
+            choices=["raise", "skip"],
+            default="raise",
+            help="stop at the first bad row (default) or skip and report bad rows",
+        )
+        sp.add_argument(
+            "--duplicates",
+            choices=["raise", "merge"],
+            default="raise",
+            help="what to do with a repeated master_id",
+        )
+        sp.add_argument(
+            "--progress",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="progress bar while reading (default: on a terminal, for big files)",
+        )
+        sp.add_argument("--analysis-date", help="YYYY-MM-DD (default: latest order + 2 days)")
+        sp.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    r = sub.add_parser("run", help="the whole RFM study (Tasks 1-6)", epilog=EXAMPLES, formatter_class=fmt)
+    reader_options(r)
     r.add_argument("--out", help="directory for the result files")
-    r.add_argument("--analysis-date", help="YYYY-MM-DD (default: latest order + 2 days)")
     r.add_argument(
         "--match",
         choices=["substring", "token"],
         default="substring",
         help="category matching for the target lists (default: substring, as the seeds)",
     )
-    r.add_argument("--on-bad-rows", choices=["raise", "skip"], default="raise")
-    r.add_argument(
-        "--duplicates",
-        choices=["raise", "merge"],
-        default="raise",
-        help="what to do with a repeated master_id",
+    c = sub.add_parser(
+        "cltv", help="the CLTV study (BG/NBD + Gamma-Gamma)", epilog=EXAMPLES, formatter_class=fmt
     )
-    r.add_argument("--json", action="store_true", help="print the summary as JSON")
+    reader_options(c)
+    c.add_argument("--out", help="directory for cltv.csv and the fitted models")
+    c.add_argument("--months", type=int, default=6, help="CLV horizon in months (default 6)")
     d = sub.add_parser("describe", help="Task 1: describe() and the per-channel breakdown")
-    d.add_argument("file", nargs="?", help="customer CSV (default: the built-in sample)")
+    reader_options(d)
     s = sub.add_parser("sample", help="write a synthetic FLO file")
     s.add_argument("--customers", type=int, default=20_000)
     s.add_argument("--seed", type=int, default=20_210_601)
@@ -56,34 +79,65 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _run(args: argparse.Namespace) -> int:
+def _load(args: argparse.Namespace) -> Any:
     import flo_rfm
 
-    opts: dict[str, object] = {"on_bad_rows": args.on_bad_rows, "duplicates_ids": args.duplicates}
+    if args.file is None:
+        return flo_rfm.datasets.sample()
+    progress = args.progress
+    if progress is None:
+        try:
+            big = os.path.getsize(args.file) >= PROGRESS_BYTES
+        except OSError:
+            big = False
+        progress = big and sys.stderr.isatty()
+    return flo_rfm.read_csv(
+        args.file, on_bad_rows=args.on_bad_rows, duplicates=args.duplicates, progress=progress
+    )
+
+
+def _report(data: Any) -> dict[str, Any]:
+    r = data.report
+    return {
+        "source": data.source,
+        "rows_read": r.rows_read,
+        "rows": r.rows,
+        "skipped": [{"line": ln, "message": m} for ln, m in r.skipped],
+        "merged": r.merged,
+    }
+
+
+def _table_json(df: Any) -> dict[str, Any]:
+    return {
+        str(idx): {
+            "_".join(map(str, k)) if isinstance(k, tuple) else str(k): float(v) for k, v in row.items()
+        }
+        for idx, row in df.iterrows()
+    }
+
+
+def _run(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    import flo_rfm
+
+    opts: dict[str, object] = {}
     if args.analysis_date:
         opts["analysis_date"] = args.analysis_date
-    res = flo_rfm.run(args.file, args.out, match=args.match, **opts)
+    data = _load(args)
+    res = flo_rfm.run(data, args.out, match=args.match, **opts)
     summary = res.segment_summary
     if args.json:
         payload = {
-            "source": res.data.source,
-            "rows_read": res.report.rows_read,
-            "rows": res.report.rows,
-            "skipped": [{"line": ln, "message": m} for ln, m in res.report.skipped],
-            "merged": res.report.merged,
+            **_report(data),
             "analysis_date": str(res.result.analysis_date.date()),
-            "segments": {
-                seg: {f"{m}_{s}": float(summary.loc[seg, (m, s)]) for m, s in summary.columns}
-                for seg in summary.index
-            },
+            "segments": _table_json(summary),
             "new_brand_targets": len(res.new_brand_targets),
             "discount_targets": len(res.discount_targets),
             "files": res.files,
         }
         print(json.dumps(payload, indent=2))
         return 0
-    import pandas as pd
-
     with pd.option_context("display.width", 120, "display.max_columns", 20):
         print(f"{res.data.source}: {res.report}")
         print(f"analysis date {res.result.analysis_date.date()}\n")
@@ -95,12 +149,64 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _describe(args: argparse.Namespace) -> int:
+def _cltv(args: argparse.Namespace) -> int:
     import pandas as pd
 
     import flo_rfm
+    from flo_rfm.output import check_not_input, write_csv
 
-    data = flo_rfm.datasets.sample() if args.file is None else flo_rfm.read_csv(args.file)
+    data = _load(args)
+    opts: dict[str, Any] = {"months": args.months}
+    if args.analysis_date:
+        opts["analysis_date"] = args.analysis_date
+    files: dict[str, str] = {}
+    if args.out:
+        os.makedirs(args.out, exist_ok=True)
+        files = {
+            name: os.path.join(args.out, name) for name in ("cltv.csv", "bgnbd.json", "gamma_gamma.json")
+        }
+        for path in files.values():
+            check_not_input(path, [data.source])
+    res = flo_rfm.cltv(data, **opts)
+    summary = res.segment_summary()[["cltv", "exp_sales_6_month", "exp_average_value"]]
+    if files:
+        write_csv(res.table, files["cltv.csv"], inputs=[data.source], index=True)
+        res.bgf.save(files["bgnbd.json"])
+        res.ggf.save(files["gamma_gamma.json"])
+    if args.json:
+        payload = {
+            **_report(data),
+            "analysis_date": str(res.analysis_date.date()),
+            "customers": len(res.table),
+            "bgnbd": {**res.bgf.params_.to_dict(), **res.bgf.fit_info_},
+            "gamma_gamma": {**res.ggf.params_.to_dict(), **res.ggf.fit_info_},
+            "segments": _table_json(summary),
+            "files": files,
+        }
+        print(json.dumps(payload, indent=2))
+        return 0
+    with pd.option_context("display.width", 120, "display.max_columns", 20):
+        print(f"{data.source}: {data.report}; {len(res.table)} customers in the CLTV frame")
+        print(f"BG/NBD      {res.bgf.params_.round(6).to_dict()}")
+        print(f"Gamma-Gamma {res.ggf.params_.round(6).to_dict()}\n")
+        print(summary.round(3))
+    for name, path in files.items():
+        print(f"wrote {name}: {path}")
+    return 0
+
+
+def _describe(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    data = _load(args)
+    if args.json:
+        payload = {
+            **_report(data),
+            "describe": _table_json(data.describe(totals=True).T),
+            "channels": _table_json(data.channel_breakdown()),
+        }
+        print(json.dumps(payload, indent=2))
+        return 0
     with pd.option_context("display.width", 120, "display.max_columns", 20):
         print(f"{data.source}: {data.report}\n")
         print(data.describe(totals=True).T)
@@ -118,14 +224,19 @@ def _sample(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``flo-rfm``; returns the exit code (0 ok, 1 bad input, 2 bad usage)."""
     args = _parser().parse_args(argv)
     from flo_rfm.exceptions import FloRfmError
 
+    commands = {"run": _run, "cltv": _cltv, "describe": _describe, "sample": _sample}
     try:
-        return {"run": _run, "describe": _describe, "sample": _sample}[args.command](args)
+        return commands[args.command](args)
     except (FloRfmError, ValueError, OSError) as e:
         print(f"flo-rfm: error: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("flo-rfm: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -259,6 +259,7 @@ def read_csv(
     on_bad_rows: BadRows = "raise",
     duplicates: Duplicates = "raise",
     delimiter: str | None = None,
+    progress: bool = False,
 ) -> CustomerData:
     """Read a FLO customer file.
 
@@ -279,6 +280,8 @@ def read_csv(
         (``"merge"``: latest dates, summed counts and money).
     delimiter : str, optional
         Force a delimiter instead of detecting it.
+    progress : bool
+        Draw a progress bar on stderr while reading (useful for files of gigabytes).
 
     Raises
     ------
@@ -289,7 +292,15 @@ def read_csv(
     flo_rfm.exceptions.InputError
         A bad field or row, with ``line``, ``column`` and ``text``.
     """
-    frame = _flo_rfm.read_csv(os.fspath(path), on_bad_rows, duplicates, delimiter)
+    path = os.fspath(path)
+    if progress:
+        from .progress import with_progress
+
+        frame = with_progress(
+            path, lambda counter: _flo_rfm.read_csv(path, on_bad_rows, duplicates, delimiter, counter)
+        )
+    else:
+        frame = _flo_rfm.read_csv(path, on_bad_rows, duplicates, delimiter)
     return CustomerData(frame)
 
 
@@ -308,7 +319,7 @@ def from_pandas(
 
     Examples
     --------
-    >>> import pandas as pd, flo_rfm
+    >>> import flo_rfm
     >>> raw = flo_rfm.datasets.sample_frame(50)
     >>> flo_rfm.from_pandas(raw).to_pandas().equals(flo_rfm.datasets.sample(50).to_pandas())
     True

@@ -1,6 +1,7 @@
 //! The customer table as a Python object: readers in, typed columns out.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use numpy::{PyArray1, PyReadonlyArray1};
@@ -55,19 +56,43 @@ fn options(on_bad_rows: &str, duplicates: &str, delimiter: Option<&str>) -> PyRe
         bad_rows,
         duplicates,
         delimiter,
+        progress: None,
     })
 }
 
+/// A counter of bytes read, shared with a reader running in another thread.
+#[pyclass(frozen, module = "flo_rfm._flo_rfm")]
+pub struct Progress {
+    bytes: Arc<AtomicU64>,
+}
+
+#[pymethods]
+impl Progress {
+    #[new]
+    fn new() -> Self {
+        Progress {
+            bytes: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    #[getter]
+    fn bytes_read(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+}
+
 #[pyfunction]
-#[pyo3(signature = (path, on_bad_rows="raise", duplicates="raise", delimiter=None))]
+#[pyo3(signature = (path, on_bad_rows="raise", duplicates="raise", delimiter=None, progress=None))]
 fn read_csv(
     py: Python<'_>,
     path: PathBuf,
     on_bad_rows: &str,
     duplicates: &str,
     delimiter: Option<&str>,
+    progress: Option<&Progress>,
 ) -> PyResult<Frame> {
-    let opts = options(on_bad_rows, duplicates, delimiter)?;
+    let mut opts = options(on_bad_rows, duplicates, delimiter)?;
+    opts.progress = progress.map(|p| Arc::clone(&p.bytes));
     let frame = run(py, || read_path(&path, &opts))?;
     Ok(Frame {
         inner: Arc::new(frame),

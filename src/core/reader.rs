@@ -3,6 +3,8 @@
 use std::fs::File;
 use std::io::{Cursor, Read};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use super::error::{FloError, Location, Result};
 use super::frame::{
@@ -11,12 +13,30 @@ use super::frame::{
 };
 use super::parse::{parse_count, parse_date, parse_money};
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ReadOptions {
     pub bad_rows: BadRows,
     pub duplicates: Duplicates,
     /// `None` detects `,` or `;` from the header line.
     pub delimiter: Option<u8>,
+    /// Bytes read so far are added here, for a progress bar in another thread.
+    pub progress: Option<Arc<AtomicU64>>,
+}
+
+/// Counts the bytes that pass through into `progress`.
+struct Counting<R> {
+    inner: R,
+    progress: Option<Arc<AtomicU64>>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(p) = &self.progress {
+            p.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        Ok(n)
+    }
 }
 
 impl Default for ReadOptions {
@@ -25,6 +45,7 @@ impl Default for ReadOptions {
             bad_rows: BadRows::Raise,
             duplicates: Duplicates::Error,
             delimiter: None,
+            progress: None,
         }
     }
 }
@@ -43,7 +64,11 @@ pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<CustomerFrame> {
 }
 
 /// Reads a customer file from any byte stream; `source` names it in errors.
-pub fn read_from<R: Read>(mut input: R, source: &str, opts: &ReadOptions) -> Result<CustomerFrame> {
+pub fn read_from<R: Read>(input: R, source: &str, opts: &ReadOptions) -> Result<CustomerFrame> {
+    let mut input = Counting {
+        inner: input,
+        progress: opts.progress.clone(),
+    };
     let io_err = |e: std::io::Error| FloError::Io {
         path: source.to_string(),
         message: e.to_string(),
