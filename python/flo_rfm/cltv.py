@@ -46,6 +46,7 @@ class _Model:
         self.penalizer_coef = float(penalizer_coef)
         self.params_: pd.Series | None = None
         self.fit_info_: dict[str, float] = {}
+        self._data: dict[str, np.ndarray] | None = None
 
     def __repr__(self) -> str:
         if self.params_ is None:
@@ -145,8 +146,10 @@ class BetaGeo(_Model):
         """
         x = _arr(frequency)
         w = None if weights is None else _arr(weights)
-        params, _scale, info = _flo_rfm.fit_bgnbd(x, _arr(recency), _arr(T), w, self.penalizer_coef)
+        rec, big_t = _arr(recency), _arr(T)
+        params, _scale, info = _flo_rfm.fit_bgnbd(x, rec, big_t, w, self.penalizer_coef)
         self._set(params, info, len(x))
+        self._data = {"frequency": x, "recency": rec, "T": big_t}
         return self
 
     def conditional_expected_number_of_purchases_up_to_time(

@@ -1,0 +1,205 @@
+"""Plots of the study (matplotlib, an optional extra: ``pip install flo_rfm[plot]``).
+
+Each function draws on ``ax`` when given (or makes a new figure) and returns the Axes, or the
+Figure for multi-panel plots. Nothing is shown or saved here: that is the caller's choice.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from .cltv import BetaGeo, CltvResult
+    from .rfm import RfmResult
+
+__all__ = [
+    "cltv_by_segment",
+    "frequency_recency_matrix",
+    "probability_alive_matrix",
+    "rfm_distributions",
+    "segment_grid",
+    "segment_means",
+    "segment_sizes",
+]
+
+
+def _plt() -> Any:
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError("flo_rfm.plot needs matplotlib: pip install matplotlib") from e
+    return plt
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float] = (8, 6)) -> Axes:
+    if ax is not None:
+        return ax
+    _fig, new = _plt().subplots(figsize=figsize)
+    return new
+
+
+def segment_grid(result: RfmResult, ax: Axes | None = None) -> Axes:
+    """The classic recency × frequency grid: each cell coloured by its segment and labelled with
+    the segment name and its customer count.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import flo_rfm, flo_rfm.plot
+    >>> ax = flo_rfm.plot.segment_grid(flo_rfm.rfm(flo_rfm.datasets.sample(2000)))
+    >>> ax.get_xlabel()
+    'frequency score'
+    """
+    t = result.table
+    r_labels = list(t["recency_score"].cat.categories)
+    f_labels = list(t["frequency_score"].cat.categories)
+    cells = t.groupby(["recency_score", "frequency_score"], observed=True)["segment"].agg(
+        lambda s: s.mode().iloc[0] if len(s.dropna()) else None
+    )
+    counts = t.groupby(["recency_score", "frequency_score"], observed=True).size()
+    segments = sorted(str(s) for s in t["segment"].dropna().unique())
+    index = {s: i for i, s in enumerate(segments)}
+    r_order = sorted(r_labels, key=lambda v: str(v))
+    grid = np.full((len(r_order), len(f_labels)), np.nan)
+    ax = _axes(ax, (9, 7))
+    for (r, f), seg in cells.items():
+        if seg is None:
+            continue
+        i, j = r_order.index(r), f_labels.index(f)
+        grid[i, j] = index[seg]
+        ax.text(j, i, f"{seg}\n{counts[(r, f)]:,}", ha="center", va="center", fontsize=8)
+    ax.imshow(grid, cmap="tab20", origin="lower", aspect="auto", vmin=0, vmax=max(len(segments) - 1, 1))
+    ax.set_xticks(range(len(f_labels)), [str(v) for v in f_labels])
+    ax.set_yticks(range(len(r_order)), [str(v) for v in r_order])
+    ax.set_xlabel("frequency score")
+    ax.set_ylabel("recency score")
+    ax.set_title("RFM segments (recency × frequency)")
+    return ax
+
+
+def segment_sizes(result: RfmResult, ax: Axes | None = None) -> Axes:
+    """Customers per segment, largest first."""
+    counts = result.table["segment"].value_counts().sort_values()
+    ax = _axes(ax)
+    ax.barh(counts.index.astype(str), counts.to_numpy())
+    for y, v in enumerate(counts.to_numpy()):
+        ax.text(v, y, f" {v:,}", va="center", fontsize=8)
+    ax.set_xlabel("customers")
+    ax.set_title("Segment sizes")
+    return ax
+
+
+def segment_means(result: RfmResult) -> Figure:
+    """Mean recency, frequency and monetary per segment, side by side."""
+    summary = result.segment_summary()
+    fig, axes = _plt().subplots(1, 3, figsize=(15, 5), sharey=True)
+    for ax, metric in zip(axes, ("recency", "frequency", "monetary")):
+        means = summary[(metric, "mean")]
+        ax.barh(means.index.astype(str), means.to_numpy())
+        ax.set_title(f"mean {metric}")
+    fig.tight_layout()
+    return fig
+
+
+def rfm_distributions(result: RfmResult, bins: int = 50) -> Figure:
+    """Histograms of recency, frequency and monetary (frequency and monetary on log scales)."""
+    t = result.table
+    fig, axes = _plt().subplots(1, 3, figsize=(15, 4))
+    for ax, metric in zip(axes, ("recency", "frequency", "monetary")):
+        values = t[metric].dropna().to_numpy(dtype="float64")
+        if metric != "recency" and (values > 0).all():
+            ax.hist(values, bins=np.geomspace(values.min(), values.max(), bins))
+            ax.set_xscale("log")
+        else:
+            ax.hist(values, bins=bins)
+        ax.set_title(metric)
+        ax.set_ylabel("customers")
+    fig.tight_layout()
+    return fig
+
+
+def cltv_by_segment(result: CltvResult, ax: Axes | None = None) -> Axes:
+    """CLV per CLTV segment: a box per segment (outliers hidden) with the mean marked."""
+    t = result.table
+    labels = list(t["cltv_segment"].cat.categories)
+    data = [t.loc[t["cltv_segment"] == s, "cltv"].to_numpy() for s in labels]
+    ax = _axes(ax)
+    ax.boxplot(data, tick_labels=[str(s) for s in labels], showfliers=False, showmeans=True)
+    ax.set_xlabel("CLTV segment")
+    ax.set_ylabel("CLV")
+    ax.set_title("Customer lifetime value by segment")
+    return ax
+
+
+def _history_grid(bgf: BetaGeo, max_frequency: int | None, max_recency: float | None) -> tuple[int, float]:
+    if bgf.params_ is None:
+        raise ValueError("the model is not fitted")
+    data = getattr(bgf, "_data", None)
+    if max_frequency is None:
+        max_frequency = int(np.nanmax(data["frequency"])) if data is not None else 30
+    if max_recency is None:
+        max_recency = float(np.nanmax(data["T"])) if data is not None else 100.0
+    return max(max_frequency, 1), max(max_recency, 1.0)
+
+
+def probability_alive_matrix(
+    bgf: BetaGeo, max_frequency: int | None = None, max_recency: float | None = None, ax: Axes | None = None
+) -> Axes:
+    """P(alive) by frequency and recency for a customer observed for ``max_recency`` periods
+    (lifetimes' ``plot_probability_alive_matrix``)."""
+    max_frequency, max_recency = _history_grid(bgf, max_frequency, max_recency)
+    freq = np.arange(max_frequency + 1, dtype="float64")
+    rec = np.linspace(0, max_recency, 101)
+    x, r = np.meshgrid(freq, rec, indexing="ij")
+    t = np.full(x.size, max_recency)
+    z = np.asarray(bgf.conditional_probability_alive(x.ravel(), np.where(x.ravel() == 0, 0, r.ravel()), t))
+    ax = _axes(ax)
+    im = ax.imshow(
+        z.reshape(x.shape),
+        origin="lower",
+        aspect="auto",
+        cmap="viridis",
+        vmin=0,
+        vmax=1,
+        extent=(0, max_recency, 0, max_frequency),
+    )
+    ax.figure.colorbar(im, ax=ax, label="P(alive)")
+    ax.set_xlabel("recency (time of last purchase)")
+    ax.set_ylabel("frequency")
+    ax.set_title(f"Probability alive, by frequency and recency (T = {max_recency:g})")
+    return ax
+
+
+def frequency_recency_matrix(
+    bgf: BetaGeo,
+    t: float = 1.0,
+    max_frequency: int | None = None,
+    max_recency: float | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Expected purchases in the next ``t`` periods by frequency and recency (lifetimes'
+    ``plot_frequency_recency_matrix``)."""
+    max_frequency, max_recency = _history_grid(bgf, max_frequency, max_recency)
+    freq = np.arange(max_frequency + 1, dtype="float64")
+    rec = np.linspace(0, max_recency, 101)
+    x, r = np.meshgrid(freq, rec, indexing="ij")
+    big_t = np.full(x.size, max_recency)
+    z = np.asarray(bgf.predict(t, x.ravel(), np.where(x.ravel() == 0, 0, r.ravel()), big_t))
+    ax = _axes(ax)
+    im = ax.imshow(
+        z.reshape(x.shape),
+        origin="lower",
+        aspect="auto",
+        cmap="magma",
+        extent=(0, max_recency, 0, max_frequency),
+    )
+    ax.figure.colorbar(im, ax=ax, label=f"expected purchases in {t:g} periods")
+    ax.set_xlabel("recency (time of last purchase)")
+    ax.set_ylabel("frequency")
+    ax.set_title("Expected purchases, by frequency and recency")
+    return ax
