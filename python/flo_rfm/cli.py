@@ -170,14 +170,14 @@ def _cltv(args: argparse.Namespace) -> int:
     res = flo_rfm.cltv(data, **opts)
     summary = res.segment_summary()[["cltv", "exp_sales_6_month", "exp_average_value"]]
     if files:
-        write_csv(res.table, files["cltv.csv"], inputs=[data.source], index=True)
+        write_csv(res.to_pandas(), files["cltv.csv"], inputs=[data.source], index=True)
         res.bgf.save(files["bgnbd.json"])
         res.ggf.save(files["gamma_gamma.json"])
     if args.json:
         payload = {
             **_report(data),
             "analysis_date": str(res.analysis_date.date()),
-            "customers": len(res.table),
+            "customers": len(res.to_pandas()),
             "bgnbd": {**res.bgf.params_.to_dict(), **res.bgf.fit_info_},
             "gamma_gamma": {**res.ggf.params_.to_dict(), **res.ggf.fit_info_},
             "segments": _table_json(summary),
@@ -186,7 +186,7 @@ def _cltv(args: argparse.Namespace) -> int:
         print(json.dumps(payload, indent=2))
         return 0
     with pd.option_context("display.width", 120, "display.max_columns", 20):
-        print(f"{data.source}: {data.report}; {len(res.table)} customers in the CLTV frame")
+        print(f"{data.source}: {data.report}; {len(res.to_pandas())} customers in the CLTV frame")
         print(f"BG/NBD      {res.bgf.params_.round(6).to_dict()}")
         print(f"Gamma-Gamma {res.ggf.params_.round(6).to_dict()}\n")
         print(summary.round(3))

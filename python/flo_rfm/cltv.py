@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import _flo_rfm
+from ._frames import Kind, to_kind
 from ._pandas import text_series
 from .data import Source, load
 from .rfm import DateLike, _days
@@ -242,20 +243,33 @@ class CltvResult:
         ggf: GammaGamma,
         thresholds: pd.DataFrame,
         analysis_date: pd.Timestamp,
+        kind: Kind = "pandas",
     ) -> None:
-        self.table = table
+        self._table = table
+        self.kind: Kind = kind
         self.bgf = bgf
         self.ggf = ggf
         self.thresholds = thresholds
         self.analysis_date = analysis_date
 
     def __repr__(self) -> str:
-        return f"<CltvResult: {len(self.table)} customers, analysis date {self.analysis_date.date()}>"
+        return f"<CltvResult: {len(self._table)} customers, analysis date {self.analysis_date.date()}>"
 
-    def segment_summary(self) -> pd.DataFrame:
+    @property
+    def table(self) -> Any:
+        """The seeds' ``cltv_final``, as the kind of table the data came in."""
+        return to_kind(self._table, self.kind)
+
+    def to_pandas(self) -> pd.DataFrame:
+        """``cltv_final`` as a pandas DataFrame indexed by ``master_id``."""
+        return self._table.copy()
+
+    def segment_summary(self) -> Any:
         """Per CLTV segment: count, mean and sum of each numeric column."""
-        numeric = self.table.drop(columns=["cltv_segment"])
-        return numeric.groupby(self.table["cltv_segment"], observed=False).agg(["count", "mean", "sum"])
+        t = self._table
+        numeric = t.drop(columns=["cltv_segment"])
+        summary = numeric.groupby(t["cltv_segment"], observed=False).agg(["count", "mean", "sum"])
+        return to_kind(summary, self.kind)
 
 
 def cltv(
@@ -326,4 +340,4 @@ def cltv(
     ]
     th = pd.DataFrame(thresholds, index=names, columns=["low", "up"])
     when = pd.Timestamp("1970-01-01") + pd.Timedelta(days=day)
-    return CltvResult(table, bgf, ggf, th, when)
+    return CltvResult(table, bgf, ggf, th, when, data.kind)

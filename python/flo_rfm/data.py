@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal, Union
 
 import numpy as np
 import pandas as pd
 
 from . import _flo_rfm
+from ._frames import Kind, kind_of, to_kind, to_pandas
 from ._pandas import (
     NULL_DATE,
     STR_DTYPE,
@@ -59,7 +60,8 @@ TOTAL_COLUMNS = ["order_num_total", "customer_value_total"]
 
 BadRows = Literal["raise", "skip"]
 Duplicates = Literal["raise", "merge"]
-Source = Union[str, "os.PathLike[str]", pd.DataFrame, "CustomerData"]
+#: A path, a pandas/Polars/Arrow table, or data already read.
+Source = Union[str, "os.PathLike[str]", pd.DataFrame, "CustomerData", Any]
 
 
 @dataclass(frozen=True)
@@ -92,9 +94,13 @@ class CustomerData:
     by ``pd.to_datetime`` gives them.
     """
 
-    def __init__(self, frame: _flo_rfm.Frame, passthrough: pd.DataFrame | None = None) -> None:
+    def __init__(
+        self, frame: _flo_rfm.Frame, passthrough: pd.DataFrame | None = None, kind: Kind = "pandas"
+    ) -> None:
         self._frame = frame
         self._passthrough = passthrough
+        #: The kind of table results come back as: the kind the data was given in.
+        self.kind: Kind = kind
         self._cache: dict[tuple[bool, bool], pd.DataFrame] = {}
 
     def __len__(self) -> int:
@@ -359,11 +365,14 @@ def from_pandas(
 
 
 def load(source: Source, **kwargs: object) -> CustomerData:
-    """A path, a DataFrame or a :class:`CustomerData` as :class:`CustomerData`."""
+    """A path, a pandas/Polars/Arrow table or a :class:`CustomerData` as :class:`CustomerData`."""
     if isinstance(source, CustomerData):
         return source
-    if isinstance(source, pd.DataFrame):
-        return from_pandas(source, **kwargs)  # type: ignore[arg-type]
+    kind = kind_of(source)
+    if kind is not None:
+        data = from_pandas(to_pandas(source), **kwargs)  # type: ignore[arg-type]
+        data.kind = kind
+        return data
     if isinstance(source, (str, os.PathLike, Path)):
         return read_csv(source, **kwargs)  # type: ignore[arg-type]
     raise TypeError(f"expected a path, a pandas DataFrame or CustomerData, got {type(source).__name__}")
@@ -372,7 +381,8 @@ def load(source: Source, **kwargs: object) -> CustomerData:
 def prepare(source: Source, **read_options: object) -> pd.DataFrame:
     """Task 1 in one call: read, add the omnichannel totals, convert the dates.
 
-    The result equals the seeds' ``data_prep(pd.read_csv(path))``.
+    The result equals the seeds' ``data_prep(pd.read_csv(path))``. A Polars or Arrow table in
+    gives the same kind of table out.
 
     Examples
     --------
@@ -381,4 +391,5 @@ def prepare(source: Source, **read_options: object) -> pd.DataFrame:
     >>> str(df["last_order_date"].dtype).startswith("datetime64")
     True
     """
-    return load(source, **read_options).to_pandas()
+    data = load(source, **read_options)
+    return to_kind(data.to_pandas(), data.kind)

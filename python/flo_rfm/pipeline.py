@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
-import pandas as pd
-
+from ._frames import to_kind
 from .data import CustomerData, ReadReport, Source, load
 from .output import check_not_input, write_csv, write_ids
 from .rfm import Match, RfmResult, rfm
@@ -19,15 +19,17 @@ DISCOUNT_FILE = "discount_target_customer_ids.csv"
 
 @dataclass
 class RunResult:
-    """Every table of the study. ``files`` lists what was written, if an output directory was given."""
+    """Every table of the study, as the kind of table the data came in (pandas unless Polars or
+    Arrow was given). ``files`` lists what was written, if an output directory was given."""
 
     data: CustomerData
     result: RfmResult
-    prepared: pd.DataFrame
-    rfm: pd.DataFrame
-    segment_summary: pd.DataFrame
-    new_brand_targets: pd.Series
-    discount_targets: pd.Series
+    prepared: Any
+    rfm: Any
+    segment_summary: Any
+    new_brand_targets: Any
+    discount_targets: Any
+    match: Match = "substring"
     files: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -37,7 +39,7 @@ class RunResult:
     def __repr__(self) -> str:
         return (
             f"<RunResult {self.data.source!r}: {len(self.rfm)} customers, "
-            f"{self.segment_summary.shape[0]} segments, {len(self.new_brand_targets)} new-brand "
+            f"{len(self.segment_summary)} segments, {len(self.new_brand_targets)} new-brand "
             f"and {len(self.discount_targets)} discount targets>"
         )
 
@@ -55,13 +57,14 @@ class RunResult:
         }
         for path in files.values():  # refuse before writing anything
             check_not_input(path, inputs)
-        write_csv(self.prepared, files["prepared"], inputs=inputs)
-        write_csv(self.rfm, files["rfm"], inputs=inputs, index=True)
-        summary = self.segment_summary.copy()
+        res = self.result
+        write_csv(self.data.to_pandas(), files["prepared"], inputs=inputs)
+        write_csv(res.to_pandas(), files["rfm"], inputs=inputs, index=True)
+        summary = res._summary_pd()
         summary.columns = [f"{m}_{s}" for m, s in summary.columns]
         write_csv(summary, files["segment_summary"], inputs=inputs, index=True)
-        write_ids(self.new_brand_targets, files["new_brand_targets"], inputs=inputs)
-        write_ids(self.discount_targets, files["discount_targets"], inputs=inputs)
+        write_ids(res._pandas_targets("new_brand", self.match), files["new_brand_targets"], inputs=inputs)
+        write_ids(res._pandas_targets("discount", self.match), files["discount_targets"], inputs=inputs)
         self.files = files
         return files
 
@@ -110,11 +113,12 @@ def run(
     out = RunResult(
         data=data,
         result=result,
-        prepared=data.to_pandas(),
-        rfm=result.to_pandas(),
+        prepared=to_kind(data.to_pandas(), data.kind),
+        rfm=result.table,
         segment_summary=result.segment_summary(),
         new_brand_targets=result.new_brand_targets(match),
         discount_targets=result.discount_targets(match),
+        match=match,
     )
     if out_dir is not None:
         out.write(out_dir)

@@ -55,7 +55,7 @@ def segment_grid(result: RfmResult, ax: Axes | None = None) -> Axes:
     >>> ax.get_xlabel()
     'frequency score'
     """
-    t = result.table
+    t = result.to_pandas()
     r_labels = list(t["recency_score"].cat.categories)
     f_labels = list(t["frequency_score"].cat.categories)
     cells = t.groupby(["recency_score", "frequency_score"], observed=True)["segment"].agg(
@@ -84,7 +84,7 @@ def segment_grid(result: RfmResult, ax: Axes | None = None) -> Axes:
 
 def segment_sizes(result: RfmResult, ax: Axes | None = None) -> Axes:
     """Customers per segment, largest first."""
-    counts = result.table["segment"].value_counts().sort_values()
+    counts = result.to_pandas()["segment"].value_counts().sort_values()
     ax = _axes(ax)
     ax.barh(counts.index.astype(str), counts.to_numpy())
     for y, v in enumerate(counts.to_numpy()):
@@ -96,7 +96,7 @@ def segment_sizes(result: RfmResult, ax: Axes | None = None) -> Axes:
 
 def segment_means(result: RfmResult) -> Figure:
     """Mean recency, frequency and monetary per segment, side by side."""
-    summary = result.segment_summary()
+    summary = result._summary_pd()
     fig, axes = _plt().subplots(1, 3, figsize=(15, 5), sharey=True)
     for ax, metric in zip(axes, ("recency", "frequency", "monetary")):
         means = summary[(metric, "mean")]
@@ -108,7 +108,7 @@ def segment_means(result: RfmResult) -> Figure:
 
 def rfm_distributions(result: RfmResult, bins: int = 50) -> Figure:
     """Histograms of recency, frequency and monetary (frequency and monetary on log scales)."""
-    t = result.table
+    t = result.to_pandas()
     fig, axes = _plt().subplots(1, 3, figsize=(15, 4))
     for ax, metric in zip(axes, ("recency", "frequency", "monetary")):
         values = t[metric].dropna().to_numpy(dtype="float64")
@@ -125,7 +125,7 @@ def rfm_distributions(result: RfmResult, bins: int = 50) -> Figure:
 
 def cltv_by_segment(result: CltvResult, ax: Axes | None = None) -> Axes:
     """CLV per CLTV segment: a box per segment (outliers hidden) with the mean marked."""
-    t = result.table
+    t = result.to_pandas()
     labels = list(t["cltv_segment"].cat.categories)
     data = [t.loc[t["cltv_segment"] == s, "cltv"].to_numpy() for s in labels]
     ax = _axes(ax)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Literal, Union
+from typing import Any, Literal, Union
 
 import numpy as np
 import pandas as pd
 
+from ._frames import to_kind
 from ._pandas import text_series
 from .data import CustomerData, Source, load
 from .output import write_ids
@@ -85,14 +86,20 @@ class RfmResult:
         return out
 
     @property
-    def table(self) -> pd.DataFrame:
+    def _pd(self) -> pd.DataFrame:
         if self._table is None:
             self._table = self._build()
         return self._table
 
+    @property
+    def table(self) -> Any:
+        """The rfm table, as the kind of table the data came in (pandas unless Polars or
+        Arrow was given; those get ``master_id`` as a column)."""
+        return to_kind(self._pd, self.data.kind)
+
     def to_pandas(self) -> pd.DataFrame:
-        """A copy of :attr:`table`."""
-        return self.table.copy()
+        """The rfm table as a pandas DataFrame indexed by ``master_id``."""
+        return self._pd.copy()
 
     def _build(self) -> pd.DataFrame:
         core = self._core
@@ -124,12 +131,15 @@ class RfmResult:
             df[name] = df[name].astype(text_series([], pd.RangeIndex(0), "x").dtype)
         return df
 
-    def segment_summary(self) -> pd.DataFrame:
+    def segment_summary(self) -> Any:
         """Per segment: mean and count of recency, frequency and monetary.
 
         Equals ``rfm[["segment", "recency", "frequency", "monetary"]].groupby("segment")
-        .agg(["mean", "count"])``.
+        .agg(["mean", "count"])`` (Polars/Arrow: flat ``recency_mean``... columns).
         """
+        return to_kind(self._summary_pd(), self.data.kind)
+
+    def _summary_pd(self) -> pd.DataFrame:
         names, cols = self._core.segment_summary()  # type: ignore[attr-defined]
         data = {}
         for metric, (mean, count) in zip(("recency", "frequency", "monetary"), cols):
@@ -149,8 +159,9 @@ class RfmResult:
         combine: Literal["any", "all"] = "any",
         min_average_order_value: float | None = None,
         bounds: dict[str, tuple[float | None, float | None]] | None = None,
-    ) -> pd.Series:
-        """The ``master_id`` of every customer meeting all the conditions, in input order.
+    ) -> Any:
+        """The ``master_id`` of every customer meeting all the conditions, in input order
+        (a pandas Series, or a Polars Series / Arrow array for those inputs).
 
         Parameters
         ----------
@@ -169,6 +180,20 @@ class RfmResult:
             ``{"recency" | "frequency" | "monetary" | "average_order_value": (min, max)}``,
             both inclusive, ``None`` for open.
         """
+        return to_kind(
+            self._select_pd(segments, categories, match, combine, min_average_order_value, bounds),
+            self.data.kind,
+        )
+
+    def _select_pd(
+        self,
+        segments: Sequence[str] | None,
+        categories: Sequence[str] | str | None,
+        match: Match,
+        combine: Literal["any", "all"] = "any",
+        min_average_order_value: float | None = None,
+        bounds: dict[str, tuple[float | None, float | None]] | None = None,
+    ) -> pd.Series:
         if isinstance(categories, str):
             categories = [categories]
         spec = [(k, lo, hi) for k, (lo, hi) in (bounds or {}).items()]
@@ -182,30 +207,26 @@ class RfmResult:
             spec,
         )
         return (
-            self.table.index.to_series(index=pd.RangeIndex(len(self.table)))
+            self._pd.index.to_series(index=pd.RangeIndex(len(self._pd)))
             .iloc[rows.astype("int64")]
             .reset_index(drop=True)
             .rename("master_id")
         )
 
-    def new_brand_targets(self, match: Match = "substring") -> pd.Series:
+    def new_brand_targets(self, match: Match = "substring") -> Any:
         """Case a: champions and loyal customers interested in ``KADIN`` whose average order
         (monetary / frequency) is at least 250. Substring match by default, as the seeds."""
-        return self.select(
-            segments=["champions", "loyal_customers"],
-            categories=["KADIN"],
-            match=match,
-            min_average_order_value=250,
-        )
+        return to_kind(self._pandas_targets("new_brand", match), self.data.kind)
 
-    def discount_targets(self, match: Match = "substring") -> pd.Series:
+    def discount_targets(self, match: Match = "substring") -> Any:
         """Case b: cant_loose, hibernating and new customers interested in ``ERKEK`` or
         ``COCUK``. Substring match by default, as the seeds (``COCUK`` matches ``AKTIFCOCUK``)."""
-        return self.select(
-            segments=["cant_loose", "hibernating", "new_customers"],
-            categories=["ERKEK", "COCUK"],
-            match=match,
-        )
+        return to_kind(self._pandas_targets("discount", match), self.data.kind)
+
+    def _pandas_targets(self, which: str, match: Match) -> pd.Series:
+        if which == "new_brand":
+            return self._select_pd(["champions", "loyal_customers"], ["KADIN"], match, "any", 250)
+        return self._select_pd(["cant_loose", "hibernating", "new_customers"], ["ERKEK", "COCUK"], match)
 
     def write_targets(self, out_dir: str, match: Match = "substring") -> dict[str, str]:
         """Write both seed target files into ``out_dir``; returns name -> path."""
@@ -214,8 +235,8 @@ class RfmResult:
         inputs = [self.data.source]
         paths = {}
         for name, ids in (
-            ("new_brand_target_customer_id.csv", self.new_brand_targets(match)),
-            ("discount_target_customer_ids.csv", self.discount_targets(match)),
+            ("new_brand_target_customer_id.csv", self._pandas_targets("new_brand", match)),
+            ("discount_target_customer_ids.csv", self._pandas_targets("discount", match)),
         ):
             path = os.path.join(out_dir, name)
             write_ids(ids, path, inputs=inputs)
