@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+# Plots render off-screen in tests.
+os.environ.setdefault("MPLBACKEND", "Agg")
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_FILE = Path(os.environ.get("FLO_REAL_FILE", ROOT.parent / "shared" / "data" / "flo_data_20k.csv"))

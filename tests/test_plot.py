@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.image as mpimg
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.image as mpimg  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-import flo_rfm  # noqa: E402
-import flo_rfm.plot as fplot  # noqa: E402
+import flo_rfm
+import flo_rfm.plot as fplot
 
 
 @pytest.fixture(scope="module")
