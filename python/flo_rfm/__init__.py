@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from . import datasets, exceptions
 from ._flo_rfm import __version__
-from .cltv import BetaGeo, CltvResult, GammaGamma, cltv
 from .data import CustomerData, ReadReport, from_pandas, prepare, read_csv
+from .lifetime_value import BetaGeo, CltvResult, GammaGamma, cltv
 from .output import write_csv, write_ids
 from .pipeline import RunResult, run
-from .rfm import DEFAULT_SEGMENT_MAP, RfmResult, rfm
+from .segmentation import DEFAULT_SEGMENT_MAP, RfmResult, rfm
 
 __all__ = [
     "DEFAULT_SEGMENT_MAP",

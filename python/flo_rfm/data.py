@@ -25,7 +25,7 @@ from ._pandas import (
 from .exceptions import MissingColumnsError
 
 if TYPE_CHECKING:
-    from .rfm import RfmResult
+    from .segmentation import RfmResult
 
 __all__ = [
     "COUNT_COLUMNS",
@@ -190,20 +190,48 @@ class CustomerData:
     # --- Task 1, step by step -------------------------------------------------------------
 
     def head(self, n: int = 5) -> pd.DataFrame:
-        """The first ``n`` rows, as ``df.head(n)``."""
+        """The first ``n`` rows, as ``df.head(n)``.
+
+        Examples
+        --------
+        >>> from flo_rfm.datasets import sample
+        >>> sample(100).head(3).shape
+        (3, 12)
+        """
         return self.to_pandas(dates=False, totals=False).head(n)
 
     @property
     def columns(self) -> pd.Index:
-        """The column names of the file (required ones first, then any extra columns)."""
+        """The column names of the file (required ones first, then any extra columns).
+
+        Examples
+        --------
+        >>> from flo_rfm.datasets import sample
+        >>> list(sample(10).columns)[:3]
+        ['master_id', 'order_channel', 'last_order_channel']
+        """
         return self.to_pandas(dates=False, totals=False).columns
 
     def dtypes(self, *, prepared: bool = False) -> pd.Series:
-        """Column types as read (``prepared=False``) or after preparation."""
+        """Column types as read (``prepared=False``) or after preparation.
+
+        Examples
+        --------
+        >>> from flo_rfm.datasets import sample
+        >>> str(sample(10).dtypes(prepared=True)["first_order_date"]).startswith("datetime64")
+        True
+        """
         return self.to_pandas(dates=prepared, totals=prepared).dtypes
 
     def null_counts(self) -> pd.Series:
-        """Missing values per column, as ``df.isnull().sum()``."""
+        """Missing values per column, as ``df.isnull().sum()``.
+
+        Examples
+        --------
+        >>> from flo_rfm.datasets import sample
+        >>> int(sample(100).null_counts().sum())
+        0
+        """
         return self.to_pandas(dates=False, totals=False).isnull().sum()
 
     def describe(self, *, totals: bool = False) -> pd.DataFrame:
@@ -228,7 +256,15 @@ class CustomerData:
 
     def channel_breakdown(self) -> pd.DataFrame:
         """Per ``order_channel``: customers, sum and mean of ``order_num_total`` and of
-        ``customer_value_total`` (pandas' groupby arithmetic, channels sorted by name)."""
+        ``customer_value_total`` (pandas' groupby arithmetic, channels sorted by name).
+
+        Examples
+        --------
+        >>> from flo_rfm.datasets import sample
+        >>> b = sample(1000).channel_breakdown()
+        >>> int(b["customers"].sum()), list(b.columns)[:2]
+        (1000, ['customers', 'order_num_total_sum'])
+        """
         names, customers, o_sum, o_mean, v_sum, v_mean = self._frame.channel_breakdown()
         out = pd.DataFrame(
             {
@@ -243,7 +279,15 @@ class CustomerData:
         return out
 
     def top(self, n: int = 10, by: str = "customer_value_total") -> pd.DataFrame:
-        """The ``n`` customers with the largest ``by`` (descending; ties keep file order)."""
+        """The ``n`` customers with the largest ``by`` (descending; ties keep file order).
+
+        Examples
+        --------
+        >>> from flo_rfm.datasets import sample
+        >>> top = sample(1000).top(10, by="order_num_total")
+        >>> top["order_num_total"].is_monotonic_decreasing
+        True
+        """
         if by not in TOTAL_COLUMNS + COUNT_COLUMNS + MONEY_COLUMNS:
             raise ValueError(
                 f"cannot rank by {by!r}: use one of {TOTAL_COLUMNS + COUNT_COLUMNS + MONEY_COLUMNS}"
@@ -253,8 +297,15 @@ class CustomerData:
         return df.iloc[rows.astype("int64")]
 
     def rfm(self, **kwargs: object) -> RfmResult:
-        """Tasks 2–4 on this data; see :func:`flo_rfm.rfm`."""
-        from .rfm import rfm
+        """Tasks 2–4 on this data; see :func:`flo_rfm.rfm`.
+
+        Examples
+        --------
+        >>> from flo_rfm.datasets import sample
+        >>> sample(500).rfm().table.shape
+        (500, 9)
+        """
+        from .segmentation import rfm
 
         return rfm(self, **kwargs)  # type: ignore[arg-type]
 
@@ -297,6 +348,14 @@ def read_csv(
         Required columns are missing (all are named).
     flo_rfm.exceptions.InputError
         A bad field or row, with ``line``, ``column`` and ``text``.
+
+    Examples
+    --------
+    >>> import flo_rfm, tempfile, os
+    >>> path = flo_rfm.datasets.write_sample(os.path.join(tempfile.mkdtemp(), "s.csv"), 200)
+    >>> data = flo_rfm.read_csv(path)
+    >>> len(data), data.report.skipped
+    (200, [])
     """
     path = os.fspath(path)
     if progress:

@@ -12,7 +12,15 @@ __all__ = ["write_csv", "write_ids"]
 
 
 def check_not_input(path: str, inputs: Iterable[str]) -> None:
-    """Raise ``ValueError`` if ``path`` is one of the ``inputs`` files."""
+    """Raise ``ValueError`` if ``path`` is one of the ``inputs`` files.
+
+    Examples
+    --------
+    >>> check_not_input(__file__, [__file__])
+    Traceback (most recent call last):
+    ...
+    ValueError: refusing to write ...: it is an input file
+    """
     target = os.path.realpath(path)
     for src in inputs:
         if src and os.path.exists(src) and os.path.realpath(src) == target:
@@ -22,7 +30,16 @@ def check_not_input(path: str, inputs: Iterable[str]) -> None:
 def write_csv(
     df: pd.DataFrame, path: str | os.PathLike[str], *, inputs: Iterable[str] = (), index: bool = False
 ) -> None:
-    """Write ``df`` as CSV to ``path`` atomically; refuse to overwrite any of ``inputs``."""
+    """Write ``df`` as CSV to ``path`` atomically; refuse to overwrite any of ``inputs``.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "t.csv")
+    >>> write_csv(pd.DataFrame({"a": [1, 2]}), path)
+    >>> open(path).read().splitlines()
+    ['a', '1', '2']
+    """
     path = os.fspath(path)
     check_not_input(path, inputs)
     directory = os.path.dirname(os.path.abspath(path))
@@ -52,5 +69,14 @@ def _atomic_text(path: str, text: str) -> None:
 
 
 def write_ids(ids: pd.Series, path: str | os.PathLike[str], *, inputs: Iterable[str] = ()) -> None:
-    """One id per line under a ``master_id`` header, as the seeds' ``ids.to_csv(index=False)``."""
+    """One id per line under a ``master_id`` header, as the seeds' ``ids.to_csv(index=False)``.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "ids.csv")
+    >>> write_ids(pd.Series(["x", "y"]), path)
+    >>> open(path).read().splitlines()
+    ['master_id', 'x', 'y']
+    """
     write_csv(ids.rename("master_id").to_frame(), path, inputs=inputs)

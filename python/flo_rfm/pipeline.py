@@ -9,7 +9,7 @@ from typing import Any
 from ._frames import to_kind
 from .data import CustomerData, ReadReport, Source, load
 from .output import check_not_input, write_csv, write_ids
-from .rfm import Match, RfmResult, rfm
+from .segmentation import Match, RfmResult, rfm
 
 __all__ = ["RunResult", "run"]
 
@@ -44,7 +44,15 @@ class RunResult:
         )
 
     def write(self, out_dir: str | os.PathLike[str]) -> dict[str, str]:
-        """Write the prepared data, the rfm table, the segment summary and both target files."""
+        """Write the prepared data, the rfm table, the segment summary and both target files.
+
+        Examples
+        --------
+        >>> import flo_rfm, tempfile
+        >>> files = flo_rfm.run(flo_rfm.datasets.sample(500)).write(tempfile.mkdtemp())
+        >>> sorted(files)
+        ['discount_targets', 'new_brand_targets', 'prepared', 'rfm', 'segment_summary']
+        """
         out = os.fspath(out_dir)
         os.makedirs(out, exist_ok=True)
         inputs = [self.data.source]

@@ -14,8 +14,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .cltv import BetaGeo, CltvResult
-    from .rfm import RfmResult
+    from .lifetime_value import BetaGeo, CltvResult
+    from .segmentation import RfmResult
 
 __all__ = [
     "cltv_by_segment",

@@ -66,18 +66,41 @@ class RfmResult:
 
     @property
     def analysis_date(self) -> pd.Timestamp:
-        """The date recency is counted to (default: latest ``last_order_date`` + 2 days)."""
+        """The date recency is counted to (default: latest ``last_order_date`` + 2 days).
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> flo_rfm.rfm(flo_rfm.datasets.sample(500)).analysis_date
+        Timestamp('2021-06-01 00:00:00')
+        """
         return _EPOCH + pd.Timedelta(days=self._core.analysis_date)  # type: ignore[attr-defined]
 
     @property
     def edges(self) -> dict[str, np.ndarray]:
-        """The qcut bin edges of ``recency``, ``frequency`` (of its first-rank) and ``monetary``."""
+        """The qcut bin edges of ``recency``, ``frequency`` (of its first-rank) and ``monetary``.
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> e = flo_rfm.rfm(flo_rfm.datasets.sample(500)).edges
+        >>> sorted(e), len(e["recency"])
+        (['frequency', 'monetary', 'recency'], 6)
+        """
         cuts = self._core.cuts()  # type: ignore[attr-defined]
         return {name: cut[1] for name, cut in zip(("recency", "frequency", "monetary"), cuts)}
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The raw columns as numpy arrays: metrics (float64) and 0-based score bins (int64, -1
-        for none; bins count up with the metric, so recency's label is ``labels[bin]``)."""
+        for none; bins count up with the metric, so recency's label is ``labels[bin]``).
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> a = flo_rfm.rfm(flo_rfm.datasets.sample(500)).arrays()
+        >>> a["monetary"].dtype, a["recency_bin"].dtype
+        (dtype('float64'), dtype('int64'))
+        """
         r, f, m = self._core.metrics()  # type: ignore[attr-defined]
         cuts = self._core.cuts()  # type: ignore[attr-defined]
         out = {"recency": r, "frequency": f, "monetary": m}
@@ -94,11 +117,25 @@ class RfmResult:
     @property
     def table(self) -> Any:
         """The rfm table, as the kind of table the data came in (pandas unless Polars or
-        Arrow was given; those get ``master_id`` as a column)."""
+        Arrow was given; those get ``master_id`` as a column).
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> flo_rfm.rfm(flo_rfm.datasets.sample(500)).table.index.name
+        'master_id'
+        """
         return to_kind(self._pd, self.data.kind)
 
     def to_pandas(self) -> pd.DataFrame:
-        """The rfm table as a pandas DataFrame indexed by ``master_id``."""
+        """The rfm table as a pandas DataFrame indexed by ``master_id``.
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> flo_rfm.rfm(flo_rfm.datasets.sample(500)).to_pandas()["recency_score"].dtype
+        CategoricalDtype(categories=[5, 4, 3, 2, 1], ordered=True, categories_dtype=int64)
+        """
         return self._pd.copy()
 
     def _build(self) -> pd.DataFrame:
@@ -136,6 +173,13 @@ class RfmResult:
 
         Equals ``rfm[["segment", "recency", "frequency", "monetary"]].groupby("segment")
         .agg(["mean", "count"])`` (Polars/Arrow: flat ``recency_mean``... columns).
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> s = flo_rfm.rfm(flo_rfm.datasets.sample(2000)).segment_summary()
+        >>> int(s[("recency", "count")].sum())
+        2000
         """
         return to_kind(self._summary_pd(), self.data.kind)
 
@@ -179,6 +223,15 @@ class RfmResult:
         bounds : dict, optional
             ``{"recency" | "frequency" | "monetary" | "average_order_value": (min, max)}``,
             both inclusive, ``None`` for open.
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> res = flo_rfm.rfm(flo_rfm.datasets.sample(2000))
+        >>> ids = res.select(segments=["champions"], categories=["KADIN", "ERKEK"], combine="all",
+        ...                  bounds={"monetary": (500, None)})
+        >>> ids.name
+        'master_id'
         """
         return to_kind(
             self._select_pd(segments, categories, match, combine, min_average_order_value, bounds),
@@ -215,12 +268,28 @@ class RfmResult:
 
     def new_brand_targets(self, match: Match = "substring") -> Any:
         """Case a: champions and loyal customers interested in ``KADIN`` whose average order
-        (monetary / frequency) is at least 250. Substring match by default, as the seeds."""
+        (monetary / frequency) is at least 250. Substring match by default, as the seeds.
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> res = flo_rfm.rfm(flo_rfm.datasets.sample(2000))
+        >>> len(res.new_brand_targets("token")) <= len(res.new_brand_targets())
+        True
+        """
         return to_kind(self._pandas_targets("new_brand", match), self.data.kind)
 
     def discount_targets(self, match: Match = "substring") -> Any:
         """Case b: cant_loose, hibernating and new customers interested in ``ERKEK`` or
-        ``COCUK``. Substring match by default, as the seeds (``COCUK`` matches ``AKTIFCOCUK``)."""
+        ``COCUK``. Substring match by default, as the seeds (``COCUK`` matches ``AKTIFCOCUK``).
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> res = flo_rfm.rfm(flo_rfm.datasets.sample(2000))
+        >>> len(res.discount_targets("token")) <= len(res.discount_targets())
+        True
+        """
         return to_kind(self._pandas_targets("discount", match), self.data.kind)
 
     def _pandas_targets(self, which: str, match: Match) -> pd.Series:
@@ -229,7 +298,15 @@ class RfmResult:
         return self._select_pd(["cant_loose", "hibernating", "new_customers"], ["ERKEK", "COCUK"], match)
 
     def write_targets(self, out_dir: str, match: Match = "substring") -> dict[str, str]:
-        """Write both seed target files into ``out_dir``; returns name -> path."""
+        """Write both seed target files into ``out_dir``; returns name -> path.
+
+        Examples
+        --------
+        >>> import flo_rfm, tempfile
+        >>> files = flo_rfm.rfm(flo_rfm.datasets.sample(500)).write_targets(tempfile.mkdtemp())
+        >>> sorted(files)
+        ['discount_target_customer_ids.csv', 'new_brand_target_customer_id.csv']
+        """
         import os
 
         inputs = [self.data.source]

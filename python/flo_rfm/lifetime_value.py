@@ -20,7 +20,7 @@ from . import _flo_rfm
 from ._frames import Kind, to_kind
 from ._pandas import text_series
 from .data import Source, load
-from .rfm import DateLike, _days
+from .segmentation import DateLike, _days
 
 __all__ = ["BetaGeo", "CltvResult", "GammaGamma", "cltv"]
 
@@ -74,13 +74,28 @@ class _Model:
 
     @property
     def summary(self) -> pd.DataFrame:
-        """The fitted parameters with the fit's diagnostics as attributes of the table."""
+        """The fitted parameters with the fit's diagnostics as attributes of the table.
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> flo_rfm.cltv(flo_rfm.datasets.sample(2000)).ggf.summary.index.tolist()
+        ['p', 'q', 'v']
+        """
         table = pd.DataFrame({"coef": self.params_})
         table.attrs.update(self.fit_info_)
         return table
 
     def to_json(self) -> str:
-        """The fitted model as JSON (``from_json`` reads it back)."""
+        """The fitted model as JSON (``from_json`` reads it back).
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> bgf = flo_rfm.cltv(flo_rfm.datasets.sample(2000)).bgf
+        >>> flo_rfm.BetaGeo.from_json(bgf.to_json()).params_.equals(bgf.params_)
+        True
+        """
         return json.dumps(
             {
                 "model": self._kind,
@@ -91,7 +106,16 @@ class _Model:
         )
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the fitted model to a JSON file."""
+        """Write the fitted model to a JSON file.
+
+        Examples
+        --------
+        >>> import flo_rfm, tempfile, os
+        >>> path = os.path.join(tempfile.mkdtemp(), "ggf.json")
+        >>> ggf = flo_rfm.cltv(flo_rfm.datasets.sample(2000)).ggf
+        >>> ggf.save(path); flo_rfm.GammaGamma.load(path).params_.equals(ggf.params_)
+        True
+        """
         from .output import _atomic_text
 
         _atomic_text(os.fspath(path), self.to_json())
@@ -108,7 +132,15 @@ class _Model:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Any:
-        """Read a model written by ``save``."""
+        """Read a model written by ``save``.
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> flo_rfm.GammaGamma.from_json('{"model": "GammaGamma", "penalizer_coef": 0.01, '
+        ...                              '"params": {"p": 4.0, "q": 0.5, "v": 4.0}}').params_.tolist()
+        [4.0, 0.5, 4.0]
+        """
         with open(path, encoding="utf-8") as fh:
             return cls.from_json(fh.read())
 
@@ -156,20 +188,51 @@ class BetaGeo(_Model):
     def conditional_expected_number_of_purchases_up_to_time(
         self, t: float, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
     ) -> np.ndarray | pd.Series:
-        """Expected purchases in the next ``t`` time units for customers with this history."""
+        """Expected purchases in the next ``t`` time units for customers with this history.
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> t = flo_rfm.cltv(flo_rfm.datasets.sample(2000)).to_pandas()
+        >>> history = t["frequency"], t["recency_cltv_weekly"], t["T_weekly"]
+        >>> bgf = flo_rfm.BetaGeo(0.001).fit(*history)
+        >>> bgf.predict(12, *history).index.equals(t.index)
+        True
+        """
         out = _flo_rfm.bgnbd_expected(self._p(), float(t), _arr(frequency), _arr(recency), _arr(T))
         return _like(out, frequency)
 
     predict = conditional_expected_number_of_purchases_up_to_time
 
     def expected_number_of_purchases_up_to_time(self, t: ArrayLike) -> np.ndarray:
-        """Expected purchases of a new customer in ``t`` time units."""
+        """Expected purchases of a new customer in ``t`` time units.
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> t = flo_rfm.cltv(flo_rfm.datasets.sample(2000)).to_pandas()
+        >>> history = t["frequency"], t["recency_cltv_weekly"], t["T_weekly"]
+        >>> bgf = flo_rfm.BetaGeo(0.001).fit(*history)
+        >>> bool(bgf.expected_number_of_purchases_up_to_time([4, 8])[1] > 0)
+        True
+        """
         return _flo_rfm.bgnbd_expected_new(self._p(), _arr(np.atleast_1d(t)))
 
     def conditional_probability_alive(
         self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
     ) -> np.ndarray | pd.Series:
-        """P(customer still active | history)."""
+        """P(customer still active | history).
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> t = flo_rfm.cltv(flo_rfm.datasets.sample(2000)).to_pandas()
+        >>> history = t["frequency"], t["recency_cltv_weekly"], t["T_weekly"]
+        >>> bgf = flo_rfm.BetaGeo(0.001).fit(*history)
+        >>> p = bgf.conditional_probability_alive(*history)
+        >>> bool(((p >= 0) & (p <= 1)).all())
+        True
+        """
         out = _flo_rfm.bgnbd_palive(self._p(), _arr(frequency), _arr(recency), _arr(T))
         return _like(out, frequency)
 
@@ -199,7 +262,15 @@ class GammaGamma(_Model):
     def conditional_expected_average_profit(
         self, frequency: ArrayLike, monetary_value: ArrayLike
     ) -> np.ndarray | pd.Series:
-        """E[average spend | frequency, mean spend]."""
+        """E[average spend | frequency, mean spend].
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> ggf = flo_rfm.GammaGamma(0.01).fit([2, 3, 5, 2, 4], [100.0, 80.0, 120.0, 60.0, 90.0])
+        >>> ggf.conditional_expected_average_profit([2], [100.0]).shape
+        (1,)
+        """
         out = _flo_rfm.gg_expected_profit(self._p(), _arr(frequency), _arr(monetary_value))
         return _like(out, frequency)
 
@@ -215,7 +286,18 @@ class GammaGamma(_Model):
         freq: Literal["W", "M", "D", "H"] = "D",
     ) -> np.ndarray | pd.Series:
         """Discounted CLV over ``time`` months; ``freq`` is the unit T was measured in
-        (``"W"``: 4.345 weeks a month, as lifetimes)."""
+        (``"W"``: 4.345 weeks a month, as lifetimes).
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> res = flo_rfm.cltv(flo_rfm.datasets.sample(2000))
+        >>> t = res.to_pandas()
+        >>> clv = res.ggf.customer_lifetime_value(res.bgf, t["frequency"], t["recency_cltv_weekly"],
+        ...                                       t["T_weekly"], t["monetary_cltv_avg"], time=6, freq="W")
+        >>> bool((clv == t["cltv"]).all())
+        True
+        """
         if freq not in _FACTORS:
             raise ValueError(f"freq must be one of {sorted(_FACTORS)}, got {freq!r}")
         out = _flo_rfm.customer_lifetime_value(
@@ -257,15 +339,37 @@ class CltvResult:
 
     @property
     def table(self) -> Any:
-        """The seeds' ``cltv_final``, as the kind of table the data came in."""
+        """The seeds' ``cltv_final``, as the kind of table the data came in.
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> flo_rfm.cltv(flo_rfm.datasets.sample(2000)).table.index.name
+        'master_id'
+        """
         return to_kind(self._table, self.kind)
 
     def to_pandas(self) -> pd.DataFrame:
-        """``cltv_final`` as a pandas DataFrame indexed by ``master_id``."""
+        """``cltv_final`` as a pandas DataFrame indexed by ``master_id``.
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> flo_rfm.cltv(flo_rfm.datasets.sample(2000)).to_pandas()["cltv_segment"].cat.categories.tolist()
+        ['D', 'C', 'B', 'A']
+        """
         return self._table.copy()
 
     def segment_summary(self) -> Any:
-        """Per CLTV segment: count, mean and sum of each numeric column."""
+        """Per CLTV segment: count, mean and sum of each numeric column.
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> s = flo_rfm.cltv(flo_rfm.datasets.sample(2000)).segment_summary()
+        >>> s.index.tolist()
+        ['D', 'C', 'B', 'A']
+        """
         t = self._table
         numeric = t.drop(columns=["cltv_segment"])
         summary = numeric.groupby(t["cltv_segment"], observed=False).agg(["count", "mean", "sum"])
