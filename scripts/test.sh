@@ -15,10 +15,11 @@ cargo clippy --all-targets -- -D warnings
 cargo clippy --all-targets --features python -- -D warnings
 cargo test
 
-echo "== ruff, stubs"
-python3 -m ruff check python tests notebooks
-python3 -m ruff format --check python tests notebooks
+echo "== ruff, stubs, types"
+python3 -m ruff check python tests notebooks docs examples
+python3 -m ruff format --check python tests notebooks docs examples
 python3 -m mypy.stubtest flo_rfm._flo_rfm
+python3 -m mypy --strict examples/typed_usage.py
 
 echo "== pytest (tests, doctests, notebooks)"
 python3 -m pytest

@@ -64,3 +64,51 @@ def test_sample_and_describe(tmp_path, capsys):
 def test_console_script_help():
     proc = subprocess.run([sys.executable, "-m", "flo_rfm.cli", "--help"], capture_output=True, text=True)
     assert proc.returncode == 0 and "examples:" in proc.stdout
+
+
+def test_cltv_subcommand_writes_table_models_and_plots(tmp_path, capsys):
+    assert main(["cltv", "--out", str(tmp_path), "--plots"]) == 0
+    out = capsys.readouterr().out
+    assert "Gamma-Gamma" in out
+    table = pd.read_csv(tmp_path / "cltv.csv")
+    assert {"cltv", "cltv_segment", "exp_sales_6_month"} <= set(table.columns)
+    import flo_rfm
+
+    bgf = flo_rfm.BetaGeo.load(tmp_path / "bgnbd.json")
+    assert list(bgf.params_.index) == ["r", "alpha", "a", "b"]
+    assert (tmp_path / "cltv_by_segment.png").stat().st_size > 5_000
+    assert (tmp_path / "probability_alive.png").stat().st_size > 5_000
+
+
+def test_cltv_json_on_real_file(real_path, capsys):
+    assert main(["cltv", str(real_path), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["customers"] == 19945
+    assert round(payload["gamma_gamma"]["p"], 4) == 4.1512
+    assert round(payload["segments"]["A"]["cltv_mean"], 2) == 362.32
+
+
+def test_run_plots_and_describe_json(tmp_path, capsys):
+    assert main(["run", "--out", str(tmp_path), "--plots"]) == 0
+    assert (tmp_path / "segment_grid.png").stat().st_size > 5_000
+    capsys.readouterr()
+    assert main(["describe", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["describe"]["order_num_total"]["count"] == 20000
+    assert main(["run", "--plots"]) == 1  # --plots without --out is a usage error, one line
+    assert "--plots needs --out" in capsys.readouterr().err
+
+
+def test_skip_bad_rows_reports_them(tmp_path, capsys):
+    src = tmp_path / "s.csv"
+    assert main(["sample", "--customers", "300", "--out", str(src)]) == 0
+    lines = src.read_text().splitlines()
+    lines[5] = lines[5].replace(".0,", ".5,", 1)  # a fractional count
+    src.write_text("\n".join(lines) + "\n")
+    capsys.readouterr()
+    assert main(["run", str(src)]) == 1
+    assert "s.csv:6: column order_num_total_ever_online" in capsys.readouterr().err
+    assert main(["run", str(src), "--on-bad-rows", "skip", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["rows_read"] == 300 and payload["rows"] == 299
+    assert payload["skipped"][0]["line"] == 6

@@ -59,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
     reader_options(r)
     r.add_argument("--out", help="directory for the result files")
     r.add_argument(
+        "--plots",
+        action="store_true",
+        help="also save the segment grid and segment sizes as PNG in --out (needs matplotlib)",
+    )
+    r.add_argument(
         "--match",
         choices=["substring", "token"],
         default="substring",
@@ -70,6 +75,11 @@ def _parser() -> argparse.ArgumentParser:
     reader_options(c)
     c.add_argument("--out", help="directory for cltv.csv and the fitted models")
     c.add_argument("--months", type=int, default=6, help="CLV horizon in months (default 6)")
+    c.add_argument(
+        "--plots",
+        action="store_true",
+        help="also save CLV by segment and the P(alive) matrix as PNG in --out (needs matplotlib)",
+    )
     d = sub.add_parser("describe", help="Task 1: describe() and the per-channel breakdown")
     reader_options(d)
     s = sub.add_parser("sample", help="write a synthetic FLO file")
@@ -107,6 +117,22 @@ def _report(data: Any) -> dict[str, Any]:
     }
 
 
+def _save_plots(out: str, plots: dict[str, Any], inputs: list[str]) -> dict[str, str]:
+    """Save each Axes' figure as out/NAME.png (checked against the inputs first)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    from flo_rfm.output import check_not_input
+
+    files = {}
+    for name, ax in plots.items():
+        path = os.path.join(out, f"{name}.png")
+        check_not_input(path, inputs)
+        ax.figure.savefig(path, dpi=110, bbox_inches="tight")
+        files[name] = path
+    return files
+
+
 def _table_json(df: Any) -> dict[str, Any]:
     return {
         str(idx): {
@@ -124,8 +150,23 @@ def _run(args: argparse.Namespace) -> int:
     opts: dict[str, object] = {}
     if args.analysis_date:
         opts["analysis_date"] = args.analysis_date
+    if args.plots and not args.out:
+        raise ValueError("--plots needs --out DIR to write the pictures to")
     data = _load(args)
     res = flo_rfm.run(data, args.out, match=args.match, **opts)
+    if args.plots:
+        import flo_rfm.plot as fplot
+
+        res.files.update(
+            _save_plots(
+                args.out,
+                {
+                    "segment_grid": fplot.segment_grid(res.result),
+                    "segment_sizes": fplot.segment_sizes(res.result),
+                },
+                [data.source],
+            )
+        )
     summary = res.segment_summary
     if args.json:
         payload = {
@@ -155,6 +196,8 @@ def _cltv(args: argparse.Namespace) -> int:
     import flo_rfm
     from flo_rfm.output import check_not_input, write_csv
 
+    if args.plots and not args.out:
+        raise ValueError("--plots needs --out DIR to write the pictures to")
     data = _load(args)
     opts: dict[str, Any] = {"months": args.months}
     if args.analysis_date:
@@ -173,6 +216,19 @@ def _cltv(args: argparse.Namespace) -> int:
         write_csv(res.to_pandas(), files["cltv.csv"], inputs=[data.source], index=True)
         res.bgf.save(files["bgnbd.json"])
         res.ggf.save(files["gamma_gamma.json"])
+    if args.plots:
+        import flo_rfm.plot as fplot
+
+        files.update(
+            _save_plots(
+                args.out,
+                {
+                    "cltv_by_segment": fplot.cltv_by_segment(res),
+                    "probability_alive": fplot.probability_alive_matrix(res.bgf),
+                },
+                [data.source],
+            )
+        )
     if args.json:
         payload = {
             **_report(data),

@@ -45,20 +45,29 @@ class _Model:
 
     def __init__(self, penalizer_coef: float = 0.0) -> None:
         self.penalizer_coef = float(penalizer_coef)
-        self.params_: pd.Series | None = None
+        self._params: pd.Series | None = None
         self.fit_info_: dict[str, float] = {}
         self._data: dict[str, np.ndarray] | None = None
 
+    @property
+    def params_(self) -> pd.Series:
+        """The fitted parameters (raises ``ValueError`` before ``fit``)."""
+        if self._params is None:
+            raise ValueError(f"{type(self).__name__} is not fitted: call fit(...) first")
+        return self._params
+
+    @params_.setter
+    def params_(self, value: pd.Series) -> None:
+        self._params = value
+
     def __repr__(self) -> str:
-        if self.params_ is None:
+        if self._params is None:
             return f"<{type(self).__name__}: not fitted, penalizer_coef={self.penalizer_coef}>"
         params = ", ".join(f"{k}: {v:.4g}" for k, v in self.params_.items())
         customers = self.fit_info_.get("customers", 0)
         return f"<{type(self).__name__}: fitted with {customers:.0f} customers, {params}>"
 
     def _p(self) -> list[float]:
-        if self.params_ is None:
-            raise ValueError(f"{type(self).__name__} is not fitted: call fit(...) first")
         return [float(self.params_[n]) for n in self._names]
 
     def _set(self, params: Sequence[float], info: tuple[int, float, float, int], customers: int) -> None:
@@ -176,6 +185,16 @@ class BetaGeo(_Model):
         """Maximum-likelihood fit; identical ``(frequency, recency, T)`` rows are collapsed.
 
         Raises :class:`~flo_rfm.exceptions.ConvergenceError` if the optimiser does not converge.
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> t = flo_rfm.cltv(flo_rfm.datasets.sample(2000)).to_pandas()
+        >>> bgf = flo_rfm.BetaGeo(penalizer_coef=0.001)
+        >>> bgf.fit(t["frequency"], t["recency_cltv_weekly"], t["T_weekly"]) is bgf
+        True
+        >>> sorted(bgf.fit_info_)
+        ['customers', 'gradient_norm', 'groups', 'iterations', 'objective']
         """
         x = _arr(frequency)
         w = None if weights is None else _arr(weights)
@@ -252,7 +271,16 @@ class GammaGamma(_Model):
     def fit(
         self, frequency: ArrayLike, monetary_value: ArrayLike, weights: ArrayLike | None = None
     ) -> GammaGamma:
-        """Maximum-likelihood fit; raises ``InvalidArgumentError`` for monetary values <= 0."""
+        """Maximum-likelihood fit; raises ``InvalidArgumentError`` for monetary values <= 0.
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> t = flo_rfm.cltv(flo_rfm.datasets.sample(2000)).to_pandas()
+        >>> ggf = flo_rfm.GammaGamma(penalizer_coef=0.01).fit(t["frequency"], t["monetary_cltv_avg"])
+        >>> ggf.params_.index.tolist()
+        ['p', 'q', 'v']
+        """
         x = _arr(frequency)
         w = None if weights is None else _arr(weights)
         params, info = _flo_rfm.fit_gamma_gamma(x, _arr(monetary_value), w, self.penalizer_coef)

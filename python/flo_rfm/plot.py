@@ -137,8 +137,7 @@ def cltv_by_segment(result: CltvResult, ax: Axes | None = None) -> Axes:
 
 
 def _history_grid(bgf: BetaGeo, max_frequency: int | None, max_recency: float | None) -> tuple[int, float]:
-    if bgf.params_ is None:
-        raise ValueError("the model is not fitted")
+    bgf.params_  # noqa: B018 - raises if the model is not fitted
     data = getattr(bgf, "_data", None)
     if max_frequency is None:
         max_frequency = int(np.nanmax(data["frequency"])) if data is not None else 30
