@@ -8,6 +8,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from . import _flo_rfm
+
 __all__ = ["write_csv", "write_ids"]
 
 
@@ -79,4 +81,9 @@ def write_ids(ids: pd.Series, path: str | os.PathLike[str], *, inputs: Iterable[
     >>> open(path).read().splitlines()
     ['master_id', 'x', 'y']
     """
-    write_csv(ids.rename("master_id").to_frame(), path, inputs=inputs)
+    path = os.fspath(path)
+    check_not_input(path, inputs)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    if ids.isna().any():
+        raise ValueError("an id list must not hold missing ids")
+    _flo_rfm.write_id_list([str(v) for v in ids], path, str(ids.name or "master_id"))

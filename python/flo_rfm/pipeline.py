@@ -8,7 +8,7 @@ from typing import Any
 
 from ._frames import to_kind
 from .data import CustomerData, ReadReport, Source, load
-from .output import check_not_input, write_csv, write_ids
+from .output import check_not_input, write_csv
 from .segmentation import Match, RfmResult, rfm
 
 __all__ = ["RunResult", "run"]
@@ -71,8 +71,8 @@ class RunResult:
         summary = res._summary_pd()
         summary.columns = [f"{m}_{s}" for m, s in summary.columns]
         write_csv(summary, files["segment_summary"], inputs=inputs, index=True)
-        write_ids(res._pandas_targets("new_brand", self.match), files["new_brand_targets"], inputs=inputs)
-        write_ids(res._pandas_targets("discount", self.match), files["discount_targets"], inputs=inputs)
+        res.data._frame.write_ids(res._preset_rows("new_brand", self.match), files["new_brand_targets"])
+        res.data._frame.write_ids(res._preset_rows("discount", self.match), files["discount_targets"])
         self.files = files
         return files
 

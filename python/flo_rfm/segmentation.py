@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 
 from ._frames import to_kind
-from ._pandas import text_series
+from ._pandas import STR_DTYPE, text_series
 from .data import CustomerData, Source, load
-from .output import write_ids
+from .output import check_not_input
 
 __all__ = [
     "DEFAULT_SEGMENT_MAP",
@@ -259,12 +259,8 @@ class RfmResult:
             combine,
             spec,
         )
-        return (
-            self._pd.index.to_series(index=pd.RangeIndex(len(self._pd)))
-            .iloc[rows.astype("int64")]
-            .reset_index(drop=True)
-            .rename("master_id")
-        )
+        ids = self.data._frame.ids_at(rows)
+        return pd.Series(ids, name="master_id", dtype=object).astype(STR_DTYPE)
 
     def new_brand_targets(self, match: Match = "substring") -> Any:
         """Case a: champions and loyal customers interested in ``KADIN`` whose average order
@@ -292,10 +288,22 @@ class RfmResult:
         """
         return to_kind(self._pandas_targets("discount", match), self.data.kind)
 
-    def _pandas_targets(self, which: str, match: Match) -> pd.Series:
+    def _preset_rows(self, which: str, match: Match) -> np.ndarray:
         if which == "new_brand":
-            return self._select_pd(["champions", "loyal_customers"], ["KADIN"], match, "any", 250)
-        return self._select_pd(["cant_loose", "hibernating", "new_customers"], ["ERKEK", "COCUK"], match)
+            return self._core.select(  # type: ignore[attr-defined,no-any-return]
+                ["champions", "loyal_customers"],
+                ["KADIN"],
+                match,
+                "any",
+                [("average_order_value", 250.0, None)],
+            )
+        return self._core.select(  # type: ignore[attr-defined,no-any-return]
+            ["cant_loose", "hibernating", "new_customers"], ["ERKEK", "COCUK"], match, "any", []
+        )
+
+    def _pandas_targets(self, which: str, match: Match) -> pd.Series:
+        ids = self.data._frame.ids_at(self._preset_rows(which, match))
+        return pd.Series(ids, name="master_id", dtype=object).astype(STR_DTYPE)
 
     def write_targets(self, out_dir: str, match: Match = "substring") -> dict[str, str]:
         """Write both seed target files into ``out_dir``; returns name -> path.
@@ -311,12 +319,13 @@ class RfmResult:
 
         inputs = [self.data.source]
         paths = {}
-        for name, ids in (
-            ("new_brand_target_customer_id.csv", self._pandas_targets("new_brand", match)),
-            ("discount_target_customer_ids.csv", self._pandas_targets("discount", match)),
+        for name, which in (
+            ("new_brand_target_customer_id.csv", "new_brand"),
+            ("discount_target_customer_ids.csv", "discount"),
         ):
             path = os.path.join(out_dir, name)
-            write_ids(ids, path, inputs=inputs)
+            check_not_input(path, inputs)
+            self.data._frame.write_ids(self._preset_rows(which, match), path)
             paths[name] = path
         return paths
 

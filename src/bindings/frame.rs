@@ -14,6 +14,7 @@ use crate::core::columnar::{frame_from_columns, Columns, DateInput, NumberInput}
 use crate::core::error::FloError;
 use crate::core::frame::{BadRows, CustomerFrame, Duplicates};
 use crate::core::outliers::{cltv_frame, FrequencyDefinition};
+use crate::core::output::write_ids;
 use crate::core::quantile::{qcut_probabilities, DuplicateEdges};
 use crate::core::reader::{read_from, read_path, ReadOptions};
 use crate::core::rfm::{Labels, ScoreOptions};
@@ -216,6 +217,43 @@ impl Frame {
 
     fn master_id(&self) -> Vec<&str> {
         self.inner.master_id.iter().collect()
+    }
+
+    /// The ids of the given rows.
+    fn ids_at(&self, rows: PyReadonlyArray1<'_, u64>) -> PyResult<Vec<&str>> {
+        let ids = &self.inner.master_id;
+        rows.as_slice()?
+            .iter()
+            .map(|&r| match (r as usize) < ids.len() {
+                true => Ok(ids.get(r as usize)),
+                false => Err(super::errors::to_py(FloError::invalid(format!(
+                    "row {r} out of range"
+                )))),
+            })
+            .collect()
+    }
+
+    /// Writes the ids of the given rows under a `master_id` header to `path`, atomically.
+    fn write_ids(
+        &self,
+        py: Python<'_>,
+        rows: PyReadonlyArray1<'_, u64>,
+        path: PathBuf,
+    ) -> PyResult<()> {
+        let rows = rows.as_slice()?;
+        let ids = &self.inner.master_id;
+        if let Some(bad) = rows.iter().find(|&&r| r as usize >= ids.len()) {
+            return Err(super::errors::to_py(FloError::invalid(format!(
+                "row {bad} out of range"
+            ))));
+        }
+        run(py, || {
+            write_ids(
+                &path,
+                "master_id",
+                rows.iter().map(|&r| ids.get(r as usize)),
+            )
+        })
     }
 
     /// (codes with -1 for null, levels) of `order_channel` or `last_order_channel`.

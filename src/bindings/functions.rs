@@ -125,6 +125,19 @@ fn write_sample_csv(
     })
 }
 
+/// Writes `ids` under `header` to `path`, one per line, atomically.
+#[pyfunction]
+fn write_id_list(
+    py: Python<'_>,
+    ids: Vec<String>,
+    path: std::path::PathBuf,
+    header: &str,
+) -> PyResult<()> {
+    run(py, || {
+        crate::core::output::write_ids(&path, header, ids.iter().map(String::as_str))
+    })
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(qcut_codes, m)?)?;
     m.add_function(wrap_pyfunction!(quantiles, m)?)?;
@@ -134,5 +147,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(apply_segment_map, m)?)?;
     m.add_function(wrap_pyfunction!(sample_csv_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(write_sample_csv, m)?)?;
+    m.add_function(wrap_pyfunction!(write_id_list, m)?)?;
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! Compact column types: strings in one buffer, dictionary-encoded labels, category sets.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Many strings stored back to back in one buffer (ids, pass-through columns).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -33,6 +33,13 @@ impl StrColumn {
     pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
         (0..self.len()).map(move |i| self.get(i))
     }
+    /// Appends all of `other`'s strings.
+    pub fn extend(&mut self, other: &StrColumn) {
+        let base = self.data.len();
+        self.data.push_str(&other.data);
+        self.ends.extend(other.ends.iter().map(|e| e + base));
+    }
+
     /// Keeps the rows whose `keep` flag is true, in order.
     pub fn retain(&mut self, keep: &[bool]) {
         let mut out = StrColumn::with_capacity(self.len());
@@ -61,6 +68,12 @@ impl DictColumn {
         if s.is_empty() {
             return NULL_CODE;
         }
+        // Channel vocabularies are tiny: a scan beats hashing.
+        if self.levels.len() <= 8 {
+            if let Some(i) = self.levels.iter().position(|l| l == s) {
+                return i as u32;
+            }
+        }
         if let Some(&c) = self.lookup.get(s) {
             return c;
         }
@@ -73,6 +86,18 @@ impl DictColumn {
         let c = self.intern(s);
         self.codes.push(c);
     }
+    /// Appends `other`'s rows, re-coding them into this column's levels.
+    pub fn append(&mut self, other: &DictColumn) {
+        let remap: Vec<u32> = other.levels.iter().map(|l| self.intern(l)).collect();
+        self.codes.extend(other.codes.iter().map(|&c| {
+            if c == NULL_CODE {
+                NULL_CODE
+            } else {
+                remap[c as usize]
+            }
+        }));
+    }
+
     pub fn get(&self, i: usize) -> Option<&str> {
         match self.codes[i] {
             NULL_CODE => None,
@@ -119,7 +144,19 @@ pub fn split_category_tokens(raw: &str) -> Vec<&str> {
 
 impl CategoryColumn {
     pub fn push(&mut self, raw: &str) {
-        let code = match self.set_lookup.get(raw) {
+        let code = self.intern(raw);
+        self.codes.push(code);
+    }
+
+    /// Appends `other`'s rows, re-coding them into this column's lists.
+    pub fn append(&mut self, other: &CategoryColumn) {
+        let remap: Vec<u32> = other.sets.iter().map(|s| self.intern(&s.raw)).collect();
+        self.codes
+            .extend(other.codes.iter().map(|&c| remap[c as usize]));
+    }
+
+    fn intern(&mut self, raw: &str) -> u32 {
+        match self.set_lookup.get(raw) {
             Some(&c) => c,
             None => {
                 let tokens = split_category_tokens(raw)
@@ -142,8 +179,7 @@ impl CategoryColumn {
                 self.set_lookup.insert(raw.to_string(), c);
                 c
             }
-        };
-        self.codes.push(code);
+        }
     }
     pub fn raw(&self, i: usize) -> &str {
         &self.sets[self.codes[i] as usize].raw

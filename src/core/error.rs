@@ -17,7 +17,7 @@ impl fmt::Display for Location {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum FloError {
     #[error("{path}: {message}")]
     Io { path: String, message: String },

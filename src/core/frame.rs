@@ -1,6 +1,9 @@
 //! The typed customer table and the rules every row must meet, whatever it was read from.
 
-use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+use rayon::prelude::*;
+use rustc_hash::FxHasher;
 
 use super::columns::{retain_vec, CategoryColumn, DictColumn, StrColumn};
 use super::error::{FloError, Location, Result};
@@ -104,6 +107,8 @@ pub struct CustomerFrame {
     /// 0-based position of each kept row among the input's data rows.
     pub positions: Vec<u64>,
     pub report: RowReport,
+    /// Set by a parser that stopped at a bad row (`BadRows::Raise`); `append` raises it.
+    pub first_error: Option<Box<FloError>>,
 }
 
 impl CustomerFrame {
@@ -204,18 +209,7 @@ impl CustomerFrame {
     /// Applies the duplicate-id policy after all rows are in. Returns the rows to drop as skipped
     /// rows (already recorded in the report) or the first duplicate as an error.
     pub fn resolve_duplicates(&mut self, policy: Duplicates, bad_rows: BadRows) -> Result<()> {
-        let mut first_seen: HashMap<&str, usize> = HashMap::with_capacity(self.len());
-        let mut dups: Vec<(usize, usize)> = Vec::new();
-        for i in 0..self.len() {
-            let id = self.master_id.get(i);
-            match first_seen.get(id) {
-                Some(&f) => dups.push((f, i)),
-                None => {
-                    first_seen.insert(id, i);
-                }
-            }
-        }
-        drop(first_seen);
+        let dups = self.duplicate_pairs();
         if dups.is_empty() {
             return Ok(());
         }
@@ -265,6 +259,68 @@ impl CustomerFrame {
         }
         self.retain(&keep);
         Ok(())
+    }
+
+    /// Appends the rows of `part` (parsed from the input that follows this frame's rows),
+    /// re-coding its dictionaries; then raises the error `part` stopped at, if any.
+    pub fn append(&mut self, part: CustomerFrame) -> Result<()> {
+        let base = self.report.rows_read;
+        self.order_channel.append(&part.order_channel);
+        self.last_order_channel.append(&part.last_order_channel);
+        self.categories.append(&part.categories);
+        self.master_id.extend(&part.master_id);
+        for k in 0..4 {
+            self.dates[k].extend_from_slice(&part.dates[k]);
+        }
+        for k in 0..2 {
+            self.counts[k].extend_from_slice(&part.counts[k]);
+            self.money[k].extend_from_slice(&part.money[k]);
+        }
+        for (col, other) in self.extra.iter_mut().zip(&part.extra) {
+            col.extend(other);
+        }
+        self.lines.extend_from_slice(&part.lines);
+        self.positions
+            .extend(part.positions.iter().map(|p| p + base));
+        self.report.rows_read += part.report.rows_read;
+        self.report.skipped.extend(part.report.skipped);
+        match part.first_error {
+            Some(e) => Err(*e),
+            None => Ok(()),
+        }
+    }
+
+    /// `(first row, later row)` for every row whose id an earlier row has, in file order.
+    /// Ids are hashed and sorted on all cores; equal hashes are then compared as text.
+    fn duplicate_pairs(&self) -> Vec<(usize, usize)> {
+        let ids = &self.master_id;
+        let mut keyed: Vec<(u64, u32)> = (0..ids.len())
+            .into_par_iter()
+            .map(|i| {
+                let mut h = FxHasher::default();
+                ids.get(i).hash(&mut h);
+                (h.finish(), i as u32)
+            })
+            .collect();
+        keyed.par_sort_unstable();
+        let mut dups = Vec::new();
+        let mut i = 0;
+        while i < keyed.len() {
+            let mut j = i + 1;
+            while j < keyed.len() && keyed[j].0 == keyed[i].0 {
+                j += 1;
+            }
+            // Within a group rows are in file order, so the first match is the first occurrence.
+            for b in i + 1..j {
+                let later = keyed[b].1 as usize;
+                if let Some(a) = (i..b).find(|&a| ids.get(keyed[a].1 as usize) == ids.get(later)) {
+                    dups.push((keyed[a].1 as usize, later));
+                }
+            }
+            i = j;
+        }
+        dups.sort_by_key(|d| d.1);
+        dups
     }
 
     fn retain(&mut self, keep: &[bool]) {

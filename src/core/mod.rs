@@ -3,10 +3,12 @@
 pub mod analysis;
 pub mod columnar;
 pub mod columns;
+pub mod csvscan;
 pub mod error;
 pub mod frame;
 pub mod models;
 pub mod outliers;
+pub mod output;
 pub mod parse;
 pub mod quantile;
 pub mod reader;

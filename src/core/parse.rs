@@ -12,7 +12,11 @@ pub const NA_VALUES: [&str; 19] = [
 ];
 
 pub fn is_na(s: &str) -> bool {
-    NA_VALUES.contains(&s.trim())
+    // Fast path: a value starting with a digit is missing only if it is `1.#IND` or `1.#QNAN`.
+    match s.as_bytes().first() {
+        Some(b) if b.is_ascii_digit() && !s.contains('#') => false,
+        _ => NA_VALUES.contains(&s.trim()),
+    }
 }
 
 const EPOCH_CE_DAYS: i32 = 719_163;

@@ -1,5 +1,7 @@
 //! numpy's `linear` quantile, pandas' `qcut` binning and `rank(method="first")`.
 
+use rayon::prelude::*;
+
 use super::error::{FloError, Result};
 
 /// numpy's `linear` quantile of `sorted` (ascending, no NaN, non-empty) at probability `p`.
@@ -130,14 +132,51 @@ pub fn bin_of(edges: &[f64], v: f64) -> i32 {
 }
 
 /// `Series.rank(method="first")`: 1..n by value, ties in input order; NaN stays NaN.
+/// Small whole numbers (order counts) are ranked by counting, in O(n).
 pub fn rank_first(values: &[f64]) -> Vec<f64> {
+    const COUNTING_LIMIT: f64 = (1 << 22) as f64;
+    let small_whole = values
+        .iter()
+        .all(|&v| v.is_nan() || (v >= 0.0 && v < COUNTING_LIMIT && v.fract() == 0.0));
+    if small_whole {
+        return rank_first_counting(values);
+    }
     let mut order: Vec<usize> = (0..values.len()).filter(|&i| !values[i].is_nan()).collect();
-    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    // A stable sort, so ties keep input order; -0.0 and 0.0 tie, as in pandas.
+    order.par_sort_by(|&a, &b| values[a].partial_cmp(&values[b]).unwrap());
     let mut ranks = vec![f64::NAN; values.len()];
     for (r, &i) in order.iter().enumerate() {
         ranks[i] = (r + 1) as f64;
     }
     ranks
+}
+
+fn rank_first_counting(values: &[f64]) -> Vec<f64> {
+    let max = values
+        .iter()
+        .filter(|v| !v.is_nan())
+        .fold(0.0f64, |m, &v| m.max(v)) as usize;
+    let mut next = vec![0u64; max + 2];
+    for &v in values.iter().filter(|v| !v.is_nan()) {
+        next[v as usize + 1] += 1;
+    }
+    // next[v] = 1 + the number of values below v: the rank of v's first occurrence.
+    next[0] = 1;
+    for i in 1..next.len() {
+        next[i] += next[i - 1];
+    }
+    values
+        .iter()
+        .map(|&v| {
+            if v.is_nan() {
+                return f64::NAN;
+            }
+            let slot = &mut next[v as usize];
+            let r = *slot;
+            *slot += 1;
+            r as f64
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -169,6 +208,29 @@ mod tests {
         let c = qcut(&v, &qcut_probabilities(4), DuplicateEdges::Drop, "x").unwrap();
         assert_eq!(c.edges, vec![1.0, 2.0]);
         assert_eq!(c.codes, vec![0, 0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn rank_paths_agree() {
+        let whole = [3.0, 1.0, 3.0, f64::NAN, 1.0, 0.0];
+        let shifted: Vec<f64> = whole.iter().map(|v| v + 0.5).collect();
+        assert_eq!(rank_first(&whole)[..3], [4.0, 2.0, 5.0]);
+        let (a, b) = (rank_first(&whole), rank_first(&shifted));
+        for (x, y) in a.iter().zip(&b) {
+            assert!(x == y || (x.is_nan() && y.is_nan()));
+        }
+    }
+
+    #[test]
+    fn selected_edges_equal_sorted_edges() {
+        let v: Vec<f64> = (0..1000)
+            .map(|i| ((i * 7919) % 1000) as f64 / 3.0)
+            .collect();
+        let mut sorted = v.clone();
+        sorted.sort_by(f64::total_cmp);
+        let p = qcut_probabilities(7);
+        let want: Vec<f64> = p.iter().map(|&q| quantile_sorted(&sorted, q)).collect();
+        assert_eq!(edges(&v, &p), want);
     }
 
     #[test]

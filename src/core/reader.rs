@@ -1,11 +1,15 @@
 //! Reads the FLO customer-summary CSV and its variants into a `CustomerFrame`.
 
+use std::borrow::Cow;
 use std::fs::File;
-use std::io::{Cursor, Read};
+use std::io::Read;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
+use super::csvscan::{scan_block, split_record};
 use super::error::{FloError, Location, Result};
 use super::frame::{
     BadRows, CustomerFrame, Duplicates, Record, SkippedRow, DATE_COLUMNS, NULL_DATE,
@@ -63,7 +67,15 @@ pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<CustomerFrame> {
     read_from(file, &name, opts)
 }
 
+/// Bytes read and scanned at a time; each block is parsed in parallel in pieces of `PIECE`.
+const BLOCK: usize = 16 << 20;
+const PIECE: usize = 512 << 10;
+
 /// Reads a customer file from any byte stream; `source` names it in errors.
+///
+/// The input is read in blocks; each block is cut at record boundaries outside quotes and its
+/// pieces are parsed on all cores, then appended in file order, so memory stays near one block
+/// beyond the table itself and errors are reported for the first bad row in file order.
 pub fn read_from<R: Read>(input: R, source: &str, opts: &ReadOptions) -> Result<CustomerFrame> {
     let mut input = Counting {
         inner: input,
@@ -73,30 +85,23 @@ pub fn read_from<R: Read>(input: R, source: &str, opts: &ReadOptions) -> Result<
         path: source.to_string(),
         message: e.to_string(),
     };
-    // Look at the start once: BOM and delimiter come from the first line.
-    let mut head = vec![0u8; 64 * 1024];
-    let mut got = 0;
-    while got < head.len() {
-        let n = input.read(&mut head[got..]).map_err(io_err)?;
-        if n == 0 {
-            break;
-        }
-        got += n;
+    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK + PIECE);
+    let mut eof = fill(&mut input, &mut buf, BLOCK).map_err(io_err)?;
+    if buf.starts_with(b"\xEF\xBB\xBF") {
+        buf.drain(..3);
     }
-    head.truncate(got);
-    let skip = if head.starts_with(b"\xEF\xBB\xBF") {
-        3
-    } else {
-        0
+    // The header: the first line (column names hold no line breaks).
+    let header_end = loop {
+        if let Some(p) = memchr::memchr(b'\n', &buf) {
+            break p + 1;
+        }
+        if eof {
+            break buf.len();
+        }
+        let target = buf.len() + BLOCK;
+        eof = fill(&mut input, &mut buf, target).map_err(io_err)?;
     };
-    let first_line_end = head[skip..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(head.len(), |p| p + skip);
-    if head[skip..first_line_end]
-        .iter()
-        .all(|b| b.is_ascii_whitespace())
-    {
+    if buf[..header_end].iter().all(|b| b.is_ascii_whitespace()) {
         return Err(FloError::Format {
             source_name: source.to_string(),
             line: 1,
@@ -105,68 +110,132 @@ pub fn read_from<R: Read>(input: R, source: &str, opts: &ReadOptions) -> Result<
     }
     let delimiter = opts
         .delimiter
-        .unwrap_or_else(|| detect_delimiter(&head[skip..first_line_end]));
-    let stream = Cursor::new(head[skip..].to_vec()).chain(input);
-    let mut csv = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .buffer_capacity(1 << 20)
-        .from_reader(stream);
-
-    let mut record = csv::ByteRecord::new();
-    let csv_err = |e: csv::Error, line: u64| FloError::Format {
-        source_name: source.to_string(),
-        line,
-        message: e.to_string(),
-    };
-    csv.read_byte_record(&mut record)
-        .map_err(|e| csv_err(e, 1))?;
-    let header: Vec<String> = record
+        .unwrap_or_else(|| detect_delimiter(&buf[..header_end]));
+    let mut fields = Vec::new();
+    let (_, header_lines) = split_record(&buf[..header_end], 0, delimiter, &mut fields);
+    let header: Vec<String> = fields
         .iter()
-        .map(|f| {
-            String::from_utf8_lossy(f)
-                .trim_end_matches('\r')
-                .to_string()
-        })
+        .map(|f| String::from_utf8_lossy(f).into_owned())
         .collect();
+    drop(fields);
     let layout = Layout::new(&header, source)?;
     let mut frame = CustomerFrame::new(source, layout.extra_names(&header));
+    buf.drain(..header_end);
+    let mut next_line = 1 + header_lines.max(1);
 
-    let mut position: u64 = 0;
     loop {
-        let line = csv.position().line();
-        match csv.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(csv_err(e, line)),
-        }
-        if record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()) {
-            continue; // blank line
-        }
-        frame.report.rows_read += 1;
-        let outcome = layout
-            .row(&record, line, source, &header)
-            .and_then(|(rec, extra)| {
-                frame.push(&rec, line, position)?;
-                for (col, text) in frame.extra.iter_mut().zip(extra) {
-                    col.push(text);
-                }
-                Ok(())
-            });
-        position += 1;
-        if let Err(e) = outcome {
-            match opts.bad_rows {
-                BadRows::Raise => return Err(e),
-                BadRows::Skip => frame.report.skipped.push(SkippedRow {
-                    line,
-                    message: e.to_string(),
-                }),
+        let scan = scan_block(&buf, PIECE);
+        let cut = match scan.cut {
+            Some(c) if !eof => c,
+            _ if eof => buf.len(),
+            _ => {
+                // No complete record yet (a very long one): read on.
+                let target = buf.len() + BLOCK;
+                eof = fill(&mut input, &mut buf, target).map_err(io_err)?;
+                continue;
             }
+        };
+        let pieces: Vec<(usize, usize, u64)> = scan
+            .splits
+            .iter()
+            .enumerate()
+            .filter(|(_, (start, _))| *start < cut)
+            .map(|(k, &(start, nl))| {
+                let end = scan.splits.get(k + 1).map_or(cut, |s| s.0.min(cut));
+                (start, end, next_line + nl)
+            })
+            .collect();
+        let ctx = PieceContext {
+            layout: &layout,
+            header: &header,
+            source,
+            delimiter,
+            extra_names: &frame.extra_names,
+            bad_rows: opts.bad_rows,
+        };
+        let parts: Vec<CustomerFrame> = pieces
+            .par_iter()
+            .map(|&(start, end, line)| ctx.parse(&buf[start..end], line))
+            .collect();
+        for part in parts {
+            frame.append(part)?;
         }
+        next_line += if eof { 0 } else { scan.newlines_before_cut };
+        buf.drain(..cut);
+        if eof {
+            break;
+        }
+        eof = fill(&mut input, &mut buf, BLOCK).map_err(io_err)?;
     }
     frame.resolve_duplicates(opts.duplicates, opts.bad_rows)?;
     Ok(frame)
+}
+
+/// Reads until `buf` holds `target` bytes or the input ends; returns whether it ended.
+fn fill<R: Read>(input: &mut R, buf: &mut Vec<u8>, target: usize) -> std::io::Result<bool> {
+    let mut chunk = vec![0u8; 1 << 20];
+    while buf.len() < target {
+        let n = input.read(&mut chunk)?;
+        if n == 0 {
+            return Ok(true);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    Ok(false)
+}
+
+/// What every piece's parser needs to know.
+struct PieceContext<'a> {
+    layout: &'a Layout,
+    header: &'a [String],
+    source: &'a str,
+    delimiter: u8,
+    extra_names: &'a [String],
+    bad_rows: BadRows,
+}
+
+impl PieceContext<'_> {
+    /// Parses the records of one piece, whose first record starts on `line`. Under
+    /// `BadRows::Raise` the first error stops the piece and is kept as `first_error`.
+    fn parse(&self, bytes: &[u8], mut line: u64) -> CustomerFrame {
+        let mut part = CustomerFrame::new(self.source, self.extra_names.to_vec());
+        let mut fields = Vec::with_capacity(self.layout.width);
+        let mut pos = 0;
+        while pos < bytes.len() {
+            let (end, newlines) = split_record(bytes, pos, self.delimiter, &mut fields);
+            let record_line = line;
+            line += newlines;
+            pos = end;
+            if fields.len() == 1 && fields[0].iter().all(|b| *b == b'\r') {
+                continue; // blank line
+            }
+            let position = part.report.rows_read;
+            part.report.rows_read += 1;
+            let outcome = self
+                .layout
+                .row(&fields, record_line, self.source, self.header)
+                .and_then(|(rec, extra)| {
+                    part.push(&rec, record_line, position)?;
+                    for (col, text) in part.extra.iter_mut().zip(extra) {
+                        col.push(text);
+                    }
+                    Ok(())
+                });
+            if let Err(e) = outcome {
+                match self.bad_rows {
+                    BadRows::Raise => {
+                        part.first_error = Some(Box::new(e));
+                        return part;
+                    }
+                    BadRows::Skip => part.report.skipped.push(SkippedRow {
+                        line: record_line,
+                        message: e.to_string(),
+                    }),
+                }
+            }
+        }
+        part
+    }
 }
 
 /// `,` or `;`, whichever the header line uses more (outside quotes).
@@ -224,7 +293,7 @@ impl Layout {
 
     fn row<'r>(
         &self,
-        record: &'r csv::ByteRecord,
+        record: &'r [Cow<'_, [u8]>],
         line: u64,
         source: &str,
         header: &[String],
@@ -242,7 +311,7 @@ impl Layout {
             column: header[col].clone(),
         };
         let text = |col: usize| -> Result<&'r str> {
-            let raw = &record[col];
+            let raw: &'r [u8] = &record[col];
             std::str::from_utf8(raw).map_err(|_| FloError::Parse {
                 location: loc(col),
                 text: String::from_utf8_lossy(raw).into_owned(),
@@ -252,10 +321,9 @@ impl Layout {
         let field = |k: usize| text(self.index[k]);
         let mut dates = [NULL_DATE; 4];
         for (d, slot) in dates.iter_mut().enumerate() {
-            let k = REQUIRED_COLUMNS
-                .iter()
-                .position(|c| *c == DATE_COLUMNS[d])
-                .unwrap();
+            // The date columns are required columns 3..7.
+            let k = 3 + d;
+            debug_assert_eq!(REQUIRED_COLUMNS[k], DATE_COLUMNS[d]);
             let s = field(k)?;
             *slot = parse_date(s).map_err(|expected| FloError::Parse {
                 location: loc(self.index[k]),

@@ -33,8 +33,14 @@ pub fn group_table(rows: &[Option<usize>], n_groups: usize, columns: &[&[f64]]) 
 /// Row numbers of the `n` largest values, largest first; ties keep input order, NaN never.
 pub fn top_n(values: &[f64], n: usize) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..values.len()).filter(|&i| !values[i].is_nan()).collect();
-    idx.sort_by(|&a, &b| values[b].total_cmp(&values[a]));
-    idx.truncate(n);
+    // Largest first, then earlier first: a total order, so selection then a sort of n rows.
+    // (partial_cmp, not total_cmp: -0.0 and 0.0 tie, as in pandas; NaN was filtered out.)
+    let key = |&a: &usize, &b: &usize| values[b].partial_cmp(&values[a]).unwrap().then(a.cmp(&b));
+    if n < idx.len() {
+        idx.select_nth_unstable_by(n, key);
+        idx.truncate(n);
+    }
+    idx.sort_by(key);
     idx
 }
 
