@@ -137,7 +137,7 @@ pub fn rank_first(values: &[f64]) -> Vec<f64> {
     const COUNTING_LIMIT: f64 = (1 << 22) as f64;
     let small_whole = values
         .iter()
-        .all(|&v| v.is_nan() || (v >= 0.0 && v < COUNTING_LIMIT && v.fract() == 0.0));
+        .all(|&v| v.is_nan() || ((0.0..COUNTING_LIMIT).contains(&v) && v.fract() == 0.0));
     if small_whole {
         return rank_first_counting(values);
     }
