@@ -443,7 +443,7 @@ def cltv(
     data = load(source, **read_options)
     ad = _days(analysis_date) if analysis_date is not None else None
     day, rows, rec, T, freq, mon, thresholds = data._frame.cltv_frame(ad, frequency == "repeat_orders")
-    ids = data.to_pandas(totals=False)["master_id"].to_numpy()[rows.astype("int64")]
+    ids = data._frame.ids_at(rows)
     bgf = BetaGeo(bg_penalizer).fit(freq, rec, T)
     ggf = GammaGamma(gg_penalizer).fit(freq, mon)
     table = pd.DataFrame(

@@ -63,12 +63,12 @@ fn bgnbd_objective(
     weights: F64In<'_>,
     penalizer: f64,
 ) -> PyResult<f64> {
-    let data = bgnbd::BgNbdData {
-        x: x.as_slice()?.to_vec(),
-        t_x: t_x.as_slice()?.to_vec(),
-        t: t.as_slice()?.to_vec(),
-        w: weights.as_slice()?.to_vec(),
-    };
+    let data = bgnbd::BgNbdData::new(
+        x.as_slice()?.to_vec(),
+        t_x.as_slice()?.to_vec(),
+        t.as_slice()?.to_vec(),
+        weights.as_slice()?.to_vec(),
+    );
     let mut g = [0.0; 4];
     Ok(bgnbd::objective(&log_params, &data, penalizer, &mut g))
 }
@@ -149,11 +149,14 @@ fn gg_objective(
     penalizer: f64,
 ) -> PyResult<f64> {
     let mut g = [0.0; 3];
+    let data = gamma_gamma::GammaGammaData::new(
+        x.as_slice()?.to_vec(),
+        m.as_slice()?.to_vec(),
+        weights.as_slice()?.to_vec(),
+    );
     Ok(gamma_gamma::objective(
         &log_params,
-        x.as_slice()?,
-        m.as_slice()?,
-        weights.as_slice()?,
+        &data,
         penalizer,
         &mut g,
     ))

@@ -1,8 +1,6 @@
 //! Field parsers shared by the file reader and the DataFrame path. Each returns what it
 //! expected on failure, so the caller can build an error naming line, column and text.
 
-use chrono::NaiveDate;
-
 use super::frame::NULL_DATE;
 
 /// The texts pandas' `read_csv` reads as missing by default.
@@ -13,13 +11,52 @@ pub const NA_VALUES: [&str; 19] = [
 
 pub fn is_na(s: &str) -> bool {
     // Fast path: a value starting with a digit is missing only if it is `1.#IND` or `1.#QNAN`.
-    match s.as_bytes().first() {
-        Some(b) if b.is_ascii_digit() && !s.contains('#') => false,
+    let b = s.as_bytes();
+    match b.first() {
+        Some(d) if d.is_ascii_digit() && !(b.len() >= 3 && b[1] == b'.' && b[2] == b'#') => false,
         _ => NA_VALUES.contains(&s.trim()),
     }
 }
 
-const EPOCH_CE_DAYS: i32 = 719_163;
+/// Trims only when there is something to trim (the common case has nothing).
+fn trimmed(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(z)) if !a.is_ascii_whitespace() && !z.is_ascii_whitespace() => s,
+        _ => s.trim(),
+    }
+}
+
+/// Days from 1970-01-01 to a valid proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: u32, d: u32) -> Option<i32> {
+    if !(1..=12).contains(&m) || d == 0 || !(-100_000..=100_000).contains(&y) {
+        return None;
+    }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if d > month_days[(m - 1) as usize] {
+        return None;
+    }
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m as i64 + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    i32::try_from(era * 146_097 + doe - 719_468).ok()
+}
 
 fn digits(b: &[u8]) -> Option<u32> {
     if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
@@ -31,7 +68,7 @@ fn digits(b: &[u8]) -> Option<u32> {
 /// `YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS` (time dropped) or `DD.MM.YYYY`, as days since 1970-01-01.
 /// A missing value is `NULL_DATE`.
 pub fn parse_date(s: &str) -> Result<i32, String> {
-    let t = s.trim();
+    let t = trimmed(s);
     if is_na(t) {
         return Ok(NULL_DATE);
     }
@@ -60,12 +97,44 @@ pub fn parse_date(s: &str) -> Result<i32, String> {
     } else {
         None
     };
-    ymd.and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y as i32, m, d))
-        .map(|date| chrono::Datelike::num_days_from_ce(&date) - EPOCH_CE_DAYS)
+    ymd.and_then(|(y, m, d)| days_from_civil(y as i64, m, d))
         .ok_or_else(|| "a date".to_string())
 }
 
+/// `123` or `123.45` with at most 15 digits: the digits are an exact integer and one division
+/// by an exact power of ten rounds once, so this is the correctly rounded value (as `str::parse`
+/// and pandas' parser give) at a fraction of the cost.
+fn parse_plain_decimal(b: &[u8]) -> Option<f64> {
+    const POW10: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let mut mantissa: u64 = 0;
+    let mut digits = 0;
+    let mut frac_digits = 0;
+    let mut seen_dot = false;
+    for &c in b {
+        match c {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + (c - b'0') as u64;
+                digits += 1;
+                if seen_dot {
+                    frac_digits += 1;
+                }
+            }
+            b'.' if !seen_dot => seen_dot = true,
+            _ => return None,
+        }
+    }
+    if digits == 0 || digits > 15 {
+        return None;
+    }
+    Some(mantissa as f64 / POW10[frac_digits])
+}
+
 fn parse_number(s: &str) -> Option<f64> {
+    if let Some(v) = parse_plain_decimal(s.as_bytes()) {
+        return Some(v);
+    }
     let t = s.trim();
     if is_na(t) {
         return Some(f64::NAN);
@@ -104,6 +173,43 @@ mod tests {
         assert!(parse_date("2021-13-01").is_err());
         assert!(parse_date("2021-1-01").is_err());
         assert!(parse_date("2021-01-01x").is_err());
+    }
+
+    #[test]
+    fn civil_days_match_chrono_everywhere() {
+        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+        for y in [1, 1600, 1900, 1969, 1970, 2000, 2021, 2024, 2100, 9999] {
+            for m in 1..=12 {
+                for d in 1..=31 {
+                    let want = chrono::NaiveDate::from_ymd_opt(y, m, d)
+                        .map(|x| (x - epoch).num_days() as i32);
+                    assert_eq!(days_from_civil(y as i64, m, d), want, "{y}-{m}-{d}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_decimals_are_correctly_rounded() {
+        for s in [
+            "0.1",
+            "139.99",
+            "799.38",
+            "45905.1",
+            "4.0",
+            "4",
+            "0.00000000000001",
+            "123456789012.345",
+        ] {
+            assert_eq!(
+                parse_plain_decimal(s.as_bytes()),
+                Some(s.parse::<f64>().unwrap()),
+                "{s}"
+            );
+        }
+        assert_eq!(parse_plain_decimal(b"1e5"), None);
+        assert_eq!(parse_plain_decimal(b"1234567890123456"), None);
+        assert_eq!(parse_plain_decimal(b"."), None);
     }
 
     #[test]

@@ -98,7 +98,43 @@ pub fn qcut(
     if probabilities.len() < 2 {
         return Err(FloError::invalid("qcut needs at least two quantiles"));
     }
-    let mut edges = edges(values, probabilities);
+    cut_with_edges(values, edges(values, probabilities), duplicates, what)
+}
+
+/// `qcut` of values already ranked 1..=m (no ties, as `rank(method="first")` gives): the edges
+/// are the quantiles of 1..=m, found without a sort.
+pub fn qcut_ranks(
+    ranks: &[f64],
+    probabilities: &[f64],
+    duplicates: DuplicateEdges,
+    what: &str,
+) -> Result<Cut> {
+    let m = ranks.iter().filter(|v| !v.is_nan()).count();
+    if m == 0 {
+        return qcut(ranks, probabilities, duplicates, what);
+    }
+    // quantile_sorted reads at most two neighbours of the index; give it 1..=m lazily.
+    let edges: Vec<f64> = probabilities
+        .iter()
+        .map(|&p| {
+            let h = (m - 1) as f64 * p;
+            if h >= (m - 1) as f64 {
+                return m as f64;
+            }
+            let j = h.max(0.0).floor() as usize;
+            quantile_sorted(&[(j + 1) as f64, (j + 2) as f64], h - j as f64)
+        })
+        .collect();
+    cut_with_edges(ranks, edges, duplicates, what)
+}
+
+/// Bins `values` by `edges`, applying pandas' rule for equal edges.
+fn cut_with_edges(
+    values: &[f64],
+    mut edges: Vec<f64>,
+    duplicates: DuplicateEdges,
+    what: &str,
+) -> Result<Cut> {
     let mut unique = edges.clone();
     unique.dedup_by(|a, b| a == b || (a.is_nan() && b.is_nan()));
     if unique.len() < edges.len() && edges.len() != 2 {
@@ -110,7 +146,11 @@ pub fn qcut(
         }
         edges = unique;
     }
-    let codes = values.iter().map(|&v| bin_of(&edges, v)).collect();
+    let codes = values
+        .par_iter()
+        .with_min_len(1 << 14)
+        .map(|&v| bin_of(&edges, v))
+        .collect();
     Ok(Cut { edges, codes })
 }
 
@@ -208,6 +248,19 @@ mod tests {
         let c = qcut(&v, &qcut_probabilities(4), DuplicateEdges::Drop, "x").unwrap();
         assert_eq!(c.edges, vec![1.0, 2.0]);
         assert_eq!(c.codes, vec![0, 0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn rank_cut_equals_general_cut() {
+        for n in [1usize, 2, 3, 5, 7, 10, 11, 99, 1000, 1001] {
+            let ranks: Vec<f64> = (0..n).map(|i| ((i * 37) % n + 1) as f64).collect();
+            for q in [1, 2, 3, 4, 5, 7, 10] {
+                let p = qcut_probabilities(q);
+                let a = qcut(&ranks, &p, DuplicateEdges::Drop, "x").unwrap();
+                let b = qcut_ranks(&ranks, &p, DuplicateEdges::Drop, "x").unwrap();
+                assert_eq!(a, b, "n={n} q={q}");
+            }
+        }
     }
 
     #[test]

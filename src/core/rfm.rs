@@ -2,7 +2,7 @@
 
 use super::error::{FloError, Result};
 use super::frame::{CustomerFrame, NULL_DATE};
-use super::quantile::{qcut, qcut_probabilities, rank_first, Cut, DuplicateEdges};
+use super::quantile::{qcut, qcut_probabilities, qcut_ranks, rank_first, Cut, DuplicateEdges};
 
 /// Per-customer RFM metrics; null inputs give NaN.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,7 +74,7 @@ pub fn scores(m: &Metrics, opts: &ScoreOptions) -> Result<Scores> {
     let (p, d) = (&opts.probabilities, opts.duplicates);
     Ok(Scores {
         recency: qcut(&m.recency, p, d, "recency")?,
-        frequency: qcut(&rank_first(&m.frequency), p, d, "frequency rank")?,
+        frequency: qcut_ranks(&rank_first(&m.frequency), p, d, "frequency rank")?,
         monetary: qcut(&m.monetary, p, d, "monetary")?,
     })
 }

@@ -4,7 +4,7 @@ use rayon::prelude::*;
 
 use super::optim::{minimize, Options};
 use super::special::{digamma, ln_gamma, ln_hyp2f1};
-use super::{collapse, FitInfo};
+use super::{collapse, weight_by_value, FitInfo};
 use crate::core::error::{FloError, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -15,12 +15,33 @@ pub struct BgNbdParams {
     pub b: f64,
 }
 
-/// Customers' `(x, t_x, T)` in the model's time unit, with weights.
+/// Customers' `(x, t_x, T)` in the model's time unit, with weights, and the distinct
+/// frequencies with their total weight: the Gamma-function terms of the likelihood depend on
+/// the frequency only, so they are computed once per distinct frequency, not once per customer.
 pub struct BgNbdData {
     pub x: Vec<f64>,
     pub t_x: Vec<f64>,
     pub t: Vec<f64>,
     pub w: Vec<f64>,
+    x_values: Vec<f64>,
+    x_weights: Vec<f64>,
+    total_w: f64,
+}
+
+impl BgNbdData {
+    pub fn new(x: Vec<f64>, t_x: Vec<f64>, t: Vec<f64>, w: Vec<f64>) -> Self {
+        let (x_values, x_weights) = weight_by_value(&x, &w);
+        let total_w = w.iter().sum();
+        BgNbdData {
+            x,
+            t_x,
+            t,
+            w,
+            x_values,
+            x_weights,
+            total_w,
+        }
+    }
 }
 
 /// Checks inputs as lifetimes' `_check_inputs` does, with the reasons spelled out.
@@ -59,28 +80,53 @@ pub fn check_inputs(x: &[f64], t_x: &[f64], t: &[f64]) -> Result<()> {
     Ok(())
 }
 
-/// Per-customer log-likelihood and its gradient with respect to (r, alpha, a, b).
-fn ll_and_grad(p: &BgNbdParams, x: f64, t_x: f64, t: f64) -> (f64, [f64; 4]) {
+/// The part of a customer's log-likelihood that depends on the frequency only (A1 + A2), and
+/// its gradient with respect to (r, alpha, a, b).
+fn frequency_part(p: &BgNbdParams, x: f64) -> (f64, [f64; 4]) {
     let BgNbdParams { r, alpha, a, b } = *p;
     let a1 = ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln();
     let a2 = ln_gamma(a + b) + ln_gamma(b + x) - ln_gamma(b) - ln_gamma(a + b + x);
-    let a3 = -(r + x) * (alpha + t).ln();
+    let d_r = digamma(r + x) - digamma(r) + alpha.ln();
+    let d_alpha = r / alpha;
+    let d_a = digamma(a + b) - digamma(a + b + x);
+    let d_b = digamma(a + b) + digamma(b + x) - digamma(b) - digamma(a + b + x);
+    (a1 + a2, [d_r, d_alpha, d_a, d_b])
+}
+
+/// The rest: `ln(exp(A3) + [x > 0] exp(A4))`, and its gradient.
+fn history_part(p: &BgNbdParams, x: f64, t_x: f64, t: f64) -> (f64, [f64; 4]) {
+    let BgNbdParams { r, alpha, a, b } = *p;
+    let ln_at = (alpha + t).ln();
+    let a3 = -(r + x) * ln_at;
     let bx = b + x.max(1.0) - 1.0;
-    let a4 = a.ln() - bx.ln() - (r + x) * (alpha + t_x).ln();
-    let (l34, w3, w4) = if x > 0.0 {
-        let m = a3.max(a4);
-        let (e3, e4) = ((a3 - m).exp(), (a4 - m).exp());
-        (m + (e3 + e4).ln(), e3 / (e3 + e4), e4 / (e3 + e4))
-    } else {
-        (a3, 1.0, 0.0)
-    };
-    let ll = a1 + a2 + l34;
-    let (ln_at, ln_atx) = ((alpha + t).ln(), (alpha + t_x).ln());
-    let d_r = digamma(r + x) - digamma(r) + alpha.ln() - w3 * ln_at - w4 * ln_atx;
-    let d_alpha = r / alpha - w3 * (r + x) / (alpha + t) - w4 * (r + x) / (alpha + t_x);
-    let d_a = digamma(a + b) - digamma(a + b + x) + w4 / a;
-    let d_b = digamma(a + b) + digamma(b + x) - digamma(b) - digamma(a + b + x) - w4 / bx;
-    (ll, [d_r, d_alpha, d_a, d_b])
+    if x <= 0.0 {
+        return (a3, [-ln_at, -(r + x) / (alpha + t), 0.0, 0.0]);
+    }
+    let ln_atx = (alpha + t_x).ln();
+    let a4 = a.ln() - bx.ln() - (r + x) * ln_atx;
+    let m = a3.max(a4);
+    let (e3, e4) = ((a3 - m).exp(), (a4 - m).exp());
+    let (w3, w4) = (e3 / (e3 + e4), e4 / (e3 + e4));
+    let value = m + (e3 + e4).ln();
+    let d_r = -w3 * ln_at - w4 * ln_atx;
+    let d_alpha = -w3 * (r + x) / (alpha + t) - w4 * (r + x) / (alpha + t_x);
+    (value, [d_r, d_alpha, w4 / a, -w4 / bx])
+}
+
+fn add4(a: (f64, [f64; 4]), b: (f64, [f64; 4])) -> (f64, [f64; 4]) {
+    (
+        a.0 + b.0,
+        [
+            a.1[0] + b.1[0],
+            a.1[1] + b.1[1],
+            a.1[2] + b.1[2],
+            a.1[3] + b.1[3],
+        ],
+    )
+}
+
+fn scale4(w: f64, v: (f64, [f64; 4])) -> (f64, [f64; 4]) {
+    (w * v.0, [w * v.1[0], w * v.1[1], w * v.1[2], w * v.1[3]])
 }
 
 /// lifetimes' objective in log-parameters: `-sum(w LL) / sum(w) + penalizer * sum(params^2)`,
@@ -93,29 +139,24 @@ pub fn objective(log_params: &[f64], data: &BgNbdData, penalizer: f64, grad: &mu
         a: e[2],
         b: e[3],
     };
-    let (sum_ll, sum_g) = (0..data.x.len())
+    let by_frequency = data
+        .x_values
+        .iter()
+        .zip(&data.x_weights)
+        .map(|(&x, &w)| scale4(w, frequency_part(&p, x)))
+        .fold((0.0, [0.0; 4]), add4);
+    let by_history = (0..data.x.len())
         .into_par_iter()
-        .with_min_len(4096)
+        .with_min_len(8192)
         .map(|i| {
-            let (ll, g) = ll_and_grad(&p, data.x[i], data.t_x[i], data.t[i]);
-            let w = data.w[i];
-            (w * ll, [w * g[0], w * g[1], w * g[2], w * g[3]])
+            scale4(
+                data.w[i],
+                history_part(&p, data.x[i], data.t_x[i], data.t[i]),
+            )
         })
-        .reduce(
-            || (0.0, [0.0; 4]),
-            |a, b| {
-                (
-                    a.0 + b.0,
-                    [
-                        a.1[0] + b.1[0],
-                        a.1[1] + b.1[1],
-                        a.1[2] + b.1[2],
-                        a.1[3] + b.1[3],
-                    ],
-                )
-            },
-        );
-    let total_w: f64 = data.w.iter().sum();
+        .reduce(|| (0.0, [0.0; 4]), add4);
+    let (sum_ll, sum_g) = add4(by_frequency, by_history);
+    let total_w = data.total_w;
     let pen: f64 = e.iter().map(|v| v * v).sum::<f64>() * penalizer;
     for j in 0..4 {
         grad[j] = e[j] * (-sum_g[j] / total_w + 2.0 * penalizer * e[j]);
@@ -149,13 +190,8 @@ pub fn fit(
     let scale = 1.0 / max_t;
     let scaled_tx: Vec<f64> = t_x.iter().map(|v| v * scale).collect();
     let scaled_t: Vec<f64> = t.iter().map(|v| v * scale).collect();
-    let (cols, w) = collapse(&[x, &scaled_tx, &scaled_t], weights);
-    let data = BgNbdData {
-        x: cols[0].clone(),
-        t_x: cols[1].clone(),
-        t: cols[2].clone(),
-        w,
-    };
+    let ([x_col, tx_col, t_col], w) = collapse([x, &scaled_tx, &scaled_t], weights);
+    let data = BgNbdData::new(x_col, tx_col, t_col, w);
     let f = |lp: &[f64], g: &mut [f64]| objective(lp, &data, penalizer, g);
     let sol = minimize(&f, &[0.1; 4], &Options::default());
     let info = FitInfo {
@@ -229,12 +265,12 @@ mod tests {
 
     #[test]
     fn analytic_gradient_matches_differences() {
-        let data = BgNbdData {
-            x: vec![0.0, 1.0, 5.0, 20.0],
-            t_x: vec![0.0, 0.3, 0.7, 0.95],
-            t: vec![0.5, 0.8, 0.9, 1.0],
-            w: vec![1.0, 2.0, 1.0, 3.0],
-        };
+        let data = BgNbdData::new(
+            vec![0.0, 1.0, 5.0, 20.0, 1.0],
+            vec![0.0, 0.3, 0.7, 0.95, 0.5],
+            vec![0.5, 0.8, 0.9, 1.0, 0.6],
+            vec![1.0, 2.0, 1.0, 3.0, 1.0],
+        );
         let lp = [0.2, -0.5, 0.3, 0.7];
         let mut g = [0.0; 4];
         objective(&lp, &data, 0.01, &mut g);

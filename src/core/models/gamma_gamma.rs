@@ -4,7 +4,7 @@ use rayon::prelude::*;
 
 use super::optim::{minimize, Options};
 use super::special::{digamma, ln_gamma};
-use super::{collapse, FitInfo};
+use super::{collapse, weight_by_value, FitInfo};
 use crate::core::error::{FloError, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -40,27 +40,69 @@ pub fn check_inputs(x: &[f64], m: &[f64]) -> Result<()> {
     Ok(())
 }
 
-fn ll_and_grad(par: &GammaGammaParams, x: f64, m: f64) -> (f64, [f64; 3]) {
+/// The terms of a customer's log-likelihood that depend on the frequency only, and their
+/// gradient with respect to (p, q, v).
+fn frequency_part(par: &GammaGammaParams, x: f64) -> (f64, [f64; 3]) {
+    let GammaGammaParams { p, q, v } = *par;
+    let px = p * x;
+    let value = ln_gamma(px + q) - ln_gamma(px) - ln_gamma(q) + q * v.ln() + px * x.ln();
+    let d_p = x * (digamma(px + q) - digamma(px) + x.ln());
+    let d_q = digamma(px + q) - digamma(q) + v.ln();
+    (value, [d_p, d_q, q / v])
+}
+
+/// The terms that depend on the spend too.
+fn spend_part(par: &GammaGammaParams, x: f64, m: f64) -> (f64, [f64; 3]) {
     let GammaGammaParams { p, q, v } = *par;
     let px = p * x;
     let ln_xm_v = (x * m + v).ln();
-    let ll = ln_gamma(px + q) - ln_gamma(px) - ln_gamma(q)
-        + q * v.ln()
-        + (px - 1.0) * m.ln()
-        + px * x.ln()
-        - (px + q) * ln_xm_v;
-    let d_p = x * (digamma(px + q) - digamma(px) + m.ln() + x.ln() - ln_xm_v);
-    let d_q = digamma(px + q) - digamma(q) + v.ln() - ln_xm_v;
-    let d_v = q / v - (px + q) / (x * m + v);
-    (ll, [d_p, d_q, d_v])
+    let value = (px - 1.0) * m.ln() - (px + q) * ln_xm_v;
+    (
+        value,
+        [x * (m.ln() - ln_xm_v), -ln_xm_v, -(px + q) / (x * m + v)],
+    )
+}
+
+fn add3(a: (f64, [f64; 3]), b: (f64, [f64; 3])) -> (f64, [f64; 3]) {
+    (
+        a.0 + b.0,
+        [a.1[0] + b.1[0], a.1[1] + b.1[1], a.1[2] + b.1[2]],
+    )
+}
+
+fn scale3(w: f64, v: (f64, [f64; 3])) -> (f64, [f64; 3]) {
+    (w * v.0, [w * v.1[0], w * v.1[1], w * v.1[2]])
+}
+
+/// Customers' `(x, m)` with weights, and the distinct frequencies with their total weight.
+pub struct GammaGammaData {
+    pub x: Vec<f64>,
+    pub m: Vec<f64>,
+    pub w: Vec<f64>,
+    x_values: Vec<f64>,
+    x_weights: Vec<f64>,
+    total_w: f64,
+}
+
+impl GammaGammaData {
+    pub fn new(x: Vec<f64>, m: Vec<f64>, w: Vec<f64>) -> Self {
+        let (x_values, x_weights) = weight_by_value(&x, &w);
+        let total_w = w.iter().sum();
+        GammaGammaData {
+            x,
+            m,
+            w,
+            x_values,
+            x_weights,
+            total_w,
+        }
+    }
 }
 
 /// lifetimes' Gamma-Gamma objective in log-parameters, and its gradient.
 pub fn objective(
     log_params: &[f64],
-    x: &[f64],
-    m: &[f64],
-    w: &[f64],
+    data: &GammaGammaData,
     penalizer: f64,
     grad: &mut [f64],
 ) -> f64 {
@@ -70,23 +112,20 @@ pub fn objective(
         q: e[1],
         v: e[2],
     };
-    let (sum_ll, sum_g) = (0..x.len())
+    let (x, m, w) = (&data.x, &data.m, &data.w);
+    let by_frequency = data
+        .x_values
+        .iter()
+        .zip(&data.x_weights)
+        .map(|(&xv, &wx)| scale3(wx, frequency_part(&par, xv)))
+        .fold((0.0, [0.0; 3]), add3);
+    let by_spend = (0..x.len())
         .into_par_iter()
-        .with_min_len(4096)
-        .map(|i| {
-            let (ll, g) = ll_and_grad(&par, x[i], m[i]);
-            (w[i] * ll, [w[i] * g[0], w[i] * g[1], w[i] * g[2]])
-        })
-        .reduce(
-            || (0.0, [0.0; 3]),
-            |a, b| {
-                (
-                    a.0 + b.0,
-                    [a.1[0] + b.1[0], a.1[1] + b.1[1], a.1[2] + b.1[2]],
-                )
-            },
-        );
-    let total_w: f64 = w.iter().sum();
+        .with_min_len(8192)
+        .map(|i| scale3(w[i], spend_part(&par, x[i], m[i])))
+        .reduce(|| (0.0, [0.0; 3]), add3);
+    let (sum_ll, sum_g) = add3(by_frequency, by_spend);
+    let total_w = data.total_w;
     for j in 0..3 {
         grad[j] = e[j] * (-sum_g[j] / total_w + 2.0 * penalizer * e[j]);
     }
@@ -101,14 +140,15 @@ pub struct GammaGammaFit {
 
 pub fn fit(x: &[f64], m: &[f64], weights: Option<&[f64]>, penalizer: f64) -> Result<GammaGammaFit> {
     check_inputs(x, m)?;
-    let (cols, w) = collapse(&[x, m], weights);
-    let f = |lp: &[f64], g: &mut [f64]| objective(lp, &cols[0], &cols[1], &w, penalizer, g);
+    let ([x_col, m_col], w) = collapse([x, m], weights);
+    let data = GammaGammaData::new(x_col, m_col, w);
+    let f = |lp: &[f64], g: &mut [f64]| objective(lp, &data, penalizer, g);
     let sol = minimize(&f, &[0.1; 3], &Options::default());
     let info = FitInfo {
         iterations: sol.iterations,
         objective: sol.value,
         gradient_norm: sol.grad_norm(),
-        groups: w.len(),
+        groups: data.x.len(),
     };
     if !sol.converged || sol.x.iter().any(|v| !v.exp().is_finite() || v.exp() <= 0.0) {
         return Err(FloError::Convergence(format!(
@@ -143,22 +183,21 @@ mod tests {
 
     #[test]
     fn analytic_gradient_matches_differences() {
-        let (x, m, w) = (
-            vec![1.0, 3.0, 10.0],
-            vec![20.0, 55.5, 300.0],
-            vec![1.0, 2.0, 1.0],
+        let data = GammaGammaData::new(
+            vec![1.0, 3.0, 10.0, 3.0],
+            vec![20.0, 55.5, 300.0, 7.0],
+            vec![1.0, 2.0, 1.0, 1.0],
         );
         let lp = [0.5, 0.2, 1.3];
         let mut g = [0.0; 3];
-        objective(&lp, &x, &m, &w, 0.01, &mut g);
+        objective(&lp, &data, 0.01, &mut g);
         for j in 0..3 {
             let h = 1e-6;
             let (mut up, mut dn) = (lp, lp);
             up[j] += h;
             dn[j] -= h;
             let mut t = [0.0; 3];
-            let fd = (objective(&up, &x, &m, &w, 0.01, &mut t)
-                - objective(&dn, &x, &m, &w, 0.01, &mut t))
+            let fd = (objective(&up, &data, 0.01, &mut t) - objective(&dn, &data, 0.01, &mut t))
                 / (2.0 * h);
             assert!(
                 (fd - g[j]).abs() < 1e-7 * (1.0 + fd.abs()),

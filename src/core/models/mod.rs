@@ -7,23 +7,26 @@ pub mod gamma_gamma;
 pub mod optim;
 pub mod special;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Identical input rows collapsed into one row with a weight: the likelihood is a weighted sum,
 /// so the fit sees the same objective with far fewer terms.
-pub fn collapse(columns: &[&[f64]], weights: Option<&[f64]>) -> (Vec<Vec<f64>>, Vec<f64>) {
+pub fn collapse<const N: usize>(
+    columns: [&[f64]; N],
+    weights: Option<&[f64]>,
+) -> ([Vec<f64>; N], Vec<f64>) {
     let n = columns.first().map_or(0, |c| c.len());
-    let mut index: HashMap<Vec<u64>, usize> = HashMap::new();
-    let mut out: Vec<Vec<f64>> = vec![Vec::new(); columns.len()];
+    let mut index: FxHashMap<[u64; N], usize> = FxHashMap::default();
+    let mut out: [Vec<f64>; N] = std::array::from_fn(|_| Vec::new());
     let mut w: Vec<f64> = Vec::new();
     for i in 0..n {
-        let key: Vec<u64> = columns.iter().map(|c| c[i].to_bits()).collect();
+        let key: [u64; N] = std::array::from_fn(|k| columns[k][i].to_bits());
         let wi = weights.map_or(1.0, |ws| ws[i]);
         match index.get(&key) {
             Some(&k) => w[k] += wi,
             None => {
                 index.insert(key, w.len());
-                for (o, c) in out.iter_mut().zip(columns) {
+                for (o, c) in out.iter_mut().zip(&columns) {
                     o.push(c[i]);
                 }
                 w.push(wi);
@@ -31,6 +34,21 @@ pub fn collapse(columns: &[&[f64]], weights: Option<&[f64]>) -> (Vec<Vec<f64>>, 
         }
     }
     (out, w)
+}
+
+/// Distinct values of `x` with the total weight of each: the model terms that depend on the
+/// frequency only are computed once per distinct frequency.
+pub fn weight_by_value(x: &[f64], w: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    let mut by: FxHashMap<u64, f64> = FxHashMap::default();
+    for (xi, wi) in x.iter().zip(w) {
+        *by.entry(xi.to_bits()).or_insert(0.0) += wi;
+    }
+    let mut pairs: Vec<(f64, f64)> = by
+        .into_iter()
+        .map(|(k, v)| (f64::from_bits(k), v))
+        .collect();
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    pairs.into_iter().unzip()
 }
 
 /// Fit diagnostics, reported with every fitted model.

@@ -1,0 +1,194 @@
+"""The benchmark harness: flo_rfm against the seeds' pandas code, an idiomatic Polars version
+and lifetimes, on the same generated files, each job in its own process.
+
+usage: python bench/run.py [--sizes 100000 1000000 10000000] [--repeats 3] [--cltv-size 1000000]
+
+It writes synthetic FLO files with the project's generator, checks that every implementation
+gives the same answers (target files byte for byte, segment counts, CLTV predictions) before
+any time counts, and writes bench/RESULTS.md: wall time (median of the repeats), peak memory
+(max RSS of the job's process), the time to scan the file's bytes once, and ratios to flo_rfm.
+Not a test: timings depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+JOBS = HERE / "jobs.py"
+RFM_JOBS = ["scan", "rfm-flo_rfm", "rfm-polars", "rfm-pandas"]
+TARGETS = ["new_brand_target_customer_id.csv", "discount_target_customer_ids.csv"]
+
+
+def run_job(job: str, path: Path, out: Path) -> tuple[float, int]:
+    """(seconds, peak RSS in bytes) of one job in a fresh process."""
+    proc = subprocess.Popen(
+        [sys.executable, str(JOBS), job, str(path), str(out)], stdout=subprocess.PIPE, text=True
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    stdout = proc.stdout.read() if proc.stdout else ""
+    if status != 0:
+        raise RuntimeError(f"{job} failed on {path} (status {status})")
+    seconds = json.loads(stdout.strip().splitlines()[-1])["seconds"]
+    return seconds, usage.ru_maxrss * 1024
+
+
+def check_rfm_answers(outs: dict[str, Path]) -> None:
+    ref = outs["rfm-flo_rfm"]
+    for job, out in outs.items():
+        if job in ("scan", "rfm-flo_rfm"):
+            continue
+        for name in TARGETS:
+            if (out / name).read_bytes() != (ref / name).read_bytes():
+                raise AssertionError(f"{job}: {name} differs from flo_rfm's")
+    ours = pd.read_csv(ref / "summary.csv", header=[0, 1], index_col=0)
+    counts = ours[("recency", "count")]
+    theirs = (
+        pd.read_csv(outs["rfm-pandas"] / "summary.csv", header=[0, 1], index_col=0)
+        if "rfm-pandas" in outs
+        else None
+    )
+    if theirs is not None:
+        pd.testing.assert_frame_equal(ours, theirs, check_exact=True)
+    if "rfm-polars" in outs:
+        pl_summary = pd.read_csv(outs["rfm-polars"] / "summary.csv", index_col=0)
+        assert (pl_summary["count"].to_numpy() == counts.to_numpy()).all(), "Polars segment counts differ"
+        for m in ("recency", "frequency", "monetary"):
+            a, b = ours[(m, "mean")].to_numpy(), pl_summary[f"{m}_mean"].to_numpy()
+            assert (abs(a - b) <= 1e-9 * abs(a)).all(), f"Polars {m} means differ"
+
+
+def check_cltv_answers(outs: dict[str, Path]) -> None:
+    import numpy as np
+
+    ids = [np.load(outs[j] / "ids.npy", allow_pickle=True) for j in ("cltv-flo_rfm", "cltv-lifetimes")]
+    assert (ids[0] == ids[1]).all(), "CLTV customers differ"
+    a, b = (np.load(outs[j] / "predictions.npy") for j in ("cltv-flo_rfm", "cltv-lifetimes"))
+    rel = float((np.abs(a - b) / np.maximum(np.abs(b), 1e-12)).max())
+    assert rel <= 1e-4, f"CLTV predictions differ by {rel:.2e}"
+
+
+def machine() -> str:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB memory, Python {platform.python_version()}"
+
+
+def fmt_time(s: float) -> str:
+    return f"{s:.2f} s" if s >= 0.1 else f"{s * 1000:.0f} ms"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--pandas-repeats", type=int, default=1, help="repeats of the (slow) pandas job")
+    ap.add_argument("--cltv-size", type=int, default=1_000_000)
+    ap.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "flo_rfm_bench")
+    ap.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
+    args = ap.parse_args()
+    import flo_rfm
+
+    args.data.mkdir(parents=True, exist_ok=True)
+    rows: list[dict[str, object]] = []
+    for n in args.sizes:
+        path = args.data / f"flo_{n}.csv"
+        if not path.exists():
+            flo_rfm.datasets.write_sample(path, n, seed=7)
+        size = path.stat().st_size
+        outs = {job: args.data / f"out_{n}_{job}" for job in RFM_JOBS}
+        results: dict[str, tuple[float, int]] = {}
+        for job in RFM_JOBS:
+            reps = args.pandas_repeats if job == "rfm-pandas" else args.repeats
+            runs = [run_job(job, path, outs[job]) for _ in range(reps)]
+            results[job] = (statistics.median(r[0] for r in runs), max(r[1] for r in runs))
+            print(
+                f"{n:>10,} {job:<14} {fmt_time(results[job][0]):>10}  peak {results[job][1] / 2**20:,.0f} MiB",
+                flush=True,
+            )
+        check_rfm_answers(outs)
+        rows.append({"n": n, "size": size, **{job: results[job] for job in RFM_JOBS}})
+
+    cltv: dict[str, tuple[float, int]] = {}
+    if args.cltv_size:
+        path = args.data / f"flo_{args.cltv_size}.csv"
+        if not path.exists():
+            flo_rfm.datasets.write_sample(path, args.cltv_size, seed=7)
+        outs = {job: args.data / f"out_cltv_{job}" for job in ("cltv-flo_rfm", "cltv-lifetimes")}
+        for job in outs:
+            reps = 1 if job == "cltv-lifetimes" else args.repeats
+            runs = [run_job(job, path, outs[job]) for _ in range(reps)]
+            cltv[job] = (statistics.median(r[0] for r in runs), max(r[1] for r in runs))
+            print(f"{args.cltv_size:>10,} {job:<14} {fmt_time(cltv[job][0]):>10}", flush=True)
+        check_cltv_answers(outs)
+    write_results(args, rows, cltv)
+
+
+def write_results(
+    args: argparse.Namespace, rows: list[dict[str, object]], cltv: dict[str, tuple[float, int]]
+) -> None:
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {machine()}. Run on {time.strftime('%Y-%m-%d')}.",
+        "",
+        "Command:",
+        "",
+        "```bash",
+        "python bench/run.py " + " ".join(sys.argv[1:]),
+        "```",
+        "",
+        "Every job runs in its own process on the same generated file; times are the median of "
+        f"{args.repeats} runs ({args.pandas_repeats} for pandas), measured inside the process after "
+        "its imports; peak memory is the process's maximum RSS. Answers were checked equal "
+        "(both target files byte for byte, segment counts and means) before the times were kept.",
+        "",
+        "## End-to-end RFM (read, prepare, metrics, scores, segments, summary, both target CSVs)",
+        "",
+        "| customers | file | scan (floor) | flo_rfm | Polars | pandas (seeds) | Polars / flo_rfm | pandas / flo_rfm | flo_rfm / scan | flo_rfm peak | Polars peak | pandas peak | flo_rfm ns/row |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        n, size = int(r["n"]), int(r["size"])  # type: ignore[call-overload]
+        scan, flo, pl, pdn = (r[j] for j in RFM_JOBS)  # type: ignore[misc]
+        lines.append(
+            f"| {n:,} | {size / 2**20:,.0f} MiB | {fmt_time(scan[0])} | {fmt_time(flo[0])} | {fmt_time(pl[0])} | "
+            f"{fmt_time(pdn[0])} | {pl[0] / flo[0]:.1f}× | {pdn[0] / flo[0]:.1f}× | {flo[0] / scan[0]:.1f}× | "
+            f"{flo[1] / 2**20:,.0f} MiB | {pl[1] / 2**20:,.0f} MiB | {pdn[1] / 2**20:,.0f} MiB | {flo[0] / n * 1e9:,.0f} |"
+        )
+    if cltv:
+        f, lt = cltv["cltv-flo_rfm"], cltv["cltv-lifetimes"]
+        lines += [
+            "",
+            f"## CLTV on {args.cltv_size:,} customers (preparation, both fits, predictions, CLV)",
+            "",
+            "| flo_rfm | lifetimes | lifetimes / flo_rfm | flo_rfm peak | lifetimes peak |",
+            "|---|---|---|---|---|",
+            f"| {fmt_time(f[0])} | {fmt_time(lt[0])} | {lt[0] / f[0]:.0f}× | {f[1] / 2**20:,.0f} MiB | {lt[1] / 2**20:,.0f} MiB |",
+            "",
+            "Predictions (3- and 6-month purchases, expected average value, CLV) agreed to a relative 1e-4.",
+        ]
+    args.results.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {args.results}")
+
+
+if __name__ == "__main__":
+    main()
