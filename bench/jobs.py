@@ -146,9 +146,7 @@ def cltv_lifetimes(path: str, out: str) -> None:
 
     warnings.simplefilter("ignore")
     cltv_df, bgf, ggf = seeds.cltv_study(pd.read_csv(path))
-    cltv_df.set_index("customer_id")[
-        ["exp_sales_3_month", "exp_sales_6_month", "exp_average_value", "cltv"]
-    ].to_csv(os.path.join(out, "cltv.csv"))
+    save_predictions(out, cltv_df["customer_id"], cltv_df)
     params = {**bgf.params_.to_dict(), **ggf.params_.to_dict()}
     with open(os.path.join(out, "params.json"), "w") as fh:
         json.dump(params, fh)

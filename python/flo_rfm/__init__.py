@@ -18,6 +18,7 @@ from .lifetime_value import BetaGeo, CltvResult, GammaGamma, cltv
 from .output import write_csv, write_ids
 from .pipeline import RunResult, run
 from .segmentation import DEFAULT_SEGMENT_MAP, RfmResult, rfm
+from .transactions import calibration_holdout, customers_from_transactions, summarize_transactions
 
 __all__ = [
     "DEFAULT_SEGMENT_MAP",
@@ -29,7 +30,9 @@ __all__ = [
     "RfmResult",
     "RunResult",
     "__version__",
+    "calibration_holdout",
     "cltv",
+    "customers_from_transactions",
     "datasets",
     "exceptions",
     "from_pandas",
@@ -37,6 +40,7 @@ __all__ = [
     "read_csv",
     "rfm",
     "run",
+    "summarize_transactions",
     "write_csv",
     "write_ids",
 ]

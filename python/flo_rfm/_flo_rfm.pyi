@@ -9,6 +9,7 @@ from typing_extensions import TypeAlias
 __version__: str
 __all__ = [
     "Frame",
+    "Log",
     "Progress",
     "Rfm",
     "__version__",
@@ -24,11 +25,13 @@ __all__ = [
     "from_columns",
     "gg_expected_profit",
     "gg_objective",
+    "log_from_columns",
     "qcut_codes",
     "quantiles",
     "rank_first_array",
     "read_bytes",
     "read_csv",
+    "read_log",
     "sample_csv_bytes",
     "special",
     "top_n_rows",
@@ -163,3 +166,47 @@ def customer_lifetime_value(
 ) -> _F64: ...
 def special(name: str, a: _F64, b: _F64, c: _F64, z: _F64) -> _F64: ...
 def write_id_list(ids: list[str], path: str | PathLike[str], header: str) -> None: ...
+
+@final
+class Log:
+    def __len__(self) -> int: ...
+    def report(self) -> tuple[int, list[tuple[int, str]]]: ...
+    def btyd(
+        self,
+        freq: str = "D",
+        multiplier: float = 1.0,
+        observation_end: int | None = None,
+        include_first: bool = False,
+    ) -> tuple[list[str], _F64, _F64, _F64, _F64 | None]: ...
+    def calibration_holdout(
+        self,
+        calibration_end: int,
+        observation_end: int | None = None,
+        freq: str = "D",
+        multiplier: float = 1.0,
+    ) -> tuple[tuple[list[str], _F64, _F64, _F64, _F64 | None], _F64, _F64 | None, float]: ...
+    def customers(self) -> Frame: ...
+
+def log_from_columns(
+    source: str,
+    customer: list[str | None],
+    datetime: list[str | None],
+    amount: list[str | None] | None = None,
+    channel: list[str | None] | None = None,
+    order: list[str | None] | None = None,
+    online: list[str] = ...,
+    offline: list[str] = ...,
+    on_bad_rows: str = "raise",
+) -> Log: ...
+def read_log(
+    path: str | PathLike[str],
+    customer: str,
+    datetime: str,
+    amount: str | None = None,
+    channel: str | None = None,
+    order: str | None = None,
+    online: list[str] = ...,
+    offline: list[str] = ...,
+    on_bad_rows: str = "raise",
+    delimiter: str | None = None,
+) -> Log: ...

@@ -461,6 +461,15 @@ def cltv(
         },
         index=pd.Index(text_series(ids, pd.RangeIndex(len(ids)), "master_id").to_numpy(), name="master_id"),
     )
+    bad = ~np.isfinite(table.to_numpy(dtype="float64")).all(axis=1)
+    if bad.any():
+        from .exceptions import ConvergenceError
+
+        first = table.index[int(np.flatnonzero(bad)[0])]
+        raise ConvergenceError(
+            f"{int(bad.sum())} customer(s) got a non-finite prediction (first: {first}); the fitted "
+            f"parameters are {dict(bgf.params_)} and {dict(ggf.params_)}. Try larger penalizers."
+        )
     labels = [chr(ord("A") + i) for i in range(segments)][::-1]
     codes, _edges = _flo_rfm.qcut_codes(np.ascontiguousarray(table["cltv"].to_numpy()), q=segments)
     table["cltv_segment"] = pd.Categorical.from_codes(codes, categories=labels, ordered=True)

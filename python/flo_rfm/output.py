@@ -10,7 +10,7 @@ import pandas as pd
 
 from . import _flo_rfm
 
-__all__ = ["write_csv", "write_ids"]
+__all__ = ["neutralize_formulas", "write_csv", "write_ids"]
 
 
 def check_not_input(path: str, inputs: Iterable[str]) -> None:
@@ -29,10 +29,45 @@ def check_not_input(path: str, inputs: Iterable[str]) -> None:
             raise ValueError(f"refusing to write {path}: it is an input file")
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Text cells a spreadsheet would run as a formula (starting with ``= + - @``, tab or
+    carriage return) prefixed with ``'``, as OWASP advises for CSV exports. Numbers are left
+    alone (a negative number is not a formula); so is everything else.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> neutralize_formulas(pd.DataFrame({"id": ["=HYPERLINK(1)", "a"], "v": [-1.0, 2.0]}))["id"].tolist()
+    ["'=HYPERLINK(1)", 'a']
+    """
+    out = df.copy()
+
+    def fix(values: pd.Series | pd.Index) -> pd.Series | pd.Index:
+        if values.dtype.kind not in "OSU" and not pd.api.types.is_string_dtype(values):
+            return values
+        text = values.astype(object)
+        mask = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START))
+        if not bool(mask.any()):
+            return values
+        return text.where(~mask, "'" + text.astype(str))  # type: ignore[operator]
+
+    for col in out.columns:
+        out[col] = fix(out[col])
+    if not isinstance(out.index, pd.MultiIndex):
+        out.index = fix(out.index)  # type: ignore[assignment]
+    return out
+
+
 def write_csv(
     df: pd.DataFrame, path: str | os.PathLike[str], *, inputs: Iterable[str] = (), index: bool = False
 ) -> None:
     """Write ``df`` as CSV to ``path`` atomically; refuse to overwrite any of ``inputs``.
+
+    Text cells that a spreadsheet would run as a formula are neutralised (see
+    :func:`neutralize_formulas`).
 
     Examples
     --------
@@ -49,7 +84,7 @@ def write_csv(
     fd, tmp = tempfile.mkstemp(prefix=".flo_rfm-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-            df.to_csv(fh, index=index)
+            neutralize_formulas(df).to_csv(fh, index=index)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

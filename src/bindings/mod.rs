@@ -5,6 +5,7 @@ mod frame;
 mod functions;
 mod models;
 mod rfm;
+mod translog;
 
 use pyo3::prelude::*;
 
@@ -17,5 +18,6 @@ fn _flo_rfm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     frame::register(m)?;
     functions::register(m)?;
     models::register(m)?;
+    translog::register(m)?;
     Ok(())
 }

@@ -18,3 +18,4 @@ pub mod stats;
 pub mod summary;
 pub mod synth;
 pub mod target;
+pub mod translog;

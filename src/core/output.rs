@@ -6,13 +6,27 @@ use std::path::Path;
 
 use super::error::{FloError, Result};
 
+/// Whether a spreadsheet would read the cell as a formula (OWASP's list of leading characters).
+pub fn is_formula_like(s: &str) -> bool {
+    matches!(
+        s.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
+}
+
 /// pandas' (Python csv's) minimal quoting: quote a field holding the delimiter, a quote or a
-/// line break, doubling its quotes.
+/// line break, doubling its quotes. A cell a spreadsheet would run as a formula is first
+/// prefixed with `'`, which spreadsheets show but do not evaluate.
 fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
+    let s: std::borrow::Cow<'_, str> = if is_formula_like(s) {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\"")).into()
     } else {
-        s.into()
+        s
     }
 }
 

@@ -1,7 +1,7 @@
 //! Task 2 and 3: recency, frequency, monetary and their pandas-exact quantile scores.
 
 use super::error::{FloError, Result};
-use super::frame::{CustomerFrame, NULL_DATE};
+use super::frame::{format_date, CustomerFrame, NULL_DATE};
 use super::quantile::{qcut, qcut_probabilities, qcut_ranks, rank_first, Cut, DuplicateEdges};
 
 /// Per-customer RFM metrics; null inputs give NaN.
@@ -22,7 +22,10 @@ pub fn default_analysis_date(frame: &CustomerFrame) -> Result<i32> {
 
 pub fn metrics(frame: &CustomerFrame, analysis_date: Option<i32>) -> Result<Metrics> {
     let analysis_date = match analysis_date {
-        Some(d) => d,
+        Some(d) => {
+            check_analysis_date(frame, d)?;
+            d
+        }
         None => default_analysis_date(frame)?,
     };
     let recency = frame.dates[1]
@@ -41,6 +44,25 @@ pub fn metrics(frame: &CustomerFrame, analysis_date: Option<i32>) -> Result<Metr
         frequency: frame.order_num_total(),
         monetary: frame.customer_value_total(),
     })
+}
+
+/// A given analysis date must not come before any customer's last order: recency would be
+/// negative. The error counts such customers and names the first.
+fn check_analysis_date(frame: &CustomerFrame, date: i32) -> Result<()> {
+    let late: Vec<usize> = (0..frame.len())
+        .filter(|&i| frame.dates[1][i] != NULL_DATE && frame.dates[1][i] > date)
+        .collect();
+    match late.first() {
+        None => Ok(()),
+        Some(&i) => Err(FloError::invalid(format!(
+            "analysis_date {} is before the last order of {} customer(s); first: {}:{} (last_order_date {})",
+            format_date(date),
+            late.len(),
+            frame.source,
+            frame.lines[i],
+            format_date(frame.dates[1][i]),
+        ))),
+    }
 }
 
 /// How to cut each metric into scores.

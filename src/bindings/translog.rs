@@ -1,0 +1,204 @@
+//! Order logs as a Python object: read, summarise (BTYD and FLO shapes).
+
+use numpy::PyArray1;
+use pyo3::prelude::*;
+
+use super::errors::run;
+use super::frame::Frame;
+use super::rfm::parse_enum;
+use crate::core::frame::BadRows;
+use crate::core::translog::{
+    btyd_summary, calibration_holdout, customer_frame, read_log_bytes, transactions, Btyd,
+    BtydOptions, Freq, LogColumns, LogInput, Transactions,
+};
+
+#[pyclass(frozen, module = "flo_rfm._flo_rfm")]
+pub struct Log {
+    inner: Transactions,
+}
+
+type F64Out<'py> = Bound<'py, PyArray1<f64>>;
+type BtydOut<'py> = (
+    Vec<String>,
+    F64Out<'py>,
+    F64Out<'py>,
+    F64Out<'py>,
+    Option<F64Out<'py>>,
+);
+
+fn freq_of(freq: &str) -> PyResult<Freq> {
+    parse_enum(freq, "freq", &[("D", Freq::Day), ("W", Freq::Week)])
+}
+
+fn btyd_out<'py>(py: Python<'py>, log: &Transactions, b: Btyd) -> BtydOut<'py> {
+    (
+        b.customers
+            .iter()
+            .map(|&c| log.ids.get(c as usize).to_string())
+            .collect(),
+        PyArray1::from_vec(py, b.frequency),
+        PyArray1::from_vec(py, b.recency),
+        PyArray1::from_vec(py, b.t),
+        b.monetary.map(|m| PyArray1::from_vec(py, m)),
+    )
+}
+
+/// Builds a log from text columns (a DataFrame's) or reads it from a CSV file.
+#[pyfunction]
+#[pyo3(signature = (source, customer, datetime, amount=None, channel=None, order=None, online=vec![], offline=vec![], on_bad_rows="raise"))]
+#[allow(clippy::too_many_arguments)]
+fn log_from_columns(
+    py: Python<'_>,
+    source: &str,
+    customer: Vec<Option<String>>,
+    datetime: Vec<Option<String>>,
+    amount: Option<Vec<Option<String>>>,
+    channel: Option<Vec<Option<String>>>,
+    order: Option<Vec<Option<String>>>,
+    online: Vec<String>,
+    offline: Vec<String>,
+    on_bad_rows: &str,
+) -> PyResult<Log> {
+    let bad_rows = parse_enum(
+        on_bad_rows,
+        "on_bad_rows",
+        &[("raise", BadRows::Raise), ("skip", BadRows::Skip)],
+    )?;
+    let lines = (0..customer.len() as u64).map(|i| i + 2).collect();
+    let input = LogInput {
+        customer,
+        datetime,
+        amount,
+        channel,
+        order,
+        lines,
+    };
+    let inner = run(py, || {
+        transactions(source, &input, &online, &offline, bad_rows)
+    })?;
+    Ok(Log { inner })
+}
+
+#[pyfunction]
+#[pyo3(signature = (path, customer, datetime, amount=None, channel=None, order=None, online=vec![], offline=vec![], on_bad_rows="raise", delimiter=None))]
+#[allow(clippy::too_many_arguments)]
+fn read_log(
+    py: Python<'_>,
+    path: std::path::PathBuf,
+    customer: String,
+    datetime: String,
+    amount: Option<String>,
+    channel: Option<String>,
+    order: Option<String>,
+    online: Vec<String>,
+    offline: Vec<String>,
+    on_bad_rows: &str,
+    delimiter: Option<char>,
+) -> PyResult<Log> {
+    let bad_rows = parse_enum(
+        on_bad_rows,
+        "on_bad_rows",
+        &[("raise", BadRows::Raise), ("skip", BadRows::Skip)],
+    )?;
+    let columns = LogColumns {
+        customer,
+        datetime,
+        amount,
+        channel,
+        order,
+    };
+    let source = path.display().to_string();
+    let inner = run(py, || {
+        let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => crate::core::error::FloError::NotFound {
+                path: source.clone(),
+            },
+            _ => crate::core::error::FloError::Io {
+                path: source.clone(),
+                message: e.to_string(),
+            },
+        })?;
+        let input = read_log_bytes(&bytes, &source, &columns, delimiter.map(|d| d as u8))?;
+        transactions(&source, &input, &online, &offline, bad_rows)
+    })?;
+    Ok(Log { inner })
+}
+
+#[pymethods]
+impl Log {
+    fn __len__(&self) -> usize {
+        self.inner.time.len()
+    }
+
+    /// (rows read, [(line, message)] skipped).
+    fn report(&self) -> (u64, Vec<(u64, String)>) {
+        let r = &self.inner.report;
+        (
+            r.rows_read,
+            r.skipped
+                .iter()
+                .map(|s| (s.line, s.message.clone()))
+                .collect(),
+        )
+    }
+
+    /// lifetimes' `summary_data_from_transaction_data`: (ids, frequency, recency, T, monetary).
+    #[pyo3(signature = (freq="D", multiplier=1.0, observation_end=None, include_first=false))]
+    fn btyd<'py>(
+        &self,
+        py: Python<'py>,
+        freq: &str,
+        multiplier: f64,
+        observation_end: Option<i64>,
+        include_first: bool,
+    ) -> PyResult<BtydOut<'py>> {
+        let opts = BtydOptions {
+            freq: freq_of(freq)?,
+            multiplier,
+            observation_end,
+            include_first,
+        };
+        let rows: Vec<usize> = (0..self.inner.time.len()).collect();
+        let b = py.detach(|| btyd_summary(&self.inner, &rows, &opts));
+        Ok(btyd_out(py, &self.inner, b))
+    }
+
+    /// lifetimes' `calibration_and_holdout_data`:
+    /// (calibration summary, frequency_holdout, monetary_holdout, duration_holdout).
+    #[pyo3(signature = (calibration_end, observation_end=None, freq="D", multiplier=1.0))]
+    #[allow(clippy::type_complexity)]
+    fn calibration_holdout<'py>(
+        &self,
+        py: Python<'py>,
+        calibration_end: i64,
+        observation_end: Option<i64>,
+        freq: &str,
+        multiplier: f64,
+    ) -> PyResult<(BtydOut<'py>, F64Out<'py>, Option<F64Out<'py>>, f64)> {
+        let f = freq_of(freq)?;
+        let c = run(py, || {
+            calibration_holdout(&self.inner, calibration_end, observation_end, f, multiplier)
+        })?;
+        Ok((
+            btyd_out(py, &self.inner, c.calibration),
+            PyArray1::from_vec(py, c.frequency_holdout),
+            c.monetary_holdout.map(|m| PyArray1::from_vec(py, m)),
+            c.duration_holdout,
+        ))
+    }
+
+    /// The FLO customer summary of the log, as a customer table.
+    fn customers(&self, py: Python<'_>) -> PyResult<Frame> {
+        let frame = run(py, || customer_frame(&self.inner))?;
+        Ok(Frame {
+            inner: std::sync::Arc::new(frame),
+        })
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Log>()?;
+    m.add_function(wrap_pyfunction!(log_from_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(read_log, m)?)?;
+    Ok(())
+}

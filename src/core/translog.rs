@@ -1,0 +1,548 @@
+//! Order logs (one line per purchase) read and summarised per customer: the BTYD shape exactly as
+//! lifetimes' `summary_data_from_transaction_data` and `calibration_and_holdout_data` compute it,
+//! and the FLO customer-summary shape so the RFM and CLTV pipelines run on a log.
+
+use std::collections::HashMap;
+
+use super::columns::{DictColumn, StrColumn};
+use super::csvscan::split_record;
+use super::error::{FloError, Location, Result};
+use super::frame::{BadRows, CustomerFrame, Record, RowReport, SkippedRow, NULL_DATE};
+use super::parse::{parse_date, parse_money};
+use super::stats::group_sums;
+
+/// The caller's names for the log's columns.
+#[derive(Debug, Clone)]
+pub struct LogColumns {
+    pub customer: String,
+    pub datetime: String,
+    pub amount: Option<String>,
+    pub channel: Option<String>,
+    pub order: Option<String>,
+}
+
+/// One text value per field (a DataFrame's columns, or a parsed CSV).
+pub struct LogInput {
+    pub customer: Vec<Option<String>>,
+    pub datetime: Vec<Option<String>>,
+    pub amount: Option<Vec<Option<String>>>,
+    pub channel: Option<Vec<Option<String>>>,
+    pub order: Option<Vec<Option<String>>>,
+    /// 1-based line of each row.
+    pub lines: Vec<u64>,
+}
+
+/// Channel of a line: which FLO side it counts on.
+pub const UNKNOWN: u8 = 0;
+pub const ONLINE: u8 = 1;
+pub const OFFLINE: u8 = 2;
+
+/// The log, typed. Times are seconds since 1970-01-01.
+#[derive(Debug, Clone, Default)]
+pub struct Transactions {
+    pub source: String,
+    pub ids: StrColumn,
+    pub customer: Vec<u32>,
+    pub time: Vec<i64>,
+    pub amount: Vec<f64>,
+    pub side: Vec<u8>,
+    pub channel: DictColumn,
+    pub order: Vec<u32>,
+    pub lines: Vec<u64>,
+    pub report: RowReport,
+    pub has_amount: bool,
+}
+
+/// `YYYY-MM-DD`, `DD.MM.YYYY`, optionally followed by ` HH:MM[:SS[.fff]]` (or `T`), in seconds.
+pub fn parse_datetime(s: &str) -> std::result::Result<i64, String> {
+    let t = s.trim();
+    let day = parse_date(t)?;
+    if day == NULL_DATE {
+        return Err("a date".to_string());
+    }
+    let rest = if t.len() > 10 { &t[11..] } else { "" };
+    let mut secs = 0i64;
+    for (k, part) in rest.split(':').enumerate().filter(|(_, p)| !p.is_empty()) {
+        let whole = part.split('.').next().unwrap_or("");
+        let v: i64 = whole.parse().map_err(|_| "a date and time".to_string())?;
+        secs += v * [3600, 60, 1].get(k).copied().unwrap_or(0);
+    }
+    Ok(day as i64 * 86_400 + secs)
+}
+
+/// Reads a log from text columns. `online` / `offline` list the channel names of each side.
+pub fn transactions(
+    source: &str,
+    input: &LogInput,
+    online: &[String],
+    offline: &[String],
+    bad_rows: BadRows,
+) -> Result<Transactions> {
+    let mut tx = Transactions {
+        source: source.to_string(),
+        has_amount: input.amount.is_some(),
+        ..Default::default()
+    };
+    let mut id_index: HashMap<String, u32> = HashMap::new();
+    let mut orders: HashMap<(u32, String), u32> = HashMap::new();
+    let text = |col: &Vec<Option<String>>, i: usize| col[i].clone().unwrap_or_default();
+    for i in 0..input.customer.len() {
+        let line = input.lines[i];
+        tx.report.rows_read += 1;
+        let err = |column: &str, text: String, expected: &str| FloError::Parse {
+            location: Location {
+                source: source.to_string(),
+                line,
+                column: column.to_string(),
+            },
+            text,
+            expected: expected.to_string(),
+        };
+        let row = (|| -> Result<(String, i64, f64, String, Option<String>)> {
+            let id = text(&input.customer, i);
+            if id.trim().is_empty() {
+                return Err(FloError::Data {
+                    location: Location {
+                        source: source.to_string(),
+                        line,
+                        column: "customer".to_string(),
+                    },
+                    text: id,
+                    problem: "is an empty id".to_string(),
+                });
+            }
+            let when = text(&input.datetime, i);
+            let t = parse_datetime(&when).map_err(|e| err("datetime", when.clone(), &e))?;
+            let amount = match &input.amount {
+                None => f64::NAN,
+                Some(col) => {
+                    let s = text(col, i);
+                    let v = parse_money(&s).map_err(|e| err("amount", s.clone(), &e))?;
+                    if !v.is_finite() {
+                        return Err(err("amount", s, "a finite number"));
+                    }
+                    v
+                }
+            };
+            let channel = input
+                .channel
+                .as_ref()
+                .map(|c| text(c, i))
+                .unwrap_or_default();
+            let order = input.order.as_ref().map(|c| text(c, i));
+            Ok((id, t, amount, channel, order))
+        })();
+        match row {
+            Ok((id, t, amount, channel, order)) => {
+                let next = id_index.len() as u32;
+                let c = *id_index.entry(id.clone()).or_insert_with(|| {
+                    tx.ids.push(&id);
+                    next
+                });
+                tx.customer.push(c);
+                tx.time.push(t);
+                tx.amount.push(amount);
+                tx.side.push(if online.contains(&channel) {
+                    ONLINE
+                } else if offline.contains(&channel) {
+                    OFFLINE
+                } else {
+                    UNKNOWN
+                });
+                tx.channel.push(&channel);
+                let code = match order {
+                    None => u32::MAX,
+                    Some(o) => {
+                        let n = orders.len() as u32;
+                        *orders.entry((c, o)).or_insert(n)
+                    }
+                };
+                tx.order.push(code);
+                tx.lines.push(line);
+            }
+            Err(e) => match bad_rows {
+                BadRows::Raise => return Err(e),
+                BadRows::Skip => tx.report.skipped.push(SkippedRow {
+                    line,
+                    message: e.to_string(),
+                }),
+            },
+        }
+    }
+    Ok(tx)
+}
+
+/// Splits a CSV log into text columns by the caller's column names.
+pub fn read_log_bytes(
+    bytes: &[u8],
+    source: &str,
+    columns: &LogColumns,
+    delimiter: Option<u8>,
+) -> Result<LogInput> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let header_end = memchr::memchr(b'\n', bytes).map_or(bytes.len(), |p| p + 1);
+    let delim = delimiter.unwrap_or_else(|| {
+        let head = &bytes[..header_end];
+        if head.iter().filter(|&&b| b == b';').count() > head.iter().filter(|&&b| b == b',').count()
+        {
+            b';'
+        } else {
+            b','
+        }
+    });
+    let mut fields = Vec::new();
+    split_record(&bytes[..header_end], 0, delim, &mut fields);
+    let header: Vec<String> = fields
+        .iter()
+        .map(|f| String::from_utf8_lossy(f).into_owned())
+        .collect();
+    let wanted: Vec<(&str, Option<&String>)> = vec![
+        ("customer", Some(&columns.customer)),
+        ("datetime", Some(&columns.datetime)),
+        ("amount", columns.amount.as_ref()),
+        ("channel", columns.channel.as_ref()),
+        ("order", columns.order.as_ref()),
+    ];
+    let mut index: Vec<Option<usize>> = Vec::new();
+    let mut missing = Vec::new();
+    for (_, name) in &wanted {
+        match name {
+            None => index.push(None),
+            Some(n) => match header.iter().position(|h| h == *n) {
+                Some(i) => index.push(Some(i)),
+                None => {
+                    missing.push((*n).clone());
+                    index.push(None)
+                }
+            },
+        }
+    }
+    if !missing.is_empty() {
+        return Err(FloError::MissingColumns {
+            source_name: source.to_string(),
+            columns: missing,
+        });
+    }
+    let mut cols: Vec<Vec<Option<String>>> = vec![Vec::new(); 5];
+    let mut lines = Vec::new();
+    let (mut pos, mut line) = (header_end, 2u64);
+    while pos < bytes.len() {
+        let (end, newlines) = split_record(bytes, pos, delim, &mut fields);
+        let record_line = line;
+        line += newlines;
+        pos = end;
+        if fields.len() == 1 && fields[0].is_empty() {
+            continue;
+        }
+        if fields.len() != header.len() {
+            return Err(FloError::Format {
+                source_name: source.to_string(),
+                line: record_line,
+                message: format!("expected {} fields, found {}", header.len(), fields.len()),
+            });
+        }
+        for (k, idx) in index.iter().enumerate() {
+            if let Some(i) = idx {
+                cols[k].push(Some(String::from_utf8_lossy(&fields[*i]).into_owned()));
+            }
+        }
+        lines.push(record_line);
+    }
+    let mut it = cols.into_iter();
+    let (c, d, a, ch, o) = (
+        it.next().unwrap(),
+        it.next().unwrap(),
+        it.next().unwrap(),
+        it.next().unwrap(),
+        it.next().unwrap(),
+    );
+    Ok(LogInput {
+        customer: c,
+        datetime: d,
+        amount: columns.amount.as_ref().map(|_| a),
+        channel: columns.channel.as_ref().map(|_| ch),
+        order: columns.order.as_ref().map(|_| o),
+        lines,
+    })
+}
+
+/// The period a BTYD summary counts in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freq {
+    /// Calendar days (pandas `"D"`).
+    Day,
+    /// Weeks starting on Monday (pandas `"W"`, i.e. `W-SUN`).
+    Week,
+}
+
+impl Freq {
+    /// The first day (days since 1970-01-01) of the period holding `seconds`.
+    pub fn start(self, seconds: i64) -> i64 {
+        let day = seconds.div_euclid(86_400);
+        match self {
+            Freq::Day => day,
+            // 1970-01-01 was a Thursday: (day + 3) mod 7 is 0 on Mondays.
+            Freq::Week => day - (day + 3).rem_euclid(7),
+        }
+    }
+
+    pub fn days(self) -> i64 {
+        match self {
+            Freq::Day => 1,
+            Freq::Week => 7,
+        }
+    }
+}
+
+/// lifetimes' per-customer summary, customers in sorted id order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Btyd {
+    pub customers: Vec<u32>,
+    pub frequency: Vec<f64>,
+    pub recency: Vec<f64>,
+    pub t: Vec<f64>,
+    pub monetary: Option<Vec<f64>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct BtydOptions {
+    pub freq: Freq,
+    pub multiplier: f64,
+    /// Seconds since 1970-01-01; default: the latest transaction.
+    pub observation_end: Option<i64>,
+    pub include_first: bool,
+}
+
+/// `summary_data_from_transaction_data` over the rows `rows` of `tx`.
+pub fn btyd_summary(tx: &Transactions, rows: &[usize], opts: &BtydOptions) -> Btyd {
+    let freq = opts.freq;
+    let obs = opts
+        .observation_end
+        .unwrap_or_else(|| rows.iter().map(|&r| tx.time[r]).max().unwrap_or(0));
+    let obs_start = freq.start(obs);
+    // lifetimes sorts by (customer, datetime, amount) before grouping.
+    let mut order: Vec<usize> = rows
+        .iter()
+        .copied()
+        .filter(|&r| freq.start(tx.time[r]) <= obs_start)
+        .collect();
+    order.sort_by(|&a, &b| {
+        tx.ids
+            .get(tx.customer[a] as usize)
+            .cmp(tx.ids.get(tx.customer[b] as usize))
+            .then(tx.time[a].cmp(&tx.time[b]))
+            .then(tx.amount[a].total_cmp(&tx.amount[b]))
+    });
+    // (customer, period) groups in that order, amounts summed as pandas' groupby sum does.
+    let mut groups: Vec<(u32, i64)> = Vec::new();
+    let mut group_of: Vec<Option<usize>> = Vec::with_capacity(order.len());
+    for &r in &order {
+        let key = (tx.customer[r], freq.start(tx.time[r]));
+        if groups.last() != Some(&key) {
+            groups.push(key);
+        }
+        group_of.push(Some(groups.len() - 1));
+    }
+    let amounts: Vec<f64> = order.iter().map(|&r| tx.amount[r]).collect();
+    let period_sums = group_sums(&group_of, &amounts, groups.len());
+    let mut out = Btyd {
+        customers: vec![],
+        frequency: vec![],
+        recency: vec![],
+        t: vec![],
+        monetary: tx.has_amount.then(Vec::new),
+    };
+    let mut g = 0;
+    while g < groups.len() {
+        let c = groups[g].0;
+        let mut h = g;
+        while h < groups.len() && groups[h].0 == c {
+            h += 1;
+        }
+        let (first, last) = (groups[g].1, groups[h - 1].1);
+        let count = (h - g) as f64;
+        out.customers.push(c);
+        out.frequency.push(if opts.include_first {
+            count
+        } else {
+            count - 1.0
+        });
+        out.t
+            .push((obs_start - first) as f64 / freq.days() as f64 / opts.multiplier);
+        out.recency
+            .push((last - first) as f64 / freq.days() as f64 / opts.multiplier);
+        if let Some(m) = out.monetary.as_mut() {
+            // Mean of the period sums after the first (all of them with include_first), 0 if none.
+            let skip = if opts.include_first { g } else { g + 1 };
+            let idx: Vec<Option<usize>> = (skip..h).map(|_| Some(0)).collect();
+            let vals: Vec<f64> = (skip..h).map(|k| period_sums.sum[k]).collect();
+            let s = group_sums(&idx, &vals, 1);
+            m.push(if s.count[0] == 0 {
+                0.0
+            } else {
+                s.sum[0] / s.count[0] as f64
+            });
+        }
+        g = h;
+    }
+    out
+}
+
+/// `calibration_and_holdout_data`: the calibration summary plus, per calibration customer, the
+/// holdout periods with purchases, their mean amount, and the holdout length in periods.
+pub struct CalibrationHoldout {
+    pub calibration: Btyd,
+    pub frequency_holdout: Vec<f64>,
+    pub monetary_holdout: Option<Vec<f64>>,
+    pub duration_holdout: f64,
+}
+
+pub fn calibration_holdout(
+    tx: &Transactions,
+    calibration_end: i64,
+    observation_end: Option<i64>,
+    freq: Freq,
+    multiplier: f64,
+) -> Result<CalibrationHoldout> {
+    let obs = observation_end.unwrap_or_else(|| tx.time.iter().copied().max().unwrap_or(0));
+    let cal_rows: Vec<usize> = (0..tx.time.len())
+        .filter(|&r| tx.time[r] <= calibration_end)
+        .collect();
+    let hold_rows: Vec<usize> = (0..tx.time.len())
+        .filter(|&r| tx.time[r] > calibration_end && tx.time[r] <= obs)
+        .collect();
+    if hold_rows.is_empty() {
+        return Err(FloError::invalid(
+            "no transactions between calibration_period_end and observation_period_end: check both dates",
+        ));
+    }
+    let opts = BtydOptions {
+        freq,
+        multiplier,
+        observation_end: Some(calibration_end),
+        include_first: false,
+    };
+    let calibration = btyd_summary(tx, &cal_rows, &opts);
+    let slot: HashMap<u32, usize> = calibration
+        .customers
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| (c, i))
+        .collect();
+    let n = calibration.customers.len();
+    let mut periods: Vec<Vec<i64>> = vec![Vec::new(); n];
+    let mut amount_group: Vec<Option<usize>> = Vec::with_capacity(hold_rows.len());
+    for &r in &hold_rows {
+        let s = slot.get(&tx.customer[r]).copied();
+        if let Some(s) = s {
+            periods[s].push(freq.start(tx.time[r]));
+        }
+        amount_group.push(s);
+    }
+    let frequency_holdout = periods
+        .iter_mut()
+        .map(|p| {
+            p.sort_unstable();
+            p.dedup();
+            p.len() as f64
+        })
+        .collect();
+    let monetary_holdout = tx.has_amount.then(|| {
+        let amounts: Vec<f64> = hold_rows.iter().map(|&r| tx.amount[r]).collect();
+        let g = group_sums(&amount_group, &amounts, n);
+        g.mean()
+            .into_iter()
+            .map(|v| if v.is_nan() { 0.0 } else { v })
+            .collect()
+    });
+    let duration = (freq.start(obs) - freq.start(calibration_end)) / freq.days();
+    Ok(CalibrationHoldout {
+        calibration,
+        frequency_holdout,
+        monetary_holdout,
+        duration_holdout: duration as f64 / multiplier,
+    })
+}
+
+/// The FLO customer summary of a log: dates, order counts and totals per side; `order_channel`
+/// is the customer's most used channel (first used on a tie), `last_order_channel` that of the
+/// last order. Orders with an order id count once however many lines they have.
+pub fn customer_frame(tx: &Transactions) -> Result<CustomerFrame> {
+    let n = tx.ids.len();
+    let mut first = vec![i64::MAX; n];
+    let mut last = vec![i64::MIN; n];
+    let mut last_side = [vec![i64::MIN; n], vec![i64::MIN; n]];
+    let mut counts = [vec![0f64; n], vec![0f64; n]];
+    let mut money = [vec![0f64; n], vec![0f64; n]];
+    let mut last_channel = vec![u32::MAX; n];
+    let mut channel_use: Vec<HashMap<u32, (u64, usize)>> = vec![HashMap::new(); n];
+    let mut seen_orders: std::collections::HashSet<u32> = std::collections::HashSet::new();
+    for r in 0..tx.time.len() {
+        let c = tx.customer[r] as usize;
+        let t = tx.time[r];
+        first[c] = first[c].min(t);
+        if t >= last[c] {
+            last[c] = t;
+            last_channel[c] = tx.channel.codes[r];
+        }
+        let entry = channel_use[c].entry(tx.channel.codes[r]).or_insert((0, r));
+        entry.0 += 1;
+        let side = match tx.side[r] {
+            ONLINE => 0,
+            OFFLINE => 1,
+            _ => continue,
+        };
+        last_side[side][c] = last_side[side][c].max(t);
+        let new_order = tx.order[r] == u32::MAX || seen_orders.insert(tx.order[r]);
+        if new_order {
+            counts[side][c] += 1.0;
+        }
+        if !tx.amount[r].is_nan() {
+            money[side][c] += tx.amount[r];
+        }
+    }
+    let mut frame = CustomerFrame::new(&tx.source, vec![]);
+    let day = |s: i64| {
+        if s == i64::MIN {
+            NULL_DATE
+        } else {
+            s.div_euclid(86_400) as i32
+        }
+    };
+    let name = |code: u32| -> String {
+        if code == u32::MAX {
+            String::new()
+        } else {
+            tx.channel
+                .levels
+                .get(code as usize)
+                .cloned()
+                .unwrap_or_default()
+        }
+    };
+    for c in 0..n {
+        let most_used = channel_use[c]
+            .iter()
+            .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.1 .1.cmp(&a.1 .1)))
+            .map(|(&code, _)| code)
+            .unwrap_or(u32::MAX);
+        let (oc, lc) = (name(most_used), name(last_channel[c]));
+        let rec = Record {
+            master_id: tx.ids.get(c),
+            order_channel: &oc,
+            last_order_channel: &lc,
+            dates: [
+                day(first[c]),
+                day(last[c]),
+                day(last_side[0][c]),
+                day(last_side[1][c]),
+            ],
+            counts: [counts[0][c], counts[1][c]],
+            money: [money[1][c], money[0][c]],
+            categories: "[]",
+        };
+        frame.report.rows_read += 1;
+        frame.push(&rec, c as u64 + 2, c as u64)?;
+    }
+    Ok(frame)
+}
