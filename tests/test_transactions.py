@@ -67,45 +67,9 @@ def test_calibration_holdout_matches_lifetimes(freq, tmp_path):
     pd.testing.assert_frame_equal(from_file, ours)
 
 
-def _log_from_customers(raw: pd.DataFrame, seed: int) -> pd.DataFrame:
-    """One line per order, consistent with each customer's counts, totals and last dates."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for rec in raw.itertuples(index=False):
-        first = pd.Timestamp(rec.first_order_date)
-        for _side, n, total, last, channel in (
-            (
-                "on",
-                int(rec.order_num_total_ever_online),
-                rec.customer_value_total_ever_online,
-                pd.Timestamp(rec.last_order_date_online),
-                rec.order_channel,
-            ),
-            (
-                "off",
-                int(rec.order_num_total_ever_offline),
-                rec.customer_value_total_ever_offline,
-                pd.Timestamp(rec.last_order_date_offline),
-                "Offline",
-            ),
-        ):
-            cents = round(total * 100)
-            cuts = np.sort(rng.integers(0, cents + 1, n - 1)) if n > 1 else np.array([], dtype=int)
-            parts = np.diff(np.concatenate([[0], cuts, [cents]]))
-            span = max((last - first).days, 0)
-            days = (
-                [last]
-                + ([first] if n > 1 else [])
-                + [first + pd.Timedelta(days=int(d)) for d in rng.integers(0, span + 1, max(n - 2, 0))]
-            )
-            for day, c in zip(days, parts):
-                rows.append((rec.master_id, day.strftime("%Y-%m-%d"), c / 100, channel))
-    return pd.DataFrame(rows, columns=["master_id", "date", "amount", "channel"])
-
-
 def test_log_from_the_sample_aggregates_back():
     raw = flo_rfm.datasets.sample_frame(800, seed=21)
-    log = _log_from_customers(raw, 3)
+    log = flo_rfm.datasets.sample_transactions(800, seed=21)
     data = flo_rfm.customers_from_transactions(log, "master_id", "date", "amount", "channel")
     got = data.to_pandas().set_index("master_id").loc[raw["master_id"]]
     want = flo_rfm.prepare(raw).set_index("master_id")
@@ -122,9 +86,14 @@ def test_log_from_the_sample_aggregates_back():
     # The first order date comes back wherever a side has two orders to place on it.
     placed = (want["order_num_total_ever_online"] > 1) | (want["order_num_total_ever_offline"] > 1)
     assert (got.loc[placed, "first_order_date"] == want.loc[placed, "first_order_date"]).all()
-    # And the whole RFM pipeline runs on it.
+    # And the whole RFM and CLTV pipelines run on it, also given the log itself.
     res = flo_rfm.run(data)
     assert res.segment_summary[("recency", "count")].sum() == 800
+    source = flo_rfm.TransactionLog(
+        log, customer="master_id", datetime="date", amount="amount", channel="channel"
+    )
+    pd.testing.assert_frame_equal(flo_rfm.run(source).result.to_pandas(), res.result.to_pandas())
+    assert len(flo_rfm.cltv(source).to_pandas()) > 0
 
 
 def test_order_ids_count_once_and_bad_rows_are_reported(tmp_path):

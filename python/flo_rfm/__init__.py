@@ -18,7 +18,12 @@ from .lifetime_value import BetaGeo, CltvResult, GammaGamma, cltv
 from .output import write_csv, write_ids
 from .pipeline import RunResult, run
 from .segmentation import DEFAULT_SEGMENT_MAP, RfmResult, rfm
-from .transactions import calibration_holdout, customers_from_transactions, summarize_transactions
+from .transactions import (
+    TransactionLog,
+    calibration_holdout,
+    customers_from_transactions,
+    summarize_transactions,
+)
 
 __all__ = [
     "DEFAULT_SEGMENT_MAP",
@@ -29,6 +34,7 @@ __all__ = [
     "ReadReport",
     "RfmResult",
     "RunResult",
+    "TransactionLog",
     "__version__",
     "calibration_holdout",
     "cltv",

@@ -427,6 +427,10 @@ def load(source: Source, **kwargs: object) -> CustomerData:
     """A path, a pandas/Polars/Arrow table or a :class:`CustomerData` as :class:`CustomerData`."""
     if isinstance(source, CustomerData):
         return source
+    from .transactions import TransactionLog
+
+    if isinstance(source, TransactionLog):
+        return source.customers(**kwargs)  # type: ignore[arg-type]
     kind = kind_of(source)
     if kind is not None:
         data = from_pandas(to_pandas(source), **kwargs)  # type: ignore[arg-type]

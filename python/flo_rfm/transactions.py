@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -22,7 +23,7 @@ from ._frames import kind_of, to_pandas
 from ._pandas import text_values
 from .data import CustomerData
 
-__all__ = ["calibration_holdout", "customers_from_transactions", "summarize_transactions"]
+__all__ = ["TransactionLog", "calibration_holdout", "customers_from_transactions", "summarize_transactions"]
 
 Freq = Literal["D", "W"]
 #: Channel names counted as online / offline by default (the FLO vocabulary).
@@ -184,6 +185,55 @@ def calibration_holdout(
         cols["monetary_value_holdout"] = m_h
     cols["duration_holdout"] = np.full(len(ids), duration)
     return _frame(ids, cols, customer_id_col, _id_dtype(transactions, customer_id_col))
+
+
+@dataclass(frozen=True)
+class TransactionLog:
+    """An order log and its column names, accepted wherever a customer file is
+    (:func:`flo_rfm.run`, :func:`flo_rfm.cltv`, :func:`flo_rfm.rfm`): it is summarised with
+    :func:`customers_from_transactions` first.
+
+    Examples
+    --------
+    >>> import flo_rfm
+    >>> log = flo_rfm.datasets.sample_transactions(300, seed=2)
+    >>> src = flo_rfm.TransactionLog(log, customer="master_id", datetime="date", amount="amount",
+    ...                              channel="channel")
+    >>> len(flo_rfm.rfm(src).to_pandas())
+    300
+    """
+
+    source: Any
+    customer: str
+    datetime: str
+    amount: str
+    channel: str
+    order: str | None = None
+    online: Sequence[str] = ONLINE
+    offline: Sequence[str] = OFFLINE
+
+    def customers(self, on_bad_rows: Literal["raise", "skip"] = "raise") -> CustomerData:
+        """The FLO customer summary of the log.
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> log = flo_rfm.datasets.sample_transactions(100, seed=3)
+        >>> src = flo_rfm.TransactionLog(log, "master_id", "date", "amount", "channel")
+        >>> len(src.customers())
+        100
+        """
+        return customers_from_transactions(
+            self.source,
+            self.customer,
+            self.datetime,
+            self.amount,
+            self.channel,
+            self.order,
+            self.online,
+            self.offline,
+            on_bad_rows,
+        )
 
 
 def customers_from_transactions(

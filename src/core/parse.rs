@@ -114,6 +114,9 @@ fn parse_plain_decimal(b: &[u8]) -> Option<f64> {
     let mut seen_dot = false;
     for &c in b {
         match c {
+            // Past 15 digits the fast path is not exact: leave those to `str::parse` (and never
+            // let the accumulator overflow; found by the reader fuzz target).
+            b'0'..=b'9' if digits == 15 => return None,
             b'0'..=b'9' => {
                 mantissa = mantissa * 10 + (c - b'0') as u64;
                 digits += 1;
@@ -209,6 +212,9 @@ mod tests {
         }
         assert_eq!(parse_plain_decimal(b"1e5"), None);
         assert_eq!(parse_plain_decimal(b"1234567890123456"), None);
+        let long = "123456789012345678901234567890.5";
+        assert_eq!(parse_plain_decimal(long.as_bytes()), None);
+        assert_eq!(parse_money(long), Ok(long.parse::<f64>().unwrap()));
         assert_eq!(parse_plain_decimal(b"."), None);
     }
 

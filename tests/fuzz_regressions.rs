@@ -1,0 +1,38 @@
+//! Every input a fuzz target crashed on, run again: no panic, and every row accounted for.
+
+use flo_rfm::core::frame::{BadRows, Duplicates};
+use flo_rfm::core::reader::{read_from, ReadOptions};
+
+#[test]
+fn reader_crashes_found_by_fuzzing_stay_fixed() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_regressions");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if !path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("reader-")
+        {
+            continue;
+        }
+        let data = std::fs::read(&path).unwrap();
+        for bad_rows in [BadRows::Raise, BadRows::Skip] {
+            let opts = ReadOptions {
+                bad_rows,
+                duplicates: Duplicates::Error,
+                ..ReadOptions::default()
+            };
+            if let Ok(f) = read_from(&data[..], "fuzz.csv", &opts) {
+                let r = &f.report;
+                assert_eq!(
+                    r.rows_read,
+                    f.len() as u64 + r.skipped.len() as u64 + r.merged
+                );
+            }
+        }
+        seen += 1;
+    }
+    assert!(seen > 0, "no regression inputs found");
+}
