@@ -7,7 +7,9 @@ import numpy.typing as npt
 from typing_extensions import TypeAlias
 
 __version__: str
+REQUIRED_COLUMNS: list[str]
 __all__ = [
+    "REQUIRED_COLUMNS",
     "Frame",
     "Log",
     "Progress",

@@ -39,20 +39,8 @@ __all__ = [
     "read_csv",
 ]
 
-REQUIRED_COLUMNS = [
-    "master_id",
-    "order_channel",
-    "last_order_channel",
-    "first_order_date",
-    "last_order_date",
-    "last_order_date_online",
-    "last_order_date_offline",
-    "order_num_total_ever_online",
-    "order_num_total_ever_offline",
-    "customer_value_total_ever_offline",
-    "customer_value_total_ever_online",
-    "interested_in_categories_12",
-]
+#: The FLO file's required columns, in file order (defined once, in the Rust core).
+REQUIRED_COLUMNS: list[str] = list(_flo_rfm.REQUIRED_COLUMNS)
 DATE_COLUMNS = REQUIRED_COLUMNS[3:7]
 COUNT_COLUMNS = REQUIRED_COLUMNS[7:9]
 MONEY_COLUMNS = REQUIRED_COLUMNS[9:11]

@@ -8,14 +8,14 @@ use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
 use super::errors::run;
-use super::rfm::{parse_enum, Rfm};
+use super::rfm::{bad_rows_of, edge_duplicates_of, parse_enum, Rfm};
 use crate::core::analysis::{rfm_table, RfmConfig, SegmentOn};
 use crate::core::columnar::{frame_from_columns, Columns, DateInput, NumberInput};
 use crate::core::error::FloError;
-use crate::core::frame::{BadRows, CustomerFrame, Duplicates};
+use crate::core::frame::{CustomerFrame, Duplicates};
 use crate::core::outliers::{cltv_frame, FrequencyDefinition};
 use crate::core::output::write_ids;
-use crate::core::quantile::{qcut_probabilities, DuplicateEdges};
+use crate::core::quantile::qcut_probabilities;
 use crate::core::reader::{read_from, read_path, ReadOptions};
 use crate::core::rfm::{Labels, ScoreOptions};
 use crate::core::segment::SegmentMap;
@@ -30,11 +30,7 @@ type F64Array<'py> = Bound<'py, PyArray1<f64>>;
 type I64Array<'py> = Bound<'py, PyArray1<i64>>;
 
 fn options(on_bad_rows: &str, duplicates: &str, delimiter: Option<&str>) -> PyResult<ReadOptions> {
-    let bad_rows = parse_enum(
-        on_bad_rows,
-        "on_bad_rows",
-        &[("raise", BadRows::Raise), ("skip", BadRows::Skip)],
-    )?;
+    let bad_rows = bad_rows_of(on_bad_rows)?;
     let duplicates = parse_enum(
         duplicates,
         "duplicates",
@@ -398,14 +394,7 @@ impl Frame {
                 "`q` should be a positive integer.",
             )));
         }
-        let duplicates = parse_enum(
-            duplicates,
-            "duplicates",
-            &[
-                ("raise", DuplicateEdges::Raise),
-                ("drop", DuplicateEdges::Drop),
-            ],
-        )?;
+        let duplicates = edge_duplicates_of(duplicates)?;
         let segment_on = parse_enum(
             segment_on,
             "segment_on",

@@ -4,9 +4,9 @@ use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
 use super::errors::{run, to_py};
-use super::rfm::parse_enum;
+use super::rfm::edge_duplicates_of;
 use crate::core::error::FloError;
-use crate::core::quantile::{edges, qcut, qcut_probabilities, rank_first, DuplicateEdges};
+use crate::core::quantile::{edges, qcut, qcut_probabilities, rank_first};
 use crate::core::segment::SegmentMap;
 use crate::core::stats::describe;
 use crate::core::summary::top_n;
@@ -24,14 +24,7 @@ fn qcut_codes<'py>(
     probabilities: Option<Vec<f64>>,
     duplicates: &str,
 ) -> PyResult<(Bound<'py, PyArray1<i64>>, F64Array<'py>)> {
-    let duplicates = parse_enum(
-        duplicates,
-        "duplicates",
-        &[
-            ("raise", DuplicateEdges::Raise),
-            ("drop", DuplicateEdges::Drop),
-        ],
-    )?;
+    let duplicates = edge_duplicates_of(duplicates)?;
     let probabilities = match (q, probabilities) {
         (Some(q), None) if q >= 1 => qcut_probabilities(q),
         (None, Some(p)) => p,

@@ -30,6 +30,29 @@ pub fn parse_enum<T: Copy>(value: &str, what: &str, allowed: &[(&str, T)]) -> Py
         })
 }
 
+/// `on_bad_rows`: "raise" or "skip".
+pub fn bad_rows_of(value: &str) -> PyResult<crate::core::frame::BadRows> {
+    use crate::core::frame::BadRows;
+    parse_enum(
+        value,
+        "on_bad_rows",
+        &[("raise", BadRows::Raise), ("skip", BadRows::Skip)],
+    )
+}
+
+/// `duplicates` for bin edges: "raise" or "drop" (pandas' qcut).
+pub fn edge_duplicates_of(value: &str) -> PyResult<crate::core::quantile::DuplicateEdges> {
+    use crate::core::quantile::DuplicateEdges;
+    parse_enum(
+        value,
+        "duplicates",
+        &[
+            ("raise", DuplicateEdges::Raise),
+            ("drop", DuplicateEdges::Drop),
+        ],
+    )
+}
+
 #[pyclass(frozen, module = "flo_rfm._flo_rfm")]
 pub struct Rfm {
     pub frame: Arc<CustomerFrame>,

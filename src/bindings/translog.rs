@@ -5,8 +5,7 @@ use pyo3::prelude::*;
 
 use super::errors::run;
 use super::frame::Frame;
-use super::rfm::parse_enum;
-use crate::core::frame::BadRows;
+use super::rfm::{bad_rows_of, parse_enum};
 use crate::core::translog::{
     btyd_summary, calibration_holdout, customer_frame, read_log_bytes, transactions, Btyd,
     BtydOptions, Freq, LogColumns, LogInput, Transactions,
@@ -59,11 +58,7 @@ fn log_from_columns(
     offline: Vec<String>,
     on_bad_rows: &str,
 ) -> PyResult<Log> {
-    let bad_rows = parse_enum(
-        on_bad_rows,
-        "on_bad_rows",
-        &[("raise", BadRows::Raise), ("skip", BadRows::Skip)],
-    )?;
+    let bad_rows = bad_rows_of(on_bad_rows)?;
     let lines = (0..customer.len() as u64).map(|i| i + 2).collect();
     let input = LogInput {
         customer,
@@ -95,11 +90,7 @@ fn read_log(
     on_bad_rows: &str,
     delimiter: Option<char>,
 ) -> PyResult<Log> {
-    let bad_rows = parse_enum(
-        on_bad_rows,
-        "on_bad_rows",
-        &[("raise", BadRows::Raise), ("skip", BadRows::Skip)],
-    )?;
+    let bad_rows = bad_rows_of(on_bad_rows)?;
     let columns = LogColumns {
         customer,
         datetime,

@@ -4,7 +4,7 @@ use rayon::prelude::*;
 
 use super::optim::{minimize, Options};
 use super::special::{digamma, ln_gamma, ln_hyp2f1};
-use super::{collapse, weight_by_value, FitInfo};
+use super::{add, collapse, scale, weight_by_value, FitInfo};
 use crate::core::error::{FloError, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -113,22 +113,6 @@ fn history_part(p: &BgNbdParams, x: f64, t_x: f64, t: f64) -> (f64, [f64; 4]) {
     (value, [d_r, d_alpha, w4 / a, -w4 / bx])
 }
 
-fn add4(a: (f64, [f64; 4]), b: (f64, [f64; 4])) -> (f64, [f64; 4]) {
-    (
-        a.0 + b.0,
-        [
-            a.1[0] + b.1[0],
-            a.1[1] + b.1[1],
-            a.1[2] + b.1[2],
-            a.1[3] + b.1[3],
-        ],
-    )
-}
-
-fn scale4(w: f64, v: (f64, [f64; 4])) -> (f64, [f64; 4]) {
-    (w * v.0, [w * v.1[0], w * v.1[1], w * v.1[2], w * v.1[3]])
-}
-
 /// lifetimes' objective in log-parameters: `-sum(w LL) / sum(w) + penalizer * sum(params^2)`,
 /// and its gradient. Times must already be scaled.
 pub fn objective(log_params: &[f64], data: &BgNbdData, penalizer: f64, grad: &mut [f64]) -> f64 {
@@ -143,19 +127,19 @@ pub fn objective(log_params: &[f64], data: &BgNbdData, penalizer: f64, grad: &mu
         .x_values
         .iter()
         .zip(&data.x_weights)
-        .map(|(&x, &w)| scale4(w, frequency_part(&p, x)))
-        .fold((0.0, [0.0; 4]), add4);
+        .map(|(&x, &w)| scale(w, frequency_part(&p, x)))
+        .fold((0.0, [0.0; 4]), add);
     let by_history = (0..data.x.len())
         .into_par_iter()
         .with_min_len(8192)
         .map(|i| {
-            scale4(
+            scale(
                 data.w[i],
                 history_part(&p, data.x[i], data.t_x[i], data.t[i]),
             )
         })
-        .reduce(|| (0.0, [0.0; 4]), add4);
-    let (sum_ll, sum_g) = add4(by_frequency, by_history);
+        .reduce(|| (0.0, [0.0; 4]), add);
+    let (sum_ll, sum_g) = add(by_frequency, by_history);
     let total_w = data.total_w;
     let pen: f64 = e.iter().map(|v| v * v).sum::<f64>() * penalizer;
     for j in 0..4 {
@@ -271,24 +255,10 @@ mod tests {
             vec![0.5, 0.8, 0.9, 1.0, 0.6],
             vec![1.0, 2.0, 1.0, 3.0, 1.0],
         );
-        let lp = [0.2, -0.5, 0.3, 0.7];
-        let mut g = [0.0; 4];
-        objective(&lp, &data, 0.01, &mut g);
-        for j in 0..4 {
-            let h = 1e-6;
-            let (mut up, mut dn) = (lp, lp);
-            up[j] += h;
-            dn[j] -= h;
-            let mut tmp = [0.0; 4];
-            let fd = (objective(&up, &data, 0.01, &mut tmp)
-                - objective(&dn, &data, 0.01, &mut tmp))
-                / (2.0 * h);
-            assert!(
-                (fd - g[j]).abs() < 1e-7 * (1.0 + fd.abs()),
-                "param {j}: {fd} vs {}",
-                g[j]
-            );
-        }
+        crate::core::models::assert_gradient(
+            |lp, g| objective(lp, &data, 0.01, g),
+            [0.2, -0.5, 0.3, 0.7],
+        );
     }
 
     #[test]

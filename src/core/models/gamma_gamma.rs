@@ -4,7 +4,7 @@ use rayon::prelude::*;
 
 use super::optim::{minimize, Options};
 use super::special::{digamma, ln_gamma};
-use super::{collapse, weight_by_value, FitInfo};
+use super::{add, collapse, scale, weight_by_value, FitInfo};
 use crate::core::error::{FloError, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -63,17 +63,6 @@ fn spend_part(par: &GammaGammaParams, x: f64, m: f64) -> (f64, [f64; 3]) {
     )
 }
 
-fn add3(a: (f64, [f64; 3]), b: (f64, [f64; 3])) -> (f64, [f64; 3]) {
-    (
-        a.0 + b.0,
-        [a.1[0] + b.1[0], a.1[1] + b.1[1], a.1[2] + b.1[2]],
-    )
-}
-
-fn scale3(w: f64, v: (f64, [f64; 3])) -> (f64, [f64; 3]) {
-    (w * v.0, [w * v.1[0], w * v.1[1], w * v.1[2]])
-}
-
 /// Customers' `(x, m)` with weights, and the distinct frequencies with their total weight.
 pub struct GammaGammaData {
     pub x: Vec<f64>,
@@ -117,14 +106,14 @@ pub fn objective(
         .x_values
         .iter()
         .zip(&data.x_weights)
-        .map(|(&xv, &wx)| scale3(wx, frequency_part(&par, xv)))
-        .fold((0.0, [0.0; 3]), add3);
+        .map(|(&xv, &wx)| scale(wx, frequency_part(&par, xv)))
+        .fold((0.0, [0.0; 3]), add);
     let by_spend = (0..x.len())
         .into_par_iter()
         .with_min_len(8192)
-        .map(|i| scale3(w[i], spend_part(&par, x[i], m[i])))
-        .reduce(|| (0.0, [0.0; 3]), add3);
-    let (sum_ll, sum_g) = add3(by_frequency, by_spend);
+        .map(|i| scale(w[i], spend_part(&par, x[i], m[i])))
+        .reduce(|| (0.0, [0.0; 3]), add);
+    let (sum_ll, sum_g) = add(by_frequency, by_spend);
     let total_w = data.total_w;
     for j in 0..3 {
         grad[j] = e[j] * (-sum_g[j] / total_w + 2.0 * penalizer * e[j]);
@@ -188,23 +177,10 @@ mod tests {
             vec![20.0, 55.5, 300.0, 7.0],
             vec![1.0, 2.0, 1.0, 1.0],
         );
-        let lp = [0.5, 0.2, 1.3];
-        let mut g = [0.0; 3];
-        objective(&lp, &data, 0.01, &mut g);
-        for j in 0..3 {
-            let h = 1e-6;
-            let (mut up, mut dn) = (lp, lp);
-            up[j] += h;
-            dn[j] -= h;
-            let mut t = [0.0; 3];
-            let fd = (objective(&up, &data, 0.01, &mut t) - objective(&dn, &data, 0.01, &mut t))
-                / (2.0 * h);
-            assert!(
-                (fd - g[j]).abs() < 1e-7 * (1.0 + fd.abs()),
-                "param {j}: {fd} vs {}",
-                g[j]
-            );
-        }
+        crate::core::models::assert_gradient(
+            |lp, g| objective(lp, &data, 0.01, g),
+            [0.5, 0.2, 1.3],
+        );
     }
 
     #[test]

@@ -51,6 +51,37 @@ pub fn weight_by_value(x: &[f64], w: &[f64]) -> (Vec<f64>, Vec<f64>) {
     pairs.into_iter().unzip()
 }
 
+/// A log-likelihood term and its gradient, `N` parameters.
+pub type Term<const N: usize> = (f64, [f64; N]);
+
+pub fn add<const N: usize>(a: Term<N>, b: Term<N>) -> Term<N> {
+    (a.0 + b.0, std::array::from_fn(|j| a.1[j] + b.1[j]))
+}
+
+pub fn scale<const N: usize>(w: f64, v: Term<N>) -> Term<N> {
+    (w * v.0, std::array::from_fn(|j| w * v.1[j]))
+}
+
+/// Asserts that `grad` matches central differences of `f` at `x` (for the models' tests).
+#[cfg(test)]
+pub fn assert_gradient<const N: usize>(f: impl Fn(&[f64], &mut [f64]) -> f64, x: [f64; N]) {
+    let mut g = [0.0; N];
+    f(&x, &mut g);
+    for j in 0..N {
+        let h = 1e-6;
+        let (mut up, mut dn) = (x, x);
+        up[j] += h;
+        dn[j] -= h;
+        let mut tmp = [0.0; N];
+        let fd = (f(&up, &mut tmp) - f(&dn, &mut tmp)) / (2.0 * h);
+        assert!(
+            (fd - g[j]).abs() < 1e-7 * (1.0 + fd.abs()),
+            "param {j}: {fd} vs {}",
+            g[j]
+        );
+    }
+}
+
 /// Fit diagnostics, reported with every fitted model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FitInfo {
