@@ -152,7 +152,58 @@ def cltv_lifetimes(path: str, out: str) -> None:
         json.dump(params, fh)
 
 
+def _save_summary(out: str, ids: object, cols: dict[str, object]) -> None:
+    import numpy as np
+
+    np.save(os.path.join(out, "ids.npy"), np.asarray(ids, dtype=object), allow_pickle=True)
+    np.save(
+        os.path.join(out, "summary.npy"),
+        np.column_stack([np.asarray(c, dtype="float64") for c in cols.values()]),
+    )
+
+
+def log_flo(path: str, out: str) -> None:
+    import flo_rfm
+
+    s = flo_rfm.summarize_transactions(path, "customer_id", "date", "amount")
+    _save_summary(out, s.index, {c: s[c] for c in s.columns})
+
+
+def log_lifetimes(path: str, out: str) -> None:
+    import pandas as pd
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    s = summary_data_from_transaction_data(pd.read_csv(path), "customer_id", "date", "amount")
+    _save_summary(out, s.index, {c: s[c] for c in s.columns})
+
+
+def log_polars(path: str, out: str) -> None:
+    import polars as pl
+
+    df = pl.read_csv(path).with_columns(pl.col("date").str.to_date())
+    end = df["date"].max()
+    per_day = df.group_by(["customer_id", "date"]).agg(pl.col("amount").sum()).sort(["customer_id", "date"])
+    s = (
+        per_day.group_by("customer_id", maintain_order=True)
+        .agg(
+            frequency=pl.len() - 1,
+            first=pl.col("date").first(),
+            last=pl.col("date").last(),
+            monetary_value=pl.col("amount").slice(1).mean(),
+        )
+        .with_columns(
+            recency=(pl.col("last") - pl.col("first")).dt.total_days(),
+            T=(pl.lit(end) - pl.col("first")).dt.total_days(),
+            monetary_value=pl.col("monetary_value").fill_null(0.0),
+        )
+    )
+    _save_summary(out, s["customer_id"], {c: s[c] for c in ("frequency", "recency", "T", "monetary_value")})
+
+
 JOBS = {
+    "log-flo_rfm": log_flo,
+    "log-lifetimes": log_lifetimes,
+    "log-polars": log_polars,
     "rfm-flo_rfm": rfm_flo,
     "rfm-pandas": rfm_pandas,
     "rfm-polars": rfm_polars,
@@ -169,6 +220,9 @@ IMPORTS = {
     "scan": [],
     "cltv-flo_rfm": ["flo_rfm"],
     "cltv-lifetimes": ["pandas", "seeds", "lifetimes"],
+    "log-flo_rfm": ["flo_rfm"],
+    "log-lifetimes": ["pandas", "lifetimes"],
+    "log-polars": ["polars"],
 }
 
 if __name__ == "__main__":

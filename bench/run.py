@@ -102,6 +102,13 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--pandas-repeats", type=int, default=1, help="repeats of the (slow) pandas job")
     ap.add_argument("--cltv-size", type=int, default=1_000_000)
+    ap.add_argument(
+        "--log-sizes",
+        type=int,
+        nargs="*",
+        default=[1_000_000, 10_000_000],
+        help="order-log lines for the transaction-summary benchmark",
+    )
     ap.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "flo_rfm_bench")
     ap.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
     ap.add_argument(
@@ -155,11 +162,43 @@ def main() -> None:
             print(f"{args.cltv_size:>10,} {job:<14} {fmt_time(cltv[job][0]):>10}", flush=True)
         check_cltv_answers(outs)
         cltv_cache.write_text(json.dumps(cltv))
-    write_results(args, rows, cltv)
+    logs = []
+    for n in args.log_sizes:
+        path = args.data / f"log_{n}.csv"
+        if not path.exists():
+            flo_rfm.datasets.write_transactions(path, n, seed=7)
+        outs = {
+            job: args.data / f"out_log_{n}_{job}" for job in ("log-flo_rfm", "log-polars", "log-lifetimes")
+        }
+        res = {}
+        for job in outs:
+            reps = 1 if job == "log-lifetimes" else args.repeats
+            runs = [run_job(job, path, outs[job]) for _ in range(reps)]
+            res[job] = (statistics.median(r[0] for r in runs), max(r[1] for r in runs))
+            print(f"{n:>10,} {job:<14} {fmt_time(res[job][0]):>10}", flush=True)
+        check_log_answers(outs)
+        logs.append({"n": n, "size": path.stat().st_size, **res})
+    write_results(args, rows, cltv, logs)
+
+
+def check_log_answers(outs: dict[str, Path]) -> None:
+    import numpy as np
+
+    ids = {j: np.load(o / "ids.npy", allow_pickle=True) for j, o in outs.items()}
+    vals = {j: np.load(o / "summary.npy") for j, o in outs.items()}
+    ref = "log-lifetimes"
+    for j in outs:
+        assert (ids[j].astype(str) == ids[ref].astype(str)).all(), f"{j}: customers differ"
+        assert (vals[j][:, :3] == vals[ref][:, :3]).all(), f"{j}: frequency/recency/T differ"
+        m, r = vals[j][:, 3], vals[ref][:, 3]
+        assert (np.abs(m - r) <= 1e-9 * np.abs(r)).all(), f"{j}: monetary_value differs"
 
 
 def write_results(
-    args: argparse.Namespace, rows: list[dict[str, object]], cltv: dict[str, tuple[float, int]]
+    args: argparse.Namespace,
+    rows: list[dict[str, object]],
+    cltv: dict[str, tuple[float, int]],
+    logs: list[dict[str, object]] | None = None,
 ) -> None:
     lines = [
         "# Benchmark results",
@@ -201,6 +240,24 @@ def write_results(
             f"| {fmt_time(f[0])} | {fmt_time(lt[0])} | {lt[0] / f[0]:.0f}× | {f[1] / 2**20:,.0f} MiB | {lt[1] / 2**20:,.0f} MiB |",
             "",
             "Predictions (3- and 6-month purchases, expected average value, CLV) agreed to a relative 1e-4.",
+        ]
+    if logs:
+        lines += [
+            "",
+            "## Order-log summary (issue 8: lifetimes' `summary_data_from_transaction_data`)",
+            "",
+            "| log lines | file | flo_rfm | Polars | lifetimes | Polars / flo_rfm | lifetimes / flo_rfm | flo_rfm peak |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for r in logs:
+            f, p, lt = r["log-flo_rfm"], r["log-polars"], r["log-lifetimes"]  # type: ignore[misc]
+            lines.append(
+                f"| {int(r['n']):,} | {int(r['size']) / 2**20:,.0f} MiB | {fmt_time(f[0])} | {fmt_time(p[0])} | "  # type: ignore[call-overload]
+                f"{fmt_time(lt[0])} | {p[0] / f[0]:.1f}× | {lt[0] / f[0]:.1f}× | {f[1] / 2**20:,.0f} MiB |"
+            )
+        lines += [
+            "",
+            "frequency, recency and T equal lifetimes' exactly; monetary_value to 1e-9 (Polars sums in its own order).",
         ]
     lines += ["", "## Against the targets (issue 6, on the largest file)", ""]
     if rows:

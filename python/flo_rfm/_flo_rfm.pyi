@@ -39,6 +39,7 @@ __all__ = [
     "top_n_rows",
     "write_id_list",
     "write_sample_csv",
+    "write_transactions_csv",
 ]
 
 _F64: TypeAlias = npt.NDArray[np.float64]
@@ -212,3 +213,4 @@ def read_log(
     on_bad_rows: str = "raise",
     delimiter: str | None = None,
 ) -> Log: ...
+def write_transactions_csv(path: str | PathLike[str], lines: int, seed: int) -> None: ...

@@ -131,6 +131,32 @@ fn write_id_list(
     })
 }
 
+/// Writes a synthetic order log of `lines` lines to `path` (temporary file, then rename).
+#[pyfunction]
+fn write_transactions_csv(
+    py: Python<'_>,
+    path: std::path::PathBuf,
+    lines: usize,
+    seed: u64,
+) -> PyResult<()> {
+    run(py, || {
+        let io = |e: std::io::Error| FloError::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+        let tmp = path.with_extension("csv.tmp");
+        {
+            let mut w = std::io::BufWriter::with_capacity(
+                1 << 20,
+                std::fs::File::create(&tmp).map_err(io)?,
+            );
+            crate::core::synth::write_transactions(&mut w, lines, seed).map_err(io)?;
+            std::io::Write::flush(&mut w).map_err(io)?;
+        }
+        std::fs::rename(&tmp, &path).map_err(io)
+    })
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(qcut_codes, m)?)?;
     m.add_function(wrap_pyfunction!(quantiles, m)?)?;
@@ -141,5 +167,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sample_csv_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(write_sample_csv, m)?)?;
     m.add_function(wrap_pyfunction!(write_id_list, m)?)?;
+    m.add_function(wrap_pyfunction!(write_transactions_csv, m)?)?;
     Ok(())
 }

@@ -12,7 +12,10 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _flo_rfm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add("REQUIRED_COLUMNS", crate::core::frame::REQUIRED_COLUMNS.to_vec())?;
+    m.add(
+        "REQUIRED_COLUMNS",
+        crate::core::frame::REQUIRED_COLUMNS.to_vec(),
+    )?;
     m.add_class::<frame::Frame>()?;
     m.add_class::<frame::Progress>()?;
     m.add_class::<rfm::Rfm>()?;

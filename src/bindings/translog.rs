@@ -109,8 +109,15 @@ fn read_log(
                 message: e.to_string(),
             },
         })?;
-        let input = read_log_bytes(&bytes, &source, &columns, delimiter.map(|d| d as u8))?;
-        transactions(&source, &input, &online, &offline, bad_rows)
+        read_log_bytes(
+            &bytes,
+            &source,
+            &columns,
+            delimiter.map(|d| d as u8),
+            &online,
+            &offline,
+            bad_rows,
+        )
     })?;
     Ok(Log { inner })
 }

@@ -177,6 +177,35 @@ pub fn write_sample<W: Write>(out: &mut W, customers: usize, seed: u64) -> std::
     Ok(())
 }
 
+/// Writes an order log of `lines` lines (`customer_id,date,amount,channel`) for `seed`: about
+/// five lines per customer, a few customers buying far more often than most, dates from
+/// 2019-01-01 to 2021-05-30, log-normal amounts. Same arguments, same bytes.
+pub fn write_transactions<W: Write>(out: &mut W, lines: usize, seed: u64) -> std::io::Result<()> {
+    let start = parse_date("2019-01-01").unwrap();
+    let end = parse_date("2021-05-30").unwrap();
+    let customers = (lines / 5).max(1) as f64;
+    let channels = ["Android App", "Mobile", "Ios App", "Desktop", "Offline"];
+    let shares = [0.33, 0.17, 0.1, 0.1, 0.3];
+    let mut rng = Rng::new(seed);
+    writeln!(out, "customer_id,date,amount,channel")?;
+    for _ in 0..lines {
+        let u = rng.uniform();
+        let customer = (u * u * customers) as u64;
+        let day = start + rng.below((end - start + 1) as u64) as i32;
+        let cents = (143.0 * (0.6 * rng.normal()).exp() * 100.0)
+            .round()
+            .max(1.0) as u64;
+        let channel = channels[rng.pick(&shares)];
+        writeln!(
+            out,
+            "c{customer:09},{},{},{channel}",
+            format_date(day),
+            money(cents)
+        )?;
+    }
+    Ok(())
+}
+
 /// The sample as bytes (for in-memory use).
 pub fn sample_bytes(customers: usize, seed: u64) -> Vec<u8> {
     let mut buf = Vec::with_capacity(customers * 160);

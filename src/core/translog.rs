@@ -4,6 +4,9 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
 use super::columns::{DictColumn, StrColumn};
 use super::csvscan::split_record;
 use super::error::{FloError, Location, Result};
@@ -70,7 +73,148 @@ pub fn parse_datetime(s: &str) -> std::result::Result<i64, String> {
     Ok(day as i64 * 86_400 + secs)
 }
 
-/// Reads a log from text columns. `online` / `offline` list the channel names of each side.
+/// Adds log lines one at a time, with the reader's rules: a bad line raises, or is skipped and
+/// reported (`BadRows`).
+pub struct LogBuilder<'a> {
+    tx: Transactions,
+    id_index: FxHashMap<String, u32>,
+    orders: FxHashMap<(u32, String), u32>,
+    online: &'a [String],
+    offline: &'a [String],
+    bad_rows: BadRows,
+}
+
+impl<'a> LogBuilder<'a> {
+    pub fn new(
+        source: &str,
+        has_amount: bool,
+        online: &'a [String],
+        offline: &'a [String],
+        bad_rows: BadRows,
+    ) -> Self {
+        LogBuilder {
+            tx: Transactions {
+                source: source.to_string(),
+                has_amount,
+                ..Default::default()
+            },
+            id_index: FxHashMap::default(),
+            orders: FxHashMap::default(),
+            online,
+            offline,
+            bad_rows,
+        }
+    }
+
+    /// One line: customer id, date(-time), amount (if the log has one), channel, order id.
+    pub fn push(
+        &mut self,
+        line: u64,
+        id: &str,
+        when: &str,
+        amount: Option<&str>,
+        channel: &str,
+        order: Option<&str>,
+    ) -> Result<()> {
+        self.tx.report.rows_read += 1;
+        match self.parse(line, id, when, amount) {
+            Ok((t, value)) => {
+                self.add(line, id, t, value, channel, order);
+                Ok(())
+            }
+            Err(e) => match self.bad_rows {
+                BadRows::Raise => Err(e),
+                BadRows::Skip => {
+                    self.tx.report.skipped.push(SkippedRow {
+                        line,
+                        message: e.to_string(),
+                    });
+                    Ok(())
+                }
+            },
+        }
+    }
+
+    fn parse(&self, line: u64, id: &str, when: &str, amount: Option<&str>) -> Result<(i64, f64)> {
+        let location = |column: &str| Location {
+            source: self.tx.source.clone(),
+            line,
+            column: column.to_string(),
+        };
+        if id.trim().is_empty() {
+            return Err(FloError::Data {
+                location: location("customer"),
+                text: id.to_string(),
+                problem: "is an empty id".to_string(),
+            });
+        }
+        let parse_err = |column: &str, text: &str, expected: String| FloError::Parse {
+            location: location(column),
+            text: text.to_string(),
+            expected,
+        };
+        let t = parse_datetime(when).map_err(|e| parse_err("datetime", when, e))?;
+        let value = match amount {
+            None => f64::NAN,
+            Some(s) => {
+                let v = parse_money(s).map_err(|e| parse_err("amount", s, e))?;
+                if !v.is_finite() {
+                    return Err(parse_err("amount", s, "a finite number".to_string()));
+                }
+                v
+            }
+        };
+        Ok((t, value))
+    }
+
+    fn add(
+        &mut self,
+        line: u64,
+        id: &str,
+        t: i64,
+        amount: f64,
+        channel: &str,
+        order: Option<&str>,
+    ) {
+        let tx = &mut self.tx;
+        let c = match self.id_index.get(id) {
+            Some(&c) => c,
+            None => {
+                let c = self.id_index.len() as u32;
+                self.id_index.insert(id.to_string(), c);
+                tx.ids.push(id);
+                c
+            }
+        };
+        tx.customer.push(c);
+        tx.time.push(t);
+        tx.amount.push(amount);
+        let is = |names: &[String]| names.iter().any(|n| n == channel);
+        tx.side.push(if is(self.online) {
+            ONLINE
+        } else if is(self.offline) {
+            OFFLINE
+        } else {
+            UNKNOWN
+        });
+        tx.channel.push(channel);
+        tx.order.push(match order {
+            None => u32::MAX,
+            Some(o) => {
+                let n = self.orders.len() as u32;
+                *self.orders.entry((c, o.to_string())).or_insert(n)
+            }
+        });
+        tx.lines.push(line);
+    }
+
+    pub fn finish(self) -> Transactions {
+        self.tx
+    }
+}
+
+/// A log from text columns (a DataFrame's). `online` / `offline` list the channel names of each
+/// side; data row `i` is line `i + 2`, as in the CSV it came from.
 pub fn transactions(
     source: &str,
     input: &LogInput,
@@ -78,113 +222,39 @@ pub fn transactions(
     offline: &[String],
     bad_rows: BadRows,
 ) -> Result<Transactions> {
-    let mut tx = Transactions {
-        source: source.to_string(),
-        has_amount: input.amount.is_some(),
-        ..Default::default()
-    };
-    let mut id_index: HashMap<String, u32> = HashMap::new();
-    let mut orders: HashMap<(u32, String), u32> = HashMap::new();
-    let text = |col: &Vec<Option<String>>, i: usize| col[i].clone().unwrap_or_default();
-    for i in 0..input.customer.len() {
-        let line = input.lines[i];
-        tx.report.rows_read += 1;
-        let err = |column: &str, text: String, expected: &str| FloError::Parse {
-            location: Location {
-                source: source.to_string(),
-                line,
-                column: column.to_string(),
-            },
-            text,
-            expected: expected.to_string(),
-        };
-        let row = (|| -> Result<(String, i64, f64, String, Option<String>)> {
-            let id = text(&input.customer, i);
-            if id.trim().is_empty() {
-                return Err(FloError::Data {
-                    location: Location {
-                        source: source.to_string(),
-                        line,
-                        column: "customer".to_string(),
-                    },
-                    text: id,
-                    problem: "is an empty id".to_string(),
-                });
-            }
-            let when = text(&input.datetime, i);
-            let t = parse_datetime(&when).map_err(|e| err("datetime", when.clone(), &e))?;
-            let amount = match &input.amount {
-                None => f64::NAN,
-                Some(col) => {
-                    let s = text(col, i);
-                    let v = parse_money(&s).map_err(|e| err("amount", s.clone(), &e))?;
-                    if !v.is_finite() {
-                        return Err(err("amount", s, "a finite number"));
-                    }
-                    v
-                }
-            };
-            let channel = input
-                .channel
-                .as_ref()
-                .map(|c| text(c, i))
-                .unwrap_or_default();
-            let order = input.order.as_ref().map(|c| text(c, i));
-            Ok((id, t, amount, channel, order))
-        })();
-        match row {
-            Ok((id, t, amount, channel, order)) => {
-                let next = id_index.len() as u32;
-                let c = *id_index.entry(id.clone()).or_insert_with(|| {
-                    tx.ids.push(&id);
-                    next
-                });
-                tx.customer.push(c);
-                tx.time.push(t);
-                tx.amount.push(amount);
-                tx.side.push(if online.contains(&channel) {
-                    ONLINE
-                } else if offline.contains(&channel) {
-                    OFFLINE
-                } else {
-                    UNKNOWN
-                });
-                tx.channel.push(&channel);
-                let code = match order {
-                    None => u32::MAX,
-                    Some(o) => {
-                        let n = orders.len() as u32;
-                        *orders.entry((c, o)).or_insert(n)
-                    }
-                };
-                tx.order.push(code);
-                tx.lines.push(line);
-            }
-            Err(e) => match bad_rows {
-                BadRows::Raise => return Err(e),
-                BadRows::Skip => tx.report.skipped.push(SkippedRow {
-                    line,
-                    message: e.to_string(),
-                }),
-            },
-        }
+    let mut b = LogBuilder::new(source, input.amount.is_some(), online, offline, bad_rows);
+    fn text(col: &[Option<String>], i: usize) -> &str {
+        col[i].as_deref().unwrap_or("")
     }
-    Ok(tx)
+    for i in 0..input.customer.len() {
+        b.push(
+            input.lines[i],
+            text(&input.customer, i),
+            text(&input.datetime, i),
+            input.amount.as_ref().map(|c| text(c, i)),
+            input.channel.as_ref().map_or("", |c| text(c, i)),
+            input.order.as_ref().map(|c| text(c, i)),
+        )?;
+    }
+    Ok(b.finish())
 }
 
-/// Splits a CSV log into text columns by the caller's column names.
+/// Reads a CSV log; `columns` names the caller's columns.
 pub fn read_log_bytes(
     bytes: &[u8],
     source: &str,
     columns: &LogColumns,
     delimiter: Option<u8>,
-) -> Result<LogInput> {
+    online: &[String],
+    offline: &[String],
+    bad_rows: BadRows,
+) -> Result<Transactions> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let header_end = memchr::memchr(b'\n', bytes).map_or(bytes.len(), |p| p + 1);
     let delim = delimiter.unwrap_or_else(|| {
         let head = &bytes[..header_end];
-        if head.iter().filter(|&&b| b == b';').count() > head.iter().filter(|&&b| b == b',').count()
-        {
+        let count = |c: u8| head.iter().filter(|&&b| b == c).count();
+        if count(b';') > count(b',') {
             b';'
         } else {
             b','
@@ -196,26 +266,23 @@ pub fn read_log_bytes(
         .iter()
         .map(|f| String::from_utf8_lossy(f).into_owned())
         .collect();
-    let wanted: Vec<(&str, Option<&String>)> = vec![
-        ("customer", Some(&columns.customer)),
-        ("datetime", Some(&columns.datetime)),
-        ("amount", columns.amount.as_ref()),
-        ("channel", columns.channel.as_ref()),
-        ("order", columns.order.as_ref()),
+    let wanted = [
+        Some(&columns.customer),
+        Some(&columns.datetime),
+        columns.amount.as_ref(),
+        columns.channel.as_ref(),
+        columns.order.as_ref(),
     ];
     let mut index: Vec<Option<usize>> = Vec::new();
     let mut missing = Vec::new();
-    for (_, name) in &wanted {
-        match name {
-            None => index.push(None),
-            Some(n) => match header.iter().position(|h| h == *n) {
-                Some(i) => index.push(Some(i)),
-                None => {
-                    missing.push((*n).clone());
-                    index.push(None)
-                }
-            },
-        }
+    for name in wanted {
+        index.push(name.and_then(|n| {
+            let found = header.iter().position(|h| h == n);
+            if found.is_none() {
+                missing.push(n.clone());
+            }
+            found
+        }));
     }
     if !missing.is_empty() {
         return Err(FloError::MissingColumns {
@@ -223,47 +290,60 @@ pub fn read_log_bytes(
             columns: missing,
         });
     }
-    let mut cols: Vec<Vec<Option<String>>> = vec![Vec::new(); 5];
-    let mut lines = Vec::new();
+    let mut b = LogBuilder::new(source, columns.amount.is_some(), online, offline, bad_rows);
     let (mut pos, mut line) = (header_end, 2u64);
     while pos < bytes.len() {
         let (end, newlines) = split_record(bytes, pos, delim, &mut fields);
         let record_line = line;
         line += newlines;
         pos = end;
-        if fields.len() == 1 && fields[0].is_empty() {
+        if fields.len() == 1 && fields[0].iter().all(|c| *c == b'\r') {
             continue;
         }
         if fields.len() != header.len() {
-            return Err(FloError::Format {
+            let e = FloError::Format {
                 source_name: source.to_string(),
                 line: record_line,
                 message: format!("expected {} fields, found {}", header.len(), fields.len()),
-            });
-        }
-        for (k, idx) in index.iter().enumerate() {
-            if let Some(i) = idx {
-                cols[k].push(Some(String::from_utf8_lossy(&fields[*i]).into_owned()));
+            };
+            match bad_rows {
+                BadRows::Raise => return Err(e),
+                BadRows::Skip => {
+                    b.tx.report.rows_read += 1;
+                    b.tx.report.skipped.push(SkippedRow {
+                        line: record_line,
+                        message: e.to_string(),
+                    });
+                    continue;
+                }
             }
         }
-        lines.push(record_line);
+        let text = |k: usize| -> Result<Option<&str>> {
+            index[k]
+                .map(|i| {
+                    std::str::from_utf8(&fields[i]).map_err(|_| FloError::Parse {
+                        location: Location {
+                            source: source.to_string(),
+                            line: record_line,
+                            column: header[i].clone(),
+                        },
+                        text: String::from_utf8_lossy(&fields[i]).into_owned(),
+                        expected: "UTF-8 text".to_string(),
+                    })
+                })
+                .transpose()
+        };
+        let (id, when, amount, channel, order) = (text(0)?, text(1)?, text(2)?, text(3)?, text(4)?);
+        b.push(
+            record_line,
+            id.unwrap_or(""),
+            when.unwrap_or(""),
+            amount,
+            channel.unwrap_or(""),
+            order,
+        )?;
     }
-    let mut it = cols.into_iter();
-    let (c, d, a, ch, o) = (
-        it.next().unwrap(),
-        it.next().unwrap(),
-        it.next().unwrap(),
-        it.next().unwrap(),
-        it.next().unwrap(),
-    );
-    Ok(LogInput {
-        customer: c,
-        datetime: d,
-        amount: columns.amount.as_ref().map(|_| a),
-        channel: columns.channel.as_ref().map(|_| ch),
-        order: columns.order.as_ref().map(|_| o),
-        lines,
-    })
+    Ok(b.finish())
 }
 
 /// The period a BTYD summary counts in.
@@ -320,16 +400,22 @@ pub fn btyd_summary(tx: &Transactions, rows: &[usize], opts: &BtydOptions) -> Bt
         .observation_end
         .unwrap_or_else(|| rows.iter().map(|&r| tx.time[r]).max().unwrap_or(0));
     let obs_start = freq.start(obs);
-    // lifetimes sorts by (customer, datetime, amount) before grouping.
+    // lifetimes sorts by (customer, datetime, amount) before grouping (a stable sort). Ids are
+    // ranked once, so rows compare by integers.
+    let mut by_id: Vec<u32> = (0..tx.ids.len() as u32).collect();
+    by_id.par_sort_by(|&a, &b| tx.ids.get(a as usize).cmp(tx.ids.get(b as usize)));
+    let mut rank = vec![0u32; by_id.len()];
+    for (r, &c) in by_id.iter().enumerate() {
+        rank[c as usize] = r as u32;
+    }
     let mut order: Vec<usize> = rows
         .iter()
         .copied()
         .filter(|&r| freq.start(tx.time[r]) <= obs_start)
         .collect();
-    order.sort_by(|&a, &b| {
-        tx.ids
-            .get(tx.customer[a] as usize)
-            .cmp(tx.ids.get(tx.customer[b] as usize))
+    order.par_sort_by(|&a, &b| {
+        rank[tx.customer[a] as usize]
+            .cmp(&rank[tx.customer[b] as usize])
             .then(tx.time[a].cmp(&tx.time[b]))
             .then(tx.amount[a].total_cmp(&tx.amount[b]))
     });
