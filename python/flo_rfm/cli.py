@@ -153,7 +153,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.plots and not args.out:
         raise ValueError("--plots needs --out DIR to write the pictures to")
     data = _load(args)
-    res = flo_rfm.run(data, args.out, match=args.match, **opts)
+    res = flo_rfm.run(data, args.out, match=args.match, **opts)  # data was read with the reader options
     if args.plots:
         import flo_rfm.plot as fplot
 

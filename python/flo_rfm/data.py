@@ -418,7 +418,8 @@ def load(source: Source, **kwargs: object) -> CustomerData:
     from .transactions import TransactionLog
 
     if isinstance(source, TransactionLog):
-        return source.customers(**kwargs)  # type: ignore[arg-type]
+        # A log's customers are unique by construction; only the bad-line policy applies.
+        return source.customers(kwargs.get("on_bad_rows", "raise"))  # type: ignore[arg-type]
     kind = kind_of(source)
     if kind is not None:
         data = from_pandas(to_pandas(source), **kwargs)  # type: ignore[arg-type]

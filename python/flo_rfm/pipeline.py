@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from ._frames import to_kind
 from .data import CustomerData, ReadReport, Source, load
@@ -82,6 +82,8 @@ def run(
     out_dir: str | os.PathLike[str] | None = None,
     *,
     match: Match = "substring",
+    on_bad_rows: Literal["raise", "skip"] = "raise",
+    duplicate_ids: Literal["raise", "merge"] = "raise",
     **options: object,
 ) -> RunResult:
     """Tasks 1–5 in one call: read and prepare, score and segment, summarise, pick targets.
@@ -95,9 +97,12 @@ def run(
         target files there (atomically; never over the input).
     match : {"substring", "token"}
         Category matching for the two target lists (``"substring"`` is the seeds').
+    on_bad_rows, duplicate_ids
+        Reader options for a path or table (see :func:`flo_rfm.read_csv`; ``duplicate_ids`` is
+        the reader's ``duplicates``).
     **options
-        Reader options (``on_bad_rows``, ``duplicates``, ``delimiter``) and :func:`flo_rfm.rfm`
-        options (``analysis_date``, ``q``, ``segment_map``...).
+        :func:`flo_rfm.rfm` options (``analysis_date``, ``q``, ``duplicates`` for equal bin edges,
+        ``segment_map``...) and ``delimiter`` for a path.
 
     Examples
     --------
@@ -106,11 +111,10 @@ def run(
     >>> res.segment_summary[("recency", "count")].sum()
     np.int64(3000)
     """
-    read_keys = {"on_bad_rows", "duplicates_ids", "delimiter"}
-    read_opts = {k: v for k, v in options.items() if k in read_keys}
-    if "duplicates_ids" in read_opts:
-        read_opts["duplicates"] = read_opts.pop("duplicates_ids")
-    rfm_opts = {k: v for k, v in options.items() if k not in read_keys}
+    read_opts: dict[str, object] = {"on_bad_rows": on_bad_rows, "duplicates": duplicate_ids}
+    if "delimiter" in options:
+        read_opts["delimiter"] = options.pop("delimiter")
+    rfm_opts = options
     if source is None:
         from .datasets import sample
 
