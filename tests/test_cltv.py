@@ -189,3 +189,23 @@ def test_objective_binding_agrees_with_lifetimes_formula():
     ours = _flo_rfm.bgnbd_objective(lp, x, r, T, w, 0.01)
     theirs = BetaGeoFitter._negative_log_likelihood(np.array(lp), x.astype(int), r, T, w, 0.01)
     assert ours == pytest.approx(theirs, rel=1e-13)
+
+
+def test_cdnow_published_parameters_and_lifetimes():
+    """The CDNOW data lifetimes ships: BG/NBD r=0.243, alpha=4.414, a=0.793, b=2.426 (Fader, Hardie
+    & Lee 2005, table 1) and Gamma-Gamma p=6.25, q=3.74, v=15.44 (Fader & Hardie's note)."""
+    from lifetimes.datasets import load_cdnow_summary, load_cdnow_summary_data_with_monetary_value
+
+    d = load_cdnow_summary()
+    ours = flo_rfm.BetaGeo(0.0).fit(d["frequency"], d["recency"], d["T"])
+    np.testing.assert_allclose(ours.params_.to_numpy(), [0.243, 4.414, 0.793, 2.426], atol=5e-4)
+    theirs = BetaGeoFitter(0.0).fit(d["frequency"], d["recency"], d["T"])
+    assert ours.fit_info_["objective"] <= theirs._negative_log_likelihood_ + 1e-9
+    args = (d["frequency"], d["recency"], d["T"])
+    np.testing.assert_allclose(ours.predict(39, *args), theirs.predict(39, *args), rtol=1e-4)
+    m = load_cdnow_summary_data_with_monetary_value()
+    m = m[m["frequency"] > 0]
+    gg = flo_rfm.GammaGamma(0.0).fit(m["frequency"], m["monetary_value"])
+    np.testing.assert_allclose(gg.params_.to_numpy(), [6.25, 3.74, 15.44], rtol=1e-3)
+    lt = GammaGammaFitter(0.0).fit(m["frequency"], m["monetary_value"])
+    assert gg.fit_info_["objective"] <= lt._negative_log_likelihood_ + 1e-9
