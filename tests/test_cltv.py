@@ -206,6 +206,8 @@ def test_cdnow_published_parameters_and_lifetimes():
     m = load_cdnow_summary_data_with_monetary_value()
     m = m[m["frequency"] > 0]
     gg = flo_rfm.GammaGamma(0.0).fit(m["frequency"], m["monetary_value"])
-    np.testing.assert_allclose(gg.params_.to_numpy(), [6.25, 3.74, 15.44], rtol=1e-3)
+    np.testing.assert_allclose(
+        gg.params_.to_numpy(), [6.25, 3.74, 15.44], atol=1e-2
+    )  # published to 2 decimals
     lt = GammaGammaFitter(0.0).fit(m["frequency"], m["monetary_value"])
     assert gg.fit_info_["objective"] <= lt._negative_log_likelihood_ + 1e-9
