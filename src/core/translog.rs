@@ -408,17 +408,26 @@ pub fn btyd_summary(tx: &Transactions, rows: &[usize], opts: &BtydOptions) -> Bt
     for (r, &c) in by_id.iter().enumerate() {
         rank[c as usize] = r as u32;
     }
-    let mut order: Vec<usize> = rows
-        .iter()
-        .copied()
-        .filter(|&r| freq.start(tx.time[r]) <= obs_start)
+    // One integer key per row, so the sort compares plain tuples; the row index last makes
+    // every key unique, which gives a stable order from an unstable sort.
+    let amount_key = |x: f64| {
+        let b = x.to_bits() as i64;
+        b ^ ((((b >> 63) as u64) >> 1) as i64)
+    };
+    let mut keyed: Vec<(u32, i64, i64, u32)> = rows
+        .par_iter()
+        .filter(|&&r| freq.start(tx.time[r]) <= obs_start)
+        .map(|&r| {
+            (
+                rank[tx.customer[r] as usize],
+                tx.time[r],
+                amount_key(tx.amount[r]),
+                r as u32,
+            )
+        })
         .collect();
-    order.par_sort_by(|&a, &b| {
-        rank[tx.customer[a] as usize]
-            .cmp(&rank[tx.customer[b] as usize])
-            .then(tx.time[a].cmp(&tx.time[b]))
-            .then(tx.amount[a].total_cmp(&tx.amount[b]))
-    });
+    keyed.par_sort_unstable();
+    let order: Vec<usize> = keyed.into_iter().map(|k| k.3 as usize).collect();
     // (customer, period) groups in that order, amounts summed as pandas' groupby sum does.
     let mut groups: Vec<(u32, i64)> = Vec::new();
     let mut group_of: Vec<Option<usize>> = Vec::with_capacity(order.len());
