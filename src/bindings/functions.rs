@@ -94,13 +94,11 @@ fn sample_csv_bytes(py: Python<'_>, customers: usize, seed: u64) -> PyResult<Vec
     Ok(py.detach(|| sample_bytes(customers, seed)))
 }
 
-/// Writes the sample to `path` through a temporary file and a rename.
-#[pyfunction]
-fn write_sample_csv(
+/// Runs `write` into a temporary file beside `path`, then renames it into place.
+fn write_atomically(
     py: Python<'_>,
     path: std::path::PathBuf,
-    customers: usize,
-    seed: u64,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()> + Send,
 ) -> PyResult<()> {
     run(py, || {
         let io = |e: std::io::Error| FloError::Io {
@@ -111,11 +109,22 @@ fn write_sample_csv(
         {
             let file = std::fs::File::create(&tmp).map_err(io)?;
             let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-            write_sample(&mut w, customers, seed).map_err(io)?;
+            write(&mut w).map_err(io)?;
             std::io::Write::flush(&mut w).map_err(io)?;
         }
         std::fs::rename(&tmp, &path).map_err(io)
     })
+}
+
+/// Writes the sample to `path` through a temporary file and a rename.
+#[pyfunction]
+fn write_sample_csv(
+    py: Python<'_>,
+    path: std::path::PathBuf,
+    customers: usize,
+    seed: u64,
+) -> PyResult<()> {
+    write_atomically(py, path, |w| write_sample(w, customers, seed))
 }
 
 /// Writes `ids` under `header` to `path`, one per line, atomically.
@@ -139,21 +148,8 @@ fn write_transactions_csv(
     lines: usize,
     seed: u64,
 ) -> PyResult<()> {
-    run(py, || {
-        let io = |e: std::io::Error| FloError::Io {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        };
-        let tmp = path.with_extension("csv.tmp");
-        {
-            let mut w = std::io::BufWriter::with_capacity(
-                1 << 20,
-                std::fs::File::create(&tmp).map_err(io)?,
-            );
-            crate::core::synth::write_transactions(&mut w, lines, seed).map_err(io)?;
-            std::io::Write::flush(&mut w).map_err(io)?;
-        }
-        std::fs::rename(&tmp, &path).map_err(io)
+    write_atomically(py, path, |w| {
+        crate::core::synth::write_transactions(w, lines, seed)
     })
 }
 

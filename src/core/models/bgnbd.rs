@@ -2,9 +2,8 @@
 
 use rayon::prelude::*;
 
-use super::optim::{minimize, Options};
 use super::special::{digamma, ln_gamma, ln_hyp2f1};
-use super::{add, collapse, scale, weight_by_value, FitInfo};
+use super::{add, collapse, fit_log_params, scale, weight_by_value, FitInfo};
 use crate::core::error::{FloError, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -176,23 +175,12 @@ pub fn fit(
     let scaled_t: Vec<f64> = t.iter().map(|v| v * scale).collect();
     let ([x_col, tx_col, t_col], w) = collapse([x, &scaled_tx, &scaled_t], weights);
     let data = BgNbdData::new(x_col, tx_col, t_col, w);
-    let f = |lp: &[f64], g: &mut [f64]| objective(lp, &data, penalizer, g);
-    let sol = minimize(&f, &[0.1; 4], &Options::default());
-    let info = FitInfo {
-        iterations: sol.iterations,
-        objective: sol.value,
-        gradient_norm: sol.grad_norm(),
-        groups: data.x.len(),
-    };
-    if !sol.converged || sol.x.iter().any(|v| !v.exp().is_finite() || v.exp() <= 0.0) {
-        return Err(FloError::Convergence(format!(
-            "BG/NBD did not converge after {} iterations (objective {}, gradient norm {:e}). \
-             Try a larger penalizer_coef (e.g. 0.01 or 0.1), or check the data for customers \
-             with extreme frequencies.",
-            info.iterations, info.objective, info.gradient_norm
-        )));
-    }
-    let e: Vec<f64> = sol.x.iter().map(|v| v.exp()).collect();
+    let (e, info) = fit_log_params::<4>(
+        |lp, g| objective(lp, &data, penalizer, g),
+        data.x.len(),
+        "BG/NBD",
+        "Try a larger penalizer_coef (e.g. 0.01 or 0.1), or check the data for customers with extreme frequencies.",
+    )?;
     Ok(BgNbdFit {
         params: BgNbdParams {
             r: e[0],

@@ -2,9 +2,8 @@
 
 use rayon::prelude::*;
 
-use super::optim::{minimize, Options};
 use super::special::{digamma, ln_gamma};
-use super::{add, collapse, scale, weight_by_value, FitInfo};
+use super::{add, collapse, fit_log_params, scale, weight_by_value, FitInfo};
 use crate::core::error::{FloError, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -131,26 +130,17 @@ pub fn fit(x: &[f64], m: &[f64], weights: Option<&[f64]>, penalizer: f64) -> Res
     check_inputs(x, m)?;
     let ([x_col, m_col], w) = collapse([x, m], weights);
     let data = GammaGammaData::new(x_col, m_col, w);
-    let f = |lp: &[f64], g: &mut [f64]| objective(lp, &data, penalizer, g);
-    let sol = minimize(&f, &[0.1; 3], &Options::default());
-    let info = FitInfo {
-        iterations: sol.iterations,
-        objective: sol.value,
-        gradient_norm: sol.grad_norm(),
-        groups: data.x.len(),
-    };
-    if !sol.converged || sol.x.iter().any(|v| !v.exp().is_finite() || v.exp() <= 0.0) {
-        return Err(FloError::Convergence(format!(
-            "Gamma-Gamma did not converge after {} iterations (objective {}, gradient norm {:e}). \
-             Try a larger penalizer_coef (e.g. 0.1), or check monetary values for extreme outliers.",
-            info.iterations, info.objective, info.gradient_norm
-        )));
-    }
+    let (e, info) = fit_log_params::<3>(
+        |lp, g| objective(lp, &data, penalizer, g),
+        data.x.len(),
+        "Gamma-Gamma",
+        "Try a larger penalizer_coef (e.g. 0.1), or check monetary values for extreme outliers.",
+    )?;
     Ok(GammaGammaFit {
         params: GammaGammaParams {
-            p: sol.x[0].exp(),
-            q: sol.x[1].exp(),
-            v: sol.x[2].exp(),
+            p: e[0],
+            q: e[1],
+            v: e[2],
         },
         info,
     })

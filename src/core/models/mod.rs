@@ -82,6 +82,32 @@ pub fn assert_gradient<const N: usize>(f: impl Fn(&[f64], &mut [f64]) -> f64, x:
     }
 }
 
+/// Maximum likelihood in log-parameters from lifetimes' start (every log-parameter 0.1): the
+/// parameters (exponentiated) and the fit's diagnostics, or a `ConvergenceError` naming the
+/// model and what to try. Never returns a NaN, infinite or zero parameter.
+pub fn fit_log_params<const N: usize>(
+    objective: impl Fn(&[f64], &mut [f64]) -> f64,
+    groups: usize,
+    model: &str,
+    advice: &str,
+) -> crate::core::error::Result<([f64; N], FitInfo)> {
+    let sol = optim::minimize(&objective, &[0.1; N], &optim::Options::default());
+    let info = FitInfo {
+        iterations: sol.iterations,
+        objective: sol.value,
+        gradient_norm: sol.grad_norm(),
+        groups,
+    };
+    let params: [f64; N] = std::array::from_fn(|j| sol.x[j].exp());
+    if !sol.converged || params.iter().any(|v| !v.is_finite() || *v <= 0.0) {
+        return Err(crate::core::error::FloError::Convergence(format!(
+            "{model} did not converge after {} iterations (objective {}, gradient norm {:e}). {advice}",
+            info.iterations, info.objective, info.gradient_norm
+        )));
+    }
+    Ok((params, info))
+}
+
 /// Fit diagnostics, reported with every fitted model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FitInfo {
