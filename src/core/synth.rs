@@ -125,7 +125,11 @@ fn money(cents: u64) -> String {
 }
 
 /// Writes `customers` rows of a FLO-shaped CSV for `seed`. Same arguments, same bytes.
-pub fn write_sample<W: Write + ?Sized>(out: &mut W, customers: usize, seed: u64) -> std::io::Result<()> {
+pub fn write_sample<W: Write + ?Sized>(
+    out: &mut W,
+    customers: usize,
+    seed: u64,
+) -> std::io::Result<()> {
     let end = parse_date("2021-05-30").unwrap();
     let first_possible = parse_date("2013-01-14").unwrap();
     let last_window_start = parse_date("2020-05-30").unwrap();
@@ -180,7 +184,11 @@ pub fn write_sample<W: Write + ?Sized>(out: &mut W, customers: usize, seed: u64)
 /// Writes an order log of `lines` lines (`customer_id,date,amount,channel`) for `seed`: about
 /// five lines per customer, a few customers buying far more often than most, dates from
 /// 2019-01-01 to 2021-05-30, log-normal amounts. Same arguments, same bytes.
-pub fn write_transactions<W: Write + ?Sized>(out: &mut W, lines: usize, seed: u64) -> std::io::Result<()> {
+pub fn write_transactions<W: Write + ?Sized>(
+    out: &mut W,
+    lines: usize,
+    seed: u64,
+) -> std::io::Result<()> {
     let start = parse_date("2019-01-01").unwrap();
     let end = parse_date("2021-05-30").unwrap();
     let customers = (lines / 5).max(1) as f64;
