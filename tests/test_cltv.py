@@ -211,3 +211,17 @@ def test_cdnow_published_parameters_and_lifetimes():
     )  # published to 2 decimals
     lt = GammaGammaFitter(0.0).fit(m["frequency"], m["monetary_value"])
     assert gg.fit_info_["objective"] <= lt._negative_log_likelihood_ + 1e-9
+
+
+def test_mismatched_array_lengths_are_a_clear_error():
+    # These once reached an index panic inside the core.
+    bgf = flo_rfm.BetaGeo(0.001).fit([2, 3, 4], [5.0, 6.0, 7.0], [10.0, 12.0, 14.0])
+    with pytest.raises(InvalidArgumentError, match="same length, got lengths 3, 2, 3"):
+        bgf.predict(4, [1, 2, 3], [1.0, 2.0], [3.0, 4.0, 5.0])
+    with pytest.raises(InvalidArgumentError, match="same length"):
+        bgf.conditional_probability_alive([1, 2], [1.0, 2.0], [3.0])
+    with pytest.raises(InvalidArgumentError, match="3 weights for 2 customers"):
+        flo_rfm.BetaGeo().fit([1, 2], [1.0, 2.0], [3.0, 4.0], weights=[1, 1, 1])
+    ggf = flo_rfm.GammaGamma(0.01).fit([2, 3, 5, 2, 4], [100.0, 80.0, 120.0, 60.0, 90.0])
+    with pytest.raises(InvalidArgumentError, match="same length"):
+        ggf.conditional_expected_average_profit([2, 3], [100.0])

@@ -146,20 +146,27 @@ def _history_grid(bgf: BetaGeo, max_frequency: int | None, max_recency: float | 
     return max(max_frequency, 1), max(max_recency, 1.0)
 
 
+def _histories(max_frequency: int, max_recency: float) -> tuple[tuple[int, int], tuple[np.ndarray, ...]]:
+    """Every (frequency 0..max, recency on 101 steps) history of a customer observed for
+    ``max_recency`` periods, flattened as (frequency, recency, T); recency is 0 without repeats."""
+    x, r = np.meshgrid(
+        np.arange(max_frequency + 1, dtype="float64"), np.linspace(0, max_recency, 101), indexing="ij"
+    )
+    history = (x.ravel(), np.where(x.ravel() == 0, 0, r.ravel()), np.full(x.size, max_recency))
+    return x.shape, history
+
+
 def probability_alive_matrix(
     bgf: BetaGeo, max_frequency: int | None = None, max_recency: float | None = None, ax: Axes | None = None
 ) -> Axes:
     """P(alive) by frequency and recency for a customer observed for ``max_recency`` periods
     (lifetimes' ``plot_probability_alive_matrix``)."""
     max_frequency, max_recency = _history_grid(bgf, max_frequency, max_recency)
-    freq = np.arange(max_frequency + 1, dtype="float64")
-    rec = np.linspace(0, max_recency, 101)
-    x, r = np.meshgrid(freq, rec, indexing="ij")
-    t = np.full(x.size, max_recency)
-    z = np.asarray(bgf.conditional_probability_alive(x.ravel(), np.where(x.ravel() == 0, 0, r.ravel()), t))
+    shape, history = _histories(max_frequency, max_recency)
+    z = np.asarray(bgf.conditional_probability_alive(*history))
     ax = _axes(ax)
     im = ax.imshow(
-        z.reshape(x.shape),
+        z.reshape(shape),
         origin="lower",
         aspect="auto",
         cmap="viridis",
@@ -184,14 +191,11 @@ def frequency_recency_matrix(
     """Expected purchases in the next ``t`` periods by frequency and recency (lifetimes'
     ``plot_frequency_recency_matrix``)."""
     max_frequency, max_recency = _history_grid(bgf, max_frequency, max_recency)
-    freq = np.arange(max_frequency + 1, dtype="float64")
-    rec = np.linspace(0, max_recency, 101)
-    x, r = np.meshgrid(freq, rec, indexing="ij")
-    big_t = np.full(x.size, max_recency)
-    z = np.asarray(bgf.predict(t, x.ravel(), np.where(x.ravel() == 0, 0, r.ravel()), big_t))
+    shape, history = _histories(max_frequency, max_recency)
+    z = np.asarray(bgf.predict(t, *history))
     ax = _axes(ax)
     im = ax.imshow(
-        z.reshape(x.shape),
+        z.reshape(shape),
         origin="lower",
         aspect="auto",
         cmap="magma",

@@ -83,3 +83,12 @@ pub fn run<T: Send>(
 ) -> PyResult<T> {
     py.detach(work).map_err(to_py)
 }
+
+/// Skipped rows as `(line, message)` pairs for Python.
+pub fn skipped_rows(report: &crate::core::frame::RowReport) -> Vec<(u64, String)> {
+    report
+        .skipped
+        .iter()
+        .map(|s| (s.line, s.message.clone()))
+        .collect()
+}

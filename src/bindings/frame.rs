@@ -328,14 +328,7 @@ impl Frame {
     /// (rows read, [(line, message) of skipped rows], duplicates merged).
     fn report(&self) -> (u64, Vec<(u64, String)>, u64) {
         let r = &self.inner.report;
-        (
-            r.rows_read,
-            r.skipped
-                .iter()
-                .map(|s| (s.line, s.message.clone()))
-                .collect(),
-            r.merged,
-        )
+        (r.rows_read, super::errors::skipped_rows(r), r.merged)
     }
 
     /// Per `order_channel`, sorted: names, customers, orders sum and mean, spend sum and mean.

@@ -3,7 +3,8 @@
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
-use super::errors::run;
+use super::errors::{run, to_py};
+use crate::core::error::FloError;
 use crate::core::models::bgnbd::{self, BgNbdParams};
 use crate::core::models::clv::{clv, Horizon};
 use crate::core::models::gamma_gamma::{self, GammaGammaParams};
@@ -12,6 +13,47 @@ use crate::core::models::FitInfo;
 type F64In<'py> = PyReadonlyArray1<'py, f64>;
 type F64Out<'py> = Bound<'py, PyArray1<f64>>;
 type Info = (usize, f64, f64, usize);
+
+/// The customer columns as slices, checked to have one value per customer each: a clear
+/// `InvalidArgumentError` rather than an index panic inside the core.
+fn columns<'a, const N: usize>(arrays: [&'a F64In<'_>; N]) -> PyResult<[&'a [f64]; N]> {
+    let mut out: [&[f64]; N] = [&[]; N];
+    for (slot, a) in out.iter_mut().zip(arrays) {
+        *slot = a.as_slice()?;
+    }
+    if out.iter().any(|c| c.len() != out[0].len()) {
+        let lens: Vec<String> = out.iter().map(|c| c.len().to_string()).collect();
+        return Err(to_py(FloError::invalid(format!(
+            "the customer arrays must have the same length, got lengths {}",
+            lens.join(", ")
+        ))));
+    }
+    Ok(out)
+}
+
+/// Optional weights, checked to have one value per customer.
+fn weights_for<'a>(x: &[f64], w: Option<&'a F64In<'_>>) -> PyResult<Option<&'a [f64]>> {
+    let Some(w) = w else { return Ok(None) };
+    let w = w.as_slice()?;
+    if w.len() != x.len() {
+        return Err(to_py(FloError::invalid(format!(
+            "weights must have one value per customer: {} weights for {} customers",
+            w.len(),
+            x.len()
+        ))));
+    }
+    Ok(Some(w))
+}
+
+/// `f` for every customer of three columns, with the GIL released.
+fn per_customer<'py>(
+    py: Python<'py>,
+    [a, b, c]: [&[f64]; 3],
+    f: impl Fn(f64, f64, f64) -> f64 + Send + Sync,
+) -> F64Out<'py> {
+    let out: Vec<f64> = py.detach(|| (0..a.len()).map(|i| f(a[i], b[i], c[i])).collect());
+    PyArray1::from_vec(py, out)
+}
 
 fn info(i: &FitInfo) -> Info {
     (i.iterations, i.objective, i.gradient_norm, i.groups)
@@ -45,8 +87,9 @@ fn fit_bgnbd(
     weights: Option<F64In<'_>>,
     penalizer: f64,
 ) -> PyResult<([f64; 4], f64, Info)> {
-    let (x, t_x, t) = (x.as_slice()?, t_x.as_slice()?, t.as_slice()?);
-    let w = weights.as_ref().map(|w| w.as_slice()).transpose()?;
+    let w = weights.as_ref();
+    let [x, t_x, t] = columns([&x, &t_x, &t])?;
+    let w = weights_for(x, w)?;
     let f = run(py, || bgnbd::fit(x, t_x, t, w, penalizer))?;
     let p = f.params;
     Ok(([p.r, p.alpha, p.a, p.b], f.scale, info(&f.info)))
@@ -63,12 +106,8 @@ fn bgnbd_objective(
     weights: F64In<'_>,
     penalizer: f64,
 ) -> PyResult<f64> {
-    let data = bgnbd::BgNbdData::new(
-        x.as_slice()?.to_vec(),
-        t_x.as_slice()?.to_vec(),
-        t.as_slice()?.to_vec(),
-        weights.as_slice()?.to_vec(),
-    );
+    let [x, t_x, t, w] = columns([&x, &t_x, &t, &weights])?;
+    let data = bgnbd::BgNbdData::new(x.to_vec(), t_x.to_vec(), t.to_vec(), w.to_vec());
     let mut g = [0.0; 4];
     Ok(bgnbd::objective(&log_params, &data, penalizer, &mut g))
 }
@@ -83,13 +122,10 @@ fn bgnbd_expected<'py>(
     big_t: F64In<'py>,
 ) -> PyResult<F64Out<'py>> {
     let p = bg(params);
-    let (x, t_x, big_t) = (x.as_slice()?, t_x.as_slice()?, big_t.as_slice()?);
-    let out: Vec<f64> = py.detach(|| {
-        (0..x.len())
-            .map(|i| p.expected_purchases(t, x[i], t_x[i], big_t[i]))
-            .collect()
-    });
-    Ok(PyArray1::from_vec(py, out))
+    let cols = columns([&x, &t_x, &big_t])?;
+    Ok(per_customer(py, cols, |x, t_x, big_t| {
+        p.expected_purchases(t, x, t_x, big_t)
+    }))
 }
 
 #[pyfunction]
@@ -116,11 +152,10 @@ fn bgnbd_palive<'py>(
     big_t: F64In<'py>,
 ) -> PyResult<F64Out<'py>> {
     let p = bg(params);
-    let (x, t_x, big_t) = (x.as_slice()?, t_x.as_slice()?, big_t.as_slice()?);
-    let out: Vec<f64> = (0..x.len())
-        .map(|i| p.probability_alive(x[i], t_x[i], big_t[i]))
-        .collect();
-    Ok(PyArray1::from_vec(py, out))
+    let cols = columns([&x, &t_x, &big_t])?;
+    Ok(per_customer(py, cols, |x, t_x, big_t| {
+        p.probability_alive(x, t_x, big_t)
+    }))
 }
 
 /// ((p, q, v), (iterations, objective, gradient norm, groups)).
@@ -133,8 +168,9 @@ fn fit_gamma_gamma(
     weights: Option<F64In<'_>>,
     penalizer: f64,
 ) -> PyResult<([f64; 3], Info)> {
-    let (x, m) = (x.as_slice()?, m.as_slice()?);
-    let w = weights.as_ref().map(|w| w.as_slice()).transpose()?;
+    let w = weights.as_ref();
+    let [x, m] = columns([&x, &m])?;
+    let w = weights_for(x, w)?;
     let f = run(py, || gamma_gamma::fit(x, m, w, penalizer))?;
     let p = f.params;
     Ok(([p.p, p.q, p.v], info(&f.info)))
@@ -149,11 +185,8 @@ fn gg_objective(
     penalizer: f64,
 ) -> PyResult<f64> {
     let mut g = [0.0; 3];
-    let data = gamma_gamma::GammaGammaData::new(
-        x.as_slice()?.to_vec(),
-        m.as_slice()?.to_vec(),
-        weights.as_slice()?.to_vec(),
-    );
+    let [x, m, w] = columns([&x, &m, &weights])?;
+    let data = gamma_gamma::GammaGammaData::new(x.to_vec(), m.to_vec(), w.to_vec());
     Ok(gamma_gamma::objective(
         &log_params,
         &data,
@@ -170,11 +203,10 @@ fn gg_expected_profit<'py>(
     m: F64In<'py>,
 ) -> PyResult<F64Out<'py>> {
     let p = gg(params);
-    let (x, m) = (x.as_slice()?, m.as_slice()?);
-    let out: Vec<f64> = (0..x.len())
-        .map(|i| p.expected_average_profit(x[i], m[i]))
-        .collect();
-    Ok(PyArray1::from_vec(py, out))
+    let [x, m] = columns([&x, &m])?;
+    Ok(per_customer(py, [x, m, m], |x, m, _| {
+        p.expected_average_profit(x, m)
+    }))
 }
 
 #[pyfunction]
@@ -191,12 +223,7 @@ fn customer_lifetime_value<'py>(
     discount: f64,
     factor: f64,
 ) -> PyResult<F64Out<'py>> {
-    let (x, t_x, big_t, m) = (
-        x.as_slice()?,
-        t_x.as_slice()?,
-        big_t.as_slice()?,
-        m.as_slice()?,
-    );
+    let [x, t_x, big_t, m] = columns([&x, &t_x, &big_t, &m])?;
     let (b, g) = (bg(bg_params), gg(gg_params));
     let h = Horizon {
         months,

@@ -131,13 +131,7 @@ impl Log {
     /// (rows read, [(line, message)] skipped).
     fn report(&self) -> (u64, Vec<(u64, String)>) {
         let r = &self.inner.report;
-        (
-            r.rows_read,
-            r.skipped
-                .iter()
-                .map(|s| (s.line, s.message.clone()))
-                .collect(),
-        )
+        (r.rows_read, super::errors::skipped_rows(r))
     }
 
     /// lifetimes' `summary_data_from_transaction_data`: (ids, frequency, recency, T, monetary).
