@@ -5,6 +5,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -76,7 +77,11 @@ const PIECE: usize = 512 << 10;
 /// The input is read in blocks; each block is cut at record boundaries outside quotes and its
 /// pieces are parsed on all cores, then appended in file order, so memory stays near one block
 /// beyond the table itself and errors are reported for the first bad row in file order.
-pub fn read_from<R: Read>(input: R, source: &str, opts: &ReadOptions) -> Result<CustomerFrame> {
+pub fn read_from<R: Read + Send>(
+    input: R,
+    source: &str,
+    opts: &ReadOptions,
+) -> Result<CustomerFrame> {
     let mut input = Counting {
         inner: input,
         progress: opts.progress.clone(),
@@ -121,67 +126,154 @@ pub fn read_from<R: Read>(input: R, source: &str, opts: &ReadOptions) -> Result<
     let layout = Layout::new(&header, source)?;
     let mut frame = CustomerFrame::new(source, layout.extra_names(&header));
     buf.drain(..header_end);
-    let mut next_line = 1 + header_lines.max(1);
+    let first_line = 1 + header_lines.max(1);
+    let ctx = PieceContext {
+        layout: &layout,
+        header: &header,
+        source,
+        delimiter,
+        extra_names: &frame.extra_names.clone(),
+        bad_rows: opts.bad_rows,
+    };
 
-    loop {
-        let scan = scan_block(&buf, PIECE);
-        let cut = match scan.cut {
-            Some(c) if !eof => c,
-            _ if eof => buf.len(),
-            _ => {
-                // No complete record yet (a very long one): read on.
-                let target = buf.len() + BLOCK;
-                eof = fill(&mut input, &mut buf, target).map_err(io_err)?;
-                continue;
+    // Three stages overlap: one thread reads and cuts blocks, all cores parse a block's pieces,
+    // one thread appends parsed pieces in file order. Bounded channels keep one block in each.
+    std::thread::scope(|scope| {
+        let (block_tx, block_rx) = sync_channel::<Result<Block>>(1);
+        let (spent_tx, spent_rx) = channel::<Vec<u8>>();
+        scope.spawn(move || {
+            let blocks = Blocks {
+                input,
+                buf,
+                eof,
+                next_line: first_line,
+                spent: spent_rx,
+            };
+            blocks.send_all(&block_tx, &io_err);
+        });
+        let (parts_tx, parts_rx) = sync_channel::<Vec<CustomerFrame>>(1);
+        let appender = scope.spawn(move || -> Result<CustomerFrame> {
+            for parts in parts_rx {
+                for part in parts {
+                    frame.append(part)?;
+                }
             }
-        };
-        let pieces: Vec<(usize, usize, u64)> = scan
-            .splits
-            .iter()
-            .enumerate()
-            .filter(|(_, (start, _))| *start < cut)
-            .map(|(k, &(start, nl))| {
-                let end = scan.splits.get(k + 1).map_or(cut, |s| s.0.min(cut));
-                (start, end, next_line + nl)
-            })
-            .collect();
-        let ctx = PieceContext {
-            layout: &layout,
-            header: &header,
-            source,
-            delimiter,
-            extra_names: &frame.extra_names,
-            bad_rows: opts.bad_rows,
-        };
-        let parts: Vec<CustomerFrame> = pieces
-            .par_iter()
-            .map(|&(start, end, line)| ctx.parse(&buf[start..end], line))
-            .collect();
-        for part in parts {
-            frame.append(part)?;
+            Ok(frame)
+        });
+        let mut read_error = None;
+        for block in block_rx {
+            let block = match block {
+                Ok(b) => b,
+                Err(e) => {
+                    read_error = Some(e);
+                    break;
+                }
+            };
+            let parts: Vec<CustomerFrame> = block
+                .pieces
+                .par_iter()
+                .map(|&(start, end, line)| ctx.parse(&block.bytes[start..end], line))
+                .collect();
+            let _ = spent_tx.send(block.bytes);
+            if parts_tx.send(parts).is_err() {
+                break; // the appender stopped at a bad row
+            }
         }
-        next_line += if eof { 0 } else { scan.newlines_before_cut };
-        buf.drain(..cut);
-        if eof {
-            break;
+        drop(parts_tx);
+        let appended = appender
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        // A bad row comes before a later read error in the file, so it is the one to report.
+        let mut frame = match (appended, read_error) {
+            (Err(e), _) | (Ok(_), Some(e)) => return Err(e),
+            (Ok(frame), None) => frame,
+        };
+        frame.resolve_duplicates(opts.duplicates, opts.bad_rows)?;
+        Ok(frame)
+    })
+}
+
+/// Whole records read from the input, and the pieces to parse them in.
+struct Block {
+    bytes: Vec<u8>,
+    /// `(start, end, first line)` of each piece.
+    pieces: Vec<(usize, usize, u64)>,
+}
+
+/// The reading stage: fills a buffer, cuts it after the last whole record, hands that on.
+struct Blocks<R> {
+    input: R,
+    buf: Vec<u8>,
+    eof: bool,
+    next_line: u64,
+    /// Buffers the parsers are done with, reused to spare fresh pages.
+    spent: Receiver<Vec<u8>>,
+}
+
+impl<R: Read> Blocks<R> {
+    fn send_all(
+        mut self,
+        tx: &SyncSender<Result<Block>>,
+        io_err: &dyn Fn(std::io::Error) -> FloError,
+    ) {
+        loop {
+            let (block, last) = match self.next_block() {
+                Ok((block, last)) => (Ok(block), last),
+                Err(e) => (Err(io_err(e)), true),
+            };
+            if tx.send(block).is_err() || last {
+                return;
+            }
         }
-        eof = fill(&mut input, &mut buf, BLOCK).map_err(io_err)?;
     }
-    frame.resolve_duplicates(opts.duplicates, opts.bad_rows)?;
-    Ok(frame)
+
+    /// The next block, and whether it is the last.
+    fn next_block(&mut self) -> std::io::Result<(Block, bool)> {
+        loop {
+            let scan = scan_block(&self.buf, PIECE);
+            let cut = match scan.cut {
+                Some(c) if !self.eof => c,
+                _ if self.eof => self.buf.len(),
+                _ => {
+                    // No complete record yet (a very long one): read on.
+                    let target = self.buf.len() + BLOCK;
+                    self.eof = fill(&mut self.input, &mut self.buf, target)?;
+                    continue;
+                }
+            };
+            let pieces: Vec<(usize, usize, u64)> = scan
+                .splits
+                .iter()
+                .enumerate()
+                .filter(|(_, (start, _))| *start < cut)
+                .map(|(k, &(start, nl))| {
+                    let end = scan.splits.get(k + 1).map_or(cut, |s| s.0.min(cut));
+                    (start, end, self.next_line + nl)
+                })
+                .collect();
+            self.next_line += scan.newlines_before_cut;
+            let mut rest = self
+                .spent
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(BLOCK + PIECE));
+            rest.clear();
+            rest.extend_from_slice(&self.buf[cut..]);
+            let mut bytes = std::mem::replace(&mut self.buf, rest);
+            bytes.truncate(cut);
+            let last = self.eof;
+            if !last {
+                self.eof = fill(&mut self.input, &mut self.buf, BLOCK)?;
+            }
+            return Ok((Block { bytes, pieces }, last));
+        }
+    }
 }
 
 /// Reads until `buf` holds `target` bytes or the input ends; returns whether it ended.
 fn fill<R: Read>(input: &mut R, buf: &mut Vec<u8>, target: usize) -> std::io::Result<bool> {
-    let mut chunk = vec![0u8; 1 << 20];
-    while buf.len() < target {
-        let n = input.read(&mut chunk)?;
-        if n == 0 {
-            return Ok(true);
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    Ok(false)
+    let want = target.saturating_sub(buf.len());
+    let got = input.by_ref().take(want as u64).read_to_end(buf)?;
+    Ok(got < want)
 }
 
 /// What every piece's parser needs to know.
