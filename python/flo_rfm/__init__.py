@@ -14,10 +14,20 @@ from __future__ import annotations
 from . import datasets, exceptions
 from ._flo_rfm import __version__
 from .data import CustomerData, ReadReport, from_pandas, prepare, read_csv
-from .lifetime_value import BetaGeo, CltvResult, GammaGamma, cltv
+from .lifetime_value import (
+    PERIODS_PER_MONTH,
+    BetaGeo,
+    CltvResult,
+    GammaGamma,
+    ModifiedBetaGeo,
+    ParetoNBD,
+    bootstrap_clv,
+    cltv,
+)
 from .output import write_csv, write_ids
 from .pipeline import RunResult, run
 from .segmentation import DEFAULT_SEGMENT_MAP, RfmResult, rfm
+from .validation import HoldoutValidation, holdout_validation
 from .transactions import (
     TransactionLog,
     calibration_holdout,
@@ -27,21 +37,27 @@ from .transactions import (
 
 __all__ = [
     "DEFAULT_SEGMENT_MAP",
+    "PERIODS_PER_MONTH",
     "BetaGeo",
     "CltvResult",
     "CustomerData",
     "GammaGamma",
+    "HoldoutValidation",
+    "ModifiedBetaGeo",
+    "ParetoNBD",
     "ReadReport",
     "RfmResult",
     "RunResult",
     "TransactionLog",
     "__version__",
+    "bootstrap_clv",
     "calibration_holdout",
     "cltv",
     "customers_from_transactions",
     "datasets",
     "exceptions",
     "from_pandas",
+    "holdout_validation",
     "prepare",
     "read_csv",
     "rfm",

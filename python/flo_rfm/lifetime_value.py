@@ -22,10 +22,23 @@ from ._pandas import text_series
 from .data import Source, load
 from .segmentation import DateLike, _days
 
-__all__ = ["BetaGeo", "CltvResult", "GammaGamma", "cltv"]
+__all__ = [
+    "PERIODS_PER_MONTH",
+    "BetaGeo",
+    "CltvResult",
+    "GammaGamma",
+    "ModifiedBetaGeo",
+    "ParetoNBD",
+    "bootstrap_clv",
+    "cltv",
+]
 
 ArrayLike = Union[Sequence[float], np.ndarray, pd.Series]
-_FACTORS = {"W": 4.345, "M": 1.0, "D": 30.0, "H": 30.0 * 24}
+TimeUnit = Literal["D", "W", "M", "H"]
+
+#: Model time units in one CLV month, by unit name: lifetimes' ``freq`` factors. ``"W"`` is the
+#: seeds' 4.345 weeks a month; a CLV is only ever computed in the unit its model was fitted in.
+PERIODS_PER_MONTH: dict[str, float] = {"W": 4.345, "M": 1.0, "D": 30.0, "H": 30.0 * 24}
 
 
 def _arr(values: ArrayLike) -> np.ndarray:
@@ -39,6 +52,12 @@ def _like(result: np.ndarray, template: ArrayLike) -> np.ndarray | pd.Series:
     return result
 
 
+def _check_unit(unit: str | None) -> str | None:
+    if unit is not None and unit not in PERIODS_PER_MONTH:
+        raise ValueError(f"time_unit must be one of {sorted(PERIODS_PER_MONTH)} or None, got {unit!r}")
+    return unit
+
+
 class _Model:
     _names: tuple[str, ...] = ()
     _kind = ""
@@ -47,7 +66,7 @@ class _Model:
         self.penalizer_coef = float(penalizer_coef)
         self._params: pd.Series | None = None
         self.fit_info_: dict[str, float] = {}
-        self._data: dict[str, np.ndarray] | None = None
+        self._covariance: np.ndarray | None = None
 
     @property
     def params_(self) -> pd.Series:
@@ -70,8 +89,16 @@ class _Model:
     def _p(self) -> list[float]:
         return [float(self.params_[n]) for n in self._names]
 
-    def _set(self, params: Sequence[float], info: tuple[int, float, float, int], customers: int) -> None:
+    def _set(
+        self,
+        params: Sequence[float],
+        info: tuple[int, float, float, int],
+        customers: int,
+        covariance: Sequence[float],
+    ) -> None:
         self.params_ = pd.Series(list(params), index=list(self._names), dtype="float64")
+        k = len(self._names)
+        self._covariance = np.asarray(covariance, dtype="float64").reshape(k, k)
         iterations, objective, grad, groups = info
         self.fit_info_ = {
             "iterations": iterations,
@@ -82,18 +109,56 @@ class _Model:
         }
 
     @property
-    def summary(self) -> pd.DataFrame:
-        """The fitted parameters with the fit's diagnostics as attributes of the table.
+    def variance_matrix_(self) -> pd.DataFrame:
+        """The parameters' covariance from the Hessian of the objective at the optimum (delta
+        method from the log-parameters); its diagonal is lifetimes' ``variance_matrix_``'s.
 
         Examples
         --------
         >>> import flo_rfm
-        >>> flo_rfm.cltv(flo_rfm.datasets.sample(2000)).ggf.summary.index.tolist()
-        ['p', 'q', 'v']
+        >>> ggf = flo_rfm.cltv(flo_rfm.datasets.sample(2000)).ggf
+        >>> ggf.variance_matrix_.shape
+        (3, 3)
+        """
+        if self._covariance is None:
+            raise ValueError(f"{type(self).__name__} has no covariance: fit it (a loaded model has none)")
+        names = list(self._names)
+        return pd.DataFrame(self._covariance, index=names, columns=names)
+
+    @property
+    def standard_errors_(self) -> pd.Series:
+        """Standard errors of the parameters (square roots of ``variance_matrix_``'s diagonal)."""
+        return pd.Series(np.sqrt(np.diag(self.variance_matrix_.to_numpy())), index=list(self._names))
+
+    @property
+    def confidence_intervals_(self) -> pd.DataFrame:
+        """95% intervals, ``coef +- 1.96 se`` (as lifetimes)."""
+        se = self.standard_errors_
+        return pd.DataFrame(
+            {"lower 95% bound": self.params_ - 1.96 * se, "upper 95% bound": self.params_ + 1.96 * se}
+        )
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Parameters, standard errors and 95% intervals (lifetimes' ``summary`` columns), with the
+        fit's diagnostics as attributes of the table.
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> s = flo_rfm.cltv(flo_rfm.datasets.sample(2000)).ggf.summary
+        >>> s.index.tolist(), s.columns.tolist()[:2]
+        (['p', 'q', 'v'], ['coef', 'se(coef)'])
         """
         table = pd.DataFrame({"coef": self.params_})
+        if self._covariance is not None:
+            table["se(coef)"] = self.standard_errors_
+            table = table.join(self.confidence_intervals_)
         table.attrs.update(self.fit_info_)
         return table
+
+    def _json_fields(self) -> dict[str, Any]:
+        return {}
 
     def to_json(self) -> str:
         """The fitted model as JSON (``from_json`` reads it back).
@@ -111,6 +176,8 @@ class _Model:
                 "penalizer_coef": self.penalizer_coef,
                 "params": dict(zip(self._names, self._p())),
                 "fit_info": self.fit_info_,
+                "covariance": None if self._covariance is None else self._covariance.ravel().tolist(),
+                **self._json_fields(),
             }
         )
 
@@ -137,6 +204,11 @@ class _Model:
         model = cls(data["penalizer_coef"])
         model.params_ = pd.Series(data["params"], dtype="float64")[list(cls._names)]
         model.fit_info_ = data.get("fit_info", {})
+        if data.get("covariance") is not None:
+            k = len(cls._names)
+            model._covariance = np.asarray(data["covariance"], dtype="float64").reshape(k, k)
+        if "time_unit" in data:
+            model.time_unit = _check_unit(data["time_unit"])
         return model
 
     @classmethod
@@ -154,7 +226,130 @@ class _Model:
             return cls.from_json(fh.read())
 
 
-class BetaGeo(_Model):
+class _PurchaseModel(_Model):
+    """What the three purchase models share: fit, predictions, P(alive), the time unit."""
+
+    _rust = ""
+
+    def __init__(self, penalizer_coef: float = 0.0) -> None:
+        super().__init__(penalizer_coef)
+        #: The unit ``recency`` and ``T`` were measured in (``"D"``, ``"W"``, ``"M"``, ``"H"``),
+        #: if given to ``fit``; CLV checks it.
+        self.time_unit: str | None = None
+
+    def _json_fields(self) -> dict[str, Any]:
+        return {"time_unit": self.time_unit}
+
+    def fit(
+        self,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        T: ArrayLike,
+        weights: ArrayLike | None = None,
+        *,
+        time_unit: TimeUnit | None = None,
+    ) -> Any:
+        """Maximum-likelihood fit of lifetimes' objective; identical ``(frequency, recency, T)``
+        rows are collapsed, standard errors come from the Hessian at the optimum.
+
+        ``time_unit`` names the unit of ``recency`` and ``T`` (``"D"`` days, ``"W"`` weeks,
+        ``"M"`` months, ``"H"`` hours) so that a CLV from this model is computed in it.
+        Raises :class:`~flo_rfm.exceptions.ConvergenceError` if the optimiser does not converge.
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> t = flo_rfm.cltv(flo_rfm.datasets.sample(2000)).to_pandas()
+        >>> bgf = flo_rfm.BetaGeo(penalizer_coef=0.001)
+        >>> bgf.fit(t["frequency"], t["recency_cltv_weekly"], t["T_weekly"], time_unit="W") is bgf
+        True
+        >>> sorted(bgf.fit_info_)
+        ['customers', 'gradient_norm', 'groups', 'iterations', 'objective']
+        """
+        x = _arr(frequency)
+        w = None if weights is None else _arr(weights)
+        rec, big_t = _arr(recency), _arr(T)
+        self.time_unit = _check_unit(time_unit)
+        params, _scale, info, cov = _flo_rfm.fit_purchases(self._rust, x, rec, big_t, w, self.penalizer_coef)
+        self._set(params, info, len(x), cov)
+        return self
+
+    def conditional_expected_number_of_purchases_up_to_time(
+        self, t: float, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> np.ndarray | pd.Series:
+        """Expected purchases in the next ``t`` time units for customers with this history.
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> t = flo_rfm.cltv(flo_rfm.datasets.sample(2000)).to_pandas()
+        >>> history = t["frequency"], t["recency_cltv_weekly"], t["T_weekly"]
+        >>> bgf = flo_rfm.BetaGeo(0.001).fit(*history)
+        >>> bgf.predict(12, *history).index.equals(t.index)
+        True
+        """
+        out = _flo_rfm.purchases_expected(
+            self._rust, self._p(), float(t), _arr(frequency), _arr(recency), _arr(T)
+        )
+        return _like(out, frequency)
+
+    def predict(
+        self, t: float, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> np.ndarray | pd.Series:
+        """Alias of ``conditional_expected_number_of_purchases_up_to_time`` (as lifetimes).
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> bgf = flo_rfm.BetaGeo().fit([0, 2, 5, 1, 3], [0, 10, 30, 4, 20], [40, 40, 40, 30, 35])
+        >>> bgf.predict(4, [2], [10], [40]).shape
+        (1,)
+        """
+        return self.conditional_expected_number_of_purchases_up_to_time(t, frequency, recency, T)
+
+    def expected_number_of_purchases_up_to_time(self, t: ArrayLike) -> np.ndarray:
+        """Expected purchases of a new customer in ``t`` time units.
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> t = flo_rfm.cltv(flo_rfm.datasets.sample(2000)).to_pandas()
+        >>> history = t["frequency"], t["recency_cltv_weekly"], t["T_weekly"]
+        >>> bgf = flo_rfm.BetaGeo(0.001).fit(*history)
+        >>> bool(bgf.expected_number_of_purchases_up_to_time([4, 8])[1] > 0)
+        True
+        """
+        return _flo_rfm.purchases_expected_new(self._rust, self._p(), _arr(np.atleast_1d(t)))
+
+    def conditional_probability_alive(
+        self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, future_t: float = 0.0
+    ) -> np.ndarray | pd.Series:
+        """P(customer still active | history), now or ``future_t`` time units from now.
+
+        With ``future_t > 0`` it is the probability of being alive at ``T + future_t`` for a
+        customer who makes no purchase until then (the history seen at that later date), as
+        pymc-marketing's ``expected_probability_alive(future_t=...)``.
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> t = flo_rfm.cltv(flo_rfm.datasets.sample(2000)).to_pandas()
+        >>> history = t["frequency"], t["recency_cltv_weekly"], t["T_weekly"]
+        >>> bgf = flo_rfm.BetaGeo(0.001).fit(*history)
+        >>> p = bgf.conditional_probability_alive(*history)
+        >>> bool(((p >= 0) & (p <= 1)).all())
+        True
+        >>> bool((bgf.conditional_probability_alive(*history, future_t=12) <= p).all())
+        True
+        """
+        if not (np.isfinite(future_t) and future_t >= 0):
+            raise ValueError(f"future_t must be a number >= 0, got {future_t!r}")
+        later = _arr(T) + float(future_t)
+        out = _flo_rfm.purchases_palive(self._rust, self._p(), _arr(frequency), _arr(recency), later)
+        return _like(out, frequency)
+
+
+class BetaGeo(_PurchaseModel):
     """BG/NBD model of repeat purchases (Fader, Hardie & Lee 2005), as lifetimes'
     ``BetaGeoFitter``.
 
@@ -178,82 +373,84 @@ class BetaGeo(_Model):
 
     _names = ("r", "alpha", "a", "b")
     _kind = "BetaGeo"
+    _rust = "bgnbd"
 
-    def fit(
-        self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, weights: ArrayLike | None = None
-    ) -> BetaGeo:
-        """Maximum-likelihood fit; identical ``(frequency, recency, T)`` rows are collapsed.
 
-        Raises :class:`~flo_rfm.exceptions.ConvergenceError` if the optimiser does not converge.
+class ModifiedBetaGeo(_PurchaseModel):
+    """Modified BG/NBD (Batislam, Denizel & Filiztekin 2007), as lifetimes'
+    ``ModifiedBetaGeoFitter``: a customer may also drop out right after the first purchase, so
+    customers with no repeat purchase are not all alive.
 
-        Examples
-        --------
-        >>> import flo_rfm
-        >>> t = flo_rfm.cltv(flo_rfm.datasets.sample(2000)).to_pandas()
-        >>> bgf = flo_rfm.BetaGeo(penalizer_coef=0.001)
-        >>> bgf.fit(t["frequency"], t["recency_cltv_weekly"], t["T_weekly"]) is bgf
-        True
-        >>> sorted(bgf.fit_info_)
-        ['customers', 'gradient_norm', 'groups', 'iterations', 'objective']
-        """
-        x = _arr(frequency)
-        w = None if weights is None else _arr(weights)
-        rec, big_t = _arr(recency), _arr(T)
-        params, _scale, info = _flo_rfm.fit_bgnbd(x, rec, big_t, w, self.penalizer_coef)
-        self._set(params, info, len(x))
-        self._data = {"frequency": x, "recency": rec, "T": big_t}
-        return self
+    Examples
+    --------
+    >>> import flo_rfm
+    >>> t = flo_rfm.cltv(flo_rfm.datasets.sample(2000)).to_pandas()
+    >>> mbg = flo_rfm.ModifiedBetaGeo(0.001).fit(t["frequency"], t["recency_cltv_weekly"], t["T_weekly"])
+    >>> list(mbg.params_.index)
+    ['r', 'alpha', 'a', 'b']
 
-    def conditional_expected_number_of_purchases_up_to_time(
-        self, t: float, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
-    ) -> np.ndarray | pd.Series:
-        """Expected purchases in the next ``t`` time units for customers with this history.
+    References
+    ----------
+    Batislam, E. P., Denizel, M. and Filiztekin, A. (2007), "Empirical validation and comparison
+    of models for customer base analysis", International Journal of Research in Marketing 24(3).
+    """
 
-        Examples
-        --------
-        >>> import flo_rfm
-        >>> t = flo_rfm.cltv(flo_rfm.datasets.sample(2000)).to_pandas()
-        >>> history = t["frequency"], t["recency_cltv_weekly"], t["T_weekly"]
-        >>> bgf = flo_rfm.BetaGeo(0.001).fit(*history)
-        >>> bgf.predict(12, *history).index.equals(t.index)
-        True
-        """
-        out = _flo_rfm.bgnbd_expected(self._p(), float(t), _arr(frequency), _arr(recency), _arr(T))
-        return _like(out, frequency)
+    _names = ("r", "alpha", "a", "b")
+    _kind = "ModifiedBetaGeo"
+    _rust = "mbgnbd"
 
-    predict = conditional_expected_number_of_purchases_up_to_time
 
-    def expected_number_of_purchases_up_to_time(self, t: ArrayLike) -> np.ndarray:
-        """Expected purchases of a new customer in ``t`` time units.
+class ParetoNBD(_PurchaseModel):
+    """Pareto/NBD (Schmittlein, Morrison & Colombo 1987), as lifetimes' ``ParetoNBDFitter``:
+    the same objective (``-sum(weights * LL) / mean(weights) + penalizer * sum(params**2)``,
+    times scaled by ``1 / max(T)``); fitted by quasi-Newton rather than Nelder-Mead, so it
+    reaches the optimum lifetimes approaches, and it reports standard errors (lifetimes has none
+    for this model).
 
-        Examples
-        --------
-        >>> import flo_rfm
-        >>> t = flo_rfm.cltv(flo_rfm.datasets.sample(2000)).to_pandas()
-        >>> history = t["frequency"], t["recency_cltv_weekly"], t["T_weekly"]
-        >>> bgf = flo_rfm.BetaGeo(0.001).fit(*history)
-        >>> bool(bgf.expected_number_of_purchases_up_to_time([4, 8])[1] > 0)
-        True
-        """
-        return _flo_rfm.bgnbd_expected_new(self._p(), _arr(np.atleast_1d(t)))
+    Examples
+    --------
+    >>> import flo_rfm
+    >>> t = flo_rfm.cltv(flo_rfm.datasets.sample(2000)).to_pandas()
+    >>> pnbd = flo_rfm.ParetoNBD().fit(t["frequency"], t["recency_cltv_weekly"], t["T_weekly"])
+    >>> list(pnbd.params_.index)
+    ['r', 'alpha', 's', 'beta']
 
-    def conditional_probability_alive(
-        self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
-    ) -> np.ndarray | pd.Series:
-        """P(customer still active | history).
+    References
+    ----------
+    Fader, P. S. and Hardie, B. G. S. (2005), "A Note on Deriving the Pareto/NBD Model and
+    Related Expressions".
+    """
 
-        Examples
-        --------
-        >>> import flo_rfm
-        >>> t = flo_rfm.cltv(flo_rfm.datasets.sample(2000)).to_pandas()
-        >>> history = t["frequency"], t["recency_cltv_weekly"], t["T_weekly"]
-        >>> bgf = flo_rfm.BetaGeo(0.001).fit(*history)
-        >>> p = bgf.conditional_probability_alive(*history)
-        >>> bool(((p >= 0) & (p <= 1)).all())
-        True
-        """
-        out = _flo_rfm.bgnbd_palive(self._p(), _arr(frequency), _arr(recency), _arr(T))
-        return _like(out, frequency)
+    _names = ("r", "alpha", "s", "beta")
+    _kind = "ParetoNBD"
+    _rust = "pareto_nbd"
+
+
+PurchaseModel = Union[BetaGeo, ModifiedBetaGeo, ParetoNBD]
+_PURCHASE_MODELS: dict[str, type[_PurchaseModel]] = {
+    "BetaGeo": BetaGeo,
+    "ModifiedBetaGeo": ModifiedBetaGeo,
+    "ParetoNBD": ParetoNBD,
+}
+
+
+def _horizon(model: _PurchaseModel, time: int, discount_rate: float, freq: str | None) -> tuple[int, float, float]:
+    """(months, discount, model units a month), refusing a unit that differs from the model's."""
+    unit = freq if freq is not None else model.time_unit
+    if unit is None:
+        raise ValueError(
+            "the time unit of recency and T is not known: pass freq= ('D', 'W', 'M' or 'H'), "
+            "or fit the purchase model with time_unit=..."
+        )
+    _check_unit(unit)
+    if model.time_unit is not None and unit != model.time_unit:
+        raise ValueError(
+            f"freq={unit!r} but {type(model).__name__} was fitted in time_unit={model.time_unit!r}: "
+            "a CLV must use the unit the model was fitted in"
+        )
+    if int(time) < 1:
+        raise ValueError(f"time must be a whole number of months >= 1, got {time!r}")
+    return int(time), float(discount_rate), PERIODS_PER_MONTH[unit]
 
 
 class GammaGamma(_Model):
@@ -283,8 +480,8 @@ class GammaGamma(_Model):
         """
         x = _arr(frequency)
         w = None if weights is None else _arr(weights)
-        params, info = _flo_rfm.fit_gamma_gamma(x, _arr(monetary_value), w, self.penalizer_coef)
-        self._set(params, info, len(x))
+        params, info, cov = _flo_rfm.fit_gamma_gamma(x, _arr(monetary_value), w, self.penalizer_coef)
+        self._set(params, info, len(x), cov)
         return self
 
     def conditional_expected_average_profit(
@@ -304,17 +501,20 @@ class GammaGamma(_Model):
 
     def customer_lifetime_value(
         self,
-        transaction_prediction_model: BetaGeo,
+        transaction_prediction_model: PurchaseModel,
         frequency: ArrayLike,
         recency: ArrayLike,
         T: ArrayLike,
         monetary_value: ArrayLike,
         time: int = 12,
         discount_rate: float = 0.01,
-        freq: Literal["W", "M", "D", "H"] = "D",
+        freq: TimeUnit | None = None,
     ) -> np.ndarray | pd.Series:
-        """Discounted CLV over ``time`` months; ``freq`` is the unit T was measured in
-        (``"W"``: 4.345 weeks a month, as lifetimes).
+        """Discounted CLV over ``time`` months, as lifetimes computes it.
+
+        ``freq`` is the unit recency and T are in (``"W"``: 4.345 weeks a month, the seeds'
+        factor; ``"D"``: 30 days). It defaults to the unit the purchase model was fitted in and
+        must agree with it; with neither known this raises instead of assuming days.
 
         Examples
         --------
@@ -326,20 +526,123 @@ class GammaGamma(_Model):
         >>> bool((clv == t["cltv"]).all())
         True
         """
-        if freq not in _FACTORS:
-            raise ValueError(f"freq must be one of {sorted(_FACTORS)}, got {freq!r}")
-        out = _flo_rfm.customer_lifetime_value(
-            transaction_prediction_model._p(),
+        out = self._clv(transaction_prediction_model, frequency, recency, T, monetary_value, time,
+                        discount_rate, freq, by_period=False)
+        return _like(out, frequency)
+
+    def customer_lifetime_value_by_period(
+        self,
+        transaction_prediction_model: PurchaseModel,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        T: ArrayLike,
+        monetary_value: ArrayLike,
+        time: int = 12,
+        discount_rate: float = 0.01,
+        freq: TimeUnit | None = None,
+    ) -> pd.DataFrame:
+        """The discounted CLV of each month (columns ``1 .. time``); rows add up to
+        ``customer_lifetime_value``.
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> res = flo_rfm.cltv(flo_rfm.datasets.sample(2000))
+        >>> t = res.to_pandas()
+        >>> months = res.ggf.customer_lifetime_value_by_period(
+        ...     res.bgf, t["frequency"], t["recency_cltv_weekly"], t["T_weekly"], t["monetary_cltv_avg"],
+        ...     time=6)
+        >>> months.shape == (len(t), 6), bool(np.allclose(months.sum(axis=1), t["cltv"], rtol=1e-12))
+        (True, True)
+        """
+        flat = self._clv(transaction_prediction_model, frequency, recency, T, monetary_value, time,
+                         discount_rate, freq, by_period=True)
+        index = frequency.index if isinstance(frequency, pd.Series) else None
+        months = pd.RangeIndex(1, int(time) + 1, name="month")
+        return pd.DataFrame(flat.reshape(-1, int(time)), index=index, columns=months)
+
+    def _clv(
+        self,
+        model: PurchaseModel,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        T: ArrayLike,
+        monetary_value: ArrayLike,
+        time: int,
+        discount_rate: float,
+        freq: str | None,
+        by_period: bool,
+    ) -> np.ndarray:
+        if not isinstance(model, _PurchaseModel):
+            raise TypeError(f"transaction_prediction_model must be a fitted purchase model, got {model!r}")
+        horizon = _horizon(model, time, discount_rate, freq)
+        return _flo_rfm.customer_lifetime_value(
+            model._rust,
+            model._p(),
             self._p(),
             _arr(frequency),
             _arr(recency),
             _arr(T),
             _arr(monetary_value),
-            int(time),
-            float(discount_rate),
-            _FACTORS[freq],
+            horizon,
+            by_period,
         )
-        return _like(out, frequency)
+
+
+def bootstrap_clv(
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,
+    monetary_value: ArrayLike,
+    *,
+    freq: TimeUnit,
+    model: Literal["BetaGeo", "ModifiedBetaGeo", "ParetoNBD"] = "BetaGeo",
+    time: int = 6,
+    discount_rate: float = 0.01,
+    penalizer_coef: float = 0.0,
+    gg_penalizer_coef: float = 0.0,
+    replicates: int = 200,
+    seed: int = 0,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """CLV of every customer with a customer-bootstrap interval.
+
+    Each of ``replicates`` resamples draws the customers with replacement (seeded: the same
+    ``seed`` gives the same table), refits the purchase model and Gamma-Gamma (on customers with
+    repeat purchases) and predicts every original customer's CLV; replicates run in parallel in
+    Rust. Columns: ``clv`` (the models fitted on all customers), ``clv_mean``, ``clv_std`` and
+    the ``level`` interval ``lower`` / ``upper`` (linear percentiles). ``attrs["failed"]`` counts
+    replicates that did not converge (left out).
+
+    Examples
+    --------
+    >>> import flo_rfm
+    >>> t = flo_rfm.cltv(flo_rfm.datasets.sample(1500)).to_pandas()
+    >>> b = flo_rfm.bootstrap_clv(t["frequency"], t["recency_cltv_weekly"], t["T_weekly"],
+    ...                           t["monetary_cltv_avg"], freq="W", replicates=20, seed=1)
+    >>> b.columns.tolist()
+    ['clv', 'clv_mean', 'clv_std', 'lower', 'upper']
+    >>> bool((b["lower"] <= b["upper"]).all())
+    True
+    """
+    if model not in _PURCHASE_MODELS:
+        raise ValueError(f"model must be one of {sorted(_PURCHASE_MODELS)}, got {model!r}")
+    x, rec, big_t, m = (_arr(v) for v in (frequency, recency, T, monetary_value))
+    purchases = _PURCHASE_MODELS[model](penalizer_coef).fit(x, rec, big_t, time_unit=freq)
+    spend = x > 0
+    ggf = GammaGamma(gg_penalizer_coef).fit(x[spend], m[spend])
+    point = ggf.customer_lifetime_value(purchases, x, rec, big_t, m, time, discount_rate)
+    horizon = _horizon(purchases, time, discount_rate, None)
+    mean, std, lower, upper, failed = _flo_rfm.bootstrap_clv(
+        purchases._rust, x, rec, big_t, m, (penalizer_coef, gg_penalizer_coef), horizon,
+        int(replicates), int(seed), float(level),
+    )
+    index = frequency.index if isinstance(frequency, pd.Series) else None
+    table = pd.DataFrame(
+        {"clv": point, "clv_mean": mean, "clv_std": std, "lower": lower, "upper": upper}, index=index
+    )
+    table.attrs.update({"replicates": int(replicates), "failed": int(failed), "level": float(level)})
+    return table
 
 
 class CltvResult:
@@ -444,7 +747,7 @@ def cltv(
     ad = _days(analysis_date) if analysis_date is not None else None
     day, rows, rec, T, freq, mon, thresholds = data._frame.cltv_frame(ad, frequency == "repeat_orders")
     ids = data._frame.ids_at(rows)
-    bgf = BetaGeo(bg_penalizer).fit(freq, rec, T)
+    bgf = BetaGeo(bg_penalizer).fit(freq, rec, T, time_unit="W")
     ggf = GammaGamma(gg_penalizer).fit(freq, mon)
     table = pd.DataFrame(
         {

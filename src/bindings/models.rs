@@ -5,9 +5,10 @@ use pyo3::prelude::*;
 
 use super::errors::{run, to_py};
 use crate::core::error::FloError;
-use crate::core::models::bgnbd::{self, BgNbdParams};
-use crate::core::models::clv::{clv, Horizon};
+use crate::core::models::bootstrap::{self, BootstrapOptions};
+use crate::core::models::clv::{clv, clv_periods, Horizon};
 use crate::core::models::gamma_gamma::{self, GammaGammaParams};
+use crate::core::models::purchases::{self, Kind, Purchases};
 use crate::core::models::FitInfo;
 
 type F64In<'py> = PyReadonlyArray1<'py, f64>;
@@ -59,15 +60,6 @@ fn info(i: &FitInfo) -> Info {
     (i.iterations, i.objective, i.gradient_norm, i.groups)
 }
 
-fn bg(p: [f64; 4]) -> BgNbdParams {
-    BgNbdParams {
-        r: p[0],
-        alpha: p[1],
-        a: p[2],
-        b: p[3],
-    }
-}
-
 fn gg(p: [f64; 3]) -> GammaGammaParams {
     GammaGammaParams {
         p: p[0],
@@ -76,52 +68,64 @@ fn gg(p: [f64; 3]) -> GammaGammaParams {
     }
 }
 
-/// ((r, alpha, a, b), time scale, (iterations, objective, gradient norm, groups)).
+fn purchases(model: &str, params: [f64; 4]) -> PyResult<Purchases> {
+    Ok(Purchases::new(Kind::parse(model).map_err(to_py)?, params))
+}
+
+/// ((four parameters), time scale, (iterations, objective, gradient norm, groups),
+/// covariance row by row) of the purchase model `model`.
 #[pyfunction]
-#[pyo3(signature = (x, t_x, t, weights=None, penalizer=0.0))]
-fn fit_bgnbd(
+#[pyo3(signature = (model, x, t_x, t, weights=None, penalizer=0.0))]
+fn fit_purchases(
     py: Python<'_>,
+    model: &str,
     x: F64In<'_>,
     t_x: F64In<'_>,
     t: F64In<'_>,
     weights: Option<F64In<'_>>,
     penalizer: f64,
-) -> PyResult<([f64; 4], f64, Info)> {
+) -> PyResult<([f64; 4], f64, Info, Vec<f64>)> {
+    let kind = Kind::parse(model).map_err(to_py)?;
     let w = weights.as_ref();
     let [x, t_x, t] = columns([&x, &t_x, &t])?;
     let w = weights_for(x, w)?;
-    let f = run(py, || bgnbd::fit(x, t_x, t, w, penalizer))?;
-    let p = f.params;
-    Ok(([p.r, p.alpha, p.a, p.b], f.scale, info(&f.info)))
+    let f = run(py, || purchases::fit(kind, x, t_x, t, w, penalizer))?;
+    let p = f.model.params();
+    Ok((p, f.scale, info(&f.info), f.info.covariance(&p)))
 }
 
-/// lifetimes' BG/NBD objective at `log_params` on times already scaled.
+/// lifetimes' objective of `model` on times already scaled (log-parameters for the BG/NBD
+/// family, parameters for the Pareto/NBD, as lifetimes defines each).
 #[pyfunction]
-#[pyo3(signature = (log_params, x, t_x, t, weights, penalizer))]
-fn bgnbd_objective(
-    log_params: [f64; 4],
+#[pyo3(signature = (model, params, x, t_x, t, weights, penalizer))]
+#[allow(clippy::too_many_arguments)]
+fn purchases_objective(
+    model: &str,
+    params: [f64; 4],
     x: F64In<'_>,
     t_x: F64In<'_>,
     t: F64In<'_>,
     weights: F64In<'_>,
     penalizer: f64,
 ) -> PyResult<f64> {
-    let [x, t_x, t, w] = columns([&x, &t_x, &t, &weights])?;
-    let data = bgnbd::BgNbdData::new(x.to_vec(), t_x.to_vec(), t.to_vec(), w.to_vec());
-    let mut g = [0.0; 4];
-    Ok(bgnbd::objective(&log_params, &data, penalizer, &mut g))
+    let kind = Kind::parse(model).map_err(to_py)?;
+    let cols = columns([&x, &t_x, &t, &weights])?;
+    Ok(purchases::lifetimes_objective(
+        kind, params, cols, penalizer,
+    ))
 }
 
 #[pyfunction]
-fn bgnbd_expected<'py>(
+fn purchases_expected<'py>(
     py: Python<'py>,
+    model: &str,
     params: [f64; 4],
     t: f64,
     x: F64In<'py>,
     t_x: F64In<'py>,
     big_t: F64In<'py>,
 ) -> PyResult<F64Out<'py>> {
-    let p = bg(params);
+    let p = purchases(model, params)?;
     let cols = columns([&x, &t_x, &big_t])?;
     Ok(per_customer(py, cols, |x, t_x, big_t| {
         p.expected_purchases(t, x, t_x, big_t)
@@ -129,12 +133,13 @@ fn bgnbd_expected<'py>(
 }
 
 #[pyfunction]
-fn bgnbd_expected_new<'py>(
+fn purchases_expected_new<'py>(
     py: Python<'py>,
+    model: &str,
     params: [f64; 4],
     t: F64In<'py>,
 ) -> PyResult<F64Out<'py>> {
-    let p = bg(params);
+    let p = purchases(model, params)?;
     let out: Vec<f64> = t
         .as_slice()?
         .iter()
@@ -144,21 +149,22 @@ fn bgnbd_expected_new<'py>(
 }
 
 #[pyfunction]
-fn bgnbd_palive<'py>(
+fn purchases_palive<'py>(
     py: Python<'py>,
+    model: &str,
     params: [f64; 4],
     x: F64In<'py>,
     t_x: F64In<'py>,
     big_t: F64In<'py>,
 ) -> PyResult<F64Out<'py>> {
-    let p = bg(params);
+    let p = purchases(model, params)?;
     let cols = columns([&x, &t_x, &big_t])?;
     Ok(per_customer(py, cols, |x, t_x, big_t| {
         p.probability_alive(x, t_x, big_t)
     }))
 }
 
-/// ((p, q, v), (iterations, objective, gradient norm, groups)).
+/// ((p, q, v), (iterations, objective, gradient norm, groups), covariance row by row).
 #[pyfunction]
 #[pyo3(signature = (x, m, weights=None, penalizer=0.0))]
 fn fit_gamma_gamma(
@@ -167,13 +173,13 @@ fn fit_gamma_gamma(
     m: F64In<'_>,
     weights: Option<F64In<'_>>,
     penalizer: f64,
-) -> PyResult<([f64; 3], Info)> {
+) -> PyResult<([f64; 3], Info, Vec<f64>)> {
     let w = weights.as_ref();
     let [x, m] = columns([&x, &m])?;
     let w = weights_for(x, w)?;
     let f = run(py, || gamma_gamma::fit(x, m, w, penalizer))?;
-    let p = f.params;
-    Ok(([p.p, p.q, p.v], info(&f.info)))
+    let p = [f.params.p, f.params.q, f.params.v];
+    Ok((p, info(&f.info), f.info.covariance(&p)))
 }
 
 #[pyfunction]
@@ -209,29 +215,89 @@ fn gg_expected_profit<'py>(
     }))
 }
 
-#[pyfunction]
-#[allow(clippy::too_many_arguments)]
-fn customer_lifetime_value<'py>(
-    py: Python<'py>,
-    bg_params: [f64; 4],
-    gg_params: [f64; 3],
-    x: F64In<'py>,
-    t_x: F64In<'py>,
-    big_t: F64In<'py>,
-    m: F64In<'py>,
-    months: usize,
-    discount: f64,
-    factor: f64,
-) -> PyResult<F64Out<'py>> {
-    let [x, t_x, big_t, m] = columns([&x, &t_x, &big_t, &m])?;
-    let (b, g) = (bg(bg_params), gg(gg_params));
-    let h = Horizon {
+/// `months`, the monthly discount rate and model time units per month.
+type HorizonIn = (usize, f64, f64);
+
+fn horizon((months, discount, factor): HorizonIn) -> Horizon {
+    Horizon {
         months,
         discount,
         factor,
-    };
-    let out = py.detach(|| clv(&b, &g, x, t_x, big_t, m, h));
+    }
+}
+
+/// Discounted CLV of every customer; with `by_period`, customer by customer per period (a
+/// flat array of `months` values each).
+#[pyfunction]
+#[pyo3(signature = (model, params, gg_params, x, t_x, t, m, horizon_in, by_period=false))]
+#[allow(clippy::too_many_arguments)]
+fn customer_lifetime_value<'py>(
+    py: Python<'py>,
+    model: &str,
+    params: [f64; 4],
+    gg_params: [f64; 3],
+    x: F64In<'py>,
+    t_x: F64In<'py>,
+    t: F64In<'py>,
+    m: F64In<'py>,
+    horizon_in: HorizonIn,
+    by_period: bool,
+) -> PyResult<F64Out<'py>> {
+    let cols = columns([&x, &t_x, &t, &m])?;
+    let (p, g, h) = (
+        purchases(model, params)?,
+        gg(gg_params),
+        horizon(horizon_in),
+    );
+    let out = py.detach(|| {
+        if by_period {
+            clv_periods(&p, &g, cols, h)
+        } else {
+            clv(&p, &g, cols, h)
+        }
+    });
     Ok(PyArray1::from_vec(py, out))
+}
+
+type BootstrapOut<'py> = (F64Out<'py>, F64Out<'py>, F64Out<'py>, F64Out<'py>, usize);
+
+/// Per customer (mean, std, lower, upper) of the bootstrapped CLV, and the replicates that
+/// did not converge.
+#[pyfunction]
+#[pyo3(signature = (model, x, t_x, t, m, penalizers, horizon_in, replicates, seed, level))]
+#[allow(clippy::too_many_arguments)]
+fn bootstrap_clv<'py>(
+    py: Python<'py>,
+    model: &str,
+    x: F64In<'py>,
+    t_x: F64In<'py>,
+    t: F64In<'py>,
+    m: F64In<'py>,
+    penalizers: (f64, f64),
+    horizon_in: HorizonIn,
+    replicates: usize,
+    seed: u64,
+    level: f64,
+) -> PyResult<BootstrapOut<'py>> {
+    let cols = columns([&x, &t_x, &t, &m])?;
+    let o = BootstrapOptions {
+        kind: Kind::parse(model).map_err(to_py)?,
+        purchase_penalizer: penalizers.0,
+        spend_penalizer: penalizers.1,
+        horizon: horizon(horizon_in),
+        replicates,
+        seed,
+        level,
+    };
+    let b = run(py, || bootstrap::bootstrap_clv(cols, &o))?;
+    let arr = |v: Vec<f64>| PyArray1::from_vec(py, v);
+    Ok((
+        arr(b.mean),
+        arr(b.std),
+        arr(b.lower),
+        arr(b.upper),
+        b.failed,
+    ))
 }
 
 /// ln Γ, ψ and ln 2F1 elementwise, for validation against scipy.
@@ -262,11 +328,12 @@ fn special<'py>(
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(fit_bgnbd, m)?)?;
-    m.add_function(wrap_pyfunction!(bgnbd_objective, m)?)?;
-    m.add_function(wrap_pyfunction!(bgnbd_expected, m)?)?;
-    m.add_function(wrap_pyfunction!(bgnbd_expected_new, m)?)?;
-    m.add_function(wrap_pyfunction!(bgnbd_palive, m)?)?;
+    m.add_function(wrap_pyfunction!(fit_purchases, m)?)?;
+    m.add_function(wrap_pyfunction!(purchases_objective, m)?)?;
+    m.add_function(wrap_pyfunction!(purchases_expected, m)?)?;
+    m.add_function(wrap_pyfunction!(purchases_expected_new, m)?)?;
+    m.add_function(wrap_pyfunction!(purchases_palive, m)?)?;
+    m.add_function(wrap_pyfunction!(bootstrap_clv, m)?)?;
     m.add_function(wrap_pyfunction!(fit_gamma_gamma, m)?)?;
     m.add_function(wrap_pyfunction!(gg_objective, m)?)?;
     m.add_function(wrap_pyfunction!(gg_expected_profit, m)?)?;

@@ -1,9 +1,12 @@
-//! BG/NBD: likelihood, gradient, fit, and the expectations of Fader, Hardie & Lee (2005).
+//! BG/NBD (Fader, Hardie & Lee 2005) and the modified BG/NBD (Batislam, Denizel & Filiztekin
+//! 2007), which also lets a customer drop out right after the first purchase: likelihood,
+//! gradient, fit and expectations. The two differ only by a shift of one in `b` (and, for the
+//! modified model, a dropout term for customers with no repeat purchase), so one code serves both.
 
 use rayon::prelude::*;
 
 use super::special::{digamma, ln_gamma, ln_hyp2f1};
-use super::{add, collapse, fit_log_params, scale, weight_by_value, FitInfo};
+use super::{add, fit_log_params, scale, weight_by_value, FitInfo, ScaledHistory};
 use crate::core::error::{FloError, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -12,6 +15,29 @@ pub struct BgNbdParams {
     pub alpha: f64,
     pub a: f64,
     pub b: f64,
+    /// The modified BG/NBD (lifetimes' `ModifiedBetaGeoFitter`) rather than the BG/NBD.
+    pub modified: bool,
+}
+
+impl BgNbdParams {
+    pub fn new(p: [f64; 4], modified: bool) -> Self {
+        BgNbdParams {
+            r: p[0],
+            alpha: p[1],
+            a: p[2],
+            b: p[3],
+            modified,
+        }
+    }
+
+    /// 1 for the modified model: its Beta terms read `b + x + 1` where the BG/NBD's read `b + x`.
+    fn shift(&self) -> f64 {
+        if self.modified {
+            1.0
+        } else {
+            0.0
+        }
+    }
 }
 
 /// Customers' `(x, t_x, T)` in the model's time unit, with weights, and the distinct
@@ -82,23 +108,29 @@ pub fn check_inputs(x: &[f64], t_x: &[f64], t: &[f64]) -> Result<()> {
 /// The part of a customer's log-likelihood that depends on the frequency only (A1 + A2), and
 /// its gradient with respect to (r, alpha, a, b).
 fn frequency_part(p: &BgNbdParams, x: f64) -> (f64, [f64; 4]) {
-    let BgNbdParams { r, alpha, a, b } = *p;
+    let BgNbdParams { r, alpha, a, b, .. } = *p;
+    let k = p.shift();
     let a1 = ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln();
-    let a2 = ln_gamma(a + b) + ln_gamma(b + x) - ln_gamma(b) - ln_gamma(a + b + x);
+    let a2 = ln_gamma(a + b) + ln_gamma(b + x + k) - ln_gamma(b) - ln_gamma(a + b + x + k);
     let d_r = digamma(r + x) - digamma(r) + alpha.ln();
     let d_alpha = r / alpha;
-    let d_a = digamma(a + b) - digamma(a + b + x);
-    let d_b = digamma(a + b) + digamma(b + x) - digamma(b) - digamma(a + b + x);
+    let d_a = digamma(a + b) - digamma(a + b + x + k);
+    let d_b = digamma(a + b) + digamma(b + x + k) - digamma(b) - digamma(a + b + x + k);
     (a1 + a2, [d_r, d_alpha, d_a, d_b])
 }
 
-/// The rest: `ln(exp(A3) + [x > 0] exp(A4))`, and its gradient.
+/// The rest: `ln(exp(A3) + [x > 0] exp(A4))` (the modified model keeps the `A4` term at
+/// `x = 0`), and its gradient.
 fn history_part(p: &BgNbdParams, x: f64, t_x: f64, t: f64) -> (f64, [f64; 4]) {
-    let BgNbdParams { r, alpha, a, b } = *p;
+    let BgNbdParams { r, alpha, a, b, .. } = *p;
     let ln_at = (alpha + t).ln();
     let a3 = -(r + x) * ln_at;
-    let bx = b + x.max(1.0) - 1.0;
-    if x <= 0.0 {
+    let bx = if p.modified {
+        b + x
+    } else {
+        b + x.max(1.0) - 1.0
+    };
+    if x <= 0.0 && !p.modified {
         return (a3, [-ln_at, -(r + x) / (alpha + t), 0.0, 0.0]);
     }
     let ln_atx = (alpha + t_x).ln();
@@ -114,14 +146,15 @@ fn history_part(p: &BgNbdParams, x: f64, t_x: f64, t: f64) -> (f64, [f64; 4]) {
 
 /// lifetimes' objective in log-parameters: `-sum(w LL) / sum(w) + penalizer * sum(params^2)`,
 /// and its gradient. Times must already be scaled.
-pub fn objective(log_params: &[f64], data: &BgNbdData, penalizer: f64, grad: &mut [f64]) -> f64 {
+pub fn objective(
+    log_params: &[f64],
+    data: &BgNbdData,
+    modified: bool,
+    penalizer: f64,
+    grad: &mut [f64],
+) -> f64 {
     let e: Vec<f64> = log_params.iter().map(|v| v.exp()).collect();
-    let p = BgNbdParams {
-        r: e[0],
-        alpha: e[1],
-        a: e[2],
-        b: e[3],
-    };
+    let p = BgNbdParams::new([e[0], e[1], e[2], e[3]], modified);
     let by_frequency = data
         .x_values
         .iter()
@@ -161,50 +194,39 @@ pub fn fit(
     t_x: &[f64],
     t: &[f64],
     weights: Option<&[f64]>,
+    modified: bool,
     penalizer: f64,
 ) -> Result<BgNbdFit> {
-    check_inputs(x, t_x, t)?;
-    let max_t = t.iter().copied().fold(f64::MIN, f64::max);
-    if max_t <= 0.0 {
-        return Err(FloError::invalid(
-            "every T is 0: customers need some observed time",
-        ));
-    }
-    let scale = 1.0 / max_t;
-    let scaled_tx: Vec<f64> = t_x.iter().map(|v| v * scale).collect();
-    let scaled_t: Vec<f64> = t.iter().map(|v| v * scale).collect();
-    let ([x_col, tx_col, t_col], w) = collapse([x, &scaled_tx, &scaled_t], weights);
-    let data = BgNbdData::new(x_col, tx_col, t_col, w);
+    let scaled = ScaledHistory::new(x, t_x, t, weights)?;
+    let data = BgNbdData::new(scaled.x, scaled.t_x, scaled.t, scaled.w);
     let (e, info) = fit_log_params::<4>(
-        |lp, g| objective(lp, &data, penalizer, g),
+        |lp, g| objective(lp, &data, modified, penalizer, g),
         data.x.len(),
-        "BG/NBD",
+        data.total_w,
+        if modified { "MBG/NBD" } else { "BG/NBD" },
         "Try a larger penalizer_coef (e.g. 0.01 or 0.1), or check the data for customers with extreme frequencies.",
     )?;
     Ok(BgNbdFit {
-        params: BgNbdParams {
-            r: e[0],
-            alpha: e[1] / scale,
-            a: e[2],
-            b: e[3],
-        },
-        scale,
+        params: BgNbdParams::new([e[0], e[1] / scaled.scale, e[2], e[3]], modified),
+        scale: scaled.scale,
         info,
     })
 }
 
 impl BgNbdParams {
-    /// Expected purchases in `(0, t]` for a customer with history `(x, t_x, T)`: eq. (10).
+    /// Expected purchases in `(T, T + t]` for a customer with history `(x, t_x, T)`: eq. (10)
+    /// of Fader, Hardie & Lee (2005); for the modified model, Batislam et al. (2007).
     pub fn expected_purchases(&self, t: f64, x: f64, t_x: f64, big_t: f64) -> f64 {
-        let BgNbdParams { r, alpha, a, b } = *self;
-        let (ha, hb, hc) = (r + x, b + x, a + b + x - 1.0);
+        let BgNbdParams { r, alpha, a, b, .. } = *self;
+        let k = self.shift();
+        let (ha, hb, hc) = (r + x, b + x + k, a + b + x - 1.0 + k);
         let z = t / (alpha + big_t + t);
         let ln_hyp = ln_hyp2f1(ha, hb, hc, z);
-        let first = (a + b + x - 1.0) / (a - 1.0);
+        let first = (a + b + x - 1.0 + k) / (a - 1.0);
         let second = 1.0 - (ln_hyp + (r + x) * ((alpha + big_t) / (alpha + t + big_t)).ln()).exp();
         let denom = 1.0
-            + if x > 0.0 {
-                (a / (b + x - 1.0)) * ((alpha + big_t) / (alpha + t_x)).powf(r + x)
+            + if x > 0.0 || self.modified {
+                (a / (b + x - 1.0 + k)) * ((alpha + big_t) / (alpha + t_x)).powf(r + x)
             } else {
                 0.0
             };
@@ -213,21 +235,27 @@ impl BgNbdParams {
 
     /// P(alive | x, t_x, T).
     pub fn probability_alive(&self, x: f64, t_x: f64, big_t: f64) -> f64 {
-        if x == 0.0 {
+        if x == 0.0 && !self.modified {
             return 1.0;
         }
-        let BgNbdParams { r, alpha, a, b } = *self;
-        let log_div =
-            (r + x) * ((alpha + big_t) / (alpha + t_x)).ln() + (a / (b + x.max(1.0) - 1.0)).ln();
+        let BgNbdParams { r, alpha, a, b, .. } = *self;
+        let bx = b + x - 1.0 + self.shift();
+        let log_div = (r + x) * ((alpha + big_t) / (alpha + t_x)).ln() + (a / bx).ln();
         1.0 / (1.0 + log_div.exp())
     }
 
     /// The unconditional expected purchases of a new customer in `(0, t]`.
     pub fn expected_purchases_new(&self, t: f64) -> f64 {
-        let BgNbdParams { r, alpha, a, b } = *self;
+        let BgNbdParams { r, alpha, a, b, .. } = *self;
         let z = t / (alpha + t);
-        let hyp = ln_hyp2f1(r, b, a + b - 1.0, z).exp();
-        (a + b - 1.0) / (a - 1.0) * (1.0 - (alpha / (alpha + t)).powf(r) * hyp)
+        let lead = if self.modified {
+            b / (a - 1.0)
+        } else {
+            (a + b - 1.0) / (a - 1.0)
+        };
+        let k = self.shift();
+        let hyp = ln_hyp2f1(r, b + k, a + b - 1.0 + k, z).exp();
+        lead * (1.0 - (alpha / (alpha + t)).powf(r) * hyp)
     }
 }
 
@@ -244,7 +272,21 @@ mod tests {
             vec![1.0, 2.0, 1.0, 3.0, 1.0],
         );
         crate::core::models::assert_gradient(
-            |lp, g| objective(lp, &data, 0.01, g),
+            |lp, g| objective(lp, &data, false, 0.01, g),
+            [0.2, -0.5, 0.3, 0.7],
+        );
+    }
+
+    #[test]
+    fn modified_gradient_matches_differences() {
+        let data = BgNbdData::new(
+            vec![0.0, 1.0, 5.0, 20.0, 0.0],
+            vec![0.0, 0.3, 0.7, 0.95, 0.0],
+            vec![0.5, 0.8, 0.9, 1.0, 0.6],
+            vec![1.0, 2.0, 1.0, 3.0, 1.0],
+        );
+        crate::core::models::assert_gradient(
+            |lp, g| objective(lp, &data, true, 0.01, g),
             [0.2, -0.5, 0.3, 0.7],
         );
     }

@@ -1,9 +1,9 @@
-//! Customer lifetime value: BG/NBD purchases times Gamma-Gamma spend, discounted per period.
+//! Customer lifetime value: expected purchases times Gamma-Gamma spend, discounted per period.
 
 use rayon::prelude::*;
 
-use super::bgnbd::BgNbdParams;
 use super::gamma_gamma::GammaGammaParams;
+use super::purchases::Purchases;
 
 /// How many model time units make one CLV period (a month): lifetimes' `freq` factors.
 pub fn period_factor(unit: &str) -> Option<f64> {
@@ -24,40 +24,67 @@ pub struct Horizon {
     pub factor: f64,
 }
 
-/// CLV over the horizon: for i = 1..months, `(E[N(i f)] - E[N((i-1) f)]) E[M] / (1+d)^i` with
-/// f = `factor` (lifetimes' `_customer_lifetime_value`, including its `(i f) / f` exponent).
-/// `c` is `(x, t_x, T, m)`.
+/// One customer's CLV per period: for i = 1..months,
+/// `(E[N(i f)] - E[N((i-1) f)]) E[M] / (1+d)^i` with f = `factor` (lifetimes'
+/// `_customer_lifetime_value`, including its `(i f) / f` exponent). `c` is `(x, t_x, T, m)`.
+pub fn clv_periods_one(
+    model: &Purchases,
+    gg: &GammaGammaParams,
+    c: (f64, f64, f64, f64),
+    h: Horizon,
+) -> impl Iterator<Item = f64> {
+    let (x, t_x, t, m) = c;
+    let value = gg.expected_average_profit(x, m);
+    let model = *model;
+    (1..=h.months).map(move |step| {
+        let i = step as f64 * h.factor;
+        let purchases = model.expected_purchases(i, x, t_x, t)
+            - model.expected_purchases(i - h.factor, x, t_x, t);
+        value * purchases / (1.0 + h.discount).powf(i / h.factor)
+    })
+}
+
+/// CLV over the horizon: the periods added in order, as lifetimes adds them.
 pub fn clv_one(
-    bg: &BgNbdParams,
+    model: &Purchases,
     gg: &GammaGammaParams,
     c: (f64, f64, f64, f64),
     h: Horizon,
 ) -> f64 {
-    let (x, t_x, t, m) = c;
-    let value = gg.expected_average_profit(x, m);
-    let mut total = 0.0;
-    for step in 1..=h.months {
-        let i = step as f64 * h.factor;
-        let purchases =
-            bg.expected_purchases(i, x, t_x, t) - bg.expected_purchases(i - h.factor, x, t_x, t);
-        total += value * purchases / (1.0 + h.discount).powf(i / h.factor);
-    }
-    total
+    clv_periods_one(model, gg, c, h).fold(0.0, |total, v| total + v)
 }
 
+/// The customers' `(x, t_x, T, m)` columns.
+pub type Customers<'a> = [&'a [f64]; 4];
+
 /// `clv_one` for every customer, in parallel.
-pub fn clv(
-    bg: &BgNbdParams,
-    gg: &GammaGammaParams,
-    x: &[f64],
-    t_x: &[f64],
-    t: &[f64],
-    m: &[f64],
-    h: Horizon,
-) -> Vec<f64> {
+pub fn clv(model: &Purchases, gg: &GammaGammaParams, c: Customers<'_>, h: Horizon) -> Vec<f64> {
+    let [x, t_x, t, m] = c;
     (0..x.len())
         .into_par_iter()
         .with_min_len(1024)
-        .map(|i| clv_one(bg, gg, (x[i], t_x[i], t[i], m[i]), h))
+        .map(|i| clv_one(model, gg, (x[i], t_x[i], t[i], m[i]), h))
         .collect()
+}
+
+/// Every customer's CLV per period, customer by customer (`months` values each).
+pub fn clv_periods(
+    model: &Purchases,
+    gg: &GammaGammaParams,
+    c: Customers<'_>,
+    h: Horizon,
+) -> Vec<f64> {
+    let [x, t_x, t, m] = c;
+    let mut out = vec![0.0; x.len() * h.months];
+    out.par_chunks_mut(h.months.max(1))
+        .enumerate()
+        .for_each(|(i, row)| {
+            for (slot, v) in
+                row.iter_mut()
+                    .zip(clv_periods_one(model, gg, (x[i], t_x[i], t[i], m[i]), h))
+            {
+                *slot = v;
+            }
+        });
+    out
 }

@@ -133,6 +133,7 @@ pub fn fit(x: &[f64], m: &[f64], weights: Option<&[f64]>, penalizer: f64) -> Res
     let (e, info) = fit_log_params::<3>(
         |lp, g| objective(lp, &data, penalizer, g),
         data.x.len(),
+        data.total_w,
         "Gamma-Gamma",
         "Try a larger penalizer_coef (e.g. 0.1), or check monetary values for extreme outliers.",
     )?;

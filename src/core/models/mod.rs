@@ -1,13 +1,19 @@
-//! The CLV models: BG/NBD (Fader, Hardie & Lee 2005) and Gamma-Gamma (Fader & Hardie 2013),
+//! The CLV models: BG/NBD (Fader, Hardie & Lee 2005), modified BG/NBD (Batislam et al. 2007),
+//! Pareto/NBD (Schmittlein, Morrison & Colombo 1987) and Gamma-Gamma (Fader & Hardie 2013),
 //! with the objectives exactly as `lifetimes` 0.11.3 defines them.
 
 pub mod bgnbd;
+pub mod bootstrap;
 pub mod clv;
 pub mod gamma_gamma;
 pub mod optim;
+pub mod pareto;
+pub mod purchases;
 pub mod special;
 
 use rustc_hash::FxHashMap;
+
+use crate::core::error::{FloError, Result};
 
 /// Identical input rows collapsed into one row with a weight: the likelihood is a weighted sum,
 /// so the fit sees the same objective with far fewer terms.
@@ -82,25 +88,64 @@ pub fn assert_gradient<const N: usize>(f: impl Fn(&[f64], &mut [f64]) -> f64, x:
     }
 }
 
+/// Customers' `(x, t_x, T)` checked, times scaled by `1 / max(T)` (lifetimes' `_scale_time`)
+/// and identical rows collapsed into weights.
+pub struct ScaledHistory {
+    pub x: Vec<f64>,
+    pub t_x: Vec<f64>,
+    pub t: Vec<f64>,
+    pub w: Vec<f64>,
+    pub scale: f64,
+}
+
+impl ScaledHistory {
+    pub fn new(x: &[f64], t_x: &[f64], t: &[f64], weights: Option<&[f64]>) -> Result<Self> {
+        bgnbd::check_inputs(x, t_x, t)?;
+        let max_t = t.iter().copied().fold(f64::MIN, f64::max);
+        if max_t <= 0.0 {
+            return Err(FloError::invalid(
+                "every T is 0: customers need some observed time",
+            ));
+        }
+        let scale = 1.0 / max_t;
+        let scaled_tx: Vec<f64> = t_x.iter().map(|v| v * scale).collect();
+        let scaled_t: Vec<f64> = t.iter().map(|v| v * scale).collect();
+        let ([x, t_x, t], w) = collapse([x, &scaled_tx, &scaled_t], weights);
+        Ok(ScaledHistory {
+            x,
+            t_x,
+            t,
+            w,
+            scale,
+        })
+    }
+}
+
 /// Maximum likelihood in log-parameters from lifetimes' start (every log-parameter 0.1): the
-/// parameters (exponentiated) and the fit's diagnostics, or a `ConvergenceError` naming the
-/// model and what to try. Never returns a NaN, infinite or zero parameter.
+/// parameters (exponentiated) and the fit's diagnostics, with the objective's Hessian at the
+/// optimum, or a `ConvergenceError` naming the model and what to try. Never returns a NaN,
+/// infinite or zero parameter. `total_weight` is the customers' total weight, by which the
+/// objective is a mean (for the standard errors).
 pub fn fit_log_params<const N: usize>(
     objective: impl Fn(&[f64], &mut [f64]) -> f64,
     groups: usize,
+    total_weight: f64,
     model: &str,
     advice: &str,
-) -> crate::core::error::Result<([f64; N], FitInfo)> {
+) -> Result<([f64; N], FitInfo)> {
     let sol = optim::minimize(&objective, &[0.1; N], &optim::Options::default());
+    let at: [f64; N] = std::array::from_fn(|j| sol.x[j]);
     let info = FitInfo {
         iterations: sol.iterations,
         objective: sol.value,
         gradient_norm: sol.grad_norm(),
         groups,
+        log_hessian: hessian(&objective, at).concat(),
+        total_weight,
     };
     let params: [f64; N] = std::array::from_fn(|j| sol.x[j].exp());
     if !sol.converged || params.iter().any(|v| !v.is_finite() || *v <= 0.0) {
-        return Err(crate::core::error::FloError::Convergence(format!(
+        return Err(FloError::Convergence(format!(
             "{model} did not converge after {} iterations (objective {}, gradient norm {:e}). {advice}",
             info.iterations, info.objective, info.gradient_norm
         )));
@@ -118,4 +163,78 @@ pub struct FitInfo {
     pub gradient_norm: f64,
     /// Distinct rows after collapsing identical ones.
     pub groups: usize,
+    /// The objective's Hessian in the log-parameters at the optimum, row by row.
+    pub log_hessian: Vec<f64>,
+    /// The customers' total weight: the objective is a mean over it.
+    pub total_weight: f64,
+}
+
+impl FitInfo {
+    /// The parameters' covariance matrix (row by row) by the delta method from the Hessian:
+    /// `cov_ij = p_i p_j inv(H)_ij / total_weight`, whose diagonal is lifetimes'
+    /// `variance_matrix_` diagonal. NaN where the Hessian is singular.
+    pub fn covariance(&self, params: &[f64]) -> Vec<f64> {
+        let n = params.len();
+        let inv = invert(&self.log_hessian, n);
+        (0..n * n)
+            .map(|k| {
+                let (i, j) = (k / n, k % n);
+                inv.as_ref().map_or(f64::NAN, |m| {
+                    params[i] * params[j] * m[k] / self.total_weight
+                })
+            })
+            .collect()
+    }
+}
+
+/// The Hessian of `f` at `x` by central differences of its analytic gradient, symmetrised.
+pub fn hessian<const N: usize>(
+    f: &impl Fn(&[f64], &mut [f64]) -> f64,
+    x: [f64; N],
+) -> [[f64; N]; N] {
+    let h = 1e-4;
+    let mut rows = [[0.0; N]; N];
+    for (j, row) in rows.iter_mut().enumerate() {
+        let (mut up, mut dn) = (x, x);
+        up[j] += h;
+        dn[j] -= h;
+        let (mut gu, mut gd) = ([0.0; N], [0.0; N]);
+        f(&up, &mut gu);
+        f(&dn, &mut gd);
+        *row = std::array::from_fn(|i| (gu[i] - gd[i]) / (2.0 * h));
+    }
+    std::array::from_fn(|i| std::array::from_fn(|j| 0.5 * (rows[i][j] + rows[j][i])))
+}
+
+/// The inverse of an `n x n` matrix (row by row) by Gauss-Jordan elimination with partial
+/// pivoting; `None` if it is singular.
+fn invert(m: &[f64], n: usize) -> Option<Vec<f64>> {
+    let mut a = m.to_vec();
+    let mut inv: Vec<f64> = (0..n * n)
+        .map(|k| if k / n == k % n { 1.0 } else { 0.0 })
+        .collect();
+    for col in 0..n {
+        let pivot =
+            (col..n).max_by(|&p, &q| a[p * n + col].abs().total_cmp(&a[q * n + col].abs()))?;
+        if a[pivot * n + col] == 0.0 || !a[pivot * n + col].is_finite() {
+            return None;
+        }
+        for k in 0..n {
+            a.swap(col * n + k, pivot * n + k);
+            inv.swap(col * n + k, pivot * n + k);
+        }
+        let d = a[col * n + col];
+        for k in 0..n {
+            a[col * n + k] /= d;
+            inv[col * n + k] /= d;
+        }
+        for row in (0..n).filter(|&r| r != col) {
+            let factor = a[row * n + col];
+            for k in 0..n {
+                a[row * n + k] -= factor * a[col * n + k];
+                inv[row * n + k] -= factor * inv[col * n + k];
+            }
+        }
+    }
+    inv.iter().all(|v| v.is_finite()).then_some(inv)
 }
