@@ -186,7 +186,7 @@ def test_objective_binding_agrees_with_lifetimes_formula():
     r = np.where(x > 0, T * rng.uniform(0, 1, 200), 0.0)
     w = rng.integers(1, 4, 200).astype(float)
     lp = [0.3, -1.0, 0.2, 0.5]
-    ours = _flo_rfm.bgnbd_objective(lp, x, r, T, w, 0.01)
+    ours = _flo_rfm.purchases_objective("bgnbd", lp, x, r, T, w, 0.01)
     theirs = BetaGeoFitter._negative_log_likelihood(np.array(lp), x.astype(int), r, T, w, 0.01)
     assert ours == pytest.approx(theirs, rel=1e-13)
 

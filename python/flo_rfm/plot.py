@@ -16,10 +16,13 @@ if TYPE_CHECKING:
 
     from .lifetime_value import BetaGeo, CltvResult
     from .segmentation import RfmResult
+    from .validation import HoldoutValidation
 
 __all__ = [
+    "calibration",
     "cltv_by_segment",
     "frequency_recency_matrix",
+    "holdout_purchases",
     "probability_alive_matrix",
     "rfm_distributions",
     "segment_grid",
@@ -205,4 +208,33 @@ def frequency_recency_matrix(
     ax.set_xlabel("recency (time of last purchase)")
     ax.set_ylabel("frequency")
     ax.set_title("Expected purchases, by frequency and recency")
+    return ax
+
+
+def holdout_purchases(validation: HoldoutValidation, max_frequency: int = 7, ax: Axes | None = None) -> Axes:
+    """Mean actual and predicted holdout purchases by calibration frequency (the first
+    ``max_frequency`` groups, as lifetimes' ``plot_calibration_purchases_vs_holdout_purchases``)."""
+    t = validation.by_frequency.iloc[:max_frequency]
+    ax = _axes(ax)
+    ax.plot(t.index, t["actual_mean"], marker="o", label="actual")
+    ax.plot(t.index, t["predicted_mean"], marker="s", label="predicted")
+    ax.set_xlabel("purchases in the calibration period")
+    ax.set_ylabel("mean purchases in the holdout period")
+    ax.set_title("Holdout purchases: actual against predicted")
+    ax.legend()
+    return ax
+
+
+def calibration(validation: HoldoutValidation, ax: Axes | None = None) -> Axes:
+    """Mean actual against mean predicted holdout purchases in bins of predicted purchases, with
+    the diagonal a perfect model would follow."""
+    t = validation.calibration
+    ax = _axes(ax)
+    top = float(max(t["actual_mean"].max(), t["predicted_mean"].max()))
+    ax.plot([0, top], [0, top], color="grey", linestyle="--", label="perfect")
+    ax.plot(t["predicted_mean"], t["actual_mean"], marker="o", label="model")
+    ax.set_xlabel("mean predicted holdout purchases")
+    ax.set_ylabel("mean actual holdout purchases")
+    ax.set_title("Calibration of predicted purchases")
+    ax.legend()
     return ax

@@ -5,7 +5,7 @@
 
 use rayon::prelude::*;
 
-use super::special::{digamma, ln_gamma, ln_hyp2f1};
+use super::special::{digamma, ln_gamma, signed_ln_hyp2f1};
 use super::{add, fit_log_params, scale, weight_by_value, FitInfo, ScaledHistory};
 use crate::core::error::{FloError, Result};
 
@@ -221,9 +221,10 @@ impl BgNbdParams {
         let k = self.shift();
         let (ha, hb, hc) = (r + x, b + x + k, a + b + x - 1.0 + k);
         let z = t / (alpha + big_t + t);
-        let ln_hyp = ln_hyp2f1(ha, hb, hc, z);
+        let (sign, ln_hyp) = signed_ln_hyp2f1(ha, hb, hc, z);
         let first = (a + b + x - 1.0 + k) / (a - 1.0);
-        let second = 1.0 - (ln_hyp + (r + x) * ((alpha + big_t) / (alpha + t + big_t)).ln()).exp();
+        let second =
+            1.0 - sign * (ln_hyp + (r + x) * ((alpha + big_t) / (alpha + t + big_t)).ln()).exp();
         let denom = 1.0
             + if x > 0.0 || self.modified {
                 (a / (b + x - 1.0 + k)) * ((alpha + big_t) / (alpha + t_x)).powf(r + x)
@@ -254,8 +255,8 @@ impl BgNbdParams {
             (a + b - 1.0) / (a - 1.0)
         };
         let k = self.shift();
-        let hyp = ln_hyp2f1(r, b + k, a + b - 1.0 + k, z).exp();
-        lead * (1.0 - (alpha / (alpha + t)).powf(r) * hyp)
+        let (sign, ln_hyp) = signed_ln_hyp2f1(r, b + k, a + b - 1.0 + k, z);
+        lead * (1.0 - (alpha / (alpha + t)).powf(r) * sign * ln_hyp.exp())
     }
 }
 

@@ -70,13 +70,46 @@ fn ln_series(a: f64, b: f64, c: f64, z: f64, max_terms: usize) -> Option<f64> {
 /// The direct series first; where it does not settle, Euler's transformation
 /// 2F1(a, b; c; z) = (1 - z)^(c - a - b) 2F1(c - a, c - b; c; z).
 pub fn ln_hyp2f1(a: f64, b: f64, c: f64, z: f64) -> f64 {
-    if let Some(v) = ln_series(a, b, c, z, 200_000) {
-        return v;
+    let (sign, ln_abs) = signed_ln_hyp2f1(a, b, c, z);
+    if sign > 0.0 {
+        ln_abs
+    } else {
+        f64::NAN
     }
-    match ln_series(c - a, c - b, c, z, 200_000) {
-        Some(v) => v + (c - a - b) * (1.0 - z).ln(),
-        None => f64::NAN,
+}
+
+/// 2F1(a, b; c; z) as `(sign, ln |value|)`, for any c > -1 not an integer: a BG/NBD fit with
+/// a + b < 1 makes c = a + b - 1 negative, and then the terms (and the sum) can be negative.
+pub fn signed_ln_hyp2f1(a: f64, b: f64, c: f64, z: f64) -> (f64, f64) {
+    if c > 0.0 {
+        if let Some(v) = ln_series(a, b, c, z, 200_000) {
+            return (1.0, v);
+        }
+        if let Some(v) = ln_series(c - a, c - b, c, z, 200_000) {
+            return (1.0, v + (c - a - b) * (1.0 - z).ln());
+        }
     }
+    match signed_series(a, b, c, z, 200_000) {
+        Some(v) => (v.signum(), v.abs().ln()),
+        None => (f64::NAN, f64::NAN),
+    }
+}
+
+/// 2F1(a, b; c; z) summed directly; `None` unless the terms shrink below 1e-17 of the sum.
+fn signed_series(a: f64, b: f64, c: f64, z: f64, max_terms: usize) -> Option<f64> {
+    let (mut sum, mut term) = (1.0f64, 1.0f64);
+    for k in 0..max_terms {
+        let k = k as f64;
+        term *= (a + k) * (b + k) / ((c + k) * (k + 1.0)) * z;
+        sum += term;
+        if !sum.is_finite() {
+            return None;
+        }
+        if k > 2.0 && c + k > 0.0 && term.abs() <= sum.abs() * 1e-17 && z < 1.0 {
+            return Some(sum);
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -89,6 +122,17 @@ mod tests {
         assert!((digamma(1.0) + euler).abs() < 1e-15);
         assert!((digamma(0.5) + euler + 2.0 * 2f64.ln()).abs() < 1e-14);
         assert!((digamma(100.0) - 4.600_161_852_738_087).abs() < 1e-14);
+    }
+
+    #[test]
+    fn hyp2f1_with_negative_c_sums_signed_terms() {
+        // scipy.special.hyp2f1(1, 1, -0.5, 0.1) = 0.7010184500744887
+        let v = ln_hyp2f1(1.0, 1.0, -0.5, 0.1).exp();
+        assert!((v - 0.7010184500744887).abs() < 1e-14, "{v}");
+        // scipy.special.hyp2f1(1.086, 0.79, -0.127, 0.3) = -3.3079138987034202
+        let (sign, ln_abs) = signed_ln_hyp2f1(1.086, 0.79, -0.127, 0.3);
+        let v = sign * ln_abs.exp();
+        assert!((v + 3.3079138987034202).abs() < 1e-13, "{v}");
     }
 
     #[test]
