@@ -27,13 +27,13 @@ from .lifetime_value import (
 from .output import write_csv, write_ids
 from .pipeline import RunResult, run
 from .segmentation import DEFAULT_SEGMENT_MAP, RfmResult, rfm
-from .validation import HoldoutValidation, holdout_validation
 from .transactions import (
     TransactionLog,
     calibration_holdout,
     customers_from_transactions,
     summarize_transactions,
 )
+from .validation import HoldoutValidation, holdout_validation
 
 __all__ = [
     "DEFAULT_SEGMENT_MAP",

@@ -16,18 +16,19 @@ __all__ = [
     "Rfm",
     "__version__",
     "apply_segment_map",
-    "bgnbd_expected",
-    "bgnbd_expected_new",
-    "bgnbd_objective",
-    "bgnbd_palive",
+    "bootstrap_clv",
     "customer_lifetime_value",
     "describe_array",
-    "fit_bgnbd",
     "fit_gamma_gamma",
+    "fit_purchases",
     "from_columns",
     "gg_expected_profit",
     "gg_objective",
     "log_from_columns",
+    "purchases_expected",
+    "purchases_expected_new",
+    "purchases_objective",
+    "purchases_palive",
     "qcut_codes",
     "quantiles",
     "rank_first_array",
@@ -142,31 +143,49 @@ def top_n_rows(values: _F64, n: int) -> _U64: ...
 def apply_segment_map(rules: list[tuple[str, str]], texts: list[str]) -> list[str]: ...
 def sample_csv_bytes(customers: int, seed: int) -> bytes: ...
 def write_sample_csv(path: str | PathLike[str], customers: int, seed: int) -> None: ...
-def fit_bgnbd(
-    x: _F64, t_x: _F64, t: _F64, weights: _F64 | None = None, penalizer: float = 0.0
-) -> tuple[list[float], float, tuple[int, float, float, int]]: ...
-def bgnbd_objective(
-    log_params: list[float], x: _F64, t_x: _F64, t: _F64, weights: _F64, penalizer: float
+
+_Info: TypeAlias = tuple[int, float, float, int]
+_Horizon: TypeAlias = tuple[int, float, float]
+
+def fit_purchases(
+    model: str, x: _F64, t_x: _F64, t: _F64, weights: _F64 | None = None, penalizer: float = 0.0
+) -> tuple[list[float], float, _Info, list[float]]: ...
+def purchases_objective(
+    model: str, params: list[float], x: _F64, t_x: _F64, t: _F64, weights: _F64, penalizer: float
 ) -> float: ...
-def bgnbd_expected(params: list[float], t: float, x: _F64, t_x: _F64, big_t: _F64) -> _F64: ...
-def bgnbd_expected_new(params: list[float], t: _F64) -> _F64: ...
-def bgnbd_palive(params: list[float], x: _F64, t_x: _F64, big_t: _F64) -> _F64: ...
+def purchases_expected(
+    model: str, params: list[float], t: float, x: _F64, t_x: _F64, big_t: _F64
+) -> _F64: ...
+def purchases_expected_new(model: str, params: list[float], t: _F64) -> _F64: ...
+def purchases_palive(model: str, params: list[float], x: _F64, t_x: _F64, big_t: _F64) -> _F64: ...
 def fit_gamma_gamma(
     x: _F64, m: _F64, weights: _F64 | None = None, penalizer: float = 0.0
-) -> tuple[list[float], tuple[int, float, float, int]]: ...
+) -> tuple[list[float], _Info, list[float]]: ...
 def gg_objective(log_params: list[float], x: _F64, m: _F64, weights: _F64, penalizer: float) -> float: ...
 def gg_expected_profit(params: list[float], x: _F64, m: _F64) -> _F64: ...
 def customer_lifetime_value(
-    bg_params: list[float],
+    model: str,
+    params: list[float],
     gg_params: list[float],
     x: _F64,
     t_x: _F64,
-    big_t: _F64,
+    t: _F64,
     m: _F64,
-    months: int,
-    discount: float,
-    factor: float,
+    horizon_in: _Horizon,
+    by_period: bool = False,
 ) -> _F64: ...
+def bootstrap_clv(
+    model: str,
+    x: _F64,
+    t_x: _F64,
+    t: _F64,
+    m: _F64,
+    penalizers: tuple[float, float],
+    horizon_in: _Horizon,
+    replicates: int,
+    seed: int,
+    level: float,
+) -> tuple[_F64, _F64, _F64, _F64, int]: ...
 def special(name: str, a: _F64, b: _F64, c: _F64, z: _F64) -> _F64: ...
 def write_id_list(ids: list[str], path: str | PathLike[str], header: str) -> None: ...
 

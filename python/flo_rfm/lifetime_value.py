@@ -434,7 +434,9 @@ _PURCHASE_MODELS: dict[str, type[_PurchaseModel]] = {
 }
 
 
-def _horizon(model: _PurchaseModel, time: int, discount_rate: float, freq: str | None) -> tuple[int, float, float]:
+def _horizon(
+    model: _PurchaseModel, time: int, discount_rate: float, freq: str | None
+) -> tuple[int, float, float]:
     """(months, discount, model units a month), refusing a unit that differs from the model's."""
     unit = freq if freq is not None else model.time_unit
     if unit is None:
@@ -526,8 +528,17 @@ class GammaGamma(_Model):
         >>> bool((clv == t["cltv"]).all())
         True
         """
-        out = self._clv(transaction_prediction_model, frequency, recency, T, monetary_value, time,
-                        discount_rate, freq, by_period=False)
+        out = self._clv(
+            transaction_prediction_model,
+            frequency,
+            recency,
+            T,
+            monetary_value,
+            time,
+            discount_rate,
+            freq,
+            by_period=False,
+        )
         return _like(out, frequency)
 
     def customer_lifetime_value_by_period(
@@ -555,8 +566,17 @@ class GammaGamma(_Model):
         >>> months.shape == (len(t), 6), bool(np.allclose(months.sum(axis=1), t["cltv"], rtol=1e-12))
         (True, True)
         """
-        flat = self._clv(transaction_prediction_model, frequency, recency, T, monetary_value, time,
-                         discount_rate, freq, by_period=True)
+        flat = self._clv(
+            transaction_prediction_model,
+            frequency,
+            recency,
+            T,
+            monetary_value,
+            time,
+            discount_rate,
+            freq,
+            by_period=True,
+        )
         index = frequency.index if isinstance(frequency, pd.Series) else None
         months = pd.RangeIndex(1, int(time) + 1, name="month")
         return pd.DataFrame(flat.reshape(-1, int(time)), index=index, columns=months)
@@ -609,7 +629,7 @@ def bootstrap_clv(
 
     Each of ``replicates`` resamples draws the customers with replacement (seeded: the same
     ``seed`` gives the same table), refits the purchase model and Gamma-Gamma (on customers with
-    repeat purchases) and predicts every original customer's CLV; replicates run in parallel in
+    repeat purchases and spend > 0) and predicts every original customer's CLV; replicates run in parallel in
     Rust. Columns: ``clv`` (the models fitted on all customers), ``clv_mean``, ``clv_std`` and
     the ``level`` interval ``lower`` / ``upper`` (linear percentiles). ``attrs["failed"]`` counts
     replicates that did not converge (left out).
@@ -629,13 +649,21 @@ def bootstrap_clv(
         raise ValueError(f"model must be one of {sorted(_PURCHASE_MODELS)}, got {model!r}")
     x, rec, big_t, m = (_arr(v) for v in (frequency, recency, T, monetary_value))
     purchases = _PURCHASE_MODELS[model](penalizer_coef).fit(x, rec, big_t, time_unit=freq)
-    spend = x > 0
+    spend = (x > 0) & (m > 0)
     ggf = GammaGamma(gg_penalizer_coef).fit(x[spend], m[spend])
     point = ggf.customer_lifetime_value(purchases, x, rec, big_t, m, time, discount_rate)
     horizon = _horizon(purchases, time, discount_rate, None)
     mean, std, lower, upper, failed = _flo_rfm.bootstrap_clv(
-        purchases._rust, x, rec, big_t, m, (penalizer_coef, gg_penalizer_coef), horizon,
-        int(replicates), int(seed), float(level),
+        purchases._rust,
+        x,
+        rec,
+        big_t,
+        m,
+        (penalizer_coef, gg_penalizer_coef),
+        horizon,
+        int(replicates),
+        int(seed),
+        float(level),
     )
     index = frequency.index if isinstance(frequency, pd.Series) else None
     table = pd.DataFrame(

@@ -37,7 +37,14 @@ def error_metrics(actual: Any, predicted: Any) -> dict[str, float]:
         raise ValueError(f"actual and predicted must have the same length, got {a.shape} and {p.shape}")
     if a.size == 0:
         nan = float("nan")
-        return {"customers": 0, "mae": nan, "rmse": nan, "bias": nan, "actual_mean": nan, "predicted_mean": nan}
+        return {
+            "customers": 0,
+            "mae": nan,
+            "rmse": nan,
+            "bias": nan,
+            "actual_mean": nan,
+            "predicted_mean": nan,
+        }
     err = p - a
     return {
         "customers": int(a.size),
@@ -128,7 +135,9 @@ def holdout_validation(
     """
     missing = [c for c in _PURCHASE_COLUMNS if c not in data.columns]
     if missing:
-        raise ValueError(f"data lacks the calibration/holdout columns {missing}: use flo_rfm.calibration_holdout")
+        raise ValueError(
+            f"data lacks the calibration/holdout columns {missing}: use flo_rfm.calibration_holdout"
+        )
     predicted = pd.Series(np.nan, index=data.index, dtype="float64")
     # Every customer has the same holdout length in a calibration_holdout table; grouping keeps
     # any table with several lengths right too.
