@@ -200,7 +200,42 @@ def log_polars(path: str, out: str) -> None:
     _save_summary(out, s["customer_id"], {c: s[c] for c in ("frequency", "recency", "T", "monetary_value")})
 
 
+MODELS = ("BetaGeo", "ModifiedBetaGeo", "ParetoNBD")
+
+
+def _history(path: str):
+    """The weekly (frequency, recency, T) the CLTV study fits, saved next to the file."""
+    import numpy as np
+
+    return tuple(np.load(path)[k] for k in ("frequency", "recency", "T"))
+
+
+def fit_flo(model: str, path: str, out: str) -> None:
+    import flo_rfm
+
+    m = getattr(flo_rfm, model)(0.001).fit(*_history(path))
+    with open(os.path.join(out, "fit.json"), "w") as fh:
+        json.dump({"params": list(m.params_), "objective": m.fit_info_["objective"]}, fh)
+
+
+def fit_lifetimes(model: str, path: str, out: str) -> None:
+    import warnings
+
+    import lifetimes
+
+    warnings.simplefilter("ignore")
+    m = getattr(lifetimes, model + "Fitter")(0.001).fit(*_history(path))
+    with open(os.path.join(out, "fit.json"), "w") as fh:
+        json.dump({"params": list(m.params_), "objective": float(m._negative_log_likelihood_)}, fh)
+
+
+def _fit_job(impl: str, model: str):
+    fn = fit_flo if impl == "flo_rfm" else fit_lifetimes
+    return lambda path, out: fn(model, path, out)
+
+
 JOBS = {
+    **{f"fit-{impl}-{m}": _fit_job(impl, m) for impl in ("flo_rfm", "lifetimes") for m in MODELS},
     "log-flo_rfm": log_flo,
     "log-lifetimes": log_lifetimes,
     "log-polars": log_polars,
@@ -223,6 +258,8 @@ IMPORTS = {
     "log-flo_rfm": ["flo_rfm"],
     "log-lifetimes": ["pandas", "lifetimes"],
     "log-polars": ["polars"],
+    **{f"fit-flo_rfm-{m}": ["flo_rfm", "numpy"] for m in MODELS},
+    **{f"fit-lifetimes-{m}": ["lifetimes", "numpy"] for m in MODELS},
 }
 
 if __name__ == "__main__":

@@ -109,6 +109,18 @@ def main() -> None:
         default=[1_000_000, 10_000_000],
         help="order-log lines for the transaction-summary benchmark",
     )
+    ap.add_argument(
+        "--models-size",
+        type=int,
+        default=1_000_000,
+        help="customers for the purchase-model fits (issue 9), 0 to skip",
+    )
+    ap.add_argument(
+        "--models-lifetimes-max",
+        type=int,
+        default=1_000_000,
+        help="lifetimes' fits run on at most this many of those customers (its Pareto/NBD is slow)",
+    )
     ap.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "flo_rfm_bench")
     ap.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
     ap.add_argument(
@@ -178,7 +190,52 @@ def main() -> None:
             print(f"{n:>10,} {job:<14} {fmt_time(res[job][0]):>10}", flush=True)
         check_log_answers(outs)
         logs.append({"n": n, "size": path.stat().st_size, **res})
-    write_results(args, rows, cltv, logs)
+    models = run_model_fits(args) if args.models_size else []
+    write_results(args, rows, cltv, logs, models)
+
+
+def run_model_fits(args: argparse.Namespace) -> list[dict[str, object]]:
+    """Each purchase model fitted by flo_rfm and by lifetimes on the CLTV study's weekly
+    (frequency, recency, T); lifetimes on the first ``--models-lifetimes-max`` customers when
+    that is fewer (then flo_rfm is timed on both sizes)."""
+    import numpy as np
+
+    import flo_rfm
+
+    cache = args.data / f"models_{args.models_size}_{args.models_lifetimes_max}.json"
+    if args.reuse and cache.exists():
+        return json.loads(cache.read_text())
+    csv = args.data / f"flo_{args.models_size}.csv"
+    if not csv.exists():
+        flo_rfm.datasets.write_sample(csv, args.models_size, seed=7)
+    t = flo_rfm.cltv(csv).table
+    sizes = sorted({args.models_size, min(args.models_size, args.models_lifetimes_max)})
+    for n in sizes:
+        np.savez(
+            args.data / f"history_{n}.npz",
+            frequency=t["frequency"].to_numpy()[:n],
+            recency=t["recency_cltv_weekly"].to_numpy()[:n],
+            T=t["T_weekly"].to_numpy()[:n],
+        )
+    out_rows = []
+    for model in ("BetaGeo", "ModifiedBetaGeo", "ParetoNBD"):
+        row: dict[str, object] = {"model": model}
+        for n in sizes:
+            impls = ["flo_rfm"] + (["lifetimes"] if n == sizes[0] else [])
+            for impl in impls:
+                job = f"fit-{impl}-{model}"
+                out = args.data / f"out_{job}_{n}"
+                reps = 1 if impl == "lifetimes" else args.repeats
+                runs = [run_job(job, args.data / f"history_{n}.npz", out) for _ in range(reps)]
+                fit = json.loads((out / "fit.json").read_text())
+                row[f"{impl}_{n}"] = [statistics.median(r[0] for r in runs), fit["objective"]]
+                print(f"{n:>10,} {job:<28} {fmt_time(row[f'{impl}_{n}'][0]):>10}", flush=True)  # type: ignore[index]
+        ours, theirs = row[f"flo_rfm_{sizes[0]}"][1], row[f"lifetimes_{sizes[0]}"][1]  # type: ignore[index]
+        row["objective_gap"] = ours - theirs
+        row["sizes"] = sizes
+        out_rows.append(row)
+    cache.write_text(json.dumps(out_rows))
+    return out_rows
 
 
 def check_log_answers(outs: dict[str, Path]) -> None:
@@ -199,6 +256,7 @@ def write_results(
     rows: list[dict[str, object]],
     cltv: dict[str, tuple[float, int]],
     logs: list[dict[str, object]] | None = None,
+    models: list[dict[str, object]] | None = None,
 ) -> None:
     lines = [
         "# Benchmark results",
@@ -259,6 +317,32 @@ def write_results(
             "",
             "frequency, recency and T equal lifetimes' exactly; monetary_value to 1e-9 (Polars sums in its own order).",
         ]
+    if models:
+        sizes = models[0]["sizes"]
+        small, big = sizes[0], sizes[-1]  # type: ignore[index]
+        head = f"| model | lifetimes, {small:,} | flo_rfm, {small:,} | lifetimes / flo_rfm |"
+        rule = "|---|---|---|---|"
+        if big != small:
+            head += f" flo_rfm, {big:,} |"
+            rule += "---|"
+        lines += [
+            "",
+            "## Purchase-model fits (issue 9: the CLTV study's weekly history, penalizer 0.001)",
+            "",
+            head + " objective, flo_rfm − lifetimes |",
+            rule + "---|",
+        ]
+        for r in models:
+            lt, fl = r[f"lifetimes_{small}"], r[f"flo_rfm_{small}"]  # type: ignore[index]
+            cells = f"| {r['model']} | {fmt_time(lt[0])} | {fmt_time(fl[0])} | {lt[0] / fl[0]:.1f}× |"  # type: ignore[index]
+            if big != small:
+                cells += f" {fmt_time(r[f'flo_rfm_{big}'][0])} |"  # type: ignore[index]
+            lines.append(cells + f" {r['objective_gap']:.3g} |")
+        lines += [
+            "",
+            "Objectives are lifetimes' own (`_negative_log_likelihood_`): a mean for the BG/NBD family, a "
+            "sum for the Pareto/NBD; a negative gap means flo_rfm's optimum is the better one.",
+        ]
     lines += ["", "## Against the targets (issue 6, on the largest file)", ""]
     if rows:
         big = max(rows, key=lambda r: int(r["n"]))  # type: ignore[call-overload]
@@ -285,6 +369,9 @@ def write_results(
         for name, value, bound, higher in checks:
             met = value >= bound if higher else value <= bound
             lines.append(f"| {name} | {value:.2f} | {'yes' if met else 'no'} |")
+    notes = HERE / "NOTES.md"
+    if notes.exists():  # the profile and what it explains, written by hand
+        lines += ["", notes.read_text(encoding="utf-8").rstrip()]
     args.results.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {args.results}")
 

@@ -639,7 +639,8 @@ def bootstrap_clv(
     >>> import flo_rfm
     >>> t = flo_rfm.cltv(flo_rfm.datasets.sample(1500)).to_pandas()
     >>> b = flo_rfm.bootstrap_clv(t["frequency"], t["recency_cltv_weekly"], t["T_weekly"],
-    ...                           t["monetary_cltv_avg"], freq="W", replicates=20, seed=1)
+    ...                           t["monetary_cltv_avg"], freq="W", replicates=20, seed=1,
+    ...                           penalizer_coef=0.001, gg_penalizer_coef=0.01)
     >>> b.columns.tolist()
     ['clv', 'clv_mean', 'clv_std', 'lower', 'upper']
     >>> bool((b["lower"] <= b["upper"]).all())

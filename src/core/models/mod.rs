@@ -140,7 +140,7 @@ pub fn fit_log_params<const N: usize>(
         objective: sol.value,
         gradient_norm: sol.grad_norm(),
         groups,
-        log_hessian: hessian(&objective, at).concat(),
+        log_hessian: optim::hessian(&objective, &at).concat(),
         total_weight,
     };
     let params: [f64; N] = std::array::from_fn(|j| sol.x[j].exp());
@@ -185,25 +185,6 @@ impl FitInfo {
             })
             .collect()
     }
-}
-
-/// The Hessian of `f` at `x` by central differences of its analytic gradient, symmetrised.
-pub fn hessian<const N: usize>(
-    f: &impl Fn(&[f64], &mut [f64]) -> f64,
-    x: [f64; N],
-) -> [[f64; N]; N] {
-    let h = 1e-4;
-    let mut rows = [[0.0; N]; N];
-    for (j, row) in rows.iter_mut().enumerate() {
-        let (mut up, mut dn) = (x, x);
-        up[j] += h;
-        dn[j] -= h;
-        let (mut gu, mut gd) = ([0.0; N], [0.0; N]);
-        f(&up, &mut gu);
-        f(&dn, &mut gd);
-        *row = std::array::from_fn(|i| (gu[i] - gd[i]) / (2.0 * h));
-    }
-    std::array::from_fn(|i| std::array::from_fn(|j| 0.5 * (rows[i][j] + rows[j][i])))
 }
 
 /// The inverse of an `n x n` matrix (row by row) by Gauss-Jordan elimination with partial

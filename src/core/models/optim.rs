@@ -84,21 +84,22 @@ fn line_search(obj: &dyn Objective, p: &Point, d: &[f64], mut step: f64) -> Opti
         eval_at(obj, x)
     };
     let (mut lo_a, mut lo_f, mut lo_slope) = (0.0, p.f, slope0);
-    let mut hi_a: Option<f64> = None;
+    // The far end of the bracket and the objective there, once one is found.
+    let mut hi: Option<(f64, f64)> = None;
     for _ in 0..60 {
         let q = at(step);
         if !finite(&q) {
-            hi_a = Some(step);
+            hi = Some((step, f64::INFINITY));
             step = lo_a + 0.5 * (step - lo_a);
             continue;
         }
         let slope = dot(&q.g, d);
-        if q.f > p.f + C1 * step * slope0 || (hi_a.is_none() && q.f >= lo_f && lo_a > 0.0) {
-            hi_a = Some(step);
+        if q.f > p.f + C1 * step * slope0 || (hi.is_none() && q.f >= lo_f && lo_a > 0.0) {
+            hi = Some((step, q.f));
         } else if slope.abs() <= -C2 * slope0 {
             return Some(q);
         } else if slope >= 0.0 {
-            hi_a = Some(lo_a);
+            hi = Some((lo_a, lo_f));
             lo_a = step;
             lo_f = q.f;
             lo_slope = slope;
@@ -106,15 +107,14 @@ fn line_search(obj: &dyn Objective, p: &Point, d: &[f64], mut step: f64) -> Opti
             lo_a = step;
             lo_f = q.f;
             lo_slope = slope;
-            if hi_a.is_none() {
+            if hi.is_none() {
                 step *= 2.0;
                 continue;
             }
         }
-        let hi = hi_a.unwrap();
+        let Some((hi, f_hi)) = hi else { continue };
         // Zoom: a safeguarded quadratic step from the low end, else bisection.
         let width = hi - lo_a;
-        let f_hi = at(hi).f;
         let denom = 2.0 * (f_hi - lo_f - lo_slope * width);
         let mut trial = if denom.is_finite() && denom > 0.0 {
             lo_a - lo_slope * width * width / denom
@@ -125,7 +125,8 @@ fn line_search(obj: &dyn Objective, p: &Point, d: &[f64], mut step: f64) -> Opti
         if !(trial > a + 0.1 * (b - a) && trial < b - 0.1 * (b - a)) {
             trial = 0.5 * (a + b);
         }
-        if (b - a).abs() < 1e-16 * (1.0 + b.abs()) {
+        // A bracket this narrow cannot change the objective measurably: stop here.
+        if (b - a).abs() < 1e-12 * (1.0 + b.abs()) {
             break;
         }
         step = trial;
