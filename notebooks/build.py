@@ -229,8 +229,9 @@ MODELS = [
     new_markdown_cell("## P(alive) now and in 13 weeks (for a customer who buys nothing until then)"),
     new_code_cell(
         "bgf = models['BetaGeo']\n"
-        "pd.DataFrame({'now': bgf.conditional_probability_alive(*history),\n"
-        "              'in 13 weeks': bgf.conditional_probability_alive(*history, future_t=13)}).describe().round(3)"
+        "now = bgf.conditional_probability_alive(*history)\n"
+        "later = bgf.conditional_probability_alive(*history, future_t=13)\n"
+        "pd.DataFrame({'now': now, 'in 13 weeks': later}).describe().round(3)"
     ),
     new_markdown_cell(
         "## CLV per month, in the unit the model was fitted in\n\n"
@@ -250,9 +251,9 @@ MODELS = [
     ),
     new_markdown_cell("## A bootstrap interval for every customer's 6-month CLV (seeded, in parallel)"),
     new_code_cell(
-        "boot = flo_rfm.bootstrap_clv(*(c[spenders] for c in history), ch.loc[spenders, 'monetary_value_cal'],\n"
-        "                             freq='W', replicates=50, seed=1, penalizer_coef=0.001,\n"
-        "                             gg_penalizer_coef=0.01)\n"
+        "spend = ch.loc[spenders, 'monetary_value_cal']\n"
+        "boot = flo_rfm.bootstrap_clv(*(c[spenders] for c in history), spend, freq='W', replicates=50,\n"
+        "                             seed=1, penalizer_coef=0.001, gg_penalizer_coef=0.01)\n"
         "boot.sort_values('clv', ascending=False).head(10).round(2)"
     ),
 ]
