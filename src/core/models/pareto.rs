@@ -211,44 +211,45 @@ pub fn mean_objective(
 /// the series `sum_n a / (a + n) (b)_n z^n / n!` (all terms positive) and its term-by-term
 /// derivatives. `None` if it has not converged after many terms.
 fn hyp2f1_a_a1(a: f64, b: f64, z: f64) -> Option<[f64; 4]> {
-    // t = (b)_n z^n / n!, u = (b)_n z^(n-1) / (n-1)! (so that d/dz needs no division by z),
-    // h = sum_{k<n} 1 / (b + k); sums held divided by exp(log_scale).
-    let (mut t, mut u, mut h) = (1.0f64, b, 0.0f64);
-    let (mut s0, mut sa, mut sb, mut sz) = (1.0f64, 0.0f64, 0.0f64, 0.0f64);
+    if z == 0.0 {
+        return Some([0.0, 0.0, 0.0, a * b / (a + 1.0)]);
+    }
+    let inv_a = 1.0 / a;
+    // t = (b)_n z^n / n!, h = sum_{k<n} 1 / (b + k). The sums (of the terms, and of the terms
+    // times n / (a (a + n)), h and n) are held divided by exp(log_scale).
+    let (mut t, mut h) = (1.0f64, 0.0f64);
+    let (mut s0, mut sa, mut sb, mut sn) = (1.0f64, 0.0f64, 0.0f64, 0.0f64);
     let mut log_scale = 0.0f64;
     for n in 1..400_000usize {
         let nf = n as f64;
-        let prev = nf - 1.0;
-        t *= (b + prev) * z / nf;
-        if n > 1 {
-            u *= (b + prev) * z / prev;
-        }
-        h += 1.0 / (b + prev);
+        let bk = b + nf - 1.0;
+        t *= bk * z / nf;
+        h += 1.0 / bk;
         let c = a / (a + nf);
         let term = c * t;
         s0 += term;
-        sa += term * nf / (a * (a + nf));
+        sa += term * (1.0 - c) * inv_a;
         sb += term * h;
-        sz += c * u;
+        sn += term * nf;
         if s0 > 1e200 {
             log_scale += s0.ln();
             let k = 1.0 / s0;
-            (t, u, s0, sa, sb, sz) = (t * k, u * k, 1.0, sa * k, sb * k, sz * k);
+            (t, s0, sa, sb, sn) = (t * k, 1.0, sa * k, sb * k, sn * k);
         }
-        let ratio = (b + nf) * z / (nf + 1.0) * (1.0 + 1.0 / nf);
-        let bound = ratio.max(z);
-        let tail = |inc: f64, sum: f64| inc * bound / (1.0 - bound) <= sum.abs() * 1e-17;
-        if n > 2
-            && bound < 1.0
-            && tail(term, s0)
-            && (sa == 0.0 || tail(term * nf / a, sa))
-            && (sb == 0.0 || tail(term * (h + 1.0 / b), sb))
-            && tail(c * u * (1.0 + 1.0 / nf), sz)
-        {
-            return Some([log_scale + s0.ln(), sa / s0, sb / s0, sz / s0]);
-        }
-        if z == 0.0 {
-            return Some([0.0, 0.0, 0.0, sz]);
+        if n % 4 == 0 {
+            // Later term ratios are below max((b + n) z / (n + 1), z); the factors n, h and
+            // n / (a + n) grow by at most (n + 1) / n a step.
+            let g = ((b + nf) * z / (nf + 1.0)).max(z) * (nf + 1.0) / nf;
+            if g < 1.0 {
+                let tail = term * g / (1.0 - g) * 1e17;
+                if tail <= s0
+                    && tail * (1.0 - c) * inv_a <= sa
+                    && tail * (h + 1.0 / bk) <= sb
+                    && tail * nf <= sn
+                {
+                    return Some([log_scale + s0.ln(), sa / s0, sb / s0, sn / (z * s0)]);
+                }
+            }
         }
     }
     None
