@@ -125,8 +125,7 @@ fn line_search(obj: &dyn Objective, p: &Point, d: &[f64], mut step: f64) -> Opti
         if !(trial > a + 0.1 * (b - a) && trial < b - 0.1 * (b - a)) {
             trial = 0.5 * (a + b);
         }
-        // A bracket this narrow cannot change the objective measurably: stop here.
-        if (b - a).abs() < 1e-12 * (1.0 + b.abs()) {
+        if (b - a).abs() < 1e-16 * (1.0 + b.abs()) {
             break;
         }
         step = trial;
