@@ -129,24 +129,49 @@ impl GroupSums {
 }
 
 pub fn group_sums(groups: &[Option<usize>], values: &[f64], n_groups: usize) -> GroupSums {
-    let mut count = vec![0u64; n_groups];
-    let mut sum = vec![0.0f64; n_groups];
-    let mut comp = vec![0.0f64; n_groups];
+    let mut acc = vec![Kahan::default(); n_groups];
     for (g, &v) in groups.iter().zip(values) {
-        let Some(g) = *g else { continue };
-        if v.is_nan() {
-            continue;
+        if let Some(g) = *g {
+            acc[g].add(v);
         }
-        count[g] += 1;
-        let y = v - comp[g];
-        let t = sum[g] + y;
-        comp[g] = t - sum[g] - y;
-        if comp[g].is_nan() {
-            comp[g] = 0.0;
-        }
-        sum[g] = t;
     }
-    GroupSums { count, sum }
+    GroupSums {
+        count: acc.iter().map(|k| k.count).collect(),
+        sum: acc.iter().map(|k| k.sum).collect(),
+    }
+}
+
+/// pandas' groupby sum of one group: Kahan-compensated, NaN skipped and not counted.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Kahan {
+    pub count: u64,
+    pub sum: f64,
+    comp: f64,
+}
+
+impl Kahan {
+    pub fn add(&mut self, v: f64) {
+        if v.is_nan() {
+            return;
+        }
+        self.count += 1;
+        let y = v - self.comp;
+        let t = self.sum + y;
+        self.comp = t - self.sum - y;
+        if self.comp.is_nan() {
+            self.comp = 0.0;
+        }
+        self.sum = t;
+    }
+
+    /// The mean, or `empty` for a group with no values.
+    pub fn mean_or(&self, empty: f64) -> f64 {
+        if self.count == 0 {
+            empty
+        } else {
+            self.sum / self.count as f64
+        }
+    }
 }
 
 #[cfg(test)]

@@ -8,11 +8,11 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::columns::{DictColumn, StrColumn};
-use super::csvscan::split_record;
+use super::csvscan::{scan_block, split_record};
 use super::error::{FloError, Location, Result};
 use super::frame::{BadRows, CustomerFrame, Record, RowReport, SkippedRow, NULL_DATE};
 use super::parse::{parse_date, parse_money};
-use super::stats::group_sums;
+use super::stats::{group_sums, Kahan};
 
 /// The caller's names for the log's columns.
 #[derive(Debug, Clone)]
@@ -176,16 +176,8 @@ impl<'a> LogBuilder<'a> {
         channel: &str,
         order: Option<&str>,
     ) {
+        let c = self.customer_code(id);
         let tx = &mut self.tx;
-        let c = match self.id_index.get(id) {
-            Some(&c) => c,
-            None => {
-                let c = self.id_index.len() as u32;
-                self.id_index.insert(id.to_string(), c);
-                tx.ids.push(id);
-                c
-            }
-        };
         tx.customer.push(c);
         tx.time.push(t);
         tx.amount.push(amount);
@@ -206,6 +198,62 @@ impl<'a> LogBuilder<'a> {
             }
         });
         tx.lines.push(line);
+    }
+
+    /// Appends a builder that read the next lines on its own, renumbering its customers and
+    /// orders into this one's (first appearance in file order, as reading them here would).
+    fn absorb(&mut self, part: LogBuilder<'_>) {
+        let p = part.tx;
+        let customers: Vec<u32> = p.ids.iter().map(|id| self.customer_code(id)).collect();
+        let mut orders = vec![u32::MAX; part.orders.len()];
+        let mut keyed: Vec<(&(u32, String), &u32)> = part.orders.iter().collect();
+        keyed.sort_unstable_by_key(|(_, &code)| code);
+        for ((c, o), &code) in keyed {
+            let n = self.orders.len() as u32;
+            orders[code as usize] = *self
+                .orders
+                .entry((customers[*c as usize], o.clone()))
+                .or_insert(n);
+        }
+        let tx = &mut self.tx;
+        tx.customer
+            .extend(p.customer.iter().map(|&c| customers[c as usize]));
+        tx.time.extend_from_slice(&p.time);
+        tx.amount.extend_from_slice(&p.amount);
+        tx.side.extend_from_slice(&p.side);
+        tx.channel.append(&p.channel);
+        tx.order.extend(
+            p.order
+                .iter()
+                .map(|&o| if o == u32::MAX { o } else { orders[o as usize] }),
+        );
+        tx.lines.extend_from_slice(&p.lines);
+        tx.report.rows_read += p.report.rows_read;
+        tx.report.skipped.extend(p.report.skipped);
+    }
+
+    /// Room for `lines` more lines, so joining pieces copies each column once.
+    fn reserve(&mut self, lines: usize) {
+        let tx = &mut self.tx;
+        tx.customer.reserve(lines);
+        tx.time.reserve(lines);
+        tx.amount.reserve(lines);
+        tx.side.reserve(lines);
+        tx.channel.codes.reserve(lines);
+        tx.order.reserve(lines);
+        tx.lines.reserve(lines);
+    }
+
+    fn customer_code(&mut self, id: &str) -> u32 {
+        match self.id_index.get(id) {
+            Some(&c) => c,
+            None => {
+                let c = self.id_index.len() as u32;
+                self.id_index.insert(id.to_string(), c);
+                self.tx.ids.push(id);
+                c
+            }
+        }
     }
 
     pub fn finish(self) -> Transactions {
@@ -290,60 +338,124 @@ pub fn read_log_bytes(
             columns: missing,
         });
     }
+    // Pieces of about a megabyte, cut at line ends outside quotes, are parsed on all cores; each
+    // numbers its customers (and orders) itself, and the pieces are then joined in file order.
+    let body = &bytes[header_end..];
+    let scan = scan_block(body, 1 << 20);
+    let pieces: Vec<(usize, usize, u64)> = scan
+        .splits
+        .iter()
+        .enumerate()
+        .map(|(k, &(start, nl))| {
+            let end = scan.splits.get(k + 1).map_or(body.len(), |s| s.0);
+            (start, end, 2 + nl)
+        })
+        .collect();
+    let piece = LogPiece {
+        source,
+        header: &header,
+        index: &index,
+        delim,
+        has_amount: columns.amount.is_some(),
+        online,
+        offline,
+        bad_rows,
+    };
+    let parts: Vec<Result<LogBuilder>> = pieces
+        .par_iter()
+        .map(|&(start, end, line)| piece.parse(&body[start..end], line))
+        .collect();
     let mut b = LogBuilder::new(source, columns.amount.is_some(), online, offline, bad_rows);
-    let (mut pos, mut line) = (header_end, 2u64);
-    while pos < bytes.len() {
-        let (end, newlines) = split_record(bytes, pos, delim, &mut fields);
-        let record_line = line;
-        line += newlines;
-        pos = end;
-        if fields.len() == 1 && fields[0].iter().all(|c| *c == b'\r') {
-            continue;
-        }
-        if fields.len() != header.len() {
-            let e = FloError::Format {
-                source_name: source.to_string(),
-                line: record_line,
-                message: format!("expected {} fields, found {}", header.len(), fields.len()),
-            };
-            match bad_rows {
-                BadRows::Raise => return Err(e),
-                BadRows::Skip => {
-                    b.tx.report.rows_read += 1;
-                    b.tx.report.skipped.push(SkippedRow {
-                        line: record_line,
-                        message: e.to_string(),
-                    });
-                    continue;
-                }
-            }
-        }
-        let text = |k: usize| -> Result<Option<&str>> {
-            index[k]
-                .map(|i| {
-                    std::str::from_utf8(&fields[i]).map_err(|_| FloError::Parse {
-                        location: Location {
-                            source: source.to_string(),
-                            line: record_line,
-                            column: header[i].clone(),
-                        },
-                        text: String::from_utf8_lossy(&fields[i]).into_owned(),
-                        expected: "UTF-8 text".to_string(),
-                    })
-                })
-                .transpose()
-        };
-        let (id, when, amount, channel, order) = (text(0)?, text(1)?, text(2)?, text(3)?, text(4)?);
-        b.push(
-            record_line,
-            id.unwrap_or(""),
-            when.unwrap_or(""),
-            amount,
-            channel.unwrap_or(""),
-            order,
-        )?;
+    b.reserve(parts.iter().flatten().map(|p| p.tx.time.len()).sum());
+    for part in parts {
+        b.absorb(part?);
     }
     Ok(b.finish())
+}
+
+/// What a piece of a CSV log needs to be parsed on its own.
+struct LogPiece<'a> {
+    source: &'a str,
+    header: &'a [String],
+    /// Field index of customer, datetime, amount, channel and order (the optional ones `None`).
+    index: &'a [Option<usize>],
+    delim: u8,
+    has_amount: bool,
+    online: &'a [String],
+    offline: &'a [String],
+    bad_rows: BadRows,
+}
+
+impl<'a> LogPiece<'a> {
+    /// The lines of `bytes`, the first of which is line `line` of the file.
+    fn parse(&self, bytes: &[u8], mut line: u64) -> Result<LogBuilder<'a>> {
+        let mut b = LogBuilder::new(
+            self.source,
+            self.has_amount,
+            self.online,
+            self.offline,
+            self.bad_rows,
+        );
+        let mut fields = Vec::new();
+        let mut pos = 0;
+        while pos < bytes.len() {
+            let (end, newlines) = split_record(bytes, pos, self.delim, &mut fields);
+            let record_line = line;
+            line += newlines;
+            pos = end;
+            if fields.len() == 1 && fields[0].iter().all(|c| *c == b'\r') {
+                continue;
+            }
+            if fields.len() != self.header.len() {
+                let e = FloError::Format {
+                    source_name: self.source.to_string(),
+                    line: record_line,
+                    message: format!(
+                        "expected {} fields, found {}",
+                        self.header.len(),
+                        fields.len()
+                    ),
+                };
+                match self.bad_rows {
+                    BadRows::Raise => return Err(e),
+                    BadRows::Skip => {
+                        b.tx.report.rows_read += 1;
+                        b.tx.report.skipped.push(SkippedRow {
+                            line: record_line,
+                            message: e.to_string(),
+                        });
+                        continue;
+                    }
+                }
+            }
+            let text = |k: usize| -> Result<Option<&str>> {
+                self.index[k]
+                    .map(|i| {
+                        std::str::from_utf8(&fields[i]).map_err(|_| FloError::Parse {
+                            location: Location {
+                                source: self.source.to_string(),
+                                line: record_line,
+                                column: self.header[i].clone(),
+                            },
+                            text: String::from_utf8_lossy(&fields[i]).into_owned(),
+                            expected: "UTF-8 text".to_string(),
+                        })
+                    })
+                    .transpose()
+            };
+            let (id, when, amount, channel, order) =
+                (text(0)?, text(1)?, text(2)?, text(3)?, text(4)?);
+            b.push(
+                record_line,
+                id.unwrap_or(""),
+                when.unwrap_or(""),
+                amount,
+                channel.unwrap_or(""),
+                order,
+            )?;
+        }
+        Ok(b)
+    }
 }
 
 /// The period a BTYD summary counts in.
@@ -393,6 +505,30 @@ pub struct BtydOptions {
     pub include_first: bool,
 }
 
+/// Each string's rank in byte (= code point) order. Strings are first ordered by their first
+/// eight bytes as one integer, read from memory once, and compared in full only on a tie.
+fn text_ranks(ids: &StrColumn) -> Vec<u32> {
+    let prefix = |s: &str| {
+        let mut b = [0u8; 8];
+        let n = s.len().min(8);
+        b[..n].copy_from_slice(&s.as_bytes()[..n]);
+        u64::from_be_bytes(b)
+    };
+    let mut keyed: Vec<(u64, u32)> = (0..ids.len())
+        .into_par_iter()
+        .map(|i| (prefix(ids.get(i)), i as u32))
+        .collect();
+    keyed.par_sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| ids.get(a.1 as usize).cmp(ids.get(b.1 as usize)))
+    });
+    let mut rank = vec![0u32; keyed.len()];
+    for (r, &(_, c)) in keyed.iter().enumerate() {
+        rank[c as usize] = r as u32;
+    }
+    rank
+}
+
 /// `summary_data_from_transaction_data` over the rows `rows` of `tx`.
 pub fn btyd_summary(tx: &Transactions, rows: &[usize], opts: &BtydOptions) -> Btyd {
     let freq = opts.freq;
@@ -402,44 +538,69 @@ pub fn btyd_summary(tx: &Transactions, rows: &[usize], opts: &BtydOptions) -> Bt
     let obs_start = freq.start(obs);
     // lifetimes sorts by (customer, datetime, amount) before grouping (a stable sort). Ids are
     // ranked once, so rows compare by integers.
-    let mut by_id: Vec<u32> = (0..tx.ids.len() as u32).collect();
-    by_id.par_sort_by(|&a, &b| tx.ids.get(a as usize).cmp(tx.ids.get(b as usize)));
-    let mut rank = vec![0u32; by_id.len()];
-    for (r, &c) in by_id.iter().enumerate() {
-        rank[c as usize] = r as u32;
-    }
+    let rank = text_ranks(&tx.ids);
     // One integer key per row, so the sort compares plain tuples; the row index last makes
     // every key unique, which gives a stable order from an unstable sort.
     let amount_key = |x: f64| {
         let b = x.to_bits() as i64;
         b ^ ((((b >> 63) as u64) >> 1) as i64)
     };
-    let mut keyed: Vec<(u32, i64, i64, u32)> = rows
-        .par_iter()
+    // Rows bucketed by customer rank (a counting sort), then each customer's few rows sorted by
+    // (datetime, amount, row): the order of sorting every row by (customer, datetime, amount).
+    let kept: Vec<u32> = rows
+        .iter()
         .filter(|&&r| freq.start(tx.time[r]) <= obs_start)
-        .map(|&r| {
-            (
-                rank[tx.customer[r] as usize],
-                tx.time[r],
-                amount_key(tx.amount[r]),
-                r as u32,
-            )
-        })
+        .map(|&r| r as u32)
         .collect();
-    keyed.par_sort_unstable();
-    let order: Vec<usize> = keyed.into_iter().map(|k| k.3 as usize).collect();
+    let mut next = vec![0usize; rank.len() + 1];
+    for &r in &kept {
+        next[rank[tx.customer[r as usize] as usize] as usize + 1] += 1;
+    }
+    for k in 1..next.len() {
+        next[k] += next[k - 1];
+    }
+    let bounds = next.clone();
+    let mut bucketed = vec![0u32; kept.len()];
+    for &r in &kept {
+        let k = rank[tx.customer[r as usize] as usize] as usize;
+        bucketed[next[k]] = r;
+        next[k] += 1;
+    }
+    let mut segments: Vec<&mut [u32]> = Vec::with_capacity(rank.len());
+    let mut rest = bucketed.as_mut_slice();
+    for w in bounds.windows(2) {
+        let (segment, tail) = rest.split_at_mut(w[1] - w[0]);
+        segments.push(segment);
+        rest = tail;
+    }
+    segments
+        .into_par_iter()
+        .with_min_len(4096)
+        .for_each(|segment| {
+            segment.sort_unstable_by_key(|&r| {
+                let r = r as usize;
+                (tx.time[r], amount_key(tx.amount[r]), r)
+            })
+        });
+    let order: Vec<usize> = bucketed.into_iter().map(|r| r as usize).collect();
     // (customer, period) groups in that order, amounts summed as pandas' groupby sum does.
     let mut groups: Vec<(u32, i64)> = Vec::new();
-    let mut group_of: Vec<Option<usize>> = Vec::with_capacity(order.len());
+    let mut sums: Vec<f64> = Vec::new();
+    let mut acc = Kahan::default();
     for &r in &order {
         let key = (tx.customer[r], freq.start(tx.time[r]));
         if groups.last() != Some(&key) {
+            if !groups.is_empty() {
+                sums.push(acc.sum);
+            }
             groups.push(key);
+            acc = Kahan::default();
         }
-        group_of.push(Some(groups.len() - 1));
+        acc.add(tx.amount[r]);
     }
-    let amounts: Vec<f64> = order.iter().map(|&r| tx.amount[r]).collect();
-    let period_sums = group_sums(&group_of, &amounts, groups.len());
+    if !groups.is_empty() {
+        sums.push(acc.sum);
+    }
     let mut out = Btyd {
         customers: vec![],
         frequency: vec![],
@@ -469,14 +630,11 @@ pub fn btyd_summary(tx: &Transactions, rows: &[usize], opts: &BtydOptions) -> Bt
         if let Some(m) = out.monetary.as_mut() {
             // Mean of the period sums after the first (all of them with include_first), 0 if none.
             let skip = if opts.include_first { g } else { g + 1 };
-            let idx: Vec<Option<usize>> = (skip..h).map(|_| Some(0)).collect();
-            let vals: Vec<f64> = (skip..h).map(|k| period_sums.sum[k]).collect();
-            let s = group_sums(&idx, &vals, 1);
-            m.push(if s.count[0] == 0 {
-                0.0
-            } else {
-                s.sum[0] / s.count[0] as f64
-            });
+            let mut mean = Kahan::default();
+            for &v in &sums[skip..h] {
+                mean.add(v);
+            }
+            m.push(mean.mean_or(0.0));
         }
         g = h;
     }
