@@ -520,6 +520,44 @@ mod tests {
         assert_eq!(f.lines, vec![3]);
     }
 
+    /// Hands out at most 7,777 bytes a read, so blocks fill over many reads.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.0.len()).min(7_777);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn many_blocks_read_like_one_and_late_errors_keep_their_line() {
+        let bytes = crate::core::synth::sample_bytes(300_000, 3);
+        assert!(bytes.len() > 2 * BLOCK, "the file must span several blocks");
+        let opts = ReadOptions::default();
+        let whole = read_from(&bytes[..], "s.csv", &opts).unwrap();
+        let trickled = read_from(Trickle(&bytes), "s.csv", &opts).unwrap();
+        assert_eq!(whole.len(), 300_000);
+        assert_eq!(whole.master_id, trickled.master_id);
+        assert_eq!(whole.dates, trickled.dates);
+        assert_eq!(
+            (&whole.counts, &whole.money),
+            (&trickled.counts, &trickled.money)
+        );
+        assert_eq!(whole.categories, trickled.categories);
+        assert_eq!(whole.positions, (0..300_000).collect::<Vec<u64>>());
+        assert_eq!(whole.lines, (2..300_002).collect::<Vec<u64>>());
+        // A bad row near the end, after many blocks.
+        let mut bad = bytes.clone();
+        bad.extend_from_slice(
+            b"x,Mobile,Offline,2020-10-30,2021-13-45,2021-02-21,2021-02-26,4.0,1.0,1,2,[]\n",
+        );
+        let e = read_from(&bad[..], "s.csv", &opts).unwrap_err().to_string();
+        assert!(e.starts_with("s.csv:300002: column last_order_date"), "{e}");
+    }
+
     #[test]
     fn fractional_count_and_wrong_field_count() {
         let text = format!("{HEADER}\nid1,Mobile,Offline,2020-10-30,2021-01-01,2021-02-21,2021-02-26,4.5,1.0,1,2,[]\n");

@@ -799,3 +799,120 @@ pub fn customer_frame(tx: &Transactions) -> Result<CustomerFrame> {
     }
     Ok(frame)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn columns() -> LogColumns {
+        LogColumns {
+            customer: "id".into(),
+            datetime: "when".into(),
+            amount: Some("amount".into()),
+            channel: Some("channel".into()),
+            order: Some("order".into()),
+        }
+    }
+
+    /// A log of several pieces: customers recur across pieces, orders span lines, one line is
+    /// quoted with a line break inside.
+    fn big_log() -> String {
+        let mut s = String::from("id,when,amount,channel,order\n");
+        for i in 0..120_000u64 {
+            let c = (i * 7919) % 5003;
+            let day = 1 + i % 28;
+            let note = if i == 40_000 {
+                "\"Mobile\nApp\""
+            } else {
+                "Web"
+            };
+            s.push_str(&format!(
+                "c{c},2021-03-{day:02},{}.5,{note},o{}\n",
+                i % 97,
+                i / 3
+            ));
+        }
+        s
+    }
+
+    #[test]
+    fn pieces_join_to_what_one_pass_reads() {
+        let text = big_log();
+        assert!(text.len() > 3 << 20, "the log must span several pieces");
+        let online = vec!["Web".to_string()];
+        let whole = read_log_bytes(
+            text.as_bytes(),
+            "log.csv",
+            &columns(),
+            None,
+            &online,
+            &[],
+            BadRows::Raise,
+        )
+        .unwrap();
+        // One piece over the whole body, as a single-threaded reader would read it.
+        let header_end = text.find('\n').unwrap() + 1;
+        let header: Vec<String> = ["id", "when", "amount", "channel", "order"]
+            .map(String::from)
+            .to_vec();
+        let index = [Some(0), Some(1), Some(2), Some(3), Some(4)];
+        let piece = LogPiece {
+            source: "log.csv",
+            header: &header,
+            index: &index,
+            delim: b',',
+            has_amount: true,
+            online: &online,
+            offline: &[],
+            bad_rows: BadRows::Raise,
+        };
+        let one = piece
+            .parse(&text.as_bytes()[header_end..], 2)
+            .unwrap()
+            .finish();
+        assert_eq!(whole.ids, one.ids);
+        assert_eq!(whole.customer, one.customer);
+        assert_eq!(whole.order, one.order);
+        assert_eq!(whole.time, one.time);
+        assert_eq!(whole.amount, one.amount);
+        assert_eq!(whole.side, one.side);
+        assert_eq!(whole.lines, one.lines);
+        assert_eq!(whole.channel.len(), one.channel.len());
+        for i in 0..whole.channel.len() {
+            assert_eq!(whole.channel.get(i), one.channel.get(i));
+        }
+        assert_eq!(whole.report.rows_read, 120_000);
+    }
+
+    #[test]
+    fn a_bad_line_late_in_the_file_is_named_by_its_line() {
+        let mut text = big_log();
+        text.push_str("c1,2021-13-01,1.0,Web,o1\n");
+        let lines = text.matches('\n').count() as u64;
+        let e = read_log_bytes(
+            text.as_bytes(),
+            "log.csv",
+            &columns(),
+            None,
+            &[],
+            &[],
+            BadRows::Raise,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains(&format!("log.csv:{lines}:")), "{e}");
+        let skipped = read_log_bytes(
+            text.as_bytes(),
+            "log.csv",
+            &columns(),
+            None,
+            &[],
+            &[],
+            BadRows::Skip,
+        )
+        .unwrap();
+        assert_eq!(skipped.report.rows_read, 120_001);
+        assert_eq!(skipped.report.skipped.len(), 1);
+        assert_eq!(skipped.report.skipped[0].line, lines);
+    }
+}
