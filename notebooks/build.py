@@ -226,6 +226,19 @@ MODELS = [
     new_code_cell("checks['BetaGeo'].calibration.round(3)"),
     new_code_cell("fplot.holdout_purchases(checks['ParetoNBD']);"),
     new_code_cell("fplot.calibration(checks['ModifiedBetaGeo']);"),
+    new_markdown_cell(
+        "## Tracking: cumulative repeat transactions over calibration and holdout\n\n"
+        "(lifetimes' `expected_cumulative_transactions`; the model saw only the weeks up to "
+        "2020-12-31.)"
+    ),
+    new_code_cell(
+        "first_week = pd.to_datetime(log['date']).min().to_period('W')\n"
+        "weeks = (pd.Period('2021-05-30', 'W') - first_week).n\n"
+        "pnbd = models['ParetoNBD']\n"
+        "track = flo_rfm.cumulative_transactions(pnbd, log, 'master_id', 'date', t=weeks, freq='W')\n"
+        "fplot.tracking(track);\n"
+        "track.tail(3).round(1)"
+    ),
     new_markdown_cell("## P(alive) now and in 13 weeks (for a customer who buys nothing until then)"),
     new_code_cell(
         "bgf = models['BetaGeo']\n"

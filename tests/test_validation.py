@@ -103,3 +103,26 @@ def test_validation_errors_and_plots(split, tmp_path):
         ax.figure.savefig(path, dpi=60)
         plt.close(ax.figure)
         assert path.stat().st_size > 5_000
+
+
+@pytest.mark.parametrize(("freq", "t", "multiplier"), [("W", 60, 1), ("D", 400, 7), ("D", 200, 1)])
+def test_cumulative_transactions_equal_lifetimes(freq, t, multiplier, tmp_path):
+    from lifetimes.utils import expected_cumulative_transactions
+
+    log = flo_rfm.datasets.sample_transactions(3000, seed=2)
+    s = flo_rfm.summarize_transactions(log, "master_id", "date", freq=freq, freq_multiplier=multiplier)
+    bgf = flo_rfm.BetaGeo(0.01).fit(s["frequency"], s["recency"], s["T"])
+    ours = flo_rfm.cumulative_transactions(
+        bgf, log, "master_id", "date", t=t, freq=freq, freq_multiplier=multiplier
+    )
+    lt = BetaGeoFitter(0.01)
+    lt.params_ = bgf.params_.copy()
+    theirs = expected_cumulative_transactions(
+        lt, log, "date", "master_id", t=t, freq=freq, freq_multiplier=multiplier
+    )
+    np.testing.assert_array_equal(ours["actual"].to_numpy(), theirs["actual"].to_numpy())
+    np.testing.assert_allclose(ours["predicted"].to_numpy(), theirs["predicted"].to_numpy(), rtol=1e-8)
+    ax = fplot.tracking(ours)
+    ax.figure.savefig(tmp_path / "tracking.png", dpi=60)
+    plt.close(ax.figure)
+    assert (tmp_path / "tracking.png").stat().st_size > 5_000

@@ -33,7 +33,7 @@ from .transactions import (
     customers_from_transactions,
     summarize_transactions,
 )
-from .validation import HoldoutValidation, holdout_validation
+from .validation import HoldoutValidation, cumulative_transactions, holdout_validation
 
 __all__ = [
     "DEFAULT_SEGMENT_MAP",
@@ -53,6 +53,7 @@ __all__ = [
     "bootstrap_clv",
     "calibration_holdout",
     "cltv",
+    "cumulative_transactions",
     "customers_from_transactions",
     "datasets",
     "exceptions",

@@ -28,6 +28,7 @@ __all__ = [
     "segment_grid",
     "segment_means",
     "segment_sizes",
+    "tracking",
 ]
 
 
@@ -236,5 +237,18 @@ def calibration(validation: HoldoutValidation, ax: Axes | None = None) -> Axes:
     ax.set_xlabel("mean predicted holdout purchases")
     ax.set_ylabel("mean actual holdout purchases")
     ax.set_title("Calibration of predicted purchases")
+    ax.legend()
+    return ax
+
+
+def tracking(cumulative: Any, ax: Axes | None = None) -> Axes:
+    """Cumulative repeat transactions, actual and predicted (a
+    ``flo_rfm.cumulative_transactions`` table), as lifetimes' ``plot_cumulative_transactions``."""
+    ax = _axes(ax)
+    ax.plot(cumulative.index, cumulative["actual"], label="actual")
+    ax.plot(cumulative.index, cumulative["predicted"], linestyle="--", label="predicted")
+    ax.set_xlabel("period")
+    ax.set_ylabel("cumulative repeat transactions")
+    ax.set_title("Tracking cumulative transactions")
     ax.legend()
     return ax

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .lifetime_value import GammaGamma, PurchaseModel
 
-__all__ = ["HoldoutValidation", "error_metrics", "holdout_validation"]
+__all__ = ["HoldoutValidation", "cumulative_transactions", "error_metrics", "holdout_validation"]
 
 _PURCHASE_COLUMNS = ["frequency_cal", "recency_cal", "T_cal", "frequency_holdout", "duration_holdout"]
 _SPEND_COLUMNS = ["monetary_value_cal", "monetary_value_holdout"]
@@ -172,3 +172,54 @@ def holdout_validation(
     bin_of = pd.qcut(ranks, min(bins, len(customers)), labels=False) + 1
     calibration = _compare(customers, bin_of.rename("bin"))
     return HoldoutValidation(customers, metrics, by_frequency, calibration)
+
+
+def cumulative_transactions(
+    model: PurchaseModel,
+    transactions: pd.DataFrame,
+    customer_id_col: str,
+    datetime_col: str,
+    t: int,
+    freq: str = "D",
+    freq_multiplier: int = 1,
+) -> pd.DataFrame:
+    """The data of the tracking plot: cumulative repeat transactions, actual and predicted, for
+    ``t`` periods from the log's first date, as lifetimes' ``expected_cumulative_transactions``
+    computes them (a customer's first purchase period is its birth; every later period with a
+    purchase is one repeat transaction; the prediction adds the model's expected purchases of
+    each cohort since its birth). ``model`` is fitted in units of ``freq_multiplier`` periods.
+
+    Examples
+    --------
+    >>> import flo_rfm
+    >>> log = flo_rfm.datasets.sample_transactions(1000)
+    >>> s = flo_rfm.summarize_transactions(log, "master_id", "date", freq="W")
+    >>> bgf = flo_rfm.BetaGeo(0.01).fit(s["frequency"], s["recency"], s["T"])
+    >>> track = flo_rfm.cumulative_transactions(bgf, log, "master_id", "date", t=52, freq="W")
+    >>> track.columns.tolist(), len(track)
+    (['actual', 'predicted'], 52)
+    """
+    if t < 1 or freq_multiplier < 1:
+        raise ValueError("t and freq_multiplier must be whole numbers >= 1")
+    dates = pd.to_datetime(transactions[datetime_col])
+    start = dates.min()
+    end = start.to_period(freq) + t
+    log = pd.DataFrame({"id": transactions[customer_id_col].to_numpy(), "period": dates.dt.to_period(freq)})
+    visits = log[log["period"] <= end].drop_duplicates()
+    first = visits["period"] == visits.groupby("id")["period"].transform("min")
+    births = visits.loc[first, "period"].value_counts().sort_index()
+    repeats = visits.loc[~first, "period"].value_counts()
+    periods = pd.date_range(start, periods=t + 1, freq=freq).to_period(freq)
+    birth_periods = births.index
+    predicted = []
+    for i, period in enumerate(periods):
+        if i % freq_multiplier == 0 and i > 0:
+            age = np.array([(period - b).n for b in birth_periods], dtype="float64")
+            born = age > 0
+            expected = model.expected_number_of_purchases_up_to_time(age[born] / freq_multiplier)
+            predicted.append(float(np.sum(expected * births.to_numpy()[born])))
+    per_period = repeats.reindex(periods, fill_value=0).to_numpy()
+    actual = [float(per_period[: j * freq_multiplier].sum()) for j in range(1, t // freq_multiplier + 1)]
+    return pd.DataFrame(
+        {"actual": actual, "predicted": predicted}, index=pd.RangeIndex(len(actual), name="period")
+    )
