@@ -75,16 +75,50 @@ impl Cut {
 }
 
 /// Edges at the given probabilities over the non-null values (`Series.dropna().quantile`).
+/// Only the order statistics the quantiles read are selected (no full sort); every other
+/// position is left unordered, which `quantile_sorted` never looks at.
 pub fn edges(values: &[f64], probabilities: &[f64]) -> Vec<f64> {
-    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
-    if sorted.is_empty() {
+    let mut v: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+    if v.is_empty() {
         return vec![f64::NAN; probabilities.len()];
     }
-    sorted.sort_unstable_by(f64::total_cmp);
+    let last = v.len() - 1;
+    let mut needed: Vec<usize> = probabilities
+        .iter()
+        .flat_map(|&p| {
+            let h = last as f64 * p;
+            if h >= last as f64 {
+                [last, last]
+            } else if h < 0.0 {
+                [0, 0]
+            } else {
+                let j = h.floor() as usize;
+                [j, j + 1]
+            }
+        })
+        .collect();
+    needed.sort_unstable();
+    needed.dedup();
+    select_many(&mut v, &needed);
     probabilities
         .iter()
-        .map(|&p| quantile_sorted(&sorted, p))
+        .map(|&p| quantile_sorted(&v, p))
         .collect()
+}
+
+/// Puts the `k`-th smallest value (in `total_cmp` order) at position `k` for every `k` in
+/// `ks` (ascending): select the middle one, then each side for the ones on that side.
+fn select_many(v: &mut [f64], ks: &[usize]) {
+    if ks.is_empty() || v.is_empty() {
+        return;
+    }
+    let mid = ks.len() / 2;
+    let k = ks[mid];
+    v.select_nth_unstable_by(k, f64::total_cmp);
+    let (left, right) = v.split_at_mut(k);
+    select_many(left, &ks[..mid]);
+    let after: Vec<usize> = ks[mid + 1..].iter().map(|&j| j - k - 1).collect();
+    select_many(&mut right[1..], &after);
 }
 
 /// `pd.qcut(values, probabilities, labels=False, duplicates=...)`; `what` names the column in

@@ -36,11 +36,19 @@ pub fn clv_periods_one(
     let (x, t_x, t, m) = c;
     let value = gg.expected_average_profit(x, m);
     let model = *model;
+    // Each month's end is the next month's start: one expectation per month, not two.
+    let mut before = model.expected_purchases(0.0, x, t_x, t);
     (1..=h.months).map(move |step| {
         let i = step as f64 * h.factor;
-        let purchases = model.expected_purchases(i, x, t_x, t)
-            - model.expected_purchases(i - h.factor, x, t_x, t);
-        value * purchases / (1.0 + h.discount).powf(i / h.factor)
+        let through = model.expected_purchases(i, x, t_x, t);
+        // `i - factor` is the previous `i` only up to rounding; lifetimes evaluates it afresh.
+        let start = if ((step - 1) as f64 * h.factor) == i - h.factor {
+            before
+        } else {
+            model.expected_purchases(i - h.factor, x, t_x, t)
+        };
+        before = through;
+        value * (through - start) / (1.0 + h.discount).powf(i / h.factor)
     })
 }
 
