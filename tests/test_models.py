@@ -103,6 +103,17 @@ def test_cdnow_matches_lifetimes(name, cdnow):
     _compare(name, *cdnow)
 
 
+@pytest.mark.parametrize("freq", ["D", "W"])
+@pytest.mark.parametrize("name", sorted(PAIRS))
+def test_lifetimes_transaction_dataset(name, freq):
+    """The order log lifetimes ships, summarised by lifetimes itself, in days and in weeks."""
+    from lifetimes.datasets import load_transaction_data
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    s = summary_data_from_transaction_data(load_transaction_data(), "id", "date", freq=freq)
+    _compare(name, s["frequency"], s["recency"], s["T"], penalizer=0.01)
+
+
 def test_cdnow_published_pareto_nbd(cdnow):
     """Fader, Hardie & Lee (2005), "RFM and CLV: Using Iso-Value Curves for Customer Base
     Analysis", CDNOW: r = 0.553, alpha = 10.578, s = 0.606, beta = 11.669."""
