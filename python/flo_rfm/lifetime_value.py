@@ -444,12 +444,18 @@ def _horizon(
             "the time unit of recency and T is not known: pass freq= ('D', 'W', 'M' or 'H'), "
             "or fit the purchase model with time_unit=..."
         )
-    _check_unit(unit)
     if model.time_unit is not None and unit != model.time_unit:
         raise ValueError(
             f"freq={unit!r} but {type(model).__name__} was fitted in time_unit={model.time_unit!r}: "
             "a CLV must use the unit the model was fitted in"
         )
+    return _months(unit, time, discount_rate)
+
+
+def _months(unit: str, time: int, discount_rate: float) -> tuple[int, float, float]:
+    """(months, discount, model units a month) for recency and T measured in ``unit``."""
+    if unit not in PERIODS_PER_MONTH:
+        raise ValueError(f"freq must be one of {sorted(PERIODS_PER_MONTH)}, got {unit!r}")
     if int(time) < 1:
         raise ValueError(f"time must be a whole number of months >= 1, got {time!r}")
     return int(time), float(discount_rate), PERIODS_PER_MONTH[unit]
@@ -649,19 +655,14 @@ def bootstrap_clv(
     if model not in _PURCHASE_MODELS:
         raise ValueError(f"model must be one of {sorted(_PURCHASE_MODELS)}, got {model!r}")
     x, rec, big_t, m = (_arr(v) for v in (frequency, recency, T, monetary_value))
-    purchases = _PURCHASE_MODELS[model](penalizer_coef).fit(x, rec, big_t, time_unit=freq)
-    spend = (x > 0) & (m > 0)
-    ggf = GammaGamma(gg_penalizer_coef).fit(x[spend], m[spend])
-    point = ggf.customer_lifetime_value(purchases, x, rec, big_t, m, time, discount_rate)
-    horizon = _horizon(purchases, time, discount_rate, None)
-    mean, std, lower, upper, failed = _flo_rfm.bootstrap_clv(
-        purchases._rust,
+    point, mean, std, lower, upper, failed = _flo_rfm.bootstrap_clv(
+        _PURCHASE_MODELS[model]._rust,
         x,
         rec,
         big_t,
         m,
         (penalizer_coef, gg_penalizer_coef),
-        horizon,
+        _months(freq, time, discount_rate),
         int(replicates),
         int(seed),
         float(level),

@@ -259,10 +259,17 @@ fn customer_lifetime_value<'py>(
     Ok(PyArray1::from_vec(py, out))
 }
 
-type BootstrapOut<'py> = (F64Out<'py>, F64Out<'py>, F64Out<'py>, F64Out<'py>, usize);
+type BootstrapOut<'py> = (
+    F64Out<'py>,
+    F64Out<'py>,
+    F64Out<'py>,
+    F64Out<'py>,
+    F64Out<'py>,
+    usize,
+);
 
-/// Per customer (mean, std, lower, upper) of the bootstrapped CLV, and the replicates that
-/// did not converge.
+/// Per customer (CLV fitted on all customers, mean, std, lower, upper) of the bootstrapped CLV,
+/// and the replicates that did not converge.
 #[pyfunction]
 #[pyo3(signature = (model, x, t_x, t, m, penalizers, horizon_in, replicates, seed, level))]
 #[allow(clippy::too_many_arguments)]
@@ -292,6 +299,7 @@ fn bootstrap_clv<'py>(
     let b = run(py, || bootstrap::bootstrap_clv(cols, &o))?;
     let arr = |v: Vec<f64>| PyArray1::from_vec(py, v);
     Ok((
+        arr(b.point),
         arr(b.mean),
         arr(b.std),
         arr(b.lower),

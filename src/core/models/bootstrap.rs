@@ -21,9 +21,11 @@ pub struct BootstrapOptions {
     pub level: f64,
 }
 
-/// Per customer: the replicates' mean, standard deviation (n - 1) and the interval's ends
-/// (numpy's linear percentiles); and how many replicates did not converge (left out).
+/// Per customer: the CLV from the models fitted on all customers, the replicates' mean,
+/// standard deviation (n - 1) and the interval's ends (numpy's linear percentiles); and how many
+/// replicates did not converge (left out).
 pub struct BootstrapClv {
+    pub point: Vec<f64>,
     pub mean: Vec<f64>,
     pub std: Vec<f64>,
     pub lower: Vec<f64>,
@@ -64,8 +66,10 @@ pub fn bootstrap_clv(c: Customers<'_>, o: &BootstrapOptions) -> Result<Bootstrap
             o.level
         )));
     }
-    // Checked once here so a bad input is an error, not a run of failed replicates.
-    fit_both(c, o)?;
+    // The fit on all customers: the point estimate, and a bad input is an error here rather
+    // than a run of failed replicates.
+    let (model, gg) = fit_both(c, o)?;
+    let point = clv(&model, &gg, c, o.horizon);
     let runs: Vec<Vec<f64>> = (0..o.replicates)
         .into_par_iter()
         .filter_map(|b| replicate(c, o, b))
@@ -98,6 +102,7 @@ pub fn bootstrap_clv(c: Customers<'_>, o: &BootstrapOptions) -> Result<Bootstrap
         .collect();
     let column = |j: usize| stats.iter().map(|s| s[j]).collect();
     Ok(BootstrapClv {
+        point,
         mean: column(0),
         std: column(1),
         lower: column(2),

@@ -140,7 +140,7 @@ pub fn fit_log_params<const N: usize>(
         objective: sol.value,
         gradient_norm: sol.grad_norm(),
         groups,
-        log_hessian: optim::hessian(&objective, &at).concat(),
+        log_hessian: optim::hessian(&objective, &at),
         total_weight,
     };
     let params: [f64; N] = std::array::from_fn(|j| sol.x[j].exp());
@@ -163,8 +163,8 @@ pub struct FitInfo {
     pub gradient_norm: f64,
     /// Distinct rows after collapsing identical ones.
     pub groups: usize,
-    /// The objective's Hessian in the log-parameters at the optimum, row by row.
-    pub log_hessian: Vec<f64>,
+    /// The objective's Hessian in the log-parameters at the optimum.
+    pub log_hessian: Vec<Vec<f64>>,
     /// The customers' total weight: the objective is a mean over it.
     pub total_weight: f64,
 }
@@ -175,47 +175,20 @@ impl FitInfo {
     /// `variance_matrix_` diagonal. NaN where the Hessian is singular.
     pub fn covariance(&self, params: &[f64]) -> Vec<f64> {
         let n = params.len();
-        let inv = invert(&self.log_hessian, n);
+        // Column j of inv(H) solves H c = e_j (the optimiser's own elimination).
+        let columns: Option<Vec<Vec<f64>>> = (0..n)
+            .map(|j| {
+                let unit = (0..n).map(|i| if i == j { 1.0 } else { 0.0 }).collect();
+                optim::solve(self.log_hessian.clone(), unit)
+            })
+            .collect();
         (0..n * n)
             .map(|k| {
                 let (i, j) = (k / n, k % n);
-                inv.as_ref().map_or(f64::NAN, |m| {
-                    params[i] * params[j] * m[k] / self.total_weight
+                columns.as_ref().map_or(f64::NAN, |c| {
+                    params[i] * params[j] * c[j][i] / self.total_weight
                 })
             })
             .collect()
     }
-}
-
-/// The inverse of an `n x n` matrix (row by row) by Gauss-Jordan elimination with partial
-/// pivoting; `None` if it is singular.
-fn invert(m: &[f64], n: usize) -> Option<Vec<f64>> {
-    let mut a = m.to_vec();
-    let mut inv: Vec<f64> = (0..n * n)
-        .map(|k| if k / n == k % n { 1.0 } else { 0.0 })
-        .collect();
-    for col in 0..n {
-        let pivot =
-            (col..n).max_by(|&p, &q| a[p * n + col].abs().total_cmp(&a[q * n + col].abs()))?;
-        if a[pivot * n + col] == 0.0 || !a[pivot * n + col].is_finite() {
-            return None;
-        }
-        for k in 0..n {
-            a.swap(col * n + k, pivot * n + k);
-            inv.swap(col * n + k, pivot * n + k);
-        }
-        let d = a[col * n + col];
-        for k in 0..n {
-            a[col * n + k] /= d;
-            inv[col * n + k] /= d;
-        }
-        for row in (0..n).filter(|&r| r != col) {
-            let factor = a[row * n + col];
-            for k in 0..n {
-                a[row * n + k] -= factor * a[col * n + k];
-                inv[row * n + k] -= factor * inv[col * n + k];
-            }
-        }
-    }
-    inv.iter().all(|v| v.is_finite()).then_some(inv)
 }

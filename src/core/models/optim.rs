@@ -136,7 +136,7 @@ fn line_search(obj: &dyn Objective, p: &Point, d: &[f64], mut step: f64) -> Opti
 }
 
 /// Solves `a x = b` for a small dense system by Gaussian elimination with partial pivoting.
-fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
+pub fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
     let n = b.len();
     for col in 0..n {
         let piv = (col..n).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
