@@ -505,25 +505,12 @@ pub struct BtydOptions {
     pub include_first: bool,
 }
 
-/// Each string's rank in byte (= code point) order. Strings are first ordered by their first
-/// eight bytes as one integer, read from memory once, and compared in full only on a tie.
+/// Each string's rank in byte (= code point) order.
 fn text_ranks(ids: &StrColumn) -> Vec<u32> {
-    let prefix = |s: &str| {
-        let mut b = [0u8; 8];
-        let n = s.len().min(8);
-        b[..n].copy_from_slice(&s.as_bytes()[..n]);
-        u64::from_be_bytes(b)
-    };
-    let mut keyed: Vec<(u64, u32)> = (0..ids.len())
-        .into_par_iter()
-        .map(|i| (prefix(ids.get(i)), i as u32))
-        .collect();
-    keyed.par_sort_unstable_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then_with(|| ids.get(a.1 as usize).cmp(ids.get(b.1 as usize)))
-    });
-    let mut rank = vec![0u32; keyed.len()];
-    for (r, &(_, c)) in keyed.iter().enumerate() {
+    let mut by_text: Vec<u32> = (0..ids.len() as u32).collect();
+    by_text.par_sort_unstable_by(|&a, &b| ids.get(a as usize).cmp(ids.get(b as usize)));
+    let mut rank = vec![0u32; by_text.len()];
+    for (r, &c) in by_text.iter().enumerate() {
         rank[c as usize] = r as u32;
     }
     rank
