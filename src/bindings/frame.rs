@@ -9,15 +9,15 @@ use pyo3::prelude::*;
 
 use super::errors::run;
 use super::rfm::{bad_rows_of, edge_duplicates_of, parse_enum, Rfm};
-use crate::core::analysis::{rfm_table, RfmConfig, SegmentOn};
+use crate::core::analysis::{rfm_table, rfm_table_from, RfmConfig, SegmentOn};
 use crate::core::columnar::{frame_from_columns, Columns, DateInput, NumberInput};
 use crate::core::error::FloError;
 use crate::core::frame::{CustomerFrame, Duplicates};
 use crate::core::outliers::{cltv_frame, FrequencyDefinition};
 use crate::core::output::write_ids;
-use crate::core::quantile::qcut_probabilities;
+use crate::core::quantile::{qcut_probabilities, Cut};
 use crate::core::reader::{read_from, read_path, ReadOptions};
-use crate::core::rfm::{Labels, ScoreOptions};
+use crate::core::rfm::{metrics, Labels, ScoreOptions, Scores};
 use crate::core::segment::SegmentMap;
 use crate::core::summary::{group_table, sorted_groups};
 
@@ -387,32 +387,13 @@ impl Frame {
                 "`q` should be a positive integer.",
             )));
         }
-        let duplicates = edge_duplicates_of(duplicates)?;
-        let segment_on = parse_enum(
-            segment_on,
-            "segment_on",
-            &[
-                ("RF_SCORE", SegmentOn::RfScore),
-                ("RFM_SCORE", SegmentOn::RfmScore),
-            ],
-        )?;
-        let segment_map = match segment_map {
-            None => SegmentMap::seeds(),
-            Some(rules) => SegmentMap::new(&rules).map_err(super::errors::to_py)?,
-        };
         let config = RfmConfig {
             analysis_date,
             scores: ScoreOptions {
                 probabilities: probabilities.unwrap_or_else(|| qcut_probabilities(q)),
-                duplicates,
+                duplicates: edge_duplicates_of(duplicates)?,
             },
-            labels: labels.map(|[recency, frequency, monetary]| Labels {
-                recency,
-                frequency,
-                monetary,
-            }),
-            segment_map,
-            segment_on,
+            ..naming(labels, segment_map, segment_on)?
         };
         let frame = Arc::clone(&self.inner);
         let table = run(py, || rfm_table(&frame, &config))?;
@@ -422,15 +403,90 @@ impl Frame {
         })
     }
 
+    /// The latest `last_order_date` (days since 1970-01-01), if any.
+    fn max_last_order_date(&self) -> Option<i32> {
+        self.inner.max_last_order_date()
+    }
+
+    /// (recency, frequency, monetary) to `analysis_date`, without scores.
+    #[allow(clippy::type_complexity)]
+    fn rfm_metrics<'py>(
+        &self,
+        py: Python<'py>,
+        analysis_date: i32,
+    ) -> PyResult<(F64Array<'py>, F64Array<'py>, F64Array<'py>)> {
+        let frame = Arc::clone(&self.inner);
+        let m = run(py, || metrics(&frame, Some(analysis_date)))?;
+        Ok((
+            PyArray1::from_vec(py, m.recency),
+            PyArray1::from_vec(py, m.frequency),
+            PyArray1::from_vec(py, m.monetary),
+        ))
+    }
+
+    /// Tasks 2–4 with the three cuts given (bins and edges found over more than this frame, as
+    /// a distributed run does); the rest as `rfm`.
+    #[pyo3(signature = (analysis_date, cuts, labels=None, segment_map=None, segment_on="RF_SCORE"))]
+    fn rfm_with_cuts(
+        &self,
+        py: Python<'_>,
+        analysis_date: i32,
+        cuts: [(PyReadonlyArray1<'_, i64>, Vec<f64>); 3],
+        labels: Option<[Vec<String>; 3]>,
+        segment_map: Option<Vec<(String, String)>>,
+        segment_on: &str,
+    ) -> PyResult<Rfm> {
+        let n = self.inner.len();
+        let mut given = Vec::with_capacity(3);
+        for (codes, edges) in &cuts {
+            let codes = codes.as_slice()?;
+            if codes.len() != n {
+                return Err(super::errors::to_py(FloError::invalid(format!(
+                    "{} bin codes for {n} customers",
+                    codes.len()
+                ))));
+            }
+            let bins = edges.len().saturating_sub(1) as i64;
+            if let Some(bad) = codes.iter().find(|&&c| c < -1 || c >= bins) {
+                return Err(super::errors::to_py(FloError::invalid(format!(
+                    "bin code {bad} outside -1..{bins}"
+                ))));
+            }
+            given.push(Cut {
+                edges: edges.clone(),
+                codes: codes.iter().map(|&c| c as i32).collect(),
+            });
+        }
+        let mut given = given.into_iter();
+        let scores = Scores {
+            recency: given.next().unwrap(),
+            frequency: given.next().unwrap(),
+            monetary: given.next().unwrap(),
+        };
+        let config = RfmConfig {
+            analysis_date: Some(analysis_date),
+            ..naming(labels, segment_map, segment_on)?
+        };
+        let frame = Arc::clone(&self.inner);
+        let table = run(py, || {
+            rfm_table_from(metrics(&frame, Some(analysis_date))?, scores, &config)
+        })?;
+        Ok(Rfm {
+            frame: Arc::clone(&self.inner),
+            inner: table,
+        })
+    }
+
     /// The CLTV study's frame: (analysis date, rows kept, recency_weekly, T_weekly, frequency,
     /// monetary average, [(low, up)] thresholds of the four capped columns).
-    #[pyo3(signature = (analysis_date=None, repeat_orders=false))]
+    #[pyo3(signature = (analysis_date=None, repeat_orders=false, thresholds=None))]
     #[allow(clippy::type_complexity)]
     fn cltv_frame<'py>(
         &self,
         py: Python<'py>,
         analysis_date: Option<i32>,
         repeat_orders: bool,
+        thresholds: Option<Vec<(f64, f64)>>,
     ) -> PyResult<(
         i32,
         Bound<'py, PyArray1<u64>>,
@@ -446,7 +502,9 @@ impl Frame {
             FrequencyDefinition::Orders
         };
         let frame = Arc::clone(&self.inner);
-        let c = run(py, || cltv_frame(&frame, analysis_date, definition))?;
+        let c = run(py, || {
+            cltv_frame(&frame, analysis_date, definition, thresholds.as_deref())
+        })?;
         Ok((
             c.analysis_date,
             PyArray1::from_iter(py, c.rows.iter().map(|&r| r as u64)),
@@ -457,6 +515,36 @@ impl Frame {
             c.thresholds,
         ))
     }
+}
+
+/// The labels, segment map and score string the map reads, as `rfm` takes them.
+fn naming(
+    labels: Option<[Vec<String>; 3]>,
+    segment_map: Option<Vec<(String, String)>>,
+    segment_on: &str,
+) -> PyResult<RfmConfig> {
+    let segment_on = parse_enum(
+        segment_on,
+        "segment_on",
+        &[
+            ("RF_SCORE", SegmentOn::RfScore),
+            ("RFM_SCORE", SegmentOn::RfmScore),
+        ],
+    )?;
+    let segment_map = match segment_map {
+        None => SegmentMap::seeds(),
+        Some(rules) => SegmentMap::new(&rules).map_err(super::errors::to_py)?,
+    };
+    Ok(RfmConfig {
+        labels: labels.map(|[recency, frequency, monetary]| Labels {
+            recency,
+            frequency,
+            monetary,
+        }),
+        segment_map,
+        segment_on,
+        ..RfmConfig::default()
+    })
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

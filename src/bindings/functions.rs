@@ -6,7 +6,11 @@ use pyo3::prelude::*;
 use super::errors::{run, to_py};
 use super::rfm::edge_duplicates_of;
 use crate::core::error::FloError;
-use crate::core::quantile::{edges, qcut, qcut_probabilities, rank_first};
+use crate::core::outliers::thresholds_of;
+use crate::core::quantile::{
+    cut_codes, edges, order_positions, qcut, qcut_probabilities, quantile_at, rank_edges,
+    rank_first, unique_edges,
+};
 use crate::core::segment::SegmentMap;
 use crate::core::stats::describe;
 use crate::core::summary::top_n;
@@ -40,6 +44,86 @@ fn qcut_codes<'py>(
         PyArray1::from_iter(py, cut.codes.iter().map(|&c| c as i64)),
         PyArray1::from_vec(py, cut.edges),
     ))
+}
+
+/// The probabilities of a cut (`q` bins or given) and the order statistics (0-based) the
+/// quantiles of `n` values read: what a distributed run must select exactly.
+#[pyfunction]
+#[pyo3(signature = (n, q=None, probabilities=None))]
+fn quantile_plan(
+    n: usize,
+    q: Option<usize>,
+    probabilities: Option<Vec<f64>>,
+) -> PyResult<(Vec<f64>, Vec<usize>)> {
+    let probabilities = match (q, probabilities) {
+        (Some(q), None) if q >= 1 => qcut_probabilities(q),
+        (None, Some(p)) => p,
+        _ => {
+            return Err(to_py(FloError::invalid(
+                "pass either q (a positive integer) or probabilities",
+            )))
+        }
+    };
+    let positions = order_positions(n, &probabilities);
+    Ok((probabilities, positions))
+}
+
+/// The quantiles of `n` values from their order statistics at `positions` (as
+/// `quantile_plan` lists them): identical to `quantiles` on all the values.
+#[pyfunction]
+fn quantiles_from_order_stats(
+    n: usize,
+    probabilities: Vec<f64>,
+    positions: Vec<usize>,
+    values: Vec<f64>,
+) -> PyResult<Vec<f64>> {
+    if n == 0 {
+        return Ok(vec![f64::NAN; probabilities.len()]);
+    }
+    if positions.len() != values.len() || order_positions(n, &probabilities) != positions {
+        return Err(to_py(FloError::invalid(
+            "the order statistics do not match the plan for these probabilities",
+        )));
+    }
+    let stat = |i: usize| values[positions.binary_search(&i).expect("planned position")];
+    Ok(probabilities
+        .iter()
+        .map(|&p| quantile_at(n, p, stat))
+        .collect())
+}
+
+/// Bin edges made unique by pandas' rule (`duplicates`), or `BinEdgesError` naming `what`.
+#[pyfunction]
+#[pyo3(signature = (edges, duplicates="raise", what="values"))]
+fn unique_bin_edges(edges: Vec<f64>, duplicates: &str, what: &str) -> PyResult<Vec<f64>> {
+    unique_edges(edges, edge_duplicates_of(duplicates)?, what).map_err(to_py)
+}
+
+/// The edges `qcut` of the ranks 1..=m uses (before `unique_bin_edges`).
+#[pyfunction]
+fn rank_bin_edges(m: usize, probabilities: Vec<f64>) -> PyResult<Vec<f64>> {
+    if m == 0 {
+        return Ok(vec![f64::NAN; probabilities.len()]);
+    }
+    Ok(rank_edges(m, &probabilities))
+}
+
+/// pandas' right-closed bin of each value by `edges` (-1 outside or null).
+#[pyfunction]
+fn cut_by_edges<'py>(
+    py: Python<'py>,
+    values: PyReadonlyArray1<'py, f64>,
+    edges: Vec<f64>,
+) -> PyResult<Bound<'py, PyArray1<i64>>> {
+    let values = values.as_slice()?;
+    let codes = py.detach(|| cut_codes(values, &edges));
+    Ok(PyArray1::from_iter(py, codes.into_iter().map(i64::from)))
+}
+
+/// The CLTV study's outlier thresholds `(low, up)` from the 0.01 and 0.99 quantiles.
+#[pyfunction]
+fn outlier_thresholds_of(q1: f64, q3: f64) -> (f64, f64) {
+    thresholds_of(q1, q3)
 }
 
 /// numpy's linear quantiles of the non-null values.
@@ -154,6 +238,16 @@ fn write_transactions_csv(
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add(
+        "OUTLIER_QUANTILES",
+        crate::core::outliers::OUTLIER_QUANTILES.to_vec(),
+    )?;
+    m.add_function(wrap_pyfunction!(quantile_plan, m)?)?;
+    m.add_function(wrap_pyfunction!(quantiles_from_order_stats, m)?)?;
+    m.add_function(wrap_pyfunction!(unique_bin_edges, m)?)?;
+    m.add_function(wrap_pyfunction!(rank_bin_edges, m)?)?;
+    m.add_function(wrap_pyfunction!(cut_by_edges, m)?)?;
+    m.add_function(wrap_pyfunction!(outlier_thresholds_of, m)?)?;
     m.add_function(wrap_pyfunction!(qcut_codes, m)?)?;
     m.add_function(wrap_pyfunction!(quantiles, m)?)?;
     m.add_function(wrap_pyfunction!(rank_first_array, m)?)?;

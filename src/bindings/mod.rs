@@ -4,6 +4,7 @@ mod errors;
 mod frame;
 mod functions;
 mod models;
+mod partials;
 mod rfm;
 mod translog;
 
@@ -22,6 +23,7 @@ fn _flo_rfm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     frame::register(m)?;
     functions::register(m)?;
     models::register(m)?;
+    partials::register(m)?;
     translog::register(m)?;
     Ok(())
 }

@@ -11,9 +11,9 @@ use crate::core::models::gamma_gamma::{self, GammaGammaParams};
 use crate::core::models::purchases::{self, Kind, Purchases};
 use crate::core::models::FitInfo;
 
-type F64In<'py> = PyReadonlyArray1<'py, f64>;
-type F64Out<'py> = Bound<'py, PyArray1<f64>>;
-type Info = (usize, f64, f64, usize);
+pub(super) type F64In<'py> = PyReadonlyArray1<'py, f64>;
+pub(super) type F64Out<'py> = Bound<'py, PyArray1<f64>>;
+pub(super) type Info = (usize, f64, f64, usize);
 
 /// The customer columns as slices, checked to have one value per customer each: a clear
 /// `InvalidArgumentError` rather than an index panic inside the core.
@@ -56,7 +56,7 @@ fn per_customer<'py>(
     PyArray1::from_vec(py, out)
 }
 
-fn info(i: &FitInfo) -> Info {
+pub(super) fn info(i: &FitInfo) -> Info {
     (i.iterations, i.objective, i.gradient_norm, i.groups)
 }
 

@@ -62,6 +62,12 @@ pub struct SegmentSummary {
 pub fn rfm_table(frame: &CustomerFrame, config: &RfmConfig) -> Result<RfmTable> {
     let metrics = metrics(frame, config.analysis_date)?;
     let scores = scores(&metrics, &config.scores)?;
+    rfm_table_from(metrics, scores, config)
+}
+
+/// The table from metrics and scores found elsewhere (e.g. with edges over all partitions of a
+/// distributed table): labels, score strings and segments as `rfm_table` makes them.
+pub fn rfm_table_from(metrics: Metrics, scores: Scores, config: &RfmConfig) -> Result<RfmTable> {
     let labels = config.labels.clone().unwrap_or_else(|| {
         Labels::seeds(
             scores

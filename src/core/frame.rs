@@ -343,6 +343,17 @@ impl CustomerFrame {
     }
 
     /// `order_num_total_ever_online + order_num_total_ever_offline`.
+    /// The four columns the CLTV study caps: online and offline orders, offline and online
+    /// value (the seeds' order).
+    pub fn cltv_columns(&self) -> [&[f64]; 4] {
+        [
+            &self.counts[0],
+            &self.counts[1],
+            &self.money[0],
+            &self.money[1],
+        ]
+    }
+
     pub fn order_num_total(&self) -> Vec<f64> {
         add(&self.counts[0], &self.counts[1])
     }

@@ -5,6 +5,7 @@ pub mod columnar;
 pub mod columns;
 pub mod csvscan;
 pub mod error;
+pub mod exact_sum;
 pub mod frame;
 pub mod models;
 pub mod outliers;

@@ -8,8 +8,16 @@ use super::rfm::default_analysis_date;
 /// The seeds' `outlier_thresholds`: quantiles 0.01 and 0.99 (linear), 1.5 times their range
 /// beyond them, each rounded half to even as Python's `round`.
 pub fn outlier_thresholds(values: &[f64]) -> (f64, f64) {
-    let q = edges(values, &[0.01, 0.99]);
-    let (q1, q3) = (q[0], q[1]);
+    let q = edges(values, &OUTLIER_QUANTILES);
+    thresholds_of(q[0], q[1])
+}
+
+/// The quantiles the thresholds are built from.
+pub const OUTLIER_QUANTILES: [f64; 2] = [0.01, 0.99];
+
+/// `(low, up)` from the two quantiles: 1.5 times their range beyond each, rounded half to even
+/// (Python's `round`).
+pub fn thresholds_of(q1: f64, q3: f64) -> (f64, f64) {
     let iqr = q3 - q1;
     (
         (q1 - 1.5 * iqr).round_ties_even(),
@@ -17,7 +25,6 @@ pub fn outlier_thresholds(values: &[f64]) -> (f64, f64) {
     )
 }
 
-/// Values beyond the thresholds set to them (NaN stays NaN).
 pub fn cap(values: &[f64], low: f64, up: f64) -> Vec<f64> {
     values
         .iter()
@@ -56,27 +63,35 @@ pub struct CltvFrame {
     pub thresholds: Vec<(f64, f64)>,
 }
 
+/// The CLTV study's frame. `thresholds`: the four columns' `(low, up)` found elsewhere (over
+/// all customers, when `frame` holds only some of them); default: from `frame`'s columns.
 pub fn cltv_frame(
     frame: &CustomerFrame,
     analysis_date: Option<i32>,
     definition: FrequencyDefinition,
+    thresholds: Option<&[(f64, f64)]>,
 ) -> Result<CltvFrame> {
     let analysis_date = match analysis_date {
         Some(d) => d,
         None => default_analysis_date(frame)?,
     };
-    let mut thresholds = Vec::new();
-    let mut capped = Vec::new();
-    for col in [
-        &frame.counts[0],
-        &frame.counts[1],
-        &frame.money[0],
-        &frame.money[1],
-    ] {
-        let (low, up) = outlier_thresholds(col);
-        thresholds.push((low, up));
-        capped.push(cap(col, low, up));
-    }
+    let columns = frame.cltv_columns();
+    let thresholds: Vec<(f64, f64)> = match thresholds {
+        Some(t) if t.len() == columns.len() => t.to_vec(),
+        Some(t) => {
+            return Err(FloError::invalid(format!(
+                "expected {} (low, up) thresholds, got {}",
+                columns.len(),
+                t.len()
+            )))
+        }
+        None => columns.iter().map(|c| outlier_thresholds(c)).collect(),
+    };
+    let capped: Vec<Vec<f64>> = columns
+        .iter()
+        .zip(&thresholds)
+        .map(|(c, &(low, up))| cap(c, low, up))
+        .collect();
     let orders: Vec<f64> = capped[0]
         .iter()
         .zip(&capped[1])

@@ -6,18 +6,48 @@ use super::error::{FloError, Result};
 
 /// numpy's `linear` quantile of `sorted` (ascending, no NaN, non-empty) at probability `p`.
 pub fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
-    let n = sorted.len();
+    quantile_at(sorted.len(), p, |i| sorted[i])
+}
+
+/// numpy's `linear` quantile of `n` values (n > 0) at probability `p`, reading the `i`-th
+/// smallest value as `stat(i)` (only at the positions `order_positions` lists).
+pub fn quantile_at(n: usize, p: f64, stat: impl Fn(usize) -> f64) -> f64 {
     let h = (n - 1) as f64 * p;
     if h >= (n - 1) as f64 {
-        return sorted[n - 1];
+        return stat(n - 1);
     }
     if h < 0.0 {
-        return sorted[0];
+        return stat(0);
     }
     let j = h.floor();
     let g = h - j;
-    let (a, b) = (sorted[j as usize], sorted[j as usize + 1]);
-    lerp(a, b, g)
+    lerp(stat(j as usize), stat(j as usize + 1), g)
+}
+
+/// The order statistics (0-based, ascending, distinct) the quantiles of `n` values at
+/// `probabilities` read.
+pub fn order_positions(n: usize, probabilities: &[f64]) -> Vec<usize> {
+    if n == 0 {
+        return vec![];
+    }
+    let last = n - 1;
+    let mut needed: Vec<usize> = probabilities
+        .iter()
+        .flat_map(|&p| {
+            let h = last as f64 * p;
+            if h >= last as f64 {
+                [last, last]
+            } else if h < 0.0 {
+                [0, 0]
+            } else {
+                let j = h.floor() as usize;
+                [j, j + 1]
+            }
+        })
+        .collect();
+    needed.sort_unstable();
+    needed.dedup();
+    needed
 }
 
 /// numpy's `_lerp`: from the nearer end, so the result is exact at both ends.
@@ -82,24 +112,8 @@ pub fn edges(values: &[f64], probabilities: &[f64]) -> Vec<f64> {
     if v.is_empty() {
         return vec![f64::NAN; probabilities.len()];
     }
-    let last = v.len() - 1;
-    let mut needed: Vec<usize> = probabilities
-        .iter()
-        .flat_map(|&p| {
-            let h = last as f64 * p;
-            if h >= last as f64 {
-                [last, last]
-            } else if h < 0.0 {
-                [0, 0]
-            } else {
-                let j = h.floor() as usize;
-                [j, j + 1]
-            }
-        })
-        .collect();
-    needed.sort_unstable();
-    needed.dedup();
-    select_many(&mut v, &needed);
+    let positions = order_positions(v.len(), probabilities);
+    select_many(&mut v, &positions);
     probabilities
         .iter()
         .map(|&p| quantile_sorted(&v, p))
@@ -147,28 +161,31 @@ pub fn qcut_ranks(
     if m == 0 {
         return qcut(ranks, probabilities, duplicates, what);
     }
-    // quantile_sorted reads at most two neighbours of the index; give it 1..=m lazily.
-    let edges: Vec<f64> = probabilities
+    cut_with_edges(ranks, rank_edges(m, probabilities), duplicates, what)
+}
+
+/// The quantiles of the ranks 1..=m (m > 0) at `probabilities`.
+pub fn rank_edges(m: usize, probabilities: &[f64]) -> Vec<f64> {
+    probabilities
         .iter()
-        .map(|&p| {
-            let h = (m - 1) as f64 * p;
-            if h >= (m - 1) as f64 {
-                return m as f64;
-            }
-            let j = h.max(0.0).floor() as usize;
-            quantile_sorted(&[(j + 1) as f64, (j + 2) as f64], h - j as f64)
-        })
-        .collect();
-    cut_with_edges(ranks, edges, duplicates, what)
+        .map(|&p| quantile_at(m, p, |i| (i + 1) as f64))
+        .collect()
 }
 
 /// Bins `values` by `edges`, applying pandas' rule for equal edges.
 fn cut_with_edges(
     values: &[f64],
-    mut edges: Vec<f64>,
+    edges: Vec<f64>,
     duplicates: DuplicateEdges,
     what: &str,
 ) -> Result<Cut> {
+    let edges = unique_edges(edges, duplicates, what)?;
+    let codes = cut_codes(values, &edges);
+    Ok(Cut { edges, codes })
+}
+
+/// pandas' rule for equal edges: an error (`duplicates="raise"`) or the distinct ones.
+pub fn unique_edges(edges: Vec<f64>, duplicates: DuplicateEdges, what: &str) -> Result<Vec<f64>> {
     let mut unique = edges.clone();
     unique.dedup_by(|a, b| a == b || (a.is_nan() && b.is_nan()));
     if unique.len() < edges.len() && edges.len() != 2 {
@@ -178,14 +195,18 @@ fn cut_with_edges(
                 edges,
             });
         }
-        edges = unique;
+        return Ok(unique);
     }
-    let codes = values
+    Ok(edges)
+}
+
+/// The bin of every value by edges already made unique.
+pub fn cut_codes(values: &[f64], edges: &[f64]) -> Vec<i32> {
+    values
         .par_iter()
         .with_min_len(1 << 14)
-        .map(|&v| bin_of(&edges, v))
-        .collect();
-    Ok(Cut { edges, codes })
+        .map(|&v| bin_of(edges, v))
+        .collect()
 }
 
 /// pandas' right-closed bin of `v` with the lowest edge included; -1 when outside or null.

@@ -6,7 +6,7 @@
 use rayon::prelude::*;
 
 use super::special::{digamma, ln_gamma, signed_ln_hyp2f1};
-use super::{add, fit_log_params, scale, weight_by_value, FitInfo, ScaledHistory};
+use super::{fit_log_params, weight_by_value, FitInfo, ScaledHistory, TermSums};
 use crate::core::error::{FloError, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -144,6 +144,29 @@ fn history_part(p: &BgNbdParams, x: f64, t_x: f64, t: f64) -> (f64, [f64; 4]) {
     (value, [d_r, d_alpha, w4 / a, -w4 / bx])
 }
 
+/// The weighted log-likelihood and gradient sums (natural parameters) over `data`, exactly.
+/// Times must already be scaled.
+pub fn log_likelihood_sums(p: &BgNbdParams, data: &BgNbdData) -> TermSums<4> {
+    let by_frequency = data
+        .x_values
+        .iter()
+        .zip(&data.x_weights)
+        .fold(TermSums::default(), |acc, (&x, &w)| {
+            acc.add(w, frequency_part(p, x))
+        });
+    (0..data.x.len())
+        .into_par_iter()
+        .with_min_len(8192)
+        .fold(TermSums::default, |acc, i| {
+            acc.add(
+                data.w[i],
+                history_part(p, data.x[i], data.t_x[i], data.t[i]),
+            )
+        })
+        .reduce(TermSums::default, TermSums::merge)
+        .merge(by_frequency)
+}
+
 /// lifetimes' objective in log-parameters: `-sum(w LL) / sum(w) + penalizer * sum(params^2)`,
 /// and its gradient. Times must already be scaled.
 pub fn objective(
@@ -155,29 +178,7 @@ pub fn objective(
 ) -> f64 {
     let e: Vec<f64> = log_params.iter().map(|v| v.exp()).collect();
     let p = BgNbdParams::new([e[0], e[1], e[2], e[3]], modified);
-    let by_frequency = data
-        .x_values
-        .iter()
-        .zip(&data.x_weights)
-        .map(|(&x, &w)| scale(w, frequency_part(&p, x)))
-        .fold((0.0, [0.0; 4]), add);
-    let by_history = (0..data.x.len())
-        .into_par_iter()
-        .with_min_len(8192)
-        .map(|i| {
-            scale(
-                data.w[i],
-                history_part(&p, data.x[i], data.t_x[i], data.t[i]),
-            )
-        })
-        .reduce(|| (0.0, [0.0; 4]), add);
-    let (sum_ll, sum_g) = add(by_frequency, by_history);
-    let total_w = data.total_w;
-    let pen: f64 = e.iter().map(|v| v * v).sum::<f64>() * penalizer;
-    for j in 0..4 {
-        grad[j] = e[j] * (-sum_g[j] / total_w + 2.0 * penalizer * e[j]);
-    }
-    -sum_ll / total_w + pen
+    log_likelihood_sums(&p, data).objective(&e, data.total_w, penalizer, grad)
 }
 
 #[derive(Debug, Clone)]
@@ -199,16 +200,49 @@ pub fn fit(
 ) -> Result<BgNbdFit> {
     let scaled = ScaledHistory::new(x, t_x, t, weights)?;
     let data = BgNbdData::new(scaled.x, scaled.t_x, scaled.t, scaled.w);
+    let shape = FitShape {
+        total_w: data.total_w,
+        groups: data.x.len(),
+        scale: scaled.scale,
+        modified,
+        penalizer,
+    };
+    fit_from_sums(|p| Ok(log_likelihood_sums(p, &data)), &shape)
+}
+
+/// What a fit needs to know of the data besides its likelihood sums.
+#[derive(Debug, Clone, Copy)]
+pub struct FitShape {
+    /// The customers' total weight.
+    pub total_w: f64,
+    /// Distinct histories (reported only).
+    pub groups: usize,
+    /// The time scale the sums were computed in (`1 / max(T)`).
+    pub scale: f64,
+    pub modified: bool,
+    pub penalizer: f64,
+}
+
+/// The fit with the likelihood sums computed by `sums` (at parameters in scaled time): here,
+/// or summed part by part elsewhere. The first error `sums` returns stops the fit.
+pub fn fit_from_sums(
+    sums: impl Fn(&BgNbdParams) -> Result<TermSums<4>>,
+    shape: &FitShape,
+) -> Result<BgNbdFit> {
     let (e, info) = fit_log_params::<4>(
-        |lp, g| objective(lp, &data, modified, penalizer, g),
-        data.x.len(),
-        data.total_w,
-        if modified { "MBG/NBD" } else { "BG/NBD" },
+        |lp, g| {
+            let e: Vec<f64> = lp.iter().map(|v| v.exp()).collect();
+            let p = BgNbdParams::new([e[0], e[1], e[2], e[3]], shape.modified);
+            Ok(sums(&p)?.objective(&e, shape.total_w, shape.penalizer, g))
+        },
+        shape.groups,
+        shape.total_w,
+        if shape.modified { "MBG/NBD" } else { "BG/NBD" },
         "Try a larger penalizer_coef (e.g. 0.01 or 0.1), or check the data for customers with extreme frequencies.",
     )?;
     Ok(BgNbdFit {
-        params: BgNbdParams::new([e[0], e[1] / scaled.scale, e[2], e[3]], modified),
-        scale: scaled.scale,
+        params: BgNbdParams::new([e[0], e[1] / shape.scale, e[2], e[3]], shape.modified),
+        scale: shape.scale,
         info,
     })
 }

@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 
 use super::special::{digamma, ln_gamma};
-use super::{add, collapse, fit_log_params, scale, weight_by_value, FitInfo};
+use super::{collapse, fit_log_params, weight_by_value, FitInfo, TermSums};
 use crate::core::error::{FloError, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -87,6 +87,26 @@ impl GammaGammaData {
     }
 }
 
+/// The weighted log-likelihood and gradient sums (natural parameters) over `data`, exactly.
+pub fn log_likelihood_sums(par: &GammaGammaParams, data: &GammaGammaData) -> TermSums<3> {
+    let (x, m, w) = (&data.x, &data.m, &data.w);
+    let by_frequency = data
+        .x_values
+        .iter()
+        .zip(&data.x_weights)
+        .fold(TermSums::default(), |acc, (&xv, &wx)| {
+            acc.add(wx, frequency_part(par, xv))
+        });
+    (0..x.len())
+        .into_par_iter()
+        .with_min_len(8192)
+        .fold(TermSums::default, |acc, i| {
+            acc.add(w[i], spend_part(par, x[i], m[i]))
+        })
+        .reduce(TermSums::default, TermSums::merge)
+        .merge(by_frequency)
+}
+
 /// lifetimes' Gamma-Gamma objective in log-parameters, and its gradient.
 pub fn objective(
     log_params: &[f64],
@@ -100,24 +120,7 @@ pub fn objective(
         q: e[1],
         v: e[2],
     };
-    let (x, m, w) = (&data.x, &data.m, &data.w);
-    let by_frequency = data
-        .x_values
-        .iter()
-        .zip(&data.x_weights)
-        .map(|(&xv, &wx)| scale(wx, frequency_part(&par, xv)))
-        .fold((0.0, [0.0; 3]), add);
-    let by_spend = (0..x.len())
-        .into_par_iter()
-        .with_min_len(8192)
-        .map(|i| scale(w[i], spend_part(&par, x[i], m[i])))
-        .reduce(|| (0.0, [0.0; 3]), add);
-    let (sum_ll, sum_g) = add(by_frequency, by_spend);
-    let total_w = data.total_w;
-    for j in 0..3 {
-        grad[j] = e[j] * (-sum_g[j] / total_w + 2.0 * penalizer * e[j]);
-    }
-    -sum_ll / total_w + penalizer * e.iter().map(|v| v * v).sum::<f64>()
+    log_likelihood_sums(&par, data).objective(&e, data.total_w, penalizer, grad)
 }
 
 #[derive(Debug, Clone)]
@@ -127,13 +130,42 @@ pub struct GammaGammaFit {
 }
 
 pub fn fit(x: &[f64], m: &[f64], weights: Option<&[f64]>, penalizer: f64) -> Result<GammaGammaFit> {
+    let data = spend_data(x, m, weights)?;
+    fit_from_sums(
+        |p| Ok(log_likelihood_sums(p, &data)),
+        data.total_w,
+        data.x.len(),
+        penalizer,
+    )
+}
+
+/// Customers' `(x, m)` checked, identical rows collapsed into weights.
+pub fn spend_data(x: &[f64], m: &[f64], weights: Option<&[f64]>) -> Result<GammaGammaData> {
     check_inputs(x, m)?;
     let ([x_col, m_col], w) = collapse([x, m], weights);
-    let data = GammaGammaData::new(x_col, m_col, w);
+    Ok(GammaGammaData::new(x_col, m_col, w))
+}
+
+/// The fit with the likelihood sums computed by `sums`: here, or summed part by part
+/// elsewhere. `total_w` is the customers' total weight, `groups` the distinct rows (reported).
+pub fn fit_from_sums(
+    sums: impl Fn(&GammaGammaParams) -> Result<TermSums<3>>,
+    total_w: f64,
+    groups: usize,
+    penalizer: f64,
+) -> Result<GammaGammaFit> {
     let (e, info) = fit_log_params::<3>(
-        |lp, g| objective(lp, &data, penalizer, g),
-        data.x.len(),
-        data.total_w,
+        |lp, g| {
+            let e: Vec<f64> = lp.iter().map(|v| v.exp()).collect();
+            let par = GammaGammaParams {
+                p: e[0],
+                q: e[1],
+                v: e[2],
+            };
+            Ok(sums(&par)?.objective(&e, total_w, penalizer, g))
+        },
+        groups,
+        total_w,
         "Gamma-Gamma",
         "Try a larger penalizer_coef (e.g. 0.1), or check monetary values for extreme outliers.",
     )?;

@@ -14,6 +14,7 @@ pub mod special;
 use rustc_hash::FxHashMap;
 
 use crate::core::error::{FloError, Result};
+use crate::core::exact_sum::ExactSum;
 
 /// Identical input rows collapsed into one row with a weight: the likelihood is a weighted sum,
 /// so the fit sees the same objective with far fewer terms.
@@ -68,6 +69,79 @@ pub fn scale<const N: usize>(w: f64, v: Term<N>) -> Term<N> {
     (w * v.0, std::array::from_fn(|j| w * v.1[j]))
 }
 
+/// A weighted log-likelihood sum and its gradient sums, all exact: the same numbers whatever
+/// the order of the terms or how the customers were split (threads, partitions, machines).
+#[derive(Debug, Clone)]
+pub struct TermSums<const N: usize> {
+    pub value: ExactSum,
+    pub grad: [ExactSum; N],
+}
+
+impl<const N: usize> Default for TermSums<N> {
+    fn default() -> Self {
+        TermSums {
+            value: ExactSum::default(),
+            grad: std::array::from_fn(|_| ExactSum::default()),
+        }
+    }
+}
+
+impl<const N: usize> TermSums<N> {
+    /// Adds `w` times a term, products exact.
+    pub fn add(mut self, w: f64, term: Term<N>) -> Self {
+        self.value.add_product(w, term.0);
+        for (g, t) in self.grad.iter_mut().zip(term.1) {
+            g.add_product(w, t);
+        }
+        self
+    }
+
+    pub fn merge(mut self, other: Self) -> Self {
+        self.value.merge(&other.value);
+        for (g, o) in self.grad.iter_mut().zip(&other.grad) {
+            g.merge(o);
+        }
+        self
+    }
+
+    /// The value's partials, then each gradient component's (to merge elsewhere).
+    pub fn to_parts(&self) -> Vec<Vec<f64>> {
+        std::iter::once(&self.value)
+            .chain(&self.grad)
+            .map(ExactSum::partials)
+            .collect()
+    }
+
+    /// The sums of several parts (each as [`TermSums::to_parts`] gave), merged.
+    pub fn from_parts(parts: &[Vec<Vec<f64>>]) -> Result<Self> {
+        let mut out = TermSums::default();
+        for p in parts {
+            if p.len() != N + 1 {
+                return Err(FloError::invalid(format!(
+                    "a partial likelihood has {} sums, expected {}",
+                    p.len(),
+                    N + 1
+                )));
+            }
+            out.value.merge(&ExactSum::from_partials(&p[0]));
+            for (g, q) in out.grad.iter_mut().zip(&p[1..]) {
+                g.merge(&ExactSum::from_partials(q));
+            }
+        }
+        Ok(out)
+    }
+
+    /// lifetimes' objective in log-parameters from the sums: `-sum(w LL) / sum(w) +
+    /// penalizer * sum(params^2)`, its gradient written to `grad`. `e` are the parameters.
+    pub fn objective(&self, e: &[f64], total_w: f64, penalizer: f64, grad: &mut [f64]) -> f64 {
+        for j in 0..N {
+            grad[j] = e[j] * (-self.grad[j].value() / total_w + 2.0 * penalizer * e[j]);
+        }
+        let pen: f64 = e.iter().map(|v| v * v).sum::<f64>() * penalizer;
+        -self.value.value() / total_w + pen
+    }
+}
+
 /// Asserts that `grad` matches central differences of `f` at `x` (for the models' tests).
 #[cfg(test)]
 pub fn assert_gradient<const N: usize>(f: impl Fn(&[f64], &mut [f64]) -> f64, x: [f64; N]) {
@@ -102,12 +176,19 @@ impl ScaledHistory {
     pub fn new(x: &[f64], t_x: &[f64], t: &[f64], weights: Option<&[f64]>) -> Result<Self> {
         bgnbd::check_inputs(x, t_x, t)?;
         let max_t = t.iter().copied().fold(f64::MIN, f64::max);
-        if max_t <= 0.0 {
-            return Err(FloError::invalid(
-                "every T is 0: customers need some observed time",
-            ));
-        }
-        let scale = 1.0 / max_t;
+        Self::with_scale(x, t_x, t, weights, time_scale(max_t)?)
+    }
+
+    /// With a scale found elsewhere (`time_scale` of the largest T of all customers, when
+    /// these are only some of them).
+    pub fn with_scale(
+        x: &[f64],
+        t_x: &[f64],
+        t: &[f64],
+        weights: Option<&[f64]>,
+        scale: f64,
+    ) -> Result<Self> {
+        bgnbd::check_inputs(x, t_x, t)?;
         let scaled_tx: Vec<f64> = t_x.iter().map(|v| v * scale).collect();
         let scaled_t: Vec<f64> = t.iter().map(|v| v * scale).collect();
         let ([x, t_x, t], w) = collapse([x, &scaled_tx, &scaled_t], weights);
@@ -121,26 +202,51 @@ impl ScaledHistory {
     }
 }
 
+/// lifetimes' `_scale_time`: `1 / max(T)`.
+pub fn time_scale(max_t: f64) -> Result<f64> {
+    if max_t <= 0.0 {
+        return Err(FloError::invalid(
+            "every T is 0: customers need some observed time",
+        ));
+    }
+    Ok(1.0 / max_t)
+}
+
 /// Maximum likelihood in log-parameters from lifetimes' start (every log-parameter 0.1): the
 /// parameters (exponentiated) and the fit's diagnostics, with the objective's Hessian at the
 /// optimum, or a `ConvergenceError` naming the model and what to try. Never returns a NaN,
 /// infinite or zero parameter. `total_weight` is the customers' total weight, by which the
 /// objective is a mean (for the standard errors).
 pub fn fit_log_params<const N: usize>(
-    objective: impl Fn(&[f64], &mut [f64]) -> f64,
+    objective: impl Fn(&[f64], &mut [f64]) -> Result<f64>,
     groups: usize,
     total_weight: f64,
     model: &str,
     advice: &str,
 ) -> Result<([f64; N], FitInfo)> {
-    let sol = optim::minimize(&objective, &[0.1; N], &optim::Options::default());
+    // The optimiser sees NaN once the objective fails, and stops; the first error is returned.
+    let failed = std::cell::RefCell::new(None);
+    let plain = |lp: &[f64], g: &mut [f64]| {
+        if failed.borrow().is_some() {
+            return f64::NAN;
+        }
+        objective(lp, g).unwrap_or_else(|err| {
+            failed.replace(Some(err));
+            f64::NAN
+        })
+    };
+    let sol = optim::minimize(&plain, &[0.1; N], &optim::Options::default());
     let at: [f64; N] = std::array::from_fn(|j| sol.x[j]);
+    let log_hessian = optim::hessian(&plain, &at);
+    if let Some(err) = failed.into_inner() {
+        return Err(err);
+    }
     let info = FitInfo {
         iterations: sol.iterations,
         objective: sol.value,
         gradient_norm: sol.grad_norm(),
         groups,
-        log_hessian: optim::hessian(&objective, &at),
+        log_hessian,
         total_weight,
     };
     let params: [f64; N] = std::array::from_fn(|j| sol.x[j].exp());

@@ -275,7 +275,7 @@ pub fn fit(
     let scaled = ScaledHistory::new(x, t_x, t, weights)?;
     let data = ParetoData::new(scaled.x, scaled.t_x, scaled.t, scaled.w, x.len());
     let (e, mut info) = fit_log_params::<4>(
-        |lp, g| mean_objective(lp, &data, penalizer, g),
+        |lp, g| Ok(mean_objective(lp, &data, penalizer, g)),
         data.x.len(),
         data.total_w,
         "Pareto/NBD",

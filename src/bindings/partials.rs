@@ -1,0 +1,215 @@
+//! Fits whose likelihood is summed part by part (e.g. per partition on a Dask cluster): the
+//! parts' exact sums are merged here, so the fit equals the one-machine fit bit for bit.
+
+use std::cell::RefCell;
+
+use numpy::PyArray1;
+use pyo3::prelude::*;
+
+use super::errors::{run, to_py};
+use super::models::{info, F64In, F64Out, Info};
+use crate::core::error::FloError;
+use crate::core::models::bgnbd::{self, BgNbdData, BgNbdParams, FitShape};
+use crate::core::models::gamma_gamma::{self, GammaGammaData, GammaGammaParams};
+use crate::core::models::purchases::Kind;
+use crate::core::models::{time_scale, ScaledHistory, TermSums};
+
+/// Per part: the exact sums of the value and of each gradient component, as partials.
+type Parts = Vec<Vec<Vec<f64>>>;
+
+fn modified_of(model: &str) -> PyResult<bool> {
+    match Kind::parse(model).map_err(to_py)? {
+        Kind::BgNbd => Ok(false),
+        Kind::ModifiedBgNbd => Ok(true),
+        Kind::ParetoNbd => Err(to_py(FloError::invalid(
+            "fitting from partial sums supports \"bgnbd\" and \"mbgnbd\"",
+        ))),
+    }
+}
+
+fn vec_out<'py>(py: Python<'py>, v: Vec<f64>) -> F64Out<'py> {
+    PyArray1::from_vec(py, v)
+}
+
+/// One part's customers checked, times scaled by `scale` (from the largest T of all parts),
+/// identical histories collapsed: `(x, t_x, T, weight)`.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn history_groups<'py>(
+    py: Python<'py>,
+    x: F64In<'py>,
+    t_x: F64In<'py>,
+    t: F64In<'py>,
+    scale: f64,
+) -> PyResult<(F64Out<'py>, F64Out<'py>, F64Out<'py>, F64Out<'py>)> {
+    let (x, t_x, t) = (x.as_slice()?, t_x.as_slice()?, t.as_slice()?);
+    let h = run(py, || {
+        if x.is_empty() {
+            return Ok(ScaledHistory {
+                x: vec![],
+                t_x: vec![],
+                t: vec![],
+                w: vec![],
+                scale,
+            });
+        }
+        ScaledHistory::with_scale(x, t_x, t, None, scale)
+    })?;
+    Ok((
+        vec_out(py, h.x),
+        vec_out(py, h.t_x),
+        vec_out(py, h.t),
+        vec_out(py, h.w),
+    ))
+}
+
+/// lifetimes' time scale `1 / max(T)`.
+#[pyfunction]
+fn history_scale(max_t: f64) -> PyResult<f64> {
+    time_scale(max_t).map_err(to_py)
+}
+
+/// One part's likelihood sums at natural parameters (scaled time), from `history_groups`.
+#[pyfunction]
+fn purchases_sums(
+    py: Python<'_>,
+    model: &str,
+    params: [f64; 4],
+    x: F64In<'_>,
+    t_x: F64In<'_>,
+    t: F64In<'_>,
+    w: F64In<'_>,
+) -> PyResult<Vec<Vec<f64>>> {
+    let modified = modified_of(model)?;
+    let data = BgNbdData::new(
+        x.as_slice()?.to_vec(),
+        t_x.as_slice()?.to_vec(),
+        t.as_slice()?.to_vec(),
+        w.as_slice()?.to_vec(),
+    );
+    let p = BgNbdParams::new(params, modified);
+    Ok(py.detach(|| bgnbd::log_likelihood_sums(&p, &data).to_parts()))
+}
+
+/// One part's spend rows checked and collapsed: `(x, m, weight)`.
+#[pyfunction]
+fn spend_groups<'py>(
+    py: Python<'py>,
+    x: F64In<'py>,
+    m: F64In<'py>,
+) -> PyResult<(F64Out<'py>, F64Out<'py>, F64Out<'py>)> {
+    let (x, m) = (x.as_slice()?, m.as_slice()?);
+    let d = run(py, || {
+        if x.is_empty() {
+            return Ok(GammaGammaData::new(vec![], vec![], vec![]));
+        }
+        gamma_gamma::spend_data(x, m, None)
+    })?;
+    Ok((vec_out(py, d.x), vec_out(py, d.m), vec_out(py, d.w)))
+}
+
+/// One part's Gamma-Gamma likelihood sums at natural parameters, from `spend_groups`.
+#[pyfunction]
+fn gg_sums(
+    py: Python<'_>,
+    params: [f64; 3],
+    x: F64In<'_>,
+    m: F64In<'_>,
+    w: F64In<'_>,
+) -> PyResult<Vec<Vec<f64>>> {
+    let data = GammaGammaData::new(
+        x.as_slice()?.to_vec(),
+        m.as_slice()?.to_vec(),
+        w.as_slice()?.to_vec(),
+    );
+    let p = GammaGammaParams {
+        p: params[0],
+        q: params[1],
+        v: params[2],
+    };
+    Ok(py.detach(|| gamma_gamma::log_likelihood_sums(&p, &data).to_parts()))
+}
+
+/// Calls `sums(params)` (Python, returning every part's sums) and merges the parts; a Python
+/// error is kept in `failed` and stops the fit.
+fn merged<const N: usize>(
+    sums: &Bound<'_, PyAny>,
+    params: Vec<f64>,
+    failed: &RefCell<Option<PyErr>>,
+) -> crate::core::error::Result<TermSums<N>> {
+    let parts: PyResult<Parts> = sums.call1((params,)).and_then(|r| r.extract());
+    match parts {
+        Ok(p) => TermSums::from_parts(&p),
+        Err(e) => {
+            failed.replace(Some(e));
+            Err(FloError::invalid("the partial sums failed"))
+        }
+    }
+}
+
+fn finish<T>(out: crate::core::error::Result<T>, failed: RefCell<Option<PyErr>>) -> PyResult<T> {
+    match failed.into_inner() {
+        Some(e) => Err(e),
+        None => out.map_err(to_py),
+    }
+}
+
+/// The BG/NBD (or MBG/NBD) fit from `sums(params) -> [part sums]`: as `fit_purchases`.
+#[pyfunction]
+#[pyo3(signature = (model, sums, total_weight, groups, scale, penalizer=0.0))]
+fn fit_purchases_from_sums(
+    model: &str,
+    sums: &Bound<'_, PyAny>,
+    total_weight: f64,
+    groups: usize,
+    scale: f64,
+    penalizer: f64,
+) -> PyResult<([f64; 4], f64, Info, Vec<f64>)> {
+    let shape = FitShape {
+        total_w: total_weight,
+        groups,
+        scale,
+        modified: modified_of(model)?,
+        penalizer,
+    };
+    let failed = RefCell::new(None);
+    let out = bgnbd::fit_from_sums(
+        |p| merged::<4>(sums, vec![p.r, p.alpha, p.a, p.b], &failed),
+        &shape,
+    );
+    let f = finish(out, failed)?;
+    let p = [f.params.r, f.params.alpha, f.params.a, f.params.b];
+    Ok((p, f.scale, info(&f.info), f.info.covariance(&p)))
+}
+
+/// The Gamma-Gamma fit from `sums(params) -> [part sums]`: as `fit_gamma_gamma`.
+#[pyfunction]
+#[pyo3(signature = (sums, total_weight, groups, penalizer=0.0))]
+fn fit_gamma_gamma_from_sums(
+    sums: &Bound<'_, PyAny>,
+    total_weight: f64,
+    groups: usize,
+    penalizer: f64,
+) -> PyResult<([f64; 3], Info, Vec<f64>)> {
+    let failed = RefCell::new(None);
+    let out = gamma_gamma::fit_from_sums(
+        |p| merged::<3>(sums, vec![p.p, p.q, p.v], &failed),
+        total_weight,
+        groups,
+        penalizer,
+    );
+    let f = finish(out, failed)?;
+    let p = [f.params.p, f.params.q, f.params.v];
+    Ok((p, info(&f.info), f.info.covariance(&p)))
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(history_groups, m)?)?;
+    m.add_function(wrap_pyfunction!(history_scale, m)?)?;
+    m.add_function(wrap_pyfunction!(purchases_sums, m)?)?;
+    m.add_function(wrap_pyfunction!(spend_groups, m)?)?;
+    m.add_function(wrap_pyfunction!(gg_sums, m)?)?;
+    m.add_function(wrap_pyfunction!(fit_purchases_from_sums, m)?)?;
+    m.add_function(wrap_pyfunction!(fit_gamma_gamma_from_sums, m)?)?;
+    Ok(())
+}
