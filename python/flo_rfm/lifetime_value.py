@@ -737,6 +737,62 @@ class CltvResult:
         return to_kind(summary, self.kind)
 
 
+#: The four columns the CLTV study caps at its outlier thresholds, in the seeds' order.
+CAPPED_COLUMNS = (
+    "order_num_total_ever_online",
+    "order_num_total_ever_offline",
+    "customer_value_total_ever_offline",
+    "customer_value_total_ever_online",
+)
+
+
+def _cltv_table(
+    ids: Sequence[str],
+    rec: np.ndarray,
+    T: np.ndarray,
+    freq: np.ndarray,
+    mon: np.ndarray,
+    bgf: BetaGeo,
+    ggf: GammaGamma,
+    months: int,
+    discount_rate: float,
+) -> pd.DataFrame:
+    """The CLTV table of some customers (all of them, or one partition's) under fitted models."""
+    return pd.DataFrame(
+        {
+            "recency_cltv_weekly": rec,
+            "T_weekly": T,
+            "frequency": freq,
+            "monetary_cltv_avg": mon,
+            "exp_sales_3_month": bgf.predict(4 * 3, freq, rec, T),
+            "exp_sales_6_month": bgf.predict(4 * 6, freq, rec, T),
+            "exp_average_value": ggf.conditional_expected_average_profit(freq, mon),
+            "cltv": ggf.customer_lifetime_value(
+                bgf, freq, rec, T, mon, time=months, freq="W", discount_rate=discount_rate
+            ),
+        },
+        index=pd.Index(text_series(ids, pd.RangeIndex(len(ids)), "master_id").to_numpy(), name="master_id"),
+    )
+
+
+def _check_finite(table: pd.DataFrame, bgf: BetaGeo, ggf: GammaGamma) -> None:
+    bad = ~np.isfinite(table.to_numpy(dtype="float64")).all(axis=1)
+    if bad.any():
+        from .exceptions import ConvergenceError
+
+        first = table.index[int(np.flatnonzero(bad)[0])]
+        raise ConvergenceError(
+            f"{int(bad.sum())} customer(s) got a non-finite prediction (first: {first}); the fitted "
+            f"parameters are {dict(bgf.params_)} and {dict(ggf.params_)}. Try larger penalizers."
+        )
+
+
+def _segments(codes: np.ndarray, segments: int) -> pd.Categorical:
+    """CLV quantile bins as the seeds' labels: ``D, C, B, A`` (worst to best) for 4."""
+    labels = [chr(ord("A") + i) for i in range(segments)][::-1]
+    return pd.Categorical.from_codes(codes, categories=labels, ordered=True)
+
+
 def cltv(
     source: Source,
     *,
@@ -779,39 +835,10 @@ def cltv(
     ids = data._frame.ids_at(rows)
     bgf = BetaGeo(bg_penalizer).fit(freq, rec, T, time_unit="W")
     ggf = GammaGamma(gg_penalizer).fit(freq, mon)
-    table = pd.DataFrame(
-        {
-            "recency_cltv_weekly": rec,
-            "T_weekly": T,
-            "frequency": freq,
-            "monetary_cltv_avg": mon,
-            "exp_sales_3_month": bgf.predict(4 * 3, freq, rec, T),
-            "exp_sales_6_month": bgf.predict(4 * 6, freq, rec, T),
-            "exp_average_value": ggf.conditional_expected_average_profit(freq, mon),
-            "cltv": ggf.customer_lifetime_value(
-                bgf, freq, rec, T, mon, time=months, freq="W", discount_rate=discount_rate
-            ),
-        },
-        index=pd.Index(text_series(ids, pd.RangeIndex(len(ids)), "master_id").to_numpy(), name="master_id"),
-    )
-    bad = ~np.isfinite(table.to_numpy(dtype="float64")).all(axis=1)
-    if bad.any():
-        from .exceptions import ConvergenceError
-
-        first = table.index[int(np.flatnonzero(bad)[0])]
-        raise ConvergenceError(
-            f"{int(bad.sum())} customer(s) got a non-finite prediction (first: {first}); the fitted "
-            f"parameters are {dict(bgf.params_)} and {dict(ggf.params_)}. Try larger penalizers."
-        )
-    labels = [chr(ord("A") + i) for i in range(segments)][::-1]
+    table = _cltv_table(ids, rec, T, freq, mon, bgf, ggf, months, discount_rate)
+    _check_finite(table, bgf, ggf)
     codes, _edges = _flo_rfm.qcut_codes(np.ascontiguousarray(table["cltv"].to_numpy()), q=segments)
-    table["cltv_segment"] = pd.Categorical.from_codes(codes, categories=labels, ordered=True)
-    names = [
-        "order_num_total_ever_online",
-        "order_num_total_ever_offline",
-        "customer_value_total_ever_offline",
-        "customer_value_total_ever_online",
-    ]
-    th = pd.DataFrame(thresholds, index=names, columns=["low", "up"])
+    table["cltv_segment"] = _segments(codes, segments)
+    th = pd.DataFrame(thresholds, index=list(CAPPED_COLUMNS), columns=["low", "up"])
     when = pd.Timestamp("1970-01-01") + pd.Timedelta(days=day)
     return CltvResult(table, bgf, ggf, th, when, data.kind)

@@ -372,31 +372,48 @@ def rfm(
      'RF_SCORE', 'RFM_SCORE', 'segment']
     """
     data = load(source, **read_options)
+    n_bins, probabilities, label_texts, rules = _cut_options(q, labels, segment_map)
+    core = data._frame.rfm(
+        _days(analysis_date) if analysis_date is not None else None,
+        n_bins,
+        probabilities,
+        duplicates,
+        label_texts,
+        rules,
+        segment_on,
+    )
+    return _result(data, core, labels)
+
+
+def _cut_options(
+    q: int | Sequence[float],
+    labels: tuple[Sequence[object], Sequence[object], Sequence[object]] | None,
+    segment_map: dict[str, str] | Sequence[tuple[str, str]] | None,
+) -> tuple[int, list[float] | None, list[list[str]] | None, list[tuple[str, str]] | None]:
+    """``rfm``'s options as the core takes them: bins, probabilities, label texts, map rules."""
     if isinstance(q, (int, np.integer)):
         n_bins, probabilities = int(q), None
     else:
         probabilities = [float(p) for p in q]
         n_bins = len(probabilities) - 1
-    if labels is None:
-        label_lists: list[list[object]] | None = None
-    else:
-        label_lists = [list(lab) for lab in labels]
+    texts = None if labels is None else [[str(x) for x in lab] for lab in labels]
     if isinstance(segment_map, dict):
-        rules = list(segment_map.items())
+        rules: list[tuple[str, str]] | None = list(segment_map.items())
     elif segment_map is None:
         rules = None
     else:
         rules = [(p, s) for p, s in segment_map]
-    core = data._frame.rfm(
-        _days(analysis_date) if analysis_date is not None else None,
-        max(n_bins, 0),
-        probabilities,
-        duplicates,
-        [[str(x) for x in lab] for lab in label_lists] if label_lists is not None else None,
-        rules,
-        segment_on,
-    )
-    if label_lists is None:
-        cuts = core.cuts()
-        label_lists = [[int(x) for x in cut[2]] for cut in cuts]
+    return max(n_bins, 0), probabilities, texts, rules
+
+
+def _result(
+    data: CustomerData,
+    core: Any,
+    labels: tuple[Sequence[object], Sequence[object], Sequence[object]] | None,
+) -> RfmResult:
+    """The result object over a core table; default labels are the seeds' integers."""
+    if labels is None:
+        label_lists = [[int(x) for x in cut[2]] for cut in core.cuts()]
+    else:
+        label_lists = [list(lab) for lab in labels]
     return RfmResult(data, core, label_lists)

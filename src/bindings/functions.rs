@@ -12,7 +12,7 @@ use crate::core::quantile::{
     rank_first, unique_edges,
 };
 use crate::core::segment::SegmentMap;
-use crate::core::stats::describe;
+use crate::core::stats::{self, describe, Kahan};
 use crate::core::summary::top_n;
 use crate::core::synth::{sample_bytes, write_sample};
 
@@ -124,6 +124,45 @@ fn cut_by_edges<'py>(
 #[pyfunction]
 fn outlier_thresholds_of(q1: f64, q3: f64) -> (f64, f64) {
     thresholds_of(q1, q3)
+}
+
+/// Running per-group Kahan sums `(counts, sums, compensations)` with more rows added in order
+/// (`groups[i]` = -1 leaves row i out): pandas' `groupby().mean()` of a table split in parts.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn continue_group_sums(
+    groups: PyReadonlyArray1<'_, i64>,
+    values: PyReadonlyArray1<'_, f64>,
+    state: (Vec<u64>, Vec<f64>, Vec<f64>),
+) -> PyResult<(Vec<u64>, Vec<f64>, Vec<f64>)> {
+    let (counts, sums, comps) = state;
+    let n_groups = counts.len();
+    if sums.len() != n_groups || comps.len() != n_groups {
+        return Err(to_py(FloError::invalid("group state lengths differ")));
+    }
+    let (groups, values) = (groups.as_slice()?, values.as_slice()?);
+    if groups.len() != values.len() {
+        return Err(to_py(FloError::invalid("one group per value expected")));
+    }
+    let rows: Vec<Option<usize>> = groups
+        .iter()
+        .map(|&g| usize::try_from(g).ok().filter(|&g| g < n_groups))
+        .collect();
+    if let Some(i) = (0..rows.len()).find(|&i| groups[i] >= 0 && rows[i].is_none()) {
+        return Err(to_py(FloError::invalid(format!(
+            "group {} outside 0..{n_groups}",
+            groups[i]
+        ))));
+    }
+    let mut acc: Vec<Kahan> = (0..n_groups)
+        .map(|g| Kahan::resume(counts[g], sums[g], comps[g]))
+        .collect();
+    stats::continue_group_sums(&mut acc, &rows, values);
+    Ok((
+        acc.iter().map(|k| k.count).collect(),
+        acc.iter().map(|k| k.sum).collect(),
+        acc.iter().map(Kahan::compensation).collect(),
+    ))
 }
 
 /// numpy's linear quantiles of the non-null values.
@@ -243,6 +282,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         crate::core::outliers::OUTLIER_QUANTILES.to_vec(),
     )?;
     m.add_function(wrap_pyfunction!(quantile_plan, m)?)?;
+    m.add_function(wrap_pyfunction!(continue_group_sums, m)?)?;
     m.add_function(wrap_pyfunction!(quantiles_from_order_stats, m)?)?;
     m.add_function(wrap_pyfunction!(unique_bin_edges, m)?)?;
     m.add_function(wrap_pyfunction!(rank_bin_edges, m)?)?;

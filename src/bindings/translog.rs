@@ -128,6 +128,11 @@ impl Log {
         self.inner.time.len()
     }
 
+    /// The latest purchase time (seconds since 1970-01-01), if any.
+    fn max_time(&self) -> Option<i64> {
+        self.inner.time.iter().copied().max()
+    }
+
     /// (rows read, [(line, message)] skipped).
     fn report(&self) -> (u64, Vec<(u64, String)>) {
         let r = &self.inner.report;

@@ -130,14 +130,20 @@ impl GroupSums {
 
 pub fn group_sums(groups: &[Option<usize>], values: &[f64], n_groups: usize) -> GroupSums {
     let mut acc = vec![Kahan::default(); n_groups];
+    continue_group_sums(&mut acc, groups, values);
+    GroupSums {
+        count: acc.iter().map(|k| k.count).collect(),
+        sum: acc.iter().map(|k| k.sum).collect(),
+    }
+}
+
+/// Adds rows to running per-group sums: the rows of a table split in parts, added part after
+/// part in order, give the sums of the whole table bit for bit.
+pub fn continue_group_sums(acc: &mut [Kahan], groups: &[Option<usize>], values: &[f64]) {
     for (g, &v) in groups.iter().zip(values) {
         if let Some(g) = *g {
             acc[g].add(v);
         }
-    }
-    GroupSums {
-        count: acc.iter().map(|k| k.count).collect(),
-        sum: acc.iter().map(|k| k.sum).collect(),
     }
 }
 
@@ -150,6 +156,19 @@ pub struct Kahan {
 }
 
 impl Kahan {
+    /// A sum carried over from elsewhere (`count`, `sum` and `compensation` as it left them).
+    pub fn resume(count: u64, sum: f64, compensation: f64) -> Self {
+        Kahan {
+            count,
+            sum,
+            comp: compensation,
+        }
+    }
+
+    pub fn compensation(&self) -> f64 {
+        self.comp
+    }
+
     pub fn add(&mut self, v: f64) {
         if v.is_nan() {
             return;
