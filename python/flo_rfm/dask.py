@@ -393,16 +393,18 @@ def run(
         raise _invalid("no last_order_date to derive the analysis date from; pass analysis_date")
     metrics = dask.persist(*[delayed(_rfm_metrics)(p, i, on_bad_rows, day) for i, p in enumerate(parts)])
     columns = {
-        name: [delayed(_row)(m, j) for m in metrics] for j, name in enumerate(("recency", "frequency", "monetary"))
+        name: [delayed(_row)(m, j) for m in metrics]
+        for j, name in enumerate(("recency", "frequency", "monetary"))
     }
     columns = {k: list(dask.persist(*v)) for k, v in columns.items()}
     counts = {k: _counts(v) for k, v in columns.items()}
+    q_bins = n_bins if probabilities is None else None
     edges = {}
     for name, what in (("recency", "recency"), ("monetary", "monetary")):
-        raw_edges = _quantile_edges(columns[name], sum(counts[name]), n_bins or None, probabilities)
+        raw_edges = _quantile_edges(columns[name], sum(counts[name]), q_bins, probabilities)
         edges[name] = _flo_rfm.unique_bin_edges(raw_edges, duplicates, what)
     n_f = sum(counts["frequency"])
-    probs, _ = _flo_rfm.quantile_plan(n_f, n_bins or None, probabilities)
+    probs, _ = _flo_rfm.quantile_plan(n_f, q_bins, probabilities)
     edges["frequency"] = _flo_rfm.unique_bin_edges(
         _flo_rfm.rank_bin_edges(n_f, probs), duplicates, "frequency rank"
     )
@@ -419,9 +421,7 @@ def run(
         # One machine gives int64 recency unless some customer has none.
         "recency_int": sum(counts["recency"]) == customers,
     }
-    scored = [
-        delayed(_score_partition)(p, i, metrics[i], plan, bounds[i]) for i, p in enumerate(parts)
-    ]
+    scored = [delayed(_score_partition)(p, i, metrics[i], plan, bounds[i]) for i, p in enumerate(parts)]
     tables = [delayed(_pick)(s, "rfm") for s in scored]
     state: Any = None
     for t in tables:
@@ -446,8 +446,18 @@ def run(
             check_not_input(os.path.join(out, sub), inputs)
         writes = [
             _part_writes(tables, os.path.join(out, "rfm"), format, True),
-            _part_writes([delayed(_pick)(s, "new_brand") for s in scored], os.path.join(out, "new_brand_targets"), format, False),
-            _part_writes([delayed(_pick)(s, "discount") for s in scored], os.path.join(out, "discount_targets"), format, False),
+            _part_writes(
+                [delayed(_pick)(s, "new_brand") for s in scored],
+                os.path.join(out, "new_brand_targets"),
+                format,
+                False,
+            ),
+            _part_writes(
+                [delayed(_pick)(s, "discount") for s in scored],
+                os.path.join(out, "discount_targets"),
+                format,
+                False,
+            ),
         ]
     final_state, written = dask.compute(state, writes)
     result.segment_summary = _summary_frame(final_state)
@@ -551,13 +561,20 @@ def _cltv_columns(df: pd.DataFrame, number: int, on_bad_rows: str) -> np.ndarray
 
 
 def _cltv_inputs(
-    df: pd.DataFrame, number: int, on_bad_rows: str, day: int, repeat: bool, thresholds: list[tuple[float, float]]
+    df: pd.DataFrame,
+    number: int,
+    on_bad_rows: str,
+    day: int,
+    repeat: bool,
+    thresholds: list[tuple[float, float]],
 ) -> pd.DataFrame:
     data = _customers(df, number, on_bad_rows)
     _, rows, rec, T, freq, mon, _ = data._frame.cltv_frame(day, repeat, thresholds)
     ids = data._frame.ids_at(rows)
     index = pd.Index(text_series(ids, pd.RangeIndex(len(ids)), "master_id").to_numpy(), name="master_id")
-    return pd.DataFrame({"recency_cltv_weekly": rec, "T_weekly": T, "frequency": freq, "monetary_cltv_avg": mon}, index=index)
+    return pd.DataFrame(
+        {"recency_cltv_weekly": rec, "T_weekly": T, "frequency": freq, "monetary_cltv_avg": mon}, index=index
+    )
 
 
 def _max_t(inputs: pd.DataFrame) -> float:
@@ -565,7 +582,10 @@ def _max_t(inputs: pd.DataFrame) -> float:
 
 
 def _history_groups(inputs: pd.DataFrame, scale: float) -> tuple[np.ndarray, ...]:
-    c = [np.ascontiguousarray(inputs[k].to_numpy(dtype="float64")) for k in ("frequency", "recency_cltv_weekly", "T_weekly")]
+    c = [
+        np.ascontiguousarray(inputs[k].to_numpy(dtype="float64"))
+        for k in ("frequency", "recency_cltv_weekly", "T_weekly")
+    ]
     return tuple(_flo_rfm.history_groups(c[0], c[1], c[2], scale))
 
 
@@ -616,7 +636,9 @@ def _fit_spend(groups: Sequence[Any], penalizer: float) -> GammaGamma:
     return model
 
 
-def _predict(inputs: pd.DataFrame, bgf: BetaGeo, ggf: GammaGamma, months: int, discount_rate: float) -> pd.DataFrame:
+def _predict(
+    inputs: pd.DataFrame, bgf: BetaGeo, ggf: GammaGamma, months: int, discount_rate: float
+) -> pd.DataFrame:
     c = {k: np.ascontiguousarray(inputs[k].to_numpy(dtype="float64")) for k in inputs.columns}
     table = _cltv_table(
         inputs.index.to_numpy(),
@@ -810,7 +832,9 @@ def _summarize_part(
     df = df.sort_values(["_flo_part", "_flo_row"], kind="stable").drop(columns=["_flo_part", "_flo_row"])
     if not len(df):
         cols = ["frequency", "recency", "T"] + (["monetary_value"] if amount else [])
-        return pd.DataFrame({c: pd.Series([], dtype="float64") for c in cols}, index=pd.Index([], name=customer))
+        return pd.DataFrame(
+            {c: pd.Series([], dtype="float64") for c in cols}, index=pd.Index([], name=customer)
+        )
     return _summarize_one(df, customer, when, amount, end, freq, multiplier, include_first)  # type: ignore[arg-type]
 
 
@@ -862,7 +886,14 @@ def summarize_transactions(
     numbered = ddf.map_partitions(_numbered, meta=_numbered(ddf._meta))
     shuffled = numbered.shuffle(on=customer_id_col, npartitions=npartitions or ddf.npartitions)
     meta = _summarize_part(
-        _numbered(ddf._meta), customer_id_col, datetime_col, monetary_value_col, end, freq, freq_multiplier, False
+        _numbered(ddf._meta),
+        customer_id_col,
+        datetime_col,
+        monetary_value_col,
+        end,
+        freq,
+        freq_multiplier,
+        False,
     )
     return shuffled.map_partitions(
         _summarize_part,
