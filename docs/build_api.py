@@ -8,6 +8,7 @@ import inspect
 from pathlib import Path
 
 import flo_rfm
+import flo_rfm.dask
 import flo_rfm.datasets
 import flo_rfm.exceptions
 import flo_rfm.plot
@@ -52,6 +53,7 @@ def build() -> str:
         ("flo_rfm.datasets", flo_rfm.datasets, flo_rfm.datasets.__all__),
         ("flo_rfm.plot", flo_rfm.plot, flo_rfm.plot.__all__),
         ("flo_rfm.exceptions", flo_rfm.exceptions, flo_rfm.exceptions.__all__),
+        ("flo_rfm.dask", flo_rfm.dask, flo_rfm.dask.__all__),
     ]
     for title, module, names in sections:
         lines += [f"## `{title}`", "", _doc(module).split("\n\n")[0], ""]

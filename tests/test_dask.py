@@ -11,11 +11,10 @@ import threading
 import time
 from pathlib import Path
 
+import dask
 import numpy as np
 import pandas as pd
 import pytest
-
-import dask
 
 import flo_rfm
 
@@ -26,9 +25,12 @@ fd = pytest.importorskip("flo_rfm.dask")
 
 @pytest.fixture(scope="module")
 def client():
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster, distributed.Client(cluster) as c:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as c,
+    ):
         yield c
 
 
@@ -75,9 +77,10 @@ def test_sample_run_and_files(client, tmp_path: Path) -> None:
     whole = pd.read_csv(tmp_path / "one" / "rfm.csv")
     pd.testing.assert_frame_equal(back, whole)
     ids = pd.concat([pd.read_csv(p) for p in sorted((tmp_path / "d" / "new_brand_targets").glob("*.csv"))])
-    assert ids["master_id"].tolist() == pd.read_csv(tmp_path / "one" / "new_brand_target_customer_id.csv")[
-        "master_id"
-    ].tolist()
+    assert (
+        ids["master_id"].tolist()
+        == pd.read_csv(tmp_path / "one" / "new_brand_target_customer_id.csv")["master_id"].tolist()
+    )
     summary = pd.read_csv(tmp_path / "d" / "segment_summary.csv")
     assert summary.equals(pd.read_csv(tmp_path / "one" / "segment_summary.csv"))
 
@@ -108,7 +111,9 @@ def tied_frame(rows: int, seed: int) -> pd.DataFrame:
     raw["customer_value_total_ever_offline"] = rng.choice([0.0, 25.0, 100.0, 0.2, 1e3], rows)
     days = pd.Timestamp("2021-05-01") - pd.to_timedelta(rng.integers(0, 40, rows), unit="D")
     raw["last_order_date"] = days.strftime("%Y-%m-%d")
-    raw["first_order_date"] = (days - pd.to_timedelta(rng.integers(20, 40, rows), unit="D")).strftime("%Y-%m-%d")
+    raw["first_order_date"] = (days - pd.to_timedelta(rng.integers(20, 40, rows), unit="D")).strftime(
+        "%Y-%m-%d"
+    )
     return raw
 
 
@@ -188,16 +193,19 @@ def test_order_log_summary(client) -> None:
 def test_worker_killed_mid_run_same_answer(tmp_path: Path) -> None:
     raw = flo_rfm.datasets.sample_frame(200_000, seed=21)
     one = flo_rfm.cltv(flo_rfm.from_pandas(raw))
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster, distributed.Client(cluster) as c:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as c,
+    ):
         before = c.run(os.getpid)
         out: dict[str, object] = {}
 
         def job() -> None:
             try:
                 out["result"] = fd.cltv(dd.from_pandas(raw, npartitions=16))
-            except BaseException as e:  # noqa: BLE001 - reported by the assertion below
+            except BaseException as e:
                 out["error"] = e
 
         t = threading.Thread(target=job)

@@ -1,4 +1,5 @@
 # Stubs for the compiled core (src/bindings). Checked by `python -m mypy.stubtest flo_rfm._flo_rfm`.
+from collections.abc import Callable
 from os import PathLike
 from typing import final
 
@@ -8,7 +9,9 @@ from typing_extensions import TypeAlias
 
 __version__: str
 REQUIRED_COLUMNS: list[str]
+OUTLIER_QUANTILES: list[float]
 __all__ = [
+    "OUTLIER_QUANTILES",
     "REQUIRED_COLUMNS",
     "Frame",
     "Log",
@@ -17,27 +20,41 @@ __all__ = [
     "__version__",
     "apply_segment_map",
     "bootstrap_clv",
+    "continue_group_sums",
     "customer_lifetime_value",
+    "cut_by_edges",
     "describe_array",
     "fit_gamma_gamma",
+    "fit_gamma_gamma_from_sums",
     "fit_purchases",
+    "fit_purchases_from_sums",
     "from_columns",
     "gg_expected_profit",
     "gg_objective",
+    "gg_sums",
+    "history_groups",
+    "history_scale",
     "log_from_columns",
+    "outlier_thresholds_of",
     "purchases_expected",
     "purchases_expected_new",
     "purchases_objective",
     "purchases_palive",
+    "purchases_sums",
     "qcut_codes",
+    "quantile_plan",
     "quantiles",
+    "quantiles_from_order_stats",
+    "rank_bin_edges",
     "rank_first_array",
     "read_bytes",
     "read_csv",
     "read_log",
     "sample_csv_bytes",
     "special",
+    "spend_groups",
     "top_n_rows",
+    "unique_bin_edges",
     "write_id_list",
     "write_sample_csv",
     "write_transactions_csv",
@@ -64,8 +81,21 @@ class Frame:
     def lines(self) -> _U64: ...
     def positions(self) -> _U64: ...
     def cltv_frame(
-        self, analysis_date: int | None = None, repeat_orders: bool = False
+        self,
+        analysis_date: int | None = None,
+        repeat_orders: bool = False,
+        thresholds: list[tuple[float, float]] | None = None,
     ) -> tuple[int, _U64, _F64, _F64, _F64, _F64, list[tuple[float, float]]]: ...
+    def max_last_order_date(self) -> int | None: ...
+    def rfm_metrics(self, analysis_date: int) -> tuple[_F64, _F64, _F64]: ...
+    def rfm_with_cuts(
+        self,
+        analysis_date: int,
+        cuts: list[tuple[_I64, list[float]]],
+        labels: list[list[str]] | None = None,
+        segment_map: list[tuple[str, str]] | None = None,
+        segment_on: str = "RF_SCORE",
+    ) -> Rfm: ...
     def report(self) -> tuple[int, list[tuple[int, str]], int]: ...
     def channel_breakdown(self) -> tuple[list[str], list[int], _F64, _F64, _F64, _F64]: ...
     def rfm(
@@ -137,6 +167,19 @@ def qcut_codes(
     duplicates: str = "raise",
 ) -> tuple[_I64, _F64]: ...
 def quantiles(values: _F64, probabilities: list[float]) -> _F64: ...
+def quantile_plan(
+    n: int, q: int | None = None, probabilities: list[float] | None = None
+) -> tuple[list[float], list[int]]: ...
+def quantiles_from_order_stats(
+    n: int, probabilities: list[float], positions: list[int], values: list[float]
+) -> list[float]: ...
+def unique_bin_edges(edges: list[float], duplicates: str = "raise", what: str = "values") -> list[float]: ...
+def rank_bin_edges(m: int, probabilities: list[float]) -> list[float]: ...
+def cut_by_edges(values: _F64, edges: list[float]) -> _I64: ...
+def outlier_thresholds_of(q1: float, q3: float) -> tuple[float, float]: ...
+def continue_group_sums(
+    groups: _I64, values: _F64, state: tuple[list[int], list[float], list[float]]
+) -> tuple[list[int], list[float], list[float]]: ...
 def rank_first_array(values: _F64) -> _F64: ...
 def describe_array(values: _F64) -> list[float]: ...
 def top_n_rows(values: _F64, n: int) -> _U64: ...
@@ -187,11 +230,31 @@ def bootstrap_clv(
     level: float,
 ) -> tuple[_F64, _F64, _F64, _F64, _F64, int]: ...
 def special(name: str, a: _F64, b: _F64, c: _F64, z: _F64) -> _F64: ...
+
+_Parts: TypeAlias = list[list[float]]
+
+def history_groups(x: _F64, t_x: _F64, t: _F64, scale: float) -> tuple[_F64, _F64, _F64, _F64]: ...
+def history_scale(max_t: float) -> float: ...
+def purchases_sums(model: str, params: list[float], x: _F64, t_x: _F64, t: _F64, w: _F64) -> _Parts: ...
+def spend_groups(x: _F64, m: _F64) -> tuple[_F64, _F64, _F64]: ...
+def gg_sums(params: list[float], x: _F64, m: _F64, w: _F64) -> _Parts: ...
+def fit_purchases_from_sums(
+    model: str,
+    sums: Callable[[list[float]], list[_Parts]],
+    total_weight: float,
+    groups: int,
+    scale: float,
+    penalizer: float = 0.0,
+) -> tuple[list[float], float, _Info, list[float]]: ...
+def fit_gamma_gamma_from_sums(
+    sums: Callable[[list[float]], list[_Parts]], total_weight: float, groups: int, penalizer: float = 0.0
+) -> tuple[list[float], _Info, list[float]]: ...
 def write_id_list(ids: list[str], path: str | PathLike[str], header: str) -> None: ...
 
 @final
 class Log:
     def __len__(self) -> int: ...
+    def max_time(self) -> int | None: ...
     def report(self) -> tuple[int, list[tuple[int, str]]]: ...
     def btyd(
         self,
