@@ -372,6 +372,14 @@ def write_results(
     notes = HERE / "NOTES.md"
     if notes.exists():  # the profile and what it explains, written by hand
         lines += ["", notes.read_text(encoding="utf-8").rstrip()]
+    dask_section = HERE / "DASK.md"
+    if dask_section.exists():  # written by bench/dask_scaling.py
+        lines += [
+            "",
+            "<!-- dask:start -->",
+            dask_section.read_text(encoding="utf-8").rstrip(),
+            "<!-- dask:end -->",
+        ]
     args.results.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {args.results}")
 

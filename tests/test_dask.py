@@ -227,3 +227,23 @@ def test_worker_killed_mid_run_same_answer(tmp_path: Path) -> None:
         res = out["result"]
         assert isinstance(res, fd.DaskCltvResult)
         assert_cltv_equal(res, one)
+
+
+def test_outputs_never_over_an_input_and_cltv_files(client, tmp_path: Path) -> None:
+    raw = flo_rfm.datasets.sample_frame(2_000, seed=8)
+    src = tmp_path / "rfm.csv"
+    raw.to_csv(src, index=False)
+    before = src.read_bytes()
+    ddf = dd.read_csv(str(src), blocksize="64KB")
+    assert ddf.npartitions > 1
+    with pytest.raises(ValueError, match="input file"):
+        fd.run(ddf, tmp_path, single_file=True)
+    assert src.read_bytes() == before and not (tmp_path / "rfm").exists()
+    res = fd.cltv(ddf, tmp_path / "out", single_file=True)
+    one = flo_rfm.cltv(src)
+    back = pd.read_csv(tmp_path / "out" / "cltv.csv", index_col="master_id")
+    assert back.index.tolist() == one.table.index.tolist()
+    assert back["cltv"].tolist() == pytest.approx(one.table["cltv"].tolist(), rel=1e-15)
+    assert back["cltv_segment"].tolist() == one.table["cltv_segment"].astype(str).tolist()
+    assert len(res.files["cltv"]) == ddf.npartitions
+    assert flo_rfm.BetaGeo.load(res.files["bgnbd.json"]).params_.equals(one.bgf.params_)

@@ -17,9 +17,17 @@ from dask.delayed import delayed
 from .. import _flo_rfm
 from .._pandas import STR_DTYPE, text_series
 from ..lifetime_value import CAPPED_COLUMNS, BetaGeo, GammaGamma, _check_finite, _cltv_table, _segments
-from ..output import check_not_input
 from ..segmentation import DateLike
-from ._parts import EPOCH, analysis_day, customer_data, invalid, part_writes, sources
+from ._parts import (
+    EPOCH,
+    analysis_day,
+    check_outputs,
+    customer_data,
+    invalid,
+    part_writes,
+    sources,
+    write_single_csv,
+)
 from ._select import non_null_counts, quantile_edges, row
 
 
@@ -188,6 +196,10 @@ def cltv(
     """
     if frequency not in ("orders", "repeat_orders"):
         raise ValueError(f"frequency must be 'orders' or 'repeat_orders', got {frequency!r}")
+    inputs = sources(ddf)
+    if out_dir is not None:
+        names = ["cltv", "bgnbd.json", "gamma_gamma.json"] + (["cltv.csv"] if single_file else [])
+        check_outputs(os.fspath(out_dir), names, inputs)
     parts = ddf.to_delayed()
     _, day = analysis_day(parts, on_bad_rows, analysis_date)
     capped = dask.persist(*[delayed(_cltv_columns)(p, i, on_bad_rows) for i, p in enumerate(parts)])
@@ -238,22 +250,14 @@ def cltv(
     )
     if out_dir is not None:
         out = os.fspath(out_dir)
-        inputs_paths = sources(ddf)
-        check_not_input(os.path.join(out, "cltv"), inputs_paths)
         (written,) = dask.compute(part_writes(list(final), os.path.join(out, "cltv"), format, True))
         result.files["cltv"] = written
         for name, model in (("bgnbd.json", bgf), ("gamma_gamma.json", ggf)):
             path = os.path.join(out, name)
-            check_not_input(path, inputs_paths)
             model.save(path)
             result.files[name] = path
         if single_file:
-            path = os.path.join(out, "cltv.csv")
-            check_not_input(path, inputs_paths)
-            tmp = os.path.join(out, ".cltv.csv.tmp")
-            result.table.to_csv(tmp, single_file=True, index=True)
-            os.replace(tmp, path)
-            result.files["cltv_csv"] = path
+            result.files["cltv_csv"] = write_single_csv(result.table, os.path.join(out, "cltv.csv"), inputs)
     return result
 
 

@@ -4,6 +4,7 @@ the partition), find the analysis date, write per-partition files atomically."""
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,7 +14,7 @@ import pandas as pd
 from dask.delayed import Delayed, delayed
 
 from ..data import from_pandas
-from ..output import write_csv, write_ids
+from ..output import check_not_input, neutralize_formulas, write_csv, write_ids
 from ..segmentation import DateLike, _days
 
 EPOCH = pd.Timestamp("1970-01-01")
@@ -72,13 +73,57 @@ def part_writes(parts: Sequence[Any], directory: str, fmt: str, index: bool) -> 
 
 
 def sources(ddf: dd.DataFrame) -> list[str]:
-    """The files a ``dd.read_csv`` frame reads, where they can be told (never written over)."""
+    """The local files a frame reads (``dd.read_csv`` and the like), so that no output is written
+    over one. Found by looking through the frame's expression for fsspec files; a frame built
+    another way names none (``from_pandas`` reads no file)."""
+    found: set[str] = set()
+
+    def visit(obj: Any, depth: int) -> None:
+        path = getattr(obj, "path", None)
+        if isinstance(path, str) and getattr(obj, "fs", None) is not None:
+            found.add(os.path.realpath(path))
+            return
+        if depth == 0:
+            return
+        if isinstance(obj, (list, tuple)):
+            for item in obj:
+                visit(item, depth - 1)
+        for inner in (getattr(obj, "args", None), getattr(obj, "operands", None)):
+            if isinstance(inner, (list, tuple)):
+                visit(inner, depth - 1)
+
     try:
-        expr = ddf.expr
-        paths = getattr(expr, "operand", lambda _: None)("filename")  # not part of dask's API
-    except Exception:
-        paths = None
-    return [p for p in (paths or []) if isinstance(p, str)]
+        for node in ddf.expr.walk():
+            visit(node.operands, 6)
+    except Exception:  # an expression this walk does not know: no names rather than a crash
+        pass
+    return sorted(found)
+
+
+def check_outputs(out: str, names: Sequence[str], inputs: Sequence[str]) -> None:
+    """Refuse, before any work, to write any of ``names`` under ``out`` over an input."""
+    for name in names:
+        check_not_input(os.path.join(out, name), inputs)
+
+
+def write_single_csv(frame: dd.DataFrame, path: str, inputs: Sequence[str], index: bool = True) -> str:
+    """The whole frame as one CSV, as one machine writes it (formula cells neutralised), built
+    partition after partition on the client (one partition in memory at a time) and renamed
+    into place when complete."""
+    check_not_input(path, inputs)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".flo_rfm-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+            for i, part in enumerate(frame.to_delayed()):
+                (df,) = dask.compute(part)
+                neutralize_formulas(df).to_csv(fh, index=index, header=i == 0)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
 
 
 def invalid(message: str) -> Exception:

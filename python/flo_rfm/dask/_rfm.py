@@ -17,9 +17,19 @@ from dask.delayed import delayed
 from .. import _flo_rfm
 from .._pandas import STR_DTYPE, text_series
 from ..data import from_pandas
-from ..output import check_not_input, write_csv, write_ids
+from ..output import write_csv, write_ids
+from ..pipeline import DISCOUNT_FILE, NEW_BRAND_FILE
 from ..segmentation import DateLike, Match, _cut_options, _result
-from ._parts import EPOCH, analysis_day, customer_data, invalid, part_writes, sources
+from ._parts import (
+    EPOCH,
+    analysis_day,
+    check_outputs,
+    customer_data,
+    invalid,
+    part_writes,
+    sources,
+    write_single_csv,
+)
 from ._select import non_null_counts, quantile_edges, row, select
 
 
@@ -195,6 +205,10 @@ def run(
     n_bins, probabilities, label_texts, rules = _cut_options(q, labels, segment_map)
     if probabilities is None and n_bins == 0:
         raise invalid("`q` should be a positive integer.")
+    inputs = sources(ddf)
+    if out_dir is not None:
+        names = ["rfm", "new_brand_targets", "discount_targets", "segment_summary.csv"]
+        check_outputs(os.fspath(out_dir), names + (list(SINGLE_FILES) if single_file else []), inputs)
     parts = ddf.to_delayed()
     if check_duplicate_ids:
         _check_unique_ids(ddf)
@@ -250,9 +264,6 @@ def run(
     writes: list[Any] = []
     if out_dir is not None:
         out = os.fspath(out_dir)
-        inputs = sources(ddf)
-        for sub in ("rfm", "new_brand_targets", "discount_targets"):
-            check_not_input(os.path.join(out, sub), inputs)
         writes = [
             part_writes(tables, os.path.join(out, "rfm"), format, True),
             part_writes(
@@ -280,10 +291,10 @@ def run(
         summary = result.segment_summary.copy()
         summary.columns = [f"{m}_{s}" for m, s in summary.columns]
         path = os.path.join(out, "segment_summary.csv")
-        write_csv(summary, path, inputs=sources(ddf), index=True)
+        write_csv(summary, path, inputs=inputs, index=True)
         result.files["segment_summary"] = path
         if single_file:
-            result.files.update(_single_files(result, out, sources(ddf)))
+            result.files.update(_single_files(result, out, inputs))
     return result
 
 
@@ -322,23 +333,17 @@ def _rfm_meta(plan: dict[str, Any], labels: Any, edges: dict[str, list[float]]) 
     return table
 
 
-def _single_files(result: DaskRunResult, out: str, inputs: list[str]) -> dict[str, str]:
-    from ..pipeline import DISCOUNT_FILE, NEW_BRAND_FILE
+#: The one-machine files ``single_file=True`` adds: the rfm table and the two target lists.
+SINGLE_FILES = ("rfm.csv", NEW_BRAND_FILE, DISCOUNT_FILE)
 
-    files = {
-        "rfm_csv": os.path.join(out, "rfm.csv"),
-        "new_brand_csv": os.path.join(out, NEW_BRAND_FILE),
-        "discount_csv": os.path.join(out, DISCOUNT_FILE),
-    }
-    for path in files.values():
-        check_not_input(path, inputs)
-    tmp = os.path.join(out, ".rfm.csv.tmp")
-    result.rfm.to_csv(tmp, single_file=True, index=True)
-    os.replace(tmp, files["rfm_csv"])
+
+def _single_files(result: DaskRunResult, out: str, inputs: list[str]) -> dict[str, str]:
+    rfm_csv, new_brand_csv, discount_csv = (os.path.join(out, name) for name in SINGLE_FILES)
+    write_single_csv(result.rfm, rfm_csv, inputs)
     nb, disc = dask.compute(result.new_brand_targets, result.discount_targets)
-    write_ids(nb, files["new_brand_csv"], inputs=inputs)
-    write_ids(disc, files["discount_csv"], inputs=inputs)
-    return files
+    write_ids(nb, new_brand_csv, inputs=inputs)
+    write_ids(disc, discount_csv, inputs=inputs)
+    return {"rfm_csv": rfm_csv, "new_brand_csv": new_brand_csv, "discount_csv": discount_csv}
 
 
 def _check_unique_ids(ddf: dd.DataFrame) -> None:

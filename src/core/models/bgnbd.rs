@@ -3,8 +3,6 @@
 //! gradient, fit and expectations. The two differ only by a shift of one in `b` (and, for the
 //! modified model, a dropout term for customers with no repeat purchase), so one code serves both.
 
-use rayon::prelude::*;
-
 use super::special::{digamma, ln_gamma, signed_ln_hyp2f1};
 use super::{fit_log_params, weight_by_value, FitInfo, ScaledHistory, TermSums};
 use crate::core::error::{FloError, Result};
@@ -147,24 +145,13 @@ fn history_part(p: &BgNbdParams, x: f64, t_x: f64, t: f64) -> (f64, [f64; 4]) {
 /// The weighted log-likelihood and gradient sums (natural parameters) over `data`, exactly.
 /// Times must already be scaled.
 pub fn log_likelihood_sums(p: &BgNbdParams, data: &BgNbdData) -> TermSums<4> {
-    let by_frequency = data
-        .x_values
-        .iter()
-        .zip(&data.x_weights)
-        .fold(TermSums::default(), |acc, (&x, &w)| {
-            acc.add(w, frequency_part(p, x))
-        });
-    (0..data.x.len())
-        .into_par_iter()
-        .with_min_len(8192)
-        .fold(TermSums::default, |acc, i| {
-            acc.add(
-                data.w[i],
-                history_part(p, data.x[i], data.t_x[i], data.t[i]),
-            )
-        })
-        .reduce(TermSums::default, TermSums::merge)
-        .merge(by_frequency)
+    let by_frequency = TermSums::over(data.x_values.len(), &data.x_weights, |k| {
+        frequency_part(p, data.x_values[k])
+    });
+    TermSums::over(data.x.len(), &data.w, |i| {
+        history_part(p, data.x[i], data.t_x[i], data.t[i])
+    })
+    .merge(by_frequency)
 }
 
 /// lifetimes' objective in log-parameters: `-sum(w LL) / sum(w) + penalizer * sum(params^2)`,
@@ -324,6 +311,70 @@ mod tests {
             |lp, g| objective(lp, &data, true, 0.01, g),
             [0.2, -0.5, 0.3, 0.7],
         );
+    }
+
+    #[test]
+    fn fit_from_parts_equals_fit_bit_for_bit() {
+        // Customers split in three uneven parts, each collapsed and summed on its own.
+        let n = 3_000;
+        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut uniform = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let (mut x, mut t_x, mut t) = (vec![], vec![], vec![]);
+        for _ in 0..n {
+            let big_t = (10.0 + 40.0 * uniform()).round();
+            let freq = (-(uniform().max(1e-12)).ln() * 2.0).floor().min(30.0);
+            x.push(freq);
+            t_x.push(if freq > 0.0 {
+                (big_t * uniform()).floor()
+            } else {
+                0.0
+            });
+            t.push(big_t);
+        }
+        for modified in [false, true] {
+            let whole = fit(&x, &t_x, &t, None, modified, 0.001).expect("whole fit");
+            let scale = whole.scale;
+            let parts: Vec<BgNbdData> = [0..700, 700..701, 701..n]
+                .into_iter()
+                .map(|r| {
+                    let h = ScaledHistory::with_scale(
+                        &x[r.clone()],
+                        &t_x[r.clone()],
+                        &t[r],
+                        None,
+                        scale,
+                    )
+                    .unwrap();
+                    BgNbdData::new(h.x, h.t_x, h.t, h.w)
+                })
+                .collect();
+            let shape = FitShape {
+                total_w: n as f64,
+                groups: parts.iter().map(|p| p.x.len()).sum(),
+                scale,
+                modified,
+                penalizer: 0.001,
+            };
+            let split = fit_from_sums(
+                |p| {
+                    let sent: Vec<Vec<Vec<f64>>> = parts
+                        .iter()
+                        .map(|d| log_likelihood_sums(p, d).to_parts())
+                        .collect();
+                    TermSums::from_parts(&sent)
+                },
+                &shape,
+            )
+            .unwrap();
+            assert_eq!(split.params, whole.params);
+            assert_eq!(split.info.objective, whole.info.objective);
+            assert_eq!(split.info.log_hessian, whole.info.log_hessian);
+        }
     }
 
     #[test]

@@ -1,7 +1,5 @@
 //! Gamma-Gamma spend model (Fader & Hardie, "The Gamma-Gamma model of monetary value", 2013).
 
-use rayon::prelude::*;
-
 use super::special::{digamma, ln_gamma};
 use super::{collapse, fit_log_params, weight_by_value, FitInfo, TermSums};
 use crate::core::error::{FloError, Result};
@@ -89,22 +87,11 @@ impl GammaGammaData {
 
 /// The weighted log-likelihood and gradient sums (natural parameters) over `data`, exactly.
 pub fn log_likelihood_sums(par: &GammaGammaParams, data: &GammaGammaData) -> TermSums<3> {
-    let (x, m, w) = (&data.x, &data.m, &data.w);
-    let by_frequency = data
-        .x_values
-        .iter()
-        .zip(&data.x_weights)
-        .fold(TermSums::default(), |acc, (&xv, &wx)| {
-            acc.add(wx, frequency_part(par, xv))
-        });
-    (0..x.len())
-        .into_par_iter()
-        .with_min_len(8192)
-        .fold(TermSums::default, |acc, i| {
-            acc.add(w[i], spend_part(par, x[i], m[i]))
-        })
-        .reduce(TermSums::default, TermSums::merge)
-        .merge(by_frequency)
+    let (x, m) = (&data.x, &data.m);
+    let by_frequency = TermSums::over(data.x_values.len(), &data.x_weights, |k| {
+        frequency_part(par, data.x_values[k])
+    });
+    TermSums::over(x.len(), &data.w, |i| spend_part(par, x[i], m[i])).merge(by_frequency)
 }
 
 /// lifetimes' Gamma-Gamma objective in log-parameters, and its gradient.

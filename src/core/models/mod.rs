@@ -14,7 +14,8 @@ pub mod special;
 use rustc_hash::FxHashMap;
 
 use crate::core::error::{FloError, Result};
-use crate::core::exact_sum::ExactSum;
+use crate::core::exact_sum::{whole_weight, ExactSum};
+use rayon::prelude::*;
 
 /// Identical input rows collapsed into one row with a weight: the likelihood is a weighted sum,
 /// so the fit sees the same objective with far fewer terms.
@@ -87,13 +88,30 @@ impl<const N: usize> Default for TermSums<N> {
 }
 
 impl<const N: usize> TermSums<N> {
-    /// Adds `w` times a term, products exact.
-    pub fn add(mut self, w: f64, term: Term<N>) -> Self {
-        self.value.add_product(w, term.0);
+    /// Adds `w` times a term.
+    #[inline(always)]
+    pub fn push(&mut self, w: f64, term: Term<N>) {
+        let whole = whole_weight(w);
+        self.value.add_weighted(whole, w, term.0);
         for (g, t) in self.grad.iter_mut().zip(term.1) {
-            g.add_product(w, t);
+            g.add_weighted(whole, w, t);
         }
-        self
+    }
+
+    /// The sums of `w[i]` times `term(i)` for i in 0..n, on all cores in fixed chunks.
+    pub fn over(n: usize, w: &[f64], term: impl Fn(usize) -> Term<N> + Sync) -> Self {
+        const CHUNK: usize = 8192;
+        (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| {
+                let mut acc = TermSums::default();
+                let start = c * CHUNK;
+                for (i, &wi) in w.iter().enumerate().take(n.min(start + CHUNK)).skip(start) {
+                    acc.push(wi, term(i));
+                }
+                acc
+            })
+            .reduce(TermSums::default, TermSums::merge)
     }
 
     pub fn merge(mut self, other: Self) -> Self {
