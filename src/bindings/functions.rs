@@ -18,6 +18,17 @@ use crate::core::synth::{sample_bytes, write_sample};
 
 type F64Array<'py> = Bound<'py, PyArray1<f64>>;
 
+/// A cut's probabilities: `q` equal bins (pandas' own) or the given ones.
+fn probabilities_of(q: Option<usize>, probabilities: Option<Vec<f64>>) -> PyResult<Vec<f64>> {
+    match (q, probabilities) {
+        (Some(q), None) if q >= 1 => Ok(qcut_probabilities(q)),
+        (None, Some(p)) => Ok(p),
+        _ => Err(to_py(FloError::invalid(
+            "pass either q (a positive integer) or probabilities",
+        ))),
+    }
+}
+
 /// `pd.qcut(values, probabilities, labels=False)`: (codes with -1 for null, edges).
 #[pyfunction]
 #[pyo3(signature = (values, q=None, probabilities=None, duplicates="raise"))]
@@ -29,15 +40,7 @@ fn qcut_codes<'py>(
     duplicates: &str,
 ) -> PyResult<(Bound<'py, PyArray1<i64>>, F64Array<'py>)> {
     let duplicates = edge_duplicates_of(duplicates)?;
-    let probabilities = match (q, probabilities) {
-        (Some(q), None) if q >= 1 => qcut_probabilities(q),
-        (None, Some(p)) => p,
-        _ => {
-            return Err(to_py(FloError::invalid(
-                "pass either q (a positive integer) or probabilities",
-            )))
-        }
-    };
+    let probabilities = probabilities_of(q, probabilities)?;
     let values = values.as_slice()?;
     let cut = run(py, || qcut(values, &probabilities, duplicates, "values"))?;
     Ok((
@@ -55,15 +58,7 @@ fn quantile_plan(
     q: Option<usize>,
     probabilities: Option<Vec<f64>>,
 ) -> PyResult<(Vec<f64>, Vec<usize>)> {
-    let probabilities = match (q, probabilities) {
-        (Some(q), None) if q >= 1 => qcut_probabilities(q),
-        (None, Some(p)) => p,
-        _ => {
-            return Err(to_py(FloError::invalid(
-                "pass either q (a positive integer) or probabilities",
-            )))
-        }
-    };
+    let probabilities = probabilities_of(q, probabilities)?;
     let positions = order_positions(n, &probabilities);
     Ok((probabilities, positions))
 }

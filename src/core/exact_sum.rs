@@ -11,7 +11,7 @@
 /// 2^62: fixed-point scale of the integer part (a fraction times it fits an `i64`).
 const SCALE: f64 = 4_611_686_018_427_387_904.0;
 const SCALE_BITS: u32 = 62;
-/// Terms and whole weights below this go to the integer part (products then fit in 2^126).
+/// Whole weights below this go to the integer part (products then fit in 2^113).
 const LIMIT: f64 = 2_147_483_648.0;
 /// The integer part is moved into the partials before it could overflow.
 const SPILL: u128 = 1 << 125;
@@ -66,26 +66,38 @@ impl ExactSum {
     /// `add_product` with `whole_weight(w)` already found (once for many terms).
     #[inline(always)]
     pub fn add_weighted(&mut self, whole: Option<i128>, w: f64, t: f64) {
-        if whole.is_some() && w.abs() < FAST_W && t.abs() < FAST_T {
-            let hi = (t + HI_ROUND) - HI_ROUND;
-            let lo = ((t - hi) + LO_ROUND) - LO_ROUND;
-            self.hi += w * hi;
-            self.lo += w * lo;
-            self.batch += 1;
-            if self.batch == BATCH {
-                self.move_batch();
-            }
+        if !(t.abs() < FAST_T) {
+            // Large or not finite: kept exactly, as it is.
+            self.add_product_exactly(w, t);
             return;
         }
-        if let (Some(wi), true) = (whole, t.abs() < LIMIT) {
-            let q = fixed_of(t) * wi;
-            match self.fixed.checked_add(q) {
-                Some(v) if v.unsigned_abs() < SPILL => self.fixed = v,
-                _ => self.spill_then(q),
+        // The term rounded to the 2^-49 grid, as two floats: a function of the term alone, so a
+        // weight split over parts (2 + 3 customers, or 5 at once) gives the same sum.
+        let hi = (t + HI_ROUND) - HI_ROUND;
+        let lo = ((t - hi) + LO_ROUND) - LO_ROUND;
+        match whole {
+            Some(_) if w.abs() < FAST_W => {
+                self.hi += w * hi;
+                self.lo += w * lo;
+                self.batch += 1;
+                if self.batch == BATCH {
+                    self.move_batch();
+                }
             }
-            return;
+            Some(wi) => {
+                let q = ((hi * (1u64 << HI_BITS) as f64) as i64 as i128) << (SCALE_BITS - HI_BITS);
+                let r = ((lo * (1u64 << LO_BITS) as f64) as i64 as i128) << (SCALE_BITS - LO_BITS);
+                let v = (q + r) * wi;
+                match self.fixed.checked_add(v) {
+                    Some(sum) if sum.unsigned_abs() < SPILL => self.fixed = sum,
+                    _ => self.spill_then(v),
+                }
+            }
+            None => {
+                self.add_product_exactly(w, hi);
+                self.add_product_exactly(w, lo);
+            }
         }
-        self.add_product_exactly(w, t);
     }
 
     /// The fast path's float sums into the integer part, exactly (they are whole multiples of
@@ -206,15 +218,6 @@ pub fn whole_weight(w: f64) -> Option<i128> {
     (w.abs() < LIMIT && (w as i64) as f64 == w).then_some(w as i64 as i128)
 }
 
-/// `t * 2^62` truncated (|t| < 2^31): whole part and fraction apart, so every conversion is
-/// a hardware `f64 -> i64`. The same integer for the same term, always.
-#[inline(always)]
-fn fixed_of(t: f64) -> i128 {
-    let whole = t as i64;
-    let frac = t - whole as f64; // exact
-    ((whole as i128) << SCALE_BITS) + (frac * SCALE) as i64 as i128
-}
-
 /// `q * 2^-62` as at most three floats that add up to it exactly.
 fn fixed_parts(q: i128) -> Vec<f64> {
     let mut out = Vec::with_capacity(3);
@@ -268,11 +271,6 @@ mod tests {
             s.add(v);
         }
         assert_eq!(s.value(), 1.0 + 1e-30);
-        let mut p = ExactSum::default();
-        p.add_product(3.5, 0.1);
-        p.add_product(-0.5, 0.7);
-        // Products with weights that are not whole are kept exactly: 3.5 * 0.1 - 0.35.
-        assert_eq!(p.value(), 3.5f64.mul_add(0.1, -0.5 * 0.7));
         // Whole weights times terms, in parts or at once, merged or not: the same sum.
         let mut once = ExactSum::default();
         once.add_product(5.0, 0.1);
@@ -282,6 +280,24 @@ mod tests {
         other.add_product(3.0, 0.1);
         parts.merge(&ExactSum::from_partials(&other.partials()));
         assert_eq!(parts.value().to_bits(), once.value().to_bits());
+        // A weight split across the fast, integer and exact paths: still the same sum.
+        for (split, total) in [
+            (vec![1000.0, 2000.0], 3000.0),
+            (vec![2.5, 0.5], 3.0),
+            (vec![1.0; 5], 5e9),
+        ] {
+            let t = -0.123_456_789_012_345_67;
+            let mut whole = ExactSum::default();
+            let scale = total / split.iter().sum::<f64>();
+            whole.add_product(total, t);
+            let mut pieces = ExactSum::default();
+            for w in split {
+                let mut one = ExactSum::default();
+                one.add_product(w * scale, t);
+                pieces.merge(&one);
+            }
+            assert_eq!(pieces.value().to_bits(), whole.value().to_bits(), "{total}");
+        }
     }
 
     #[test]

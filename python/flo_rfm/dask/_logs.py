@@ -93,24 +93,11 @@ def summarize_transactions(
         end = pd.Timestamp(observation_period_end)
     numbered = ddf.map_partitions(_numbered, meta=_numbered(ddf._meta))
     shuffled = numbered.shuffle(on=customer_id_col, npartitions=npartitions or ddf.npartitions)
-    meta = _summarize_part(
-        _numbered(ddf._meta),
-        customer_id_col,
-        datetime_col,
-        monetary_value_col,
-        end,
-        freq,
-        freq_multiplier,
-        False,
-    )
+    args = (customer_id_col, datetime_col, monetary_value_col, end, freq, freq_multiplier)
+    meta = _summarize_part(_numbered(ddf._meta), *args, False)
     return shuffled.map_partitions(
         _summarize_part,
-        customer_id_col,
-        datetime_col,
-        monetary_value_col,
-        end,
-        freq,
-        freq_multiplier,
+        *args,
         include_first_transaction,
         meta=meta,
     )
