@@ -1,64 +1,53 @@
-//! Sums of floats that do not depend on the order of the terms or on how they were split into
-//! parts, so a sum computed on many threads or many machines and merged is the same number as a
-//! sum computed in one loop.
+//! Exact sums of floats (and of products `w * t`): the result is the exact sum rounded once to
+//! the nearest float, so it does not depend on the order of the terms or on how they were split
+//! into parts — a sum computed on many threads or many machines and merged is the same number as
+//! a sum computed in one loop.
 //!
-//! Ordinary terms (and products `w * t` with a whole weight), below 2^31 in size, are rounded
-//! once to a multiple of 2^-64 (an error below 6e-20, far below the rounding of the result) and
-//! added as integers — exact and fast; anything else is kept exactly as Shewchuk's
-//! non-overlapping partials. The result is the sum of the terms so rounded, rounded once to the
-//! nearest float: a function of the terms alone.
+//! The common case is fast: a term below 2^20 whose bits lie above 2^-119 (every float from
+//! about 1e-20 up), times a whole weight below 2^11, is cut along four fixed grids (2^-14,
+//! 2^-49, 2^-84, 2^-119) into pieces that plain float sums add without rounding (each piece and
+//! each partial sum of up to `BATCH` of them fits 53 bits on its grid); each batch then moves
+//! into 128-bit integers. Anything else is kept exactly as Shewchuk's non-overlapping partials.
 
-/// 2^62: fixed-point scale of the integer part (a fraction times it fits an `i64`).
-const SCALE: f64 = 4_611_686_018_427_387_904.0;
-const SCALE_BITS: u32 = 62;
-/// Whole weights below this go to the integer part (products then fit in 2^113).
-const LIMIT: f64 = 2_147_483_648.0;
-/// The integer part is moved into the partials before it could overflow.
-const SPILL: u128 = 1 << 125;
-
-// The fastest path, for whole weights below 2^11 and terms below 2^20: each term is split on two
-// fixed grids (2^-14 and 2^-49, by the add-and-subtract-a-constant rounding) and the pieces,
-// times the weight, are summed in two plain floats. Every piece and every partial sum of up to
-// BATCH of them is a multiple of its grid small enough to be exact, so those float sums are
-// exact; the batch is then moved into the integer part. What is left of a term below 2^-49 is
-// dropped (the same for the same term, always).
+/// Grid exponents of the four bins, and the constants whose add-and-subtract rounds a value
+/// to each grid: `1.5 * 2^(52 - g)`.
+const GRIDS: [i32; 4] = [14, 49, 84, 119];
+const BATCH: u32 = 256;
 const FAST_T: f64 = 1_048_576.0; // 2^20
 const FAST_W: f64 = 2_048.0; // 2^11
-const HI_ROUND: f64 = 1.5 * 274_877_906_944.0; // 1.5 * 2^38: rounds to multiples of 2^-14
-const LO_ROUND: f64 = 1.5 * 8.0; // 1.5 * 2^3: rounds to multiples of 2^-49
-const HI_BITS: u32 = 14;
-const LO_BITS: u32 = 49;
-const BATCH: u32 = 256;
 
-/// A running order-independent sum. Non-finite terms are summed apart (an infinite or NaN term
-/// makes the sum infinite or NaN, as an ordinary sum would).
+fn round_constant(g: i32) -> f64 {
+    1.5 * 2f64.powi(52 - g)
+}
+
+/// A running exact sum. Non-finite terms are summed apart (an infinite or NaN term makes the
+/// sum infinite or NaN, as an ordinary sum would).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExactSum {
-    fixed: i128,
-    /// Exact float sums of the fast path's pieces since the last move into `fixed`.
-    hi: f64,
-    lo: f64,
+    /// Per grid: the float sum of the current batch's pieces (exact) and the integer sum of
+    /// earlier batches, in units of the grid.
+    bins: [f64; 4],
+    ints: [i128; 4],
     batch: u32,
     partials: Vec<f64>,
     special: f64,
 }
 
 impl ExactSum {
-    /// The sum of parts another sum gave ([`ExactSum::partials`]), kept exactly.
+    /// The sum of floats another sum gave ([`ExactSum::partials`]).
     pub fn from_partials(parts: &[f64]) -> Self {
         let mut s = ExactSum::default();
         for &p in parts {
-            s.add_exact(p);
+            s.add(p);
         }
         s
     }
 
     pub fn add(&mut self, x: f64) {
-        self.add_product(1.0, x);
+        self.add_weighted(Some(1), 1.0, x);
     }
 
-    /// Adds `w * t`: a whole weight times a term through the integer part, anything else with
-    /// the product's rounding error kept.
+    /// Adds `w * t` exactly.
     pub fn add_product(&mut self, w: f64, t: f64) {
         self.add_weighted(whole_weight(w), w, t);
     }
@@ -66,85 +55,58 @@ impl ExactSum {
     /// `add_product` with `whole_weight(w)` already found (once for many terms).
     #[inline(always)]
     pub fn add_weighted(&mut self, whole: Option<i128>, w: f64, t: f64) {
-        if !(t.abs() < FAST_T) {
-            // Large or not finite: kept exactly, as it is.
-            self.add_product_exactly(w, t);
-            return;
-        }
-        // The term rounded to the 2^-49 grid, as two floats: a function of the term alone, so a
-        // weight split over parts (2 + 3 customers, or 5 at once) gives the same sum.
-        let hi = (t + HI_ROUND) - HI_ROUND;
-        let lo = ((t - hi) + LO_ROUND) - LO_ROUND;
-        match whole {
-            Some(_) if w.abs() < FAST_W => {
-                self.hi += w * hi;
-                self.lo += w * lo;
+        if whole.is_some() && w.abs() < FAST_W && t.abs() < FAST_T {
+            let c = [
+                round_constant(GRIDS[0]),
+                round_constant(GRIDS[1]),
+                round_constant(GRIDS[2]),
+                round_constant(GRIDS[3]),
+            ];
+            let h0 = (t + c[0]) - c[0];
+            let r1 = t - h0;
+            let h1 = (r1 + c[1]) - c[1];
+            let r2 = r1 - h1;
+            let h2 = (r2 + c[2]) - c[2];
+            let r3 = r2 - h2;
+            let h3 = (r3 + c[3]) - c[3];
+            if r3 == h3 {
+                self.bins[0] += w * h0;
+                self.bins[1] += w * h1;
+                self.bins[2] += w * h2;
+                self.bins[3] += w * h3;
                 self.batch += 1;
                 if self.batch == BATCH {
                     self.move_batch();
                 }
-            }
-            Some(wi) => {
-                let q = ((hi * (1u64 << HI_BITS) as f64) as i64 as i128) << (SCALE_BITS - HI_BITS);
-                let r = ((lo * (1u64 << LO_BITS) as f64) as i64 as i128) << (SCALE_BITS - LO_BITS);
-                let v = (q + r) * wi;
-                match self.fixed.checked_add(v) {
-                    Some(sum) if sum.unsigned_abs() < SPILL => self.fixed = sum,
-                    _ => self.spill_then(v),
-                }
-            }
-            None => {
-                self.add_product_exactly(w, hi);
-                self.add_product_exactly(w, lo);
+                return;
             }
         }
+        self.add_product_exactly(w, t);
     }
 
-    /// The fast path's float sums into the integer part, exactly (they are whole multiples of
-    /// their grids, below 2^53 of them).
+    /// The batch's float sums into the integers, exactly (whole multiples of their grids, below
+    /// 2^53 of them).
     fn move_batch(&mut self) {
-        let hi = (self.hi * (1u64 << HI_BITS) as f64) as i64 as i128;
-        let lo = (self.lo * (1u64 << LO_BITS) as f64) as i64 as i128;
-        self.hi = 0.0;
-        self.lo = 0.0;
+        for ((int, bin), g) in self.ints.iter_mut().zip(&mut self.bins).zip(GRIDS) {
+            *int += (*bin * 2f64.powi(g)) as i64 as i128;
+            *bin = 0.0;
+        }
         self.batch = 0;
-        self.add_fixed((hi << (SCALE_BITS - HI_BITS)) + (lo << (SCALE_BITS - LO_BITS)));
-    }
-
-    #[cold]
-    fn spill_then(&mut self, q: i128) {
-        self.spill();
-        self.fixed = q;
     }
 
     #[cold]
     fn add_product_exactly(&mut self, w: f64, t: f64) {
         let p = w * t;
-        self.add_exact(p);
+        self.add_partial(p);
         if p.is_finite() {
             let err = w.mul_add(t, -p);
             if err != 0.0 {
-                self.add_exact(err);
+                self.add_partial(err);
             }
         }
     }
 
-    fn add_fixed(&mut self, q: i128) {
-        match self.fixed.checked_add(q) {
-            Some(v) if v.unsigned_abs() < SPILL => self.fixed = v,
-            _ => self.spill_then(q),
-        }
-    }
-
-    /// Moves the integer part into the partials, exactly.
-    fn spill(&mut self) {
-        for p in fixed_parts(self.fixed) {
-            self.add_exact(p);
-        }
-        self.fixed = 0;
-    }
-
-    fn add_exact(&mut self, mut x: f64) {
+    fn add_partial(&mut self, mut x: f64) {
         if !x.is_finite() {
             self.special += x;
             return;
@@ -170,21 +132,29 @@ impl ExactSum {
     pub fn merge(&mut self, other: &ExactSum) {
         let mut other = other.clone();
         other.move_batch();
+        self.move_batch();
+        for k in 0..4 {
+            self.ints[k] += other.ints[k];
+        }
         self.special += other.special;
-        self.add_fixed(other.fixed);
         for &p in &other.partials {
-            self.add_exact(p);
+            self.add_partial(p);
         }
     }
 
-    /// The sum as floats whose exact sum it is (to send elsewhere and merge).
+    /// Floats whose exact sum is this sum (to send elsewhere and merge).
     pub fn partials(&self) -> Vec<f64> {
         let mut done = self.clone();
         done.move_batch();
-        let mut out = fixed_parts(done.fixed);
-        out.extend_from_slice(&self.partials);
-        if self.special != 0.0 || self.special.is_nan() {
-            out.push(self.special);
+        let mut out: Vec<f64> = done
+            .ints
+            .iter()
+            .zip(GRIDS)
+            .flat_map(|(&int, g)| int_parts(int, g))
+            .collect();
+        out.extend_from_slice(&done.partials);
+        if done.special != 0.0 || done.special.is_nan() {
+            out.push(done.special);
         }
         out
     }
@@ -197,34 +167,33 @@ impl ExactSum {
         let mut done = self.clone();
         done.move_batch();
         let mut all = ExactSum {
-            partials: self.partials.clone(),
+            partials: done.partials.clone(),
             ..ExactSum::default()
         };
-        all.spill_from(done.fixed);
-        round_partials(&all.partials)
-    }
-
-    fn spill_from(&mut self, fixed: i128) {
-        for p in fixed_parts(fixed) {
-            self.add_exact(p);
+        for (&int, g) in done.ints.iter().zip(GRIDS) {
+            for p in int_parts(int, g) {
+                all.add_partial(p);
+            }
         }
+        round_partials(&all.partials)
     }
 }
 
-/// `w` as an integer if it is a whole number small enough for the integer part.
+/// `w` as an integer if it is a whole number (the fast path's test, once for many terms).
 #[inline(always)]
 pub fn whole_weight(w: f64) -> Option<i128> {
     // Casts, not `trunc`: no libm call on targets without SSE4.1.
-    (w.abs() < LIMIT && (w as i64) as f64 == w).then_some(w as i64 as i128)
+    (w.abs() < FAST_W && (w as i64) as f64 == w).then_some(w as i64 as i128)
 }
 
-/// `q * 2^-62` as at most three floats that add up to it exactly.
-fn fixed_parts(q: i128) -> Vec<f64> {
+/// `q * 2^-g` as at most three floats that add up to it exactly.
+fn int_parts(q: i128, g: i32) -> Vec<f64> {
     let mut out = Vec::with_capacity(3);
     let mut rest = q;
+    let unit = 2f64.powi(-g);
     while rest != 0 {
-        let head = rest as f64; // nearest float; |rest| < 2^126, so it converts back exactly
-        out.push(head / SCALE);
+        let head = rest as f64; // nearest float; converts back exactly
+        out.push(head * unit);
         rest -= head as i128;
     }
     out
@@ -271,6 +240,13 @@ mod tests {
             s.add(v);
         }
         assert_eq!(s.value(), 1.0 + 1e-30);
+        let mut p = ExactSum::default();
+        p.add_product(3.5, 0.1);
+        p.add_product(-0.5, 0.7);
+        p.add(1e-25);
+        p.add(-1e-25);
+        // Products kept exactly: 3.5 * 0.1 - 0.35, nothing rounded away.
+        assert_eq!(p.value(), 3.5f64.mul_add(0.1, -0.5 * 0.7));
         // Whole weights times terms, in parts or at once, merged or not: the same sum.
         let mut once = ExactSum::default();
         once.add_product(5.0, 0.1);
@@ -313,9 +289,12 @@ mod tests {
     proptest! {
         #[test]
         fn any_split_and_order_gives_the_same_sum(
-            v in prop::collection::vec(prop_oneof![-1e12f64..1e12, -1e-3f64..1e-3, -1e40f64..1e40], 0..200),
-            w in prop::collection::vec(prop_oneof![(1u32..1000).prop_map(f64::from), 0.5f64..1e6], 0..200),
-            cut in 0usize..200,
+            v in prop::collection::vec(
+                prop_oneof![-1e6f64..1e6, -1e-3f64..1e-3, -1e-18f64..1e-18, -1e12f64..1e12, -1e40f64..1e40],
+                0..700,
+            ),
+            w in prop::collection::vec(prop_oneof![(1u32..2047).prop_map(f64::from), 0.5f64..1e6], 0..700),
+            cut in 0usize..700,
         ) {
             let n = v.len().min(w.len());
             let mut whole = ExactSum::default();
@@ -333,6 +312,12 @@ mod tests {
             let mut merged = ExactSum::from_partials(&right.partials());
             merged.merge(&left);
             prop_assert_eq!(merged.value().to_bits(), whole.value().to_bits());
+            // The fast path is exact: the same as keeping every product as exact partials.
+            let mut slow = ExactSum::default();
+            for i in 0..n {
+                slow.add_product_exactly(w[i], v[i]);
+            }
+            prop_assert_eq!(whole.value().to_bits(), slow.value().to_bits());
             // Whole numbers are summed exactly and rounded once: compare with 128-bit integers.
             let ints: Vec<(f64, f64)> = (0..n)
                 .map(|i| (w[i].round().min(1e6), (v[i] / 1e30).round().clamp(-1e12, 1e12)))

@@ -196,10 +196,10 @@ def cltv(
     """
     if frequency not in ("orders", "repeat_orders"):
         raise ValueError(f"frequency must be 'orders' or 'repeat_orders', got {frequency!r}")
-    inputs = sources(ddf)
+    input_files = sources(ddf)
     if out_dir is not None:
         names = ["cltv", "bgnbd.json", "gamma_gamma.json"] + (["cltv.csv"] if single_file else [])
-        check_outputs(os.fspath(out_dir), names, inputs)
+        check_outputs(os.fspath(out_dir), names, input_files)
     parts = ddf.to_delayed()
     _, day = analysis_day(parts, on_bad_rows, analysis_date)
     capped = dask.persist(*[delayed(_cltv_columns)(p, i, on_bad_rows) for i, p in enumerate(parts)])
@@ -257,7 +257,7 @@ def cltv(
             model.save(path)
             result.files[name] = path
         if single_file:
-            result.files["cltv_csv"] = write_single_csv(result.table, os.path.join(out, "cltv.csv"), inputs)
+            result.files["cltv_csv"] = write_single_csv(result.table, os.path.join(out, "cltv.csv"), input_files)
     return result
 
 

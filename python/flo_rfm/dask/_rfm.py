@@ -205,10 +205,10 @@ def run(
     n_bins, probabilities, label_texts, rules = _cut_options(q, labels, segment_map)
     if probabilities is None and n_bins == 0:
         raise invalid("`q` should be a positive integer.")
-    inputs = sources(ddf)
+    input_files = sources(ddf)
     if out_dir is not None:
         names = ["rfm", "new_brand_targets", "discount_targets", "segment_summary.csv"]
-        check_outputs(os.fspath(out_dir), names + (list(SINGLE_FILES) if single_file else []), inputs)
+        check_outputs(os.fspath(out_dir), names + (list(SINGLE_FILES) if single_file else []), input_files)
     parts = ddf.to_delayed()
     if check_duplicate_ids:
         _check_unique_ids(ddf)
@@ -291,10 +291,10 @@ def run(
         summary = result.segment_summary.copy()
         summary.columns = [f"{m}_{s}" for m, s in summary.columns]
         path = os.path.join(out, "segment_summary.csv")
-        write_csv(summary, path, inputs=inputs, index=True)
+        write_csv(summary, path, inputs=input_files, index=True)
         result.files["segment_summary"] = path
         if single_file:
-            result.files.update(_single_files(result, out, inputs))
+            result.files.update(_single_files(result, out, input_files))
     return result
 
 
