@@ -301,7 +301,8 @@ class _PurchaseModel(_Model):
         Examples
         --------
         >>> import flo_rfm
-        >>> bgf = flo_rfm.BetaGeo().fit([0, 2, 5, 1, 3], [0, 10, 30, 4, 20], [40, 40, 40, 30, 35])
+        >>> bgf = flo_rfm.BetaGeo(penalizer_coef=0.01)
+        >>> bgf = bgf.fit([0, 2, 5, 1, 3], [0, 10, 30, 4, 20], [40, 40, 40, 30, 35])
         >>> bgf.predict(4, [2], [10], [40]).shape
         (1,)
         """

@@ -257,7 +257,9 @@ def cltv(
             model.save(path)
             result.files[name] = path
         if single_file:
-            result.files["cltv_csv"] = write_single_csv(result.table, os.path.join(out, "cltv.csv"), input_files)
+            result.files["cltv_csv"] = write_single_csv(
+                result.table, os.path.join(out, "cltv.csv"), input_files
+            )
     return result
 
 
