@@ -273,8 +273,8 @@ def report(
         "partition per likelihood evaluation.",
         "- Client-side work does not shrink with workers: the scheduler round trips in the table "
         "(each histogram round, each likelihood evaluation of the two fits, each persist) run one "
-        "after another, so their latency (a few ms each on one machine, more over a network) is a "
-        "fixed cost; the optimiser itself is microseconds a step. The segment summary is a chain "
+        "after another, so their latency is a fixed cost (not measured apart here; over a network "
+        "it grows). The segment summary is a chain "
         "of one small task per partition (Kahan sums carried in input order).",
         "- On this 2-core machine one process already uses both cores when flo_rfm runs alone "
         "(its reader is multi-threaded), so the distributed runs are slower than one machine here: "

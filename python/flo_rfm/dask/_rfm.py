@@ -103,7 +103,7 @@ def _summary_step(state: dict[str, list[Any]] | None, table: pd.DataFrame) -> di
         if name not in names:
             names.append(str(name))
     index = {n: i for i, n in enumerate(names)}
-    codes[present] = [index[s] for s in seg[present]]
+    codes[present] = seg[present].map(index).to_numpy(dtype=np.int64)
     for metric in ("recency", "frequency", "monetary"):
         counts, sums, comps = state.get(metric, [[], [], []])
         grow = len(names) - len(counts)
