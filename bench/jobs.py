@@ -1,113 +1,46 @@
-"""One benchmark job, run in its own process by bench/run.py.
+"""The peer jobs of the benchmark, each run as a whole process by bench/run.py.
 
-usage: python bench/jobs.py JOB FILE OUTDIR
+usage: python bench/jobs.py JOB FILE OUTDIR [--files NAME,NAME,...]
 
-Jobs: rfm-flo_rfm, rfm-pandas (the seeds' code), rfm-polars (idiomatic Polars), scan (read the
-bytes once and count newlines), cltv-flo_rfm, cltv-lifetimes. Each prints one JSON line with its
-wall time (the job only, not interpreter start-up) and writes its answers to OUTDIR.
+Jobs: scan (read the bytes once), pandas-run (the seeds' pandas code), polars-run (idiomatic lazy
+Polars), lifetimes-cltv (the seeds' lifetimes CLTV study). The harness times the whole process
+from outside (interpreter start-up and imports included, as a user running the script pays them),
+so nothing here measures time. Every job writes its answers as the files `flo-rfm` writes, with
+the same names, so that the work of formatting and writing them counts for every implementation;
+``--files`` says which of the RFM study's files to write (the harness lists what `flo-rfm run`
+wrote and asks the peers for the same set).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
-import time
 import warnings
-from datetime import timedelta
-
-# Polars 2 deprecates `Expr.cut` in name only; its semantics are the ones wanted here.
-warnings.filterwarnings("ignore", message=".*cut.*deprecated", category=DeprecationWarning)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests"))
+sys.path.insert(0, os.path.join(ROOT, "tests"))  # tests/seeds.py: the seeds' own code
 
-SEGMENT_COLUMNS = ["recency", "frequency", "monetary"]
-
-
-def rfm_flo(path: str, out: str) -> None:
-    import flo_rfm
-
-    res = flo_rfm.rfm(path)
-    summary = res.segment_summary()
-    res.write_targets(out)
-    summary.to_csv(os.path.join(out, "summary.csv"))
-
-
-def rfm_pandas(path: str, out: str) -> None:
-    import pandas as pd
-    import seeds
-
-    df = seeds.data_prep(pd.read_csv(path))
-    rfm = seeds.rfm_table(df)
-    seeds.segment_summary(rfm).to_csv(os.path.join(out, "summary.csv"))
-    seeds.new_brand_targets(df, rfm).rename("master_id").to_csv(
-        os.path.join(out, "new_brand_target_customer_id.csv"), index=False
-    )
-    seeds.discount_targets(df, rfm).rename("master_id").to_csv(
-        os.path.join(out, "discount_target_customer_ids.csv"), index=False
-    )
+PREPARED = "prepared.csv"
+RFM = "rfm.csv"
+SUMMARY = "segment_summary.csv"
+NEW_BRAND = "new_brand_target_customer_id.csv"
+DISCOUNT = "discount_target_customer_ids.csv"
+#: The files `flo-rfm run` writes by default; ``--prepared`` adds PREPARED.
+RFM_FILES = [RFM, SUMMARY, NEW_BRAND, DISCOUNT]
+KNOWN_FILES = {PREPARED, *RFM_FILES}
+METRICS = ["recency", "frequency", "monetary"]
+SCORES = ["recency_score", "frequency_score", "monetary_score"]
+#: rfm.csv's columns, as `flo-rfm run` writes them.
+RFM_COLUMNS = ["master_id", *METRICS, *SCORES, "RF_SCORE", "RFM_SCORE", "segment"]
+#: pandas' qcut edges for q=5, as numpy's linear quantile sees them: pandas 3 asks for
+#: np.linspace(0, 1, 6), whose 0.6000000000000001 it nudges up one more ulp.
+QCUT_PROBS = [0.2, 0.4, 0.6000000000000002, 0.8]
 
 
-def rfm_polars(path: str, out: str) -> None:
-    import numpy as np
-    import pandas as pd
-    import polars as pl
-    import seeds
-
-    dates = ["first_order_date", "last_order_date", "last_order_date_online", "last_order_date_offline"]
-    df = pl.read_csv(path).with_columns(
-        (pl.col("order_num_total_ever_online") + pl.col("order_num_total_ever_offline")).alias("frequency"),
-        (pl.col("customer_value_total_ever_offline") + pl.col("customer_value_total_ever_online")).alias(
-            "monetary"
-        ),
-        *[pl.col(c).str.to_date("%Y-%m-%d") for c in dates],
-    )
-    analysis = df["last_order_date"].max() + timedelta(days=2)
-    rfm = df.select(
-        "master_id",
-        "frequency",
-        "monetary",
-        "interested_in_categories_12",
-        recency=(pl.lit(analysis) - pl.col("last_order_date")).dt.total_days(),
-        frequency_rank=pl.col("frequency").rank("ordinal"),
-    )
-    # pandas' qcut edges: numpy's linear quantile at pandas 3's probabilities.
-    probs = np.linspace(0, 1, 6)
-    probs = np.where(5 * probs != np.arange(6), np.nextafter(probs, 1), probs)
-
-    def cut(col: str, labels: list[str]) -> pl.Expr:
-        edges = np.quantile(rfm[col].to_numpy(), probs)
-        breaks = list(edges[1:-1])
-        return pl.col(col).cut(breaks, labels=labels, left_closed=False).cast(pl.String)
-
-    rfm = rfm.with_columns(
-        cut("recency", ["5", "4", "3", "2", "1"]).alias("r"),
-        cut("frequency_rank", ["1", "2", "3", "4", "5"]).alias("f"),
-    ).with_columns(rf=pl.col("r") + pl.col("f"))
-    # The regex map only ever sees 25 score strings: map those once.
-    grid = [f"{r}{f}" for r in "12345" for f in "12345"]
-    names = pd.Series(grid).replace(seeds.SEG_MAP, regex=True).tolist()
-    rfm = rfm.with_columns(segment=pl.col("rf").replace_strict(grid, names))
-    summary = (
-        rfm.group_by("segment")
-        .agg(*[pl.col(c).mean().alias(f"{c}_mean") for c in SEGMENT_COLUMNS], pl.len().alias("count"))
-        .sort("segment")
-    )
-    summary.write_csv(os.path.join(out, "summary.csv"))
-    cats = pl.col("interested_in_categories_12")
-    rfm.filter(
-        pl.col("segment").is_in(["champions", "loyal_customers"])
-        & (pl.col("monetary") / pl.col("frequency") >= 250)
-        & cats.str.contains("KADIN", literal=True)
-    ).select("master_id").write_csv(os.path.join(out, "new_brand_target_customer_id.csv"))
-    rfm.filter(
-        pl.col("segment").is_in(["cant_loose", "hibernating", "new_customers"])
-        & (cats.str.contains("ERKEK", literal=True) | cats.str.contains("COCUK", literal=True))
-    ).select("master_id").write_csv(os.path.join(out, "discount_target_customer_ids.csv"))
-
-
-def scan(path: str, out: str) -> None:
+def scan(path: str, out: str, files: list[str]) -> None:
+    """The floor: read the file's bytes once and count its lines (no parsing)."""
     lines = 0
     with open(path, "rb") as fh:
         while chunk := fh.read(16 << 20):
@@ -116,159 +49,159 @@ def scan(path: str, out: str) -> None:
         fh.write(str(lines))
 
 
-PREDICTIONS = ["exp_sales_3_month", "exp_sales_6_month", "exp_average_value", "cltv"]
-
-
-def save_predictions(out: str, ids: object, table: object) -> None:
-    """Predictions as .npy (a CSV of a million rows would cost more than the model)."""
-    import numpy as np
-
-    np.save(os.path.join(out, "ids.npy"), np.asarray(ids, dtype=object), allow_pickle=True)
-    np.save(os.path.join(out, "predictions.npy"), table[PREDICTIONS].to_numpy())  # type: ignore[index]
-
-
-def cltv_flo(path: str, out: str) -> None:
-    import flo_rfm
-
-    res = flo_rfm.cltv(path)
-    table = res.to_pandas()
-    save_predictions(out, table.index, table)
-    params = {**res.bgf.params_.to_dict(), **res.ggf.params_.to_dict()}
-    with open(os.path.join(out, "params.json"), "w") as fh:
-        json.dump(params, fh)
-
-
-def cltv_lifetimes(path: str, out: str) -> None:
-    import warnings
-
+def pandas_run(path: str, out: str, files: list[str]) -> None:
+    """The seeds' notebook as a script: their functions, their ``to_csv`` calls."""
     import pandas as pd
     import seeds
 
-    warnings.simplefilter("ignore")
-    cltv_df, bgf, ggf = seeds.cltv_study(pd.read_csv(path))
-    save_predictions(out, cltv_df["customer_id"], cltv_df)
-    params = {**bgf.params_.to_dict(), **ggf.params_.to_dict()}
-    with open(os.path.join(out, "params.json"), "w") as fh:
-        json.dump(params, fh)
+    df = seeds.data_prep(pd.read_csv(path))
+    rfm = seeds.rfm_table(df)
+    if PREPARED in files:
+        df.to_csv(os.path.join(out, PREPARED), index=False)
+    if RFM in files:  # flo-rfm's rfm.csv is the seeds' table indexed by master_id
+        rfm.set_index("customer_id").rename_axis("master_id").to_csv(os.path.join(out, RFM))
+    if SUMMARY in files:
+        summary = seeds.segment_summary(rfm)
+        summary.columns = [f"{m}_{stat}" for m, stat in summary.columns]
+        summary.to_csv(os.path.join(out, SUMMARY))
+    if NEW_BRAND in files:
+        ids = seeds.new_brand_targets(df, rfm).rename("master_id")
+        ids.to_csv(os.path.join(out, NEW_BRAND), index=False)
+    if DISCOUNT in files:
+        ids = seeds.discount_targets(df, rfm).rename("master_id")
+        ids.to_csv(os.path.join(out, DISCOUNT), index=False)
 
 
-def _save_summary(out: str, ids: object, cols: dict[str, object]) -> None:
-    import numpy as np
-
-    np.save(os.path.join(out, "ids.npy"), np.asarray(ids, dtype=object), allow_pickle=True)
-    np.save(
-        os.path.join(out, "summary.npy"),
-        np.column_stack([np.asarray(c, dtype="float64") for c in cols.values()]),
-    )
-
-
-def log_flo(path: str, out: str) -> None:
-    import flo_rfm
-
-    s = flo_rfm.summarize_transactions(path, "customer_id", "date", "amount")
-    _save_summary(out, s.index, {c: s[c] for c in s.columns})
-
-
-def log_lifetimes(path: str, out: str) -> None:
-    import pandas as pd
-    from lifetimes.utils import summary_data_from_transaction_data
-
-    s = summary_data_from_transaction_data(pd.read_csv(path), "customer_id", "date", "amount")
-    _save_summary(out, s.index, {c: s[c] for c in s.columns})
-
-
-def log_polars(path: str, out: str) -> None:
+def _polars_scores(c: str, labels: list[int]):
+    """pandas' ``qcut(col, 5, labels=labels)`` as one Polars expression: the bin is the number
+    of inner edges (linear quantiles, one sort) below the value, as right-closed bins give."""
     import polars as pl
 
-    df = pl.read_csv(path).with_columns(pl.col("date").str.to_date())
-    end = df["date"].max()
-    per_day = df.group_by(["customer_id", "date"]).agg(pl.col("amount").sum()).sort(["customer_id", "date"])
-    s = (
-        per_day.group_by("customer_id", maintain_order=True)
-        .agg(
-            frequency=pl.len() - 1,
-            first=pl.col("date").first(),
-            last=pl.col("date").last(),
-            monetary_value=pl.col("amount").slice(1).mean(),
-        )
-        .with_columns(
-            recency=(pl.col("last") - pl.col("first")).dt.total_days(),
-            T=(pl.lit(end) - pl.col("first")).dt.total_days(),
-            monetary_value=pl.col("monetary_value").fill_null(0.0),
-        )
+    edges = pl.col(c).quantile(QCUT_PROBS, interpolation="linear").explode()
+    bins = edges.search_sorted(pl.col(c), side="left")
+    return bins.replace_strict(list(range(5)), [str(v) for v in labels], return_dtype=pl.String)
+
+
+def _polars_rfm(lf):
+    """The seeds' rfm table (indexed by master_id) as a lazy Polars query."""
+    import pandas as pd
+    import polars as pl
+    import seeds
+
+    analysis = pl.col("last_order_date").max() + pl.duration(days=2)
+    rfm = lf.select(
+        "master_id",
+        "interested_in_categories_12",
+        recency=(analysis - pl.col("last_order_date")).dt.total_days(),
+        frequency=pl.col("order_num_total"),
+        monetary=pl.col("customer_value_total"),
+    ).with_columns(frequency_rank=pl.col("frequency").rank("ordinal"))
+    rfm = rfm.with_columns(
+        recency_score=_polars_scores("recency", [5, 4, 3, 2, 1]),
+        frequency_score=_polars_scores("frequency_rank", [1, 2, 3, 4, 5]),
+        monetary_score=_polars_scores("monetary", [1, 2, 3, 4, 5]),
+    ).with_columns(RF_SCORE=pl.col("recency_score") + pl.col("frequency_score"))
+    # The regex map only ever sees 25 score strings: map those once.
+    grid = [f"{r}{f}" for r in "12345" for f in "12345"]
+    names = pd.Series(grid).replace(seeds.SEG_MAP, regex=True).tolist()
+    return rfm.with_columns(
+        RFM_SCORE=pl.col("RF_SCORE") + pl.col("monetary_score"),
+        segment=pl.col("RF_SCORE").replace_strict(grid, names),
     )
-    _save_summary(out, s["customer_id"], {c: s[c] for c in ("frequency", "recency", "T", "monetary_value")})
 
 
-MODELS = ("BetaGeo", "ModifiedBetaGeo", "ParetoNBD")
+def _summary_columns():
+    """The segment summary's flattened columns: recency_mean, recency_count, ..."""
+    import polars as pl
+
+    return [
+        agg
+        for m in METRICS
+        for agg in (pl.col(m).mean().alias(f"{m}_mean"), pl.col(m).count().alias(f"{m}_count"))
+    ]
 
 
-def _history(path: str):
-    """The weekly (frequency, recency, T) the CLTV study fits, saved next to the file."""
-    import numpy as np
+def polars_run(path: str, out: str, files: list[str]) -> None:
+    """Idiomatic lazy Polars: scan only the needed columns, one plan, every file sunk from it.
 
-    return tuple(np.load(path)[k] for k in ("frequency", "recency", "T"))
+    ``pl.collect_all`` runs the sinks as one query, so the file is scanned once."""
+    import polars as pl
+
+    dates = ["first_order_date", "last_order_date", "last_order_date_online", "last_order_date_offline"]
+    lf = pl.scan_csv(path)
+    if PREPARED not in files:  # projection: only what the RFM study reads
+        lf = lf.select(
+            "master_id",
+            "last_order_date",
+            "order_num_total_ever_online",
+            "order_num_total_ever_offline",
+            "customer_value_total_ever_offline",
+            "customer_value_total_ever_online",
+            "interested_in_categories_12",
+        )
+        dates = ["last_order_date"]
+    lf = lf.with_columns(
+        *[pl.col(c).str.to_date("%Y-%m-%d") for c in dates],
+        order_num_total=pl.col("order_num_total_ever_online") + pl.col("order_num_total_ever_offline"),
+        customer_value_total=pl.col("customer_value_total_ever_offline")
+        + pl.col("customer_value_total_ever_online"),
+    )
+    rfm = _polars_rfm(lf)
+    cats = pl.col("interested_in_categories_12")
+    plans = {
+        PREPARED: lf,
+        RFM: rfm.select(RFM_COLUMNS),
+        SUMMARY: rfm.group_by("segment").agg(*_summary_columns()).sort("segment"),
+        NEW_BRAND: rfm.filter(
+            pl.col("segment").is_in(["champions", "loyal_customers"])
+            & (pl.col("monetary") / pl.col("frequency") >= 250)
+            & cats.str.contains("KADIN", literal=True)
+        ).select("master_id"),
+        DISCOUNT: rfm.filter(
+            pl.col("segment").is_in(["cant_loose", "hibernating", "new_customers"])
+            & (cats.str.contains("ERKEK", literal=True) | cats.str.contains("COCUK", literal=True))
+        ).select("master_id"),
+    }
+    sinks = [plans[name].sink_csv(os.path.join(out, name), lazy=True) for name in files]
+    pl.collect_all(sinks)
 
 
-def fit_flo(model: str, path: str, out: str) -> None:
-    import flo_rfm
+def lifetimes_cltv(path: str, out: str, files: list[str]) -> None:
+    """The seeds' CLTV study with lifetimes, writing what `flo-rfm cltv` writes: the table as
+    cltv.csv indexed by master_id, and each model's parameters as JSON."""
+    import pandas as pd
+    import seeds
 
-    m = getattr(flo_rfm, model)(0.001).fit(*_history(path))
-    with open(os.path.join(out, "fit.json"), "w") as fh:
-        json.dump({"params": list(m.params_), "objective": m.fit_info_["objective"]}, fh)
-
-
-def fit_lifetimes(model: str, path: str, out: str) -> None:
-    import warnings
-
-    import lifetimes
-
-    warnings.simplefilter("ignore")
-    m = getattr(lifetimes, model + "Fitter")(0.001).fit(*_history(path))
-    with open(os.path.join(out, "fit.json"), "w") as fh:
-        json.dump({"params": list(m.params_), "objective": float(m._negative_log_likelihood_)}, fh)
-
-
-def _fit_job(impl: str, model: str):
-    fn = fit_flo if impl == "flo_rfm" else fit_lifetimes
-    return lambda path, out: fn(model, path, out)
+    warnings.simplefilter("ignore")  # lifetimes' and pandas' deprecation chatter
+    cltv_df, bgf, ggf = seeds.cltv_study(pd.read_csv(path))
+    cltv_df.set_index("customer_id").rename_axis("master_id").to_csv(os.path.join(out, "cltv.csv"))
+    for name, model, kind in (("bgnbd.json", bgf, "BetaGeo"), ("gamma_gamma.json", ggf, "GammaGamma")):
+        with open(os.path.join(out, name), "w") as fh:
+            json.dump({"model": kind, "params": model.params_.to_dict()}, fh)
 
 
 JOBS = {
-    **{f"fit-{impl}-{m}": _fit_job(impl, m) for impl in ("flo_rfm", "lifetimes") for m in MODELS},
-    "log-flo_rfm": log_flo,
-    "log-lifetimes": log_lifetimes,
-    "log-polars": log_polars,
-    "rfm-flo_rfm": rfm_flo,
-    "rfm-pandas": rfm_pandas,
-    "rfm-polars": rfm_polars,
     "scan": scan,
-    "cltv-flo_rfm": cltv_flo,
-    "cltv-lifetimes": cltv_lifetimes,
+    "pandas-run": pandas_run,
+    "polars-run": polars_run,
+    "lifetimes-cltv": lifetimes_cltv,
 }
 
-#: Libraries each job imports before its clock starts: start-up is not what is measured.
-IMPORTS = {
-    "rfm-flo_rfm": ["flo_rfm"],
-    "rfm-pandas": ["pandas", "seeds"],
-    "rfm-polars": ["polars", "numpy", "pandas", "seeds"],
-    "scan": [],
-    "cltv-flo_rfm": ["flo_rfm"],
-    "cltv-lifetimes": ["pandas", "seeds", "lifetimes"],
-    "log-flo_rfm": ["flo_rfm"],
-    "log-lifetimes": ["pandas", "lifetimes"],
-    "log-polars": ["polars"],
-    **{f"fit-flo_rfm-{m}": ["flo_rfm", "numpy"] for m in MODELS},
-    **{f"fit-lifetimes-{m}": ["lifetimes", "numpy"] for m in MODELS},
-}
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("job", choices=sorted(JOBS))
+    ap.add_argument("file")
+    ap.add_argument("out")
+    ap.add_argument("--files", default=",".join(RFM_FILES), help="comma-separated RFM files to write")
+    args = ap.parse_args()
+    files = [f for f in args.files.split(",") if f]
+    unknown = set(files) - KNOWN_FILES
+    if unknown:
+        ap.error(f"no peer writes {sorted(unknown)}")
+    os.makedirs(args.out, exist_ok=True)
+    JOBS[args.job](args.file, args.out, files)
+
 
 if __name__ == "__main__":
-    import importlib
-
-    job, path, out = sys.argv[1:4]
-    os.makedirs(out, exist_ok=True)
-    for name in IMPORTS[job]:
-        importlib.import_module(name)
-    start = time.perf_counter()
-    JOBS[job](path, out)
-    print(json.dumps({"job": job, "seconds": time.perf_counter() - start}))
+    main()

@@ -15,6 +15,9 @@ def test_run_on_sample_writes_every_file(tmp_path, capsys):
     assert main(["run", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "champions" in out and "new-brand targets" in out
+    assert not (tmp_path / "prepared.csv").exists(), "prepared.csv only on request"
+    assert main(["run", "--out", str(tmp_path), "--prepared", "--verbose"]) == 0
+    assert "total:" in capsys.readouterr().err
     for name in (
         "prepared.csv",
         "rfm.csv",

@@ -101,7 +101,7 @@ def test_token_match_differs_only_where_substring_overmatches(real_path):
 
 def test_target_files_equal_pandas_output(real_path, real_raw, tmp_path):
     prepared, theirs = _seed_tables(real_raw)
-    res = flo_rfm.run(real_path, tmp_path)
+    res = flo_rfm.run(real_path, tmp_path, prepared=True)
     ours_a = (tmp_path / "new_brand_target_customer_id.csv").read_text()
     ours_b = (tmp_path / "discount_target_customer_ids.csv").read_text()
     ref = tmp_path / "ref.csv"

@@ -3,76 +3,92 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+import functools
 from typing import Any, Literal
 
 from ._frames import to_kind
 from .data import CustomerData, ReadReport, Source, load
-from .output import check_not_input, write_csv
+from .output import write_csv
 from .segmentation import Match, RfmResult, rfm
 
 __all__ = ["RunResult", "run"]
 
+PREPARED_FILE = "prepared.csv"
 NEW_BRAND_FILE = "new_brand_target_customer_id.csv"
 DISCOUNT_FILE = "discount_target_customer_ids.csv"
 
 
-@dataclass
 class RunResult:
     """Every table of the study, as the kind of table the data came in (pandas unless Polars or
-    Arrow was given). ``files`` lists what was written, if an output directory was given."""
+    Arrow was given). Tables are built when first asked for; ``files`` lists what was written,
+    if an output directory was given."""
 
-    data: CustomerData
-    result: RfmResult
-    prepared: Any
-    rfm: Any
-    segment_summary: Any
-    new_brand_targets: Any
-    discount_targets: Any
-    match: Match = "substring"
-    files: dict[str, str] = field(default_factory=dict)
+    def __init__(self, data: CustomerData, result: RfmResult, match: Match = "substring") -> None:
+        self.data = data
+        self.result = result
+        self.match: Match = match
+        self.files: dict[str, str] = {}
 
     @property
     def report(self) -> ReadReport:
         return self.data.report
 
+    @functools.cached_property
+    def prepared(self) -> Any:
+        """Task 1's prepared table (``data_prep``): dates as datetimes, the omnichannel totals."""
+        return to_kind(self.data.to_pandas(), self.data.kind)
+
+    @functools.cached_property
+    def rfm(self) -> Any:
+        """The rfm table (see :attr:`RfmResult.table`)."""
+        return self.result.table
+
+    @functools.cached_property
+    def segment_summary(self) -> Any:
+        """Mean and count of recency, frequency and monetary per segment."""
+        return self.result.segment_summary()
+
+    @functools.cached_property
+    def new_brand_targets(self) -> Any:
+        """Case a's customer ids (see :meth:`RfmResult.new_brand_targets`)."""
+        return self.result.new_brand_targets(self.match)
+
+    @functools.cached_property
+    def discount_targets(self) -> Any:
+        """Case b's customer ids (see :meth:`RfmResult.discount_targets`)."""
+        return self.result.discount_targets(self.match)
+
     def __repr__(self) -> str:
         return (
-            f"<RunResult {self.data.source!r}: {len(self.rfm)} customers, "
+            f"<RunResult {self.data.source!r}: {len(self.data)} customers, "
             f"{len(self.segment_summary)} segments, {len(self.new_brand_targets)} new-brand "
             f"and {len(self.discount_targets)} discount targets>"
         )
 
-    def write(self, out_dir: str | os.PathLike[str]) -> dict[str, str]:
-        """Write the prepared data, the rfm table, the segment summary and both target files.
+    def write(self, out_dir: str | os.PathLike[str], *, prepared: bool = False) -> dict[str, str]:
+        """Write the rfm table, the segment summary and both target files (and the prepared
+        table with ``prepared=True``) into ``out_dir``, created if needed.
+
+        Files are written by the Rust core, byte for byte what pandas' ``to_csv`` writes for the
+        same tables (text cells a spreadsheet would run as a formula get a leading ``'``),
+        atomically, and never over the input file. Returns name -> path.
 
         Examples
         --------
         >>> import flo_rfm, tempfile
         >>> files = flo_rfm.run(flo_rfm.datasets.sample(500)).write(tempfile.mkdtemp())
         >>> sorted(files)
-        ['discount_targets', 'new_brand_targets', 'prepared', 'rfm', 'segment_summary']
+        ['discount_targets', 'new_brand_targets', 'rfm', 'segment_summary']
         """
         out = os.fspath(out_dir)
-        os.makedirs(out, exist_ok=True)
-        inputs = [self.data.source]
-        files = {
-            "prepared": os.path.join(out, "prepared.csv"),
-            "rfm": os.path.join(out, "rfm.csv"),
-            "segment_summary": os.path.join(out, "segment_summary.csv"),
-            "new_brand_targets": os.path.join(out, NEW_BRAND_FILE),
-            "discount_targets": os.path.join(out, DISCOUNT_FILE),
-        }
-        for path in files.values():  # refuse before writing anything
-            check_not_input(path, inputs)
-        res = self.result
-        write_csv(self.data.to_pandas(), files["prepared"], inputs=inputs)
-        write_csv(res.to_pandas(), files["rfm"], inputs=inputs, index=True)
-        summary = res._summary_pd()
-        summary.columns = [f"{m}_{s}" for m, s in summary.columns]
-        write_csv(summary, files["segment_summary"], inputs=inputs, index=True)
-        res.data._frame.write_ids(res._preset_rows("new_brand", self.match), files["new_brand_targets"])
-        res.data._frame.write_ids(res._preset_rows("discount", self.match), files["discount_targets"])
+        # Extra columns of a DataFrame keep their pandas dtypes: pandas formats those.
+        by_pandas = prepared and self.data._passthrough is not None
+        written = self.result._core.write_study(out, self.match, prepared and not by_pandas)  # type: ignore[attr-defined]
+        files = {name: os.fspath(path) for name, path in written}
+        if by_pandas:
+            path = os.path.join(out, PREPARED_FILE)
+            write_csv(self.data.to_pandas(), path, inputs=[self.data.source])
+            files = {"prepared": path, **files}
         self.files = files
         return files
 
@@ -84,6 +100,7 @@ def run(
     match: Match = "substring",
     on_bad_rows: Literal["raise", "skip"] = "raise",
     duplicate_ids: Literal["raise", "merge"] = "raise",
+    prepared: bool = False,
     **options: object,
 ) -> RunResult:
     """Tasks 1–5 in one call: read and prepare, score and segment, summarise, pick targets.
@@ -93,13 +110,15 @@ def run(
     source : path, DataFrame or CustomerData, optional
         The customer file; default: the built-in 20,000-customer sample.
     out_dir : path, optional
-        If given, write ``prepared.csv``, ``rfm.csv``, ``segment_summary.csv`` and the two
-        target files there (atomically; never over the input).
+        If given, write ``rfm.csv``, ``segment_summary.csv`` and the two target files there
+        (see :meth:`RunResult.write`).
     match : {"substring", "token"}
         Category matching for the two target lists (``"substring"`` is the seeds').
     on_bad_rows, duplicate_ids
         Reader options for a path or table (see :func:`flo_rfm.read_csv`; ``duplicate_ids`` is
         the reader's ``duplicates``).
+    prepared : bool
+        Also write ``prepared.csv`` (Task 1's table, as big as the input) into ``out_dir``.
     **options
         :func:`flo_rfm.rfm` options (``analysis_date``, ``q``, ``duplicates`` for equal bin edges,
         ``segment_map``...) and ``delimiter`` for a path.
@@ -122,16 +141,7 @@ def run(
     else:
         data = load(source, **read_opts)
     result = rfm(data, **rfm_opts)  # type: ignore[arg-type]
-    out = RunResult(
-        data=data,
-        result=result,
-        prepared=to_kind(data.to_pandas(), data.kind),
-        rfm=result.table,
-        segment_summary=result.segment_summary(),
-        new_brand_targets=result.new_brand_targets(match),
-        discount_targets=result.discount_targets(match),
-        match=match,
-    )
+    out = RunResult(data, result, match)
     if out_dir is not None:
-        out.write(out_dir)
+        out.write(out_dir, prepared=prepared)
     return out

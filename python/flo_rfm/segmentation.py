@@ -183,6 +183,17 @@ class RfmResult:
         """
         return to_kind(self._summary_pd(), self.data.kind)
 
+    def to_pandas_summary(self) -> pd.DataFrame:
+        """The segment summary as a pandas DataFrame with ``(metric, statistic)`` columns.
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> flo_rfm.rfm(flo_rfm.datasets.sample(500)).to_pandas_summary().columns[0]
+        ('recency', 'mean')
+        """
+        return self._summary_pd()
+
     def _summary_pd(self) -> pd.DataFrame:
         names, cols = self._core.segment_summary()  # type: ignore[attr-defined]
         data = {}

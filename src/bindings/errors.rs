@@ -30,6 +30,9 @@ pub fn to_py(err: FloError) -> PyErr {
         match &err {
             FloError::NotFound { .. } => PyFileNotFoundError::new_err(msg),
             FloError::Io { .. } => PyOSError::new_err(msg),
+            FloError::OutputIsInput { path } => {
+                raise(py, "OutputIsInputError", msg, &[("path", obj(path))])
+            }
             FloError::MissingColumns {
                 source_name,
                 columns,

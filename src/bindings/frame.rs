@@ -13,8 +13,8 @@ use crate::core::analysis::{rfm_table, rfm_table_from, RfmConfig, SegmentOn};
 use crate::core::columnar::{frame_from_columns, Columns, DateInput, NumberInput};
 use crate::core::error::FloError;
 use crate::core::frame::{CustomerFrame, Duplicates};
+use crate::core::io::write::write_ids;
 use crate::core::outliers::{cltv_frame, FrequencyDefinition};
-use crate::core::output::write_ids;
 use crate::core::quantile::{qcut_probabilities, Cut};
 use crate::core::reader::{read_from, read_path, ReadOptions};
 use crate::core::rfm::{metrics, Labels, ScoreOptions, Scores};
@@ -243,13 +243,9 @@ impl Frame {
                 "row {bad} out of range"
             ))));
         }
-        run(py, || {
-            write_ids(
-                &path,
-                "master_id",
-                rows.iter().map(|&r| ids.get(r as usize)),
-            )
-        })
+        let rows: Vec<usize> = rows.iter().map(|&r| r as usize).collect();
+        let input = std::path::PathBuf::from(&self.inner.source);
+        run(py, || write_ids(&path, &[&input], "master_id", ids, &rows))
     }
 
     /// (codes with -1 for null, levels) of `order_channel` or `last_order_channel`.

@@ -5,7 +5,9 @@ use pyo3::prelude::*;
 
 use super::errors::{run, to_py};
 use super::rfm::edge_duplicates_of;
+use crate::core::columns::StrColumn;
 use crate::core::error::FloError;
+use crate::core::io::write::{push_float, write_atomically, write_ids};
 use crate::core::outliers::thresholds_of;
 use crate::core::quantile::{
     cut_codes, edges, order_positions, qcut, qcut_probabilities, quantile_at, rank_edges,
@@ -212,26 +214,19 @@ fn sample_csv_bytes(py: Python<'_>, customers: usize, seed: u64) -> PyResult<Vec
     Ok(py.detach(|| sample_bytes(customers, seed)))
 }
 
-/// Runs `write` into a temporary file beside `path`, then renames it into place.
-fn write_atomically(
-    py: Python<'_>,
-    path: std::path::PathBuf,
-    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()> + Send,
-) -> PyResult<()> {
-    run(py, || {
-        let io = |e: std::io::Error| FloError::Io {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        };
-        let tmp = path.with_extension("csv.tmp");
-        {
-            let file = std::fs::File::create(&tmp).map_err(io)?;
-            let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-            write(&mut w).map_err(io)?;
-            std::io::Write::flush(&mut w).map_err(io)?;
-        }
-        std::fs::rename(&tmp, &path).map_err(io)
-    })
+/// Each float as the CSV writer writes it (Python's `repr`; NaN as an empty cell): for tests.
+#[pyfunction]
+fn float_cells(values: PyReadonlyArray1<'_, f64>) -> PyResult<Vec<String>> {
+    let mut buf = Vec::new();
+    values
+        .as_slice()?
+        .iter()
+        .map(|&v| {
+            buf.clear();
+            push_float(v, &mut buf);
+            Ok(String::from_utf8_lossy(&buf).into_owned())
+        })
+        .collect()
 }
 
 /// Writes the sample to `path` through a temporary file and a rename.
@@ -242,7 +237,9 @@ fn write_sample_csv(
     customers: usize,
     seed: u64,
 ) -> PyResult<()> {
-    write_atomically(py, path, |w| write_sample(w, customers, seed))
+    run(py, || {
+        write_atomically(&path, &[], |w| write_sample(w, customers, seed))
+    })
 }
 
 /// Writes `ids` under `header` to `path`, one per line, atomically.
@@ -253,9 +250,12 @@ fn write_id_list(
     path: std::path::PathBuf,
     header: &str,
 ) -> PyResult<()> {
-    run(py, || {
-        crate::core::output::write_ids(&path, header, ids.iter().map(String::as_str))
-    })
+    let mut column = StrColumn::with_capacity(ids.len());
+    for id in &ids {
+        column.push(id);
+    }
+    let rows: Vec<usize> = (0..ids.len()).collect();
+    run(py, || write_ids(&path, &[], header, &column, &rows))
 }
 
 /// Writes a synthetic order log of `lines` lines to `path` (temporary file, then rename).
@@ -266,8 +266,10 @@ fn write_transactions_csv(
     lines: usize,
     seed: u64,
 ) -> PyResult<()> {
-    write_atomically(py, path, |w| {
-        crate::core::synth::write_transactions(w, lines, seed)
+    run(py, || {
+        write_atomically(&path, &[], |w| {
+            crate::core::synth::write_transactions(w, lines, seed)
+        })
     })
 }
 
@@ -276,6 +278,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "OUTLIER_QUANTILES",
         crate::core::outliers::OUTLIER_QUANTILES.to_vec(),
     )?;
+    m.add_function(wrap_pyfunction!(float_cells, m)?)?;
     m.add_function(wrap_pyfunction!(quantile_plan, m)?)?;
     m.add_function(wrap_pyfunction!(continue_group_sums, m)?)?;
     m.add_function(wrap_pyfunction!(quantiles_from_order_stats, m)?)?;

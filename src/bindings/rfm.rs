@@ -1,18 +1,21 @@
 //! The RFM table as a Python object: arrays out, summaries and target selection.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use numpy::PyArray1;
 use pyo3::prelude::*;
 
-use super::errors::to_py;
+use super::errors::{run, to_py};
 use crate::core::analysis::RfmTable;
 use crate::core::error::FloError;
 use crate::core::frame::CustomerFrame;
 use crate::core::quantile::Cut;
 use crate::core::rfm::ScoreStrings;
+use crate::core::rfm_study::{write_rfm_study, RfmFiles};
 use crate::core::target::{
-    Bound as MetricBound, CategoryMatch, CategoryRule, Combine, Metric, TargetRule,
+    discount_rule, new_brand_rule, Bound as MetricBound, CategoryMatch, CategoryRule, Combine,
+    Metric, TargetRule,
 };
 
 /// Reads a string option against its allowed values, naming them all in the error.
@@ -28,6 +31,18 @@ pub fn parse_enum<T: Copy>(value: &str, what: &str, allowed: &[(&str, T)]) -> Py
                 names.join(", ")
             )))
         })
+}
+
+/// `match`: "substring" (the seeds') or "token".
+fn match_of(value: &str) -> PyResult<CategoryMatch> {
+    parse_enum(
+        value,
+        "match",
+        &[
+            ("substring", CategoryMatch::Substring),
+            ("token", CategoryMatch::Token),
+        ],
+    )
 }
 
 /// `on_bad_rows`: "raise" or "skip".
@@ -144,6 +159,35 @@ impl Rfm {
         (s.segments, cols)
     }
 
+    /// Writes the study's files (rfm table, segment summary, both target lists with `match_`,
+    /// and the prepared table if asked) into `out_dir`; returns (name, path) pairs.
+    #[pyo3(signature = (out_dir, match_="substring", prepared=false))]
+    fn write_study(
+        &self,
+        py: Python<'_>,
+        out_dir: PathBuf,
+        match_: &str,
+        prepared: bool,
+    ) -> PyResult<Vec<(&'static str, PathBuf)>> {
+        let matching = match_of(match_)?;
+        run(py, || {
+            let t = &self.inner;
+            let summary = t.segment_summary();
+            let (a, b) = rayon::join(
+                || t.select(&self.frame, &new_brand_rule(matching)),
+                || t.select(&self.frame, &discount_rule(matching)),
+            );
+            write_rfm_study(
+                &self.frame,
+                t,
+                &summary,
+                [&a, &b],
+                &out_dir,
+                RfmFiles { prepared },
+            )
+        })
+    }
+
     /// Row numbers of the customers that meet every condition, in input order.
     #[pyo3(signature = (segments=None, categories=None, match_="substring", combine="any", bounds=vec![]))]
     fn select<'py>(
@@ -155,14 +199,7 @@ impl Rfm {
         combine: &str,
         bounds: Vec<(String, Option<f64>, Option<f64>)>,
     ) -> PyResult<Bound<'py, PyArray1<u64>>> {
-        let matching = parse_enum(
-            match_,
-            "match",
-            &[
-                ("substring", CategoryMatch::Substring),
-                ("token", CategoryMatch::Token),
-            ],
-        )?;
+        let matching = match_of(match_)?;
         let combine = parse_enum(
             combine,
             "combine",

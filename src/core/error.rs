@@ -22,6 +22,9 @@ pub enum FloError {
     #[error("{path}: {message}")]
     Io { path: String, message: String },
 
+    #[error("refusing to write {path}: it is an input file")]
+    OutputIsInput { path: String },
+
     #[error("{path}: file not found")]
     NotFound { path: String },
 
