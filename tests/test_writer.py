@@ -52,7 +52,7 @@ def assert_same_files(res: flo_rfm.RunResult, tmp_path: Path) -> None:
         a, b = (ours / name).read_bytes(), (ref / name).read_bytes()
         if a != b:
             at = next(i for i, (x, y) in enumerate(zip(a, b)) if x != y) if len(a) == len(b) else 0
-            raise AssertionError(f"{name} differs from pandas near byte {at}: {a[at:at + 80]!r} vs {b[at:at + 80]!r}")
+            raise AssertionError(f"{name} differs near byte {at}: {a[at : at + 80]!r} vs {b[at : at + 80]!r}")
         assert Path(files[key]) == ours / name
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import functools
+import os
 from typing import Any, Literal
 
 from ._frames import to_kind
