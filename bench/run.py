@@ -1,93 +1,348 @@
-"""The benchmark harness: flo_rfm against the seeds' pandas code, an idiomatic Polars version
-and lifetimes, on the same generated files, each job in its own process.
+"""The benchmark harness: what users run, as whole processes, against the seeds' pandas code,
+idiomatic lazy Polars and lifetimes, on the same generated files.
 
-usage: python bench/run.py [--sizes 100000 1000000 10000000] [--repeats 3] [--cltv-size 1000000]
+usage: python bench/run.py [--sizes 1000000 10000000] [--cltv-sizes 1000000 10000000]
+                           [--lifetimes-max 1000000] [--repeats 1] [--out-md bench/RESULTS.md]
 
-It writes synthetic FLO files with the project's generator, checks that every implementation
-gives the same answers (target files byte for byte, segment counts, CLTV predictions) before
-any time counts, and writes bench/RESULTS.md: wall time (median of the repeats), peak memory
-(max RSS of the job's process), the time to scan the file's bytes once, and ratios to flo_rfm.
-Not a test: timings depend on the machine.
+Every job is a fresh process: its wall time is measured from outside (start-up and imports
+included, as a user pays them) and its peak memory is the process's maximum RSS (os.wait4). The
+jobs: `scan` (Python reading the file's bytes once: the floor), `cli-run` (`flo-rfm run FILE
+--out DIR`), `notebook-run` (`python -c` with `flo_rfm.run(path)`, `.rfm` and `.segment_summary`;
+no files), `polars-run` and `pandas-run` (bench/jobs.py), `cli-cltv` (`flo-rfm cltv FILE --out
+DIR`) and `lifetimes-cltv` (bench/jobs.py). The harness lists the files `flo-rfm run` wrote and
+makes the peers write the same ones. Answers are checked equal before any time is kept, and one
+table is written to --out-md, with where the issue's targets stand. Not a test: timings depend
+on the machine.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
+import filecmp
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 HERE = Path(__file__).resolve().parent
-JOBS = HERE / "jobs.py"
-RFM_JOBS = ["scan", "rfm-flo_rfm", "rfm-polars", "rfm-pandas"]
-TARGETS = ["new_brand_target_customer_id.csv", "discount_target_customer_ids.csv"]
+JOBS_PY = HERE / "jobs.py"
+SEED = 42
+MIB = 2**20
+#: In the order they run: the CLI before its peers, which are asked for the files it wrote.
+RFM_JOBS = ["scan", "cli-run", "notebook-run", "polars-run", "pandas-run"]
+CLTV_JOBS = ["cli-cltv", "lifetimes-cltv"]
+#: Each job's time is divided by this job's time at the same size.
+REFERENCE = {**{j: "cli-run" for j in RFM_JOBS}, **{j: "cli-cltv" for j in CLTV_JOBS}}
+#: What a notebook user runs: the study's tables built in memory, no files.
+NOTEBOOK = "import sys, flo_rfm; r = flo_rfm.run(sys.argv[1]); r.rfm; r.segment_summary"
+TARGET_FILES = ["new_brand_target_customer_id.csv", "discount_target_customer_ids.csv"]
+PREDICTIONS = ["exp_sales_3_month", "exp_sales_6_month", "exp_average_value", "cltv"]
 
 
-def run_job(job: str, path: Path, out: Path) -> tuple[float, int]:
-    """(seconds, peak RSS in bytes) of one job in a fresh process."""
-    proc = subprocess.Popen(
-        [sys.executable, str(JOBS), job, str(path), str(out)], stdout=subprocess.PIPE, text=True
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    stdout = proc.stdout.read() if proc.stdout else ""
-    if status != 0:
-        raise RuntimeError(f"{job} failed on {path} (status {status})")
-    seconds = json.loads(stdout.strip().splitlines()[-1])["seconds"]
-    return seconds, usage.ru_maxrss * 1024
+@dataclass(frozen=True)
+class Timing:
+    seconds: float
+    peak: int  # bytes
 
 
-def check_rfm_answers(outs: dict[str, Path]) -> None:
-    ref = outs["rfm-flo_rfm"]
-    for job, out in outs.items():
-        if job in ("scan", "rfm-flo_rfm"):
-            continue
-        for name in TARGETS:
-            if (out / name).read_bytes() != (ref / name).read_bytes():
-                raise AssertionError(f"{job}: {name} differs from flo_rfm's")
-    ours = pd.read_csv(ref / "summary.csv", header=[0, 1], index_col=0)
-    counts = ours[("recency", "count")]
-    theirs = (
-        pd.read_csv(outs["rfm-pandas"] / "summary.csv", header=[0, 1], index_col=0)
-        if "rfm-pandas" in outs
-        else None
-    )
-    if theirs is not None:
-        pd.testing.assert_frame_equal(ours, theirs, check_exact=True)
-    if "rfm-polars" in outs:
-        pl_summary = pd.read_csv(outs["rfm-polars"] / "summary.csv", index_col=0)
-        assert (pl_summary["count"].to_numpy() == counts.to_numpy()).all(), "Polars segment counts differ"
-        for m in ("recency", "frequency", "monetary"):
-            a, b = ours[(m, "mean")].to_numpy(), pl_summary[f"{m}_mean"].to_numpy()
-            assert (abs(a - b) <= 1e-9 * abs(a)).all(), f"Polars {m} means differ"
+# --- running jobs -----------------------------------------------------------------------------
 
 
-def check_cltv_answers(outs: dict[str, Path]) -> None:
+def flo_rfm_command() -> list[str]:
+    """The `flo-rfm` console script of this interpreter (not a shim earlier on PATH, which would
+    add its own start-up), or the module if the script is not installed."""
+    script = Path(sys.executable).parent / "flo-rfm"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-m", "flo_rfm.cli"]
+
+
+def command(job: str, path: Path, out: Path, files: list[str], cli_args: list[str]) -> list[str]:
+    """The command line of one job on one input file, writing into ``out``."""
+    if job == "cli-run":
+        return [*flo_rfm_command(), "run", str(path), "--out", str(out), *cli_args]
+    if job == "cli-cltv":
+        return [*flo_rfm_command(), "cltv", str(path), "--out", str(out)]
+    if job == "notebook-run":
+        return [sys.executable, "-c", NOTEBOOK, str(path)]
+    return [sys.executable, str(JOBS_PY), job, str(path), str(out), "--files", ",".join(files)]
+
+
+def run_process(cmd: list[str]) -> Timing:
+    """Wall time (measured from outside, spawn to reap) and peak RSS of one process."""
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        if proc.returncode != 0:
+            err.seek(0)
+            tail = err.read().decode(errors="replace")[-3000:]
+            raise RuntimeError(f"{' '.join(cmd)} exited with {proc.returncode}:\n{tail}")
+    return Timing(seconds, usage.ru_maxrss * 1024)  # ru_maxrss is in KiB on Linux
+
+
+def measure(cmd: list[str], out: Path, repeats: int) -> Timing:
+    """Median time and largest peak of ``repeats`` runs, each into an empty ``out``."""
+    runs = []
+    for _ in range(repeats):
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)
+        runs.append(run_process(cmd))
+    return Timing(statistics.median(r.seconds for r in runs), max(r.peak for r in runs))
+
+
+def written_files(out: Path) -> list[str]:
+    """The result files a job left in ``out`` (hidden files would be leftovers of a failed
+    atomic write, which the checks should catch, so they are listed too)."""
+    return sorted(p.name for p in out.iterdir() if p.is_file())
+
+
+def sample_file(data: Path, n: int) -> Path:
+    """The generated input with ``n`` customers, written once per data folder by the CLI."""
+    path = data / f"flo_{n}_seed{SEED}.csv"
+    if not path.exists():
+        tmp = path.with_suffix(".tmp.csv")
+        cmd = [*flo_rfm_command(), "sample", "--customers", str(n), "--seed", str(SEED), "--out", str(tmp)]
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        tmp.rename(path)
+    return path
+
+
+# --- checking answers -------------------------------------------------------------------------
+
+
+def same_bytes(a: Path, b: Path) -> bool:
+    return filecmp.cmp(a, b, shallow=False)
+
+
+def check_targets(outs: dict[str, Path]) -> str:
+    """Both target lists byte for byte equal to the CLI's, for every peer."""
+    ref = outs["cli-run"]
+    for job in ("pandas-run", "polars-run"):
+        for name in TARGET_FILES:
+            if not same_bytes(outs[job] / name, ref / name):
+                raise AssertionError(f"{job}: {name} differs from flo-rfm's")
+    return "both target files byte-identical (CLI, pandas, Polars)"
+
+
+def check_summary(outs: dict[str, Path]) -> str:
+    """pandas' segment summary exactly the CLI's; Polars' counts equal, means to 1e-9."""
     import numpy as np
+    import pandas as pd
 
-    ids = [np.load(outs[j] / "ids.npy", allow_pickle=True) for j in ("cltv-flo_rfm", "cltv-lifetimes")]
-    assert (ids[0] == ids[1]).all(), "CLTV customers differ"
-    a, b = (np.load(outs[j] / "predictions.npy") for j in ("cltv-flo_rfm", "cltv-lifetimes"))
-    rel = float((np.abs(a - b) / np.maximum(np.abs(b), 1e-12)).max())
-    assert rel <= 1e-4, f"CLTV predictions differ by {rel:.2e}"
+    name = "segment_summary.csv"
+    ours = pd.read_csv(outs["cli-run"] / name, index_col="segment")
+    pd.testing.assert_frame_equal(
+        ours, pd.read_csv(outs["pandas-run"] / name, index_col="segment"), check_exact=True
+    )
+    pl_summary = pd.read_csv(outs["polars-run"] / name, index_col="segment")
+    assert sorted(pl_summary.index) == sorted(ours.index), "Polars segments differ"
+    pl_summary = pl_summary.loc[ours.index]
+    worst = 0.0
+    for col in ours.columns:
+        a, b = ours[col].to_numpy(), pl_summary[col].to_numpy()
+        if col.endswith("_count"):
+            assert (a == b).all(), f"Polars {col} differs"
+        else:
+            rel = float((np.abs(a - b) / np.abs(a)).max())
+            assert rel <= 1e-9, f"Polars {col} differs by {rel:.2e}"
+            worst = max(worst, rel)
+    return f"segment summary: pandas exact, Polars counts equal and means within {worst:.1e}"
+
+
+def check_table(outs: dict[str, Path], name: str, label: str) -> str:
+    """The CLI's and pandas' ``name`` equal read back (exactly); Polars' byte-identical or equal
+    read back to 1e-9. Says which pairs are byte-identical too."""
+    import pandas as pd
+
+    ours, theirs = outs["cli-run"] / name, outs["pandas-run"] / name
+    cli = pd.read_csv(ours)
+    pd.testing.assert_frame_equal(cli, pd.read_csv(theirs), check_exact=True)
+    identical = ["pandas"] if same_bytes(ours, theirs) else []
+    if same_bytes(ours, outs["polars-run"] / name):
+        identical.append("Polars")
+    else:
+        pd.testing.assert_frame_equal(cli, pd.read_csv(outs["polars-run"] / name), rtol=1e-9)
+    note = f"{label}: CLI and pandas equal read back"
+    if identical:
+        note += f"; byte-identical to the CLI's: {', '.join(identical)}"
+    return note
+
+
+def check_rfm_answers(outs: dict[str, Path], files: list[str]) -> list[str]:
+    """Every RFM check, as notes for the results."""
+    notes = [check_targets(outs), check_summary(outs), check_table(outs, "rfm.csv", "rfm.csv")]
+    if "prepared.csv" in files:
+        notes.append(check_table(outs, "prepared.csv", "prepared.csv"))
+    return notes
+
+
+def check_cltv_answers(outs: dict[str, Path]) -> str:
+    """The CLI's CLTV predictions within 1e-4 (relative) of lifetimes', customer by customer."""
+    import numpy as np
+    import pandas as pd
+
+    ours = pd.read_csv(outs["cli-cltv"] / "cltv.csv", index_col="master_id")
+    theirs = pd.read_csv(outs["lifetimes-cltv"] / "cltv.csv", index_col="master_id")
+    assert ours.index.sort_values().equals(theirs.index.sort_values()), "CLTV customers differ"
+    theirs = theirs.loc[ours.index]
+    worst = 0.0
+    for col in PREDICTIONS:
+        a, b = ours[col].to_numpy(), theirs[col].to_numpy()
+        rel = float((np.abs(a - b) / np.maximum(np.abs(b), 1e-12)).max())
+        assert rel <= 1e-4, f"CLTV {col} differs by {rel:.2e}"
+        worst = max(worst, rel)
+    return f"CLTV predictions ({', '.join(PREDICTIONS)}) within {worst:.1e} of lifetimes'"
+
+
+# --- one size ---------------------------------------------------------------------------------
+
+Results = dict[tuple[int, str], Timing]
+
+
+def report(n: int, job: str, t: Timing) -> None:
+    print(f"{n:>12,} {job:<15} {fmt_time(t.seconds):>9}  peak {t.peak / MIB:>8,.0f} MiB", flush=True)
+
+
+def run_rfm(
+    args: argparse.Namespace, n: int, path: Path, outs_root: Path, results: Results
+) -> tuple[list[str], list[str]]:
+    """The RFM jobs on one file, the CLI first so that the peers know which files to write;
+    returns (the files written, the notes of the checks)."""
+    outs = {job: outs_root / f"{n}" / job for job in RFM_JOBS}
+    cli_args = ["--prepared"] if args.prepared else []
+    files: list[str] = []
+    for job in RFM_JOBS:
+        cmd = command(job, path, outs[job], files, cli_args)
+        results[(n, job)] = measure(cmd, outs[job], args.repeats)
+        report(n, job, results[(n, job)])
+        if job == "cli-run":
+            files = written_files(outs[job])
+            print(f"{'':>12} flo-rfm run wrote {', '.join(files)}", flush=True)
+    for job in ("pandas-run", "polars-run"):
+        if written_files(outs[job]) != files:
+            raise AssertionError(f"{job} wrote {written_files(outs[job])}, flo-rfm run {files}")
+    notes = check_rfm_answers(outs, files)
+    shutil.rmtree(outs_root / f"{n}")
+    return files, notes
+
+
+def run_cltv(args: argparse.Namespace, n: int, path: Path, outs_root: Path, results: Results) -> list[str]:
+    """`flo-rfm cltv` and, up to --lifetimes-max customers, the seeds' lifetimes study."""
+    jobs = CLTV_JOBS if n <= args.lifetimes_max else ["cli-cltv"]
+    outs = {job: outs_root / f"cltv_{n}" / job for job in jobs}
+    for job in jobs:
+        results[(n, job)] = measure(command(job, path, outs[job], [], []), outs[job], args.repeats)
+        report(n, job, results[(n, job)])
+    if "lifetimes-cltv" not in jobs:
+        notes = [f"lifetimes not run (above --lifetimes-max {args.lifetimes_max:,}): no answer check"]
+    else:
+        notes = [check_cltv_answers(outs)]
+    shutil.rmtree(outs_root / f"cltv_{n}")
+    return notes
+
+
+# --- targets and the results file -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    text: str
+    n: int
+    jobs: tuple[str, ...]
+    value: Callable[[dict[str, Timing], int], float]  # (timings at n, file bytes) -> value
+    bound: float
+    higher: bool  # met when value >= bound (else value <= bound)
+    unit: str
+
+
+def faster(n: int, job: str, peer: str, times: float) -> Target:
+    """``job`` at least ``times`` as fast as ``peer`` (peer's time ÷ job's)."""
+
+    def value(t: dict[str, Timing], _size: int) -> float:
+        return t[peer].seconds / t[job].seconds
+
+    return Target(f"`{job}` ≥ {times:g}× faster than `{peer}`", n, (job, peer), value, times, True, "×")
+
+
+def within(n: int, job: str, ref: str, times: float) -> Target:
+    """``job`` at most ``times`` as slow as ``ref`` (job's time ÷ ref's)."""
+
+    def value(t: dict[str, Timing], _size: int) -> float:
+        return t[job].seconds / t[ref].seconds
+
+    return Target(f"`{job}` within {times:g}× of `{ref}`", n, (job, ref), value, times, False, "×")
+
+
+def peak_at_most(n: int, job: str, times: float) -> Target:
+    """``job``'s peak RSS at most ``times`` the input file's size."""
+
+    def value(t: dict[str, Timing], size: int) -> float:
+        return t[job].peak / size
+
+    return Target(f"`{job}` peak ≤ {times:g}× the file's size", n, (job,), value, times, False, "× file")
+
+
+def seconds_under(n: int, job: str, limit: float) -> Target:
+    """``job``'s wall time under ``limit`` seconds."""
+
+    def value(t: dict[str, Timing], _size: int) -> float:
+        return t[job].seconds
+
+    return Target(f"`{job}` under {limit:g} s", n, (job,), value, limit, False, " s")
+
+
+M, TEN_M = 1_000_000, 10_000_000
+#: The issue's targets.
+TARGETS = [
+    faster(TEN_M, "cli-run", "polars-run", 2),
+    faster(TEN_M, "cli-run", "pandas-run", 30),
+    peak_at_most(TEN_M, "cli-run", 1),
+    within(M, "notebook-run", "cli-run", 1.3),
+    within(TEN_M, "notebook-run", "cli-run", 1.3),
+    faster(M, "cli-cltv", "lifetimes-cltv", 10),
+    seconds_under(TEN_M, "cli-cltv", 20),
+    peak_at_most(TEN_M, "cli-cltv", 1.5),
+]
+
+
+def target_rows(results: Results, sizes: dict[int, int]) -> list[tuple[str, str, str]]:
+    """(target, measured, status) per target. A target whose size was not run is evaluated at
+    the largest size that has its jobs, and marked as not run (indicative only)."""
+    rows = []
+    for tg in TARGETS:
+        text = f"at {tg.n:,}: {tg.text}"
+        have = sorted(n for n in sizes if all((n, j) in results for j in tg.jobs))
+        n = tg.n if tg.n in have else (have[-1] if have else None)
+        if n is None:
+            rows.append((text, "—", "not run"))
+            continue
+        value = tg.value({j: results[(n, j)] for j in tg.jobs}, sizes[n])
+        met = value >= tg.bound if tg.higher else value <= tg.bound
+        status = "met" if met else "missed"
+        if n != tg.n:
+            status = f"not run (at {n:,}: {status})"
+        rows.append((text, f"{value:.2f}{tg.unit} at {n:,}", status))
+    return rows
 
 
 def machine() -> str:
     cpu = "unknown"
-    try:
+    with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    except OSError:
-        pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB memory, Python {platform.python_version()}"
 
@@ -96,168 +351,46 @@ def fmt_time(s: float) -> str:
     return f"{s:.2f} s" if s >= 0.1 else f"{s * 1000:.0f} ms"
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
-    ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--pandas-repeats", type=int, default=1, help="repeats of the (slow) pandas job")
-    ap.add_argument("--cltv-size", type=int, default=1_000_000)
-    ap.add_argument(
-        "--log-sizes",
-        type=int,
-        nargs="*",
-        default=[1_000_000, 10_000_000],
-        help="order-log lines for the transaction-summary benchmark",
-    )
-    ap.add_argument(
-        "--models-size",
-        type=int,
-        default=1_000_000,
-        help="customers for the purchase-model fits (issue 9), 0 to skip",
-    )
-    ap.add_argument(
-        "--models-lifetimes-max",
-        type=int,
-        default=1_000_000,
-        help="lifetimes' fits run on at most this many of those customers (its Pareto/NBD is slow)",
-    )
-    ap.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "flo_rfm_bench")
-    ap.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
-    ap.add_argument(
-        "--reuse",
-        action="store_true",
-        help="reuse RFM timings cached in --data by an earlier run of the same sizes",
-    )
-    args = ap.parse_args()
-    import flo_rfm
-
-    args.data.mkdir(parents=True, exist_ok=True)
-    rows: list[dict[str, object]] = []
-    cache = args.data / "rfm_results.json"
-    cached = json.loads(cache.read_text()) if args.reuse and cache.exists() else {}
-    for n in args.sizes:
-        if str(n) in cached:
-            rows.append({k: (tuple(v) if isinstance(v, list) else v) for k, v in cached[str(n)].items()})
-            continue
-        path = args.data / f"flo_{n}.csv"
-        if not path.exists():
-            flo_rfm.datasets.write_sample(path, n, seed=7)
-        size = path.stat().st_size
-        outs = {job: args.data / f"out_{n}_{job}" for job in RFM_JOBS}
-        results: dict[str, tuple[float, int]] = {}
-        for job in RFM_JOBS:
-            reps = args.pandas_repeats if job == "rfm-pandas" else args.repeats
-            runs = [run_job(job, path, outs[job]) for _ in range(reps)]
-            results[job] = (statistics.median(r[0] for r in runs), max(r[1] for r in runs))
-            print(
-                f"{n:>10,} {job:<14} {fmt_time(results[job][0]):>10}  peak {results[job][1] / 2**20:,.0f} MiB",
-                flush=True,
-            )
-        check_rfm_answers(outs)
-        rows.append({"n": n, "size": size, **{job: results[job] for job in RFM_JOBS}})
-        cached[str(n)] = rows[-1]
-        cache.write_text(json.dumps(cached))
-
-    cltv: dict[str, tuple[float, int]] = {}
-    cltv_cache = args.data / f"cltv_results_{args.cltv_size}.json"
-    if args.reuse and args.cltv_size and cltv_cache.exists():
-        cltv = {k: tuple(v) for k, v in json.loads(cltv_cache.read_text()).items()}  # type: ignore[misc]
-    elif args.cltv_size:
-        path = args.data / f"flo_{args.cltv_size}.csv"
-        if not path.exists():
-            flo_rfm.datasets.write_sample(path, args.cltv_size, seed=7)
-        outs = {job: args.data / f"out_cltv_{job}" for job in ("cltv-flo_rfm", "cltv-lifetimes")}
-        for job in outs:
-            reps = 1 if job == "cltv-lifetimes" else args.repeats
-            runs = [run_job(job, path, outs[job]) for _ in range(reps)]
-            cltv[job] = (statistics.median(r[0] for r in runs), max(r[1] for r in runs))
-            print(f"{args.cltv_size:>10,} {job:<14} {fmt_time(cltv[job][0]):>10}", flush=True)
-        check_cltv_answers(outs)
-        cltv_cache.write_text(json.dumps(cltv))
-    logs = []
-    for n in args.log_sizes:
-        path = args.data / f"log_{n}.csv"
-        if not path.exists():
-            flo_rfm.datasets.write_transactions(path, n, seed=7)
-        outs = {
-            job: args.data / f"out_log_{n}_{job}" for job in ("log-flo_rfm", "log-polars", "log-lifetimes")
-        }
-        res = {}
-        for job in outs:
-            reps = 1 if job == "log-lifetimes" else args.repeats
-            runs = [run_job(job, path, outs[job]) for _ in range(reps)]
-            res[job] = (statistics.median(r[0] for r in runs), max(r[1] for r in runs))
-            print(f"{n:>10,} {job:<14} {fmt_time(res[job][0]):>10}", flush=True)
-        check_log_answers(outs)
-        logs.append({"n": n, "size": path.stat().st_size, **res})
-    models = run_model_fits(args) if args.models_size else []
-    write_results(args, rows, cltv, logs, models)
+def fmt_size(size: int) -> str:
+    digits = 0 if size >= 100e6 else 1
+    return f"{size / 1e6:,.{digits}f} MB ({size / MIB:,.{digits}f} MiB)"
 
 
-def run_model_fits(args: argparse.Namespace) -> list[dict[str, object]]:
-    """Each purchase model fitted by flo_rfm and by lifetimes on the CLTV study's weekly
-    (frequency, recency, T); lifetimes on the first ``--models-lifetimes-max`` customers when
-    that is fewer (then flo_rfm is timed on both sizes)."""
-    import numpy as np
-
-    import flo_rfm
-
-    cache = args.data / f"models_{args.models_size}_{args.models_lifetimes_max}.json"
-    if args.reuse and cache.exists():
-        return json.loads(cache.read_text())
-    csv = args.data / f"flo_{args.models_size}.csv"
-    if not csv.exists():
-        flo_rfm.datasets.write_sample(csv, args.models_size, seed=7)
-    t = flo_rfm.cltv(csv).table
-    sizes = sorted({args.models_size, min(args.models_size, args.models_lifetimes_max)})
-    for n in sizes:
-        np.savez(
-            args.data / f"history_{n}.npz",
-            frequency=t["frequency"].to_numpy()[:n],
-            recency=t["recency_cltv_weekly"].to_numpy()[:n],
-            T=t["T_weekly"].to_numpy()[:n],
+def results_table(results: Results, sizes: dict[int, int]) -> list[str]:
+    """One row per (size, job): seconds, peak, peak / file size, time ÷ the CLI job's."""
+    order = RFM_JOBS + CLTV_JOBS
+    lines = [
+        "| customers | file | job | seconds | peak MiB | peak / file | time ÷ CLI |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for n, job in sorted(results, key=lambda k: (k[0], order.index(k[1]))):
+        t, ref = results[(n, job)], REFERENCE[job]
+        ratio = "reference" if job == ref else f"{t.seconds / results[(n, ref)].seconds:.2f}× `{ref}`"
+        lines.append(
+            f"| {n:,} | {fmt_size(sizes[n])} | `{job}` | {t.seconds:.2f} | {t.peak / MIB:,.0f} | "
+            f"{t.peak / sizes[n]:.2f} | {ratio} |"
         )
-    out_rows = []
-    for model in ("BetaGeo", "ModifiedBetaGeo", "ParetoNBD"):
-        row: dict[str, object] = {"model": model}
-        for n in sizes:
-            impls = ["flo_rfm"] + (["lifetimes"] if n == sizes[0] else [])
-            for impl in impls:
-                job = f"fit-{impl}-{model}"
-                out = args.data / f"out_{job}_{n}"
-                reps = 1 if impl == "lifetimes" else args.repeats
-                runs = [run_job(job, args.data / f"history_{n}.npz", out) for _ in range(reps)]
-                fit = json.loads((out / "fit.json").read_text())
-                row[f"{impl}_{n}"] = [statistics.median(r[0] for r in runs), fit["objective"]]
-                print(f"{n:>10,} {job:<28} {fmt_time(row[f'{impl}_{n}'][0]):>10}", flush=True)  # type: ignore[index]
-        ours, theirs = row[f"flo_rfm_{sizes[0]}"][1], row[f"lifetimes_{sizes[0]}"][1]  # type: ignore[index]
-        row["objective_gap"] = ours - theirs
-        row["sizes"] = sizes
-        out_rows.append(row)
-    cache.write_text(json.dumps(out_rows))
-    return out_rows
+    return lines
 
 
-def check_log_answers(outs: dict[str, Path]) -> None:
-    import numpy as np
+JOB_LEGEND = [
+    "`scan`: Python reading the file's bytes once and counting lines (the floor; no parsing)",
+    "`cli-run`: `flo-rfm run FILE --out DIR` (the console script next to the interpreter)",
+    f'`notebook-run`: `python -c "{NOTEBOOK}" FILE` (the tables in memory, no files)',
+    "`polars-run`: lazy Polars (`scan_csv` of the needed columns, one plan, `sink_csv` of every "
+    "file through `pl.collect_all`), bench/jobs.py",
+    "`pandas-run`: the seeds' pandas code (tests/seeds.py) and `to_csv`, bench/jobs.py",
+    "`cli-cltv`: `flo-rfm cltv FILE --out DIR` (cltv.csv, bgnbd.json, gamma_gamma.json)",
+    "`lifetimes-cltv`: the seeds' lifetimes study writing cltv.csv and both models' parameters as "
+    "JSON, bench/jobs.py",
+]
 
-    ids = {j: np.load(o / "ids.npy", allow_pickle=True) for j, o in outs.items()}
-    vals = {j: np.load(o / "summary.npy") for j, o in outs.items()}
-    ref = "log-lifetimes"
-    for j in outs:
-        assert (ids[j].astype(str) == ids[ref].astype(str)).all(), f"{j}: customers differ"
-        assert (vals[j][:, :3] == vals[ref][:, :3]).all(), f"{j}: frequency/recency/T differ"
-        m, r = vals[j][:, 3], vals[ref][:, 3]
-        assert (np.abs(m - r) <= 1e-9 * np.abs(r)).all(), f"{j}: monetary_value differs"
 
-
-def write_results(
-    args: argparse.Namespace,
-    rows: list[dict[str, object]],
-    cltv: dict[str, tuple[float, int]],
-    logs: list[dict[str, object]] | None = None,
-    models: list[dict[str, object]] | None = None,
-) -> None:
+def markdown(
+    args: argparse.Namespace, results: Results, sizes: dict[int, int], notes: list[str], files: list[str]
+) -> str:
+    """The results file: the table, the checks that passed, the targets, the hand-written notes
+    and the Dask section (each written elsewhere, kept)."""
     lines = [
         "# Benchmark results",
         "",
@@ -269,119 +402,120 @@ def write_results(
         "python bench/run.py " + " ".join(sys.argv[1:]),
         "```",
         "",
-        "Every job runs in its own process on the same generated file; times are the median of "
-        f"{args.repeats} runs ({args.pandas_repeats} for pandas), measured inside the process after "
-        "its imports; peak memory is the process's maximum RSS. Answers were checked equal "
-        "(both target files byte for byte, segment counts and means) before the times were kept.",
+        "Every row is a whole process, as a user runs it: wall time measured from outside the "
+        "process (interpreter start-up and imports included; median of "
+        f"{args.repeats} run(s)), peak memory the process's maximum RSS (`os.wait4`). Inputs come "
+        f"from `flo-rfm sample --customers N --seed {SEED}` and are in the page cache for every job. "
+        f"`flo-rfm run` wrote {', '.join(files) or '(not run)'}; the Polars and pandas jobs wrote the "
+        f"same files. `lifetimes-cltv` runs up to {args.lifetimes_max:,} customers. No row is an "
+        "in-process or core-only measurement.",
         "",
-        "## End-to-end RFM (read, prepare, metrics, scores, segments, summary, both target CSVs)",
+        *[f"- {item}" for item in JOB_LEGEND],
         "",
-        "| customers | file | scan (floor) | flo_rfm | Polars | pandas (seeds) | Polars / flo_rfm | pandas / flo_rfm | flo_rfm / scan | flo_rfm peak | Polars peak | pandas peak | flo_rfm ns/row |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        *results_table(results, sizes),
+        "",
+        "Answers checked equal before the times were kept:",
+        "",
+        *[f"- {note}" for note in notes],
+        "",
+        "## Against the targets",
+        "",
+        "| target | measured | status |",
+        "|---|---|---|",
+        *[f"| {t} | {v} | {s} |" for t, v, s in target_rows(results, sizes)],
     ]
-    for r in rows:
-        n, size = int(r["n"]), int(r["size"])  # type: ignore[call-overload]
-        scan, flo, pl, pdn = (r[j] for j in RFM_JOBS)  # type: ignore[misc]
-        lines.append(
-            f"| {n:,} | {size / 2**20:,.0f} MiB | {fmt_time(scan[0])} | {fmt_time(flo[0])} | {fmt_time(pl[0])} | "
-            f"{fmt_time(pdn[0])} | {pl[0] / flo[0]:.1f}× | {pdn[0] / flo[0]:.1f}× | {flo[0] / scan[0]:.1f}× | "
-            f"{flo[1] / 2**20:,.0f} MiB | {pl[1] / 2**20:,.0f} MiB | {pdn[1] / 2**20:,.0f} MiB | {flo[0] / n * 1e9:,.0f} |"
-        )
-    if cltv:
-        f, lt = cltv["cltv-flo_rfm"], cltv["cltv-lifetimes"]
+    notes_md = HERE / "NOTES.md"
+    if notes_md.exists():  # the profile and what it explains, written by hand
         lines += [
             "",
-            f"## CLTV on {args.cltv_size:,} customers (preparation, both fits, predictions, CLV)",
+            "<!-- The notes below are written by hand (bench/NOTES.md); their figures come from the "
+            "earlier harness, which timed jobs inside the process after their imports. -->",
             "",
-            "| flo_rfm | lifetimes | lifetimes / flo_rfm | flo_rfm peak | lifetimes peak |",
-            "|---|---|---|---|---|",
-            f"| {fmt_time(f[0])} | {fmt_time(lt[0])} | {lt[0] / f[0]:.0f}× | {f[1] / 2**20:,.0f} MiB | {lt[1] / 2**20:,.0f} MiB |",
-            "",
-            "Predictions (3- and 6-month purchases, expected average value, CLV) agreed to a relative 1e-4.",
+            notes_md.read_text(encoding="utf-8").rstrip(),
         ]
-    if logs:
-        lines += [
-            "",
-            "## Order-log summary (issue 8: lifetimes' `summary_data_from_transaction_data`)",
-            "",
-            "| log lines | file | flo_rfm | Polars | lifetimes | Polars / flo_rfm | lifetimes / flo_rfm | flo_rfm peak |",
-            "|---|---|---|---|---|---|---|---|",
-        ]
-        for r in logs:
-            f, p, lt = r["log-flo_rfm"], r["log-polars"], r["log-lifetimes"]  # type: ignore[misc]
-            lines.append(
-                f"| {int(r['n']):,} | {int(r['size']) / 2**20:,.0f} MiB | {fmt_time(f[0])} | {fmt_time(p[0])} | "  # type: ignore[call-overload]
-                f"{fmt_time(lt[0])} | {p[0] / f[0]:.1f}× | {lt[0] / f[0]:.1f}× | {f[1] / 2**20:,.0f} MiB |"
-            )
-        lines += [
-            "",
-            "frequency, recency and T equal lifetimes' exactly; monetary_value to 1e-9 (Polars sums in its own order).",
-        ]
-    if models:
-        sizes = models[0]["sizes"]
-        small, big = sizes[0], sizes[-1]  # type: ignore[index]
-        head = f"| model | lifetimes, {small:,} | flo_rfm, {small:,} | lifetimes / flo_rfm |"
-        rule = "|---|---|---|---|"
-        if big != small:
-            head += f" flo_rfm, {big:,} |"
-            rule += "---|"
-        lines += [
-            "",
-            "## Purchase-model fits (issue 9: the CLTV study's weekly history, penalizer 0.001)",
-            "",
-            head + " objective, flo_rfm − lifetimes |",
-            rule + "---|",
-        ]
-        for r in models:
-            lt, fl = r[f"lifetimes_{small}"], r[f"flo_rfm_{small}"]  # type: ignore[index]
-            cells = f"| {r['model']} | {fmt_time(lt[0])} | {fmt_time(fl[0])} | {lt[0] / fl[0]:.1f}× |"  # type: ignore[index]
-            if big != small:
-                cells += f" {fmt_time(r[f'flo_rfm_{big}'][0])} |"  # type: ignore[index]
-            lines.append(cells + f" {r['objective_gap']:.3g} |")
-        lines += [
-            "",
-            "Objectives are lifetimes' own (`_negative_log_likelihood_`): a mean for the BG/NBD family, a "
-            "sum for the Pareto/NBD; a negative gap means flo_rfm's optimum is the better one.",
-        ]
-    lines += ["", "## Against the targets (issue 6, on the largest file)", ""]
-    if rows:
-        big = max(rows, key=lambda r: int(r["n"]))  # type: ignore[call-overload]
-        small = min(rows, key=lambda r: int(r["n"]))  # type: ignore[call-overload]
-        scan, flo, pl, pdn = (big[j] for j in RFM_JOBS)  # type: ignore[misc]
-        per_row = lambda r: r["rfm-flo_rfm"][0] / int(r["n"])  # noqa: E731
-        checks = [
-            ("RFM ≥ 30× faster than the seeds' pandas", pdn[0] / flo[0], 30, True),
-            ("RFM ≥ 2× faster than Polars", pl[0] / flo[0], 2, True),
-            ("RFM ≤ 3× the raw scan", flo[0] / scan[0], 3, False),
-            ("peak memory ≤ the CSV's size (ratio)", flo[1] / int(big["size"]), 1, False),  # type: ignore[call-overload]
-            ("time per row, largest / smallest file (linear = 1)", per_row(big) / per_row(small), 1.5, False),
-        ]
-        if cltv:
-            checks.append(
-                (
-                    "CLTV ≥ 50× faster than lifetimes",
-                    cltv["cltv-lifetimes"][0] / cltv["cltv-flo_rfm"][0],
-                    50,
-                    True,
-                )
-            )
-        lines += ["| target | measured | met |", "|---|---|---|"]
-        for name, value, bound, higher in checks:
-            met = value >= bound if higher else value <= bound
-            lines.append(f"| {name} | {value:.2f} | {'yes' if met else 'no'} |")
-    notes = HERE / "NOTES.md"
-    if notes.exists():  # the profile and what it explains, written by hand
-        lines += ["", notes.read_text(encoding="utf-8").rstrip()]
-    dask_section = HERE / "DASK.md"
-    if dask_section.exists():  # written by bench/dask_scaling.py
+    dask_md = HERE / "DASK.md"
+    if dask_md.exists():  # written by bench/dask_scaling.py, which replaces it between the markers
         lines += [
             "",
             "<!-- dask:start -->",
-            dask_section.read_text(encoding="utf-8").rstrip(),
+            dask_md.read_text(encoding="utf-8").rstrip(),
             "<!-- dask:end -->",
         ]
-    args.results.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"wrote {args.results}")
+    return "\n".join(lines) + "\n"
+
+
+# --- main -------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def data_folder(given: Path | None) -> Iterator[Path]:
+    """--data if given (inputs kept and reused across runs), else a temporary folder removed
+    at the end (inputs shared by the jobs of this run only)."""
+    if given is not None:
+        given.mkdir(parents=True, exist_ok=True)
+        yield given
+        return
+    with tempfile.TemporaryDirectory(prefix="flo_rfm_bench_") as tmp:
+        yield Path(tmp)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="*", default=[M, TEN_M], help="customers per file, RFM jobs")
+    ap.add_argument(
+        "--cltv-sizes", type=int, nargs="*", default=[M, TEN_M], help="customers per file, CLTV jobs"
+    )
+    ap.add_argument(
+        "--lifetimes-max", type=int, default=M, help="largest file lifetimes-cltv runs on (it is slow)"
+    )
+    ap.add_argument("--repeats", type=int, default=1, help="runs per job; the median time is kept")
+    ap.add_argument(
+        "--prepared", action="store_true", help="run `flo-rfm run --prepared` (adds prepared.csv)"
+    )
+    ap.add_argument(
+        "--data",
+        type=Path,
+        help="folder for inputs (kept and reused across runs) and outputs (left there if a check "
+        "fails); default: a temporary folder, removed at the end",
+    )
+    ap.add_argument(
+        "--out-md",
+        "--results",
+        dest="out_md",
+        type=Path,
+        default=HERE / "RESULTS.md",
+        help="results file (default bench/RESULTS.md; give another path for a test run)",
+    )
+    return ap.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    results: Results = {}
+    sizes: dict[int, int] = {}
+    notes: list[str] = []
+    files: list[str] = []
+    with data_folder(args.data) as data:
+        outs_root = data / "out"
+        for n in args.sizes:
+            path = sample_file(data, n)
+            sizes[n] = path.stat().st_size
+            files, rfm_notes = run_rfm(args, n, path, outs_root, results)
+            notes += [f"RFM, {n:,} customers: {note}" for note in rfm_notes]
+        for n in args.cltv_sizes:
+            path = sample_file(data, n)
+            sizes[n] = path.stat().st_size
+            notes += [
+                f"CLTV, {n:,} customers: {note}" for note in run_cltv(args, n, path, outs_root, results)
+            ]
+    text = markdown(args, results, sizes, notes, files)
+    args.out_md.write_text(text, encoding="utf-8")
+    print()
+    print("\n".join(results_table(results, sizes)))
+    print()
+    for target, value, status in target_rows(results, sizes):
+        print(f"{target}: {value}: {status}")
+    print(f"wrote {args.out_md}")
 
 
 if __name__ == "__main__":

@@ -233,7 +233,6 @@ def _cltv(args: argparse.Namespace) -> int:
     import pandas as pd
 
     import flo_rfm
-    from flo_rfm.output import check_not_input, write_csv
 
     if args.plots and not args.out:
         raise ValueError("--plots needs --out DIR to write the pictures to")
@@ -241,20 +240,13 @@ def _cltv(args: argparse.Namespace) -> int:
     opts: dict[str, Any] = {"months": args.months}
     if args.analysis_date:
         opts["analysis_date"] = args.analysis_date
-    files: dict[str, str] = {}
-    if args.out:
-        os.makedirs(args.out, exist_ok=True)
-        files = {
-            name: os.path.join(args.out, name) for name in ("cltv.csv", "bgnbd.json", "gamma_gamma.json")
-        }
-        for path in files.values():
-            check_not_input(path, [data.source])
+    clock = _Clock(args.verbose)
     res = flo_rfm.cltv(data, **opts)
-    summary = res.segment_summary()[["cltv", "exp_sales_6_month", "exp_average_value"]]
+    clock.lap("cltv study")
+    files: dict[str, str] = res.write(args.out) if args.out else {}
     if files:
-        write_csv(res.to_pandas(), files["cltv.csv"], inputs=[data.source], index=True)
-        res.bgf.save(files["bgnbd.json"])
-        res.ggf.save(files["gamma_gamma.json"])
+        clock.lap("write files")
+    summary = res.segment_summary()[["cltv", "exp_sales_6_month", "exp_average_value"]]
     if args.plots:
         import flo_rfm.plot as fplot
 
@@ -272,7 +264,7 @@ def _cltv(args: argparse.Namespace) -> int:
         payload = {
             **_report(data),
             "analysis_date": str(res.analysis_date.date()),
-            "customers": len(res.to_pandas()),
+            "customers": len(res),
             "bgnbd": {**res.bgf.params_.to_dict(), **res.bgf.fit_info_},
             "gamma_gamma": {**res.ggf.params_.to_dict(), **res.ggf.fit_info_},
             "segments": _table_json(summary),
@@ -281,7 +273,7 @@ def _cltv(args: argparse.Namespace) -> int:
         print(json.dumps(payload, indent=2))
         return 0
     with pd.option_context("display.width", 120, "display.max_columns", 20):
-        print(f"{data.source}: {data.report}; {len(res.to_pandas())} customers in the CLTV frame")
+        print(f"{data.source}: {data.report}; {len(res)} customers in the CLTV frame")
         print(f"BG/NBD      {res.bgf.params_.round(6).to_dict()}")
         print(f"Gamma-Gamma {res.ggf.params_.round(6).to_dict()}\n")
         print(summary.round(3))

@@ -14,6 +14,7 @@ __all__ = [
     "InputError",
     "InvalidArgumentError",
     "MissingColumnsError",
+    "OutputIsInputError",
     "SegmentMapError",
 ]
 
@@ -51,6 +52,12 @@ class SegmentMapError(FloRfmError, ValueError):
 
 class InvalidArgumentError(FloRfmError, ValueError):
     """An argument is out of its allowed values."""
+
+
+class OutputIsInputError(FloRfmError, ValueError):
+    """An output file would replace one of the inputs; ``path`` is the refused output."""
+
+    path: str | None = None
 
 
 class ConvergenceError(FloRfmError, RuntimeError):

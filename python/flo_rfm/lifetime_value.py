@@ -16,10 +16,10 @@ from typing import Any, Literal, Union
 import numpy as np
 import pandas as pd
 
-from . import _flo_rfm
+from . import _arrow, _flo_rfm
 from ._frames import Kind, to_kind
 from ._pandas import text_series
-from .data import Source, load
+from .data import CustomerData, Source, load
 from .segmentation import DateLike, _days
 
 __all__ = [
@@ -678,18 +678,22 @@ def bootstrap_clv(
 
 class CltvResult:
     """The CLTV study's outputs: ``table`` (the seeds' ``cltv_final``), the fitted ``bgf`` and
-    ``ggf``, the capping ``thresholds`` and the ``analysis_date``."""
+    ``ggf``, the capping ``thresholds`` and the ``analysis_date``. The table stays in the core
+    until it is first asked for; :meth:`write` writes it from there."""
 
     def __init__(
         self,
-        table: pd.DataFrame,
+        core: _flo_rfm.Cltv,
+        data: CustomerData,
         bgf: BetaGeo,
         ggf: GammaGamma,
         thresholds: pd.DataFrame,
         analysis_date: pd.Timestamp,
         kind: Kind = "pandas",
     ) -> None:
-        self._table = table
+        self._core = core
+        self._data = data
+        self._table: pd.DataFrame | None = None
         self.kind: Kind = kind
         self.bgf = bgf
         self.ggf = ggf
@@ -697,7 +701,38 @@ class CltvResult:
         self.analysis_date = analysis_date
 
     def __repr__(self) -> str:
-        return f"<CltvResult: {len(self._table)} customers, analysis date {self.analysis_date.date()}>"
+        return f"<CltvResult: {len(self)} customers, analysis date {self.analysis_date.date()}>"
+
+    def __len__(self) -> int:
+        return len(self._core)
+
+    @property
+    def _pd(self) -> pd.DataFrame:
+        if self._table is None:
+            self._table = self._build()
+        return self._table
+
+    def _build(self) -> pd.DataFrame:
+        ids = _arrow.table(self._core).column("master_id")
+        return self._numbers().set_axis(pd.Index(_arrow.texts(ids), name="master_id"))
+
+    def __arrow_c_stream__(self, requested_schema: object = None) -> object:
+        """The table (``master_id`` first) through the Arrow PyCapsule interface.
+
+        Examples
+        --------
+        >>> import flo_rfm, pyarrow as pa
+        >>> pa.table(flo_rfm.cltv(flo_rfm.datasets.sample(2000))).column_names[-1]
+        'cltv_segment'
+        """
+        return self._core.__arrow_c_stream__(requested_schema)
+
+    def _numbers(self) -> pd.DataFrame:
+        """The table's columns on a range index: all the summary needs, no id built."""
+        table = pd.DataFrame(dict(zip(CLTV_COLUMNS, self._core.columns())))
+        codes, _edges, labels = self._core.segment()
+        table["cltv_segment"] = pd.Categorical.from_codes(codes, categories=labels, ordered=True)
+        return table
 
     @property
     def table(self) -> Any:
@@ -709,7 +744,7 @@ class CltvResult:
         >>> flo_rfm.cltv(flo_rfm.datasets.sample(2000)).table.index.name
         'master_id'
         """
-        return to_kind(self._table, self.kind)
+        return to_kind(self._pd, self.kind)
 
     def to_pandas(self) -> pd.DataFrame:
         """``cltv_final`` as a pandas DataFrame indexed by ``master_id``.
@@ -720,7 +755,7 @@ class CltvResult:
         >>> flo_rfm.cltv(flo_rfm.datasets.sample(2000)).to_pandas()["cltv_segment"].cat.categories.tolist()
         ['D', 'C', 'B', 'A']
         """
-        return self._table.copy()
+        return self._pd.copy()
 
     def segment_summary(self) -> Any:
         """Per CLTV segment: count, mean and sum of each numeric column.
@@ -732,10 +767,44 @@ class CltvResult:
         >>> s.index.tolist()
         ['D', 'C', 'B', 'A']
         """
-        t = self._table
+        t = self._pd if self._table is not None else self._numbers()
         numeric = t.drop(columns=["cltv_segment"])
         summary = numeric.groupby(t["cltv_segment"], observed=False).agg(["count", "mean", "sum"])
         return to_kind(summary, self.kind)
+
+    def write(self, out_dir: str | os.PathLike[str]) -> dict[str, str]:
+        """Write ``cltv.csv`` (the table, by the core, as pandas' ``to_csv`` writes it),
+        ``bgnbd.json`` and ``gamma_gamma.json`` into ``out_dir``; returns name -> path.
+
+        Examples
+        --------
+        >>> import flo_rfm, tempfile
+        >>> sorted(flo_rfm.cltv(flo_rfm.datasets.sample(2000)).write(tempfile.mkdtemp()))
+        ['bgnbd.json', 'cltv.csv', 'gamma_gamma.json']
+        """
+        from .output import check_not_input
+
+        out = os.fspath(out_dir)
+        files = {name: os.path.join(out, name) for name in ("cltv.csv", "bgnbd.json", "gamma_gamma.json")}
+        for path in files.values():
+            check_not_input(path, [self._data.source])
+        self._core.write_table(files["cltv.csv"])
+        self.bgf.save(files["bgnbd.json"])
+        self.ggf.save(files["gamma_gamma.json"])
+        return files
+
+
+#: The CLTV table's float columns, in the seeds' order (``cltv_segment`` follows).
+CLTV_COLUMNS = (
+    "recency_cltv_weekly",
+    "T_weekly",
+    "frequency",
+    "monetary_cltv_avg",
+    "exp_sales_3_month",
+    "exp_sales_6_month",
+    "exp_average_value",
+    "cltv",
+)
 
 
 #: The four columns the CLTV study caps at its outlier thresholds, in the seeds' order.
@@ -830,16 +899,23 @@ def cltv(
     """
     if frequency not in ("orders", "repeat_orders"):
         raise ValueError(f"frequency must be 'orders' or 'repeat_orders', got {frequency!r}")
+    _months("W", months, discount_rate)  # checks the horizon before any work
+    if int(segments) < 1:
+        raise ValueError(f"segments must be a whole number >= 1, got {segments!r}")
     data = load(source, **read_options)
-    ad = _days(analysis_date) if analysis_date is not None else None
-    day, rows, rec, T, freq, mon, thresholds = data._frame.cltv_frame(ad, frequency == "repeat_orders")
-    ids = data._frame.ids_at(rows)
-    bgf = BetaGeo(bg_penalizer).fit(freq, rec, T, time_unit="W")
-    ggf = GammaGamma(gg_penalizer).fit(freq, mon)
-    table = _cltv_table(ids, rec, T, freq, mon, bgf, ggf, months, discount_rate)
-    _check_finite(table, bgf, ggf)
-    codes, _edges = _flo_rfm.qcut_codes(np.ascontiguousarray(table["cltv"].to_numpy()), q=segments)
-    table["cltv_segment"] = _segments(codes, segments)
-    th = pd.DataFrame(thresholds, index=list(CAPPED_COLUMNS), columns=["low", "up"])
-    when = pd.Timestamp("1970-01-01") + pd.Timedelta(days=day)
-    return CltvResult(table, bgf, ggf, th, when, data.kind)
+    core = data._frame.cltv_study(
+        _days(analysis_date) if analysis_date is not None else None,
+        frequency == "repeat_orders",
+        float(bg_penalizer),
+        float(gg_penalizer),
+        int(months),
+        float(discount_rate),
+        int(segments),
+    )
+    bgf, ggf = BetaGeo(bg_penalizer), GammaGamma(gg_penalizer)
+    for model, (params, info, covariance) in ((bgf, core.purchases()), (ggf, core.spend())):
+        model._set(params, info, len(core), covariance)
+    bgf.time_unit = "W"
+    th = pd.DataFrame(core.thresholds(), index=list(CAPPED_COLUMNS), columns=["low", "up"])
+    when = pd.Timestamp("1970-01-01") + pd.Timedelta(days=core.analysis_date)
+    return CltvResult(core, data, bgf, ggf, th, when, data.kind)

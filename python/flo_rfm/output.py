@@ -3,30 +3,33 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable
 
 import pandas as pd
 
 from . import _flo_rfm
+from .exceptions import OutputIsInputError
 
 __all__ = ["neutralize_formulas", "write_csv", "write_ids"]
 
 
 def check_not_input(path: str, inputs: Iterable[str]) -> None:
-    """Raise ``ValueError`` if ``path`` is one of the ``inputs`` files.
+    """Raise :class:`~flo_rfm.exceptions.OutputIsInputError` (a ``ValueError``) if ``path`` is
+    one of the ``inputs`` files.
 
     Examples
     --------
     >>> check_not_input(__file__, [__file__])
     Traceback (most recent call last):
     ...
-    ValueError: refusing to write ...: it is an input file
+    flo_rfm.exceptions.OutputIsInputError: refusing to write ...: it is an input file
     """
     target = os.path.realpath(path)
     for src in inputs:
         if src and os.path.exists(src) and os.path.realpath(src) == target:
-            raise ValueError(f"refusing to write {path}: it is an input file")
+            err = OutputIsInputError(f"refusing to write {path}: it is an input file")
+            err.path = path
+            raise err
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -79,30 +82,13 @@ def write_csv(
     """
     path = os.fspath(path)
     check_not_input(path, inputs)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".flo_rfm-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-            neutralize_formulas(df).to_csv(fh, index=index)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    text = neutralize_formulas(df).to_csv(index=index)
+    _flo_rfm.write_text(path, text, [os.fspath(i) for i in inputs if i])
 
 
 def _atomic_text(path: str, text: str) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".flo_rfm-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """``text`` written to ``path`` by the core's atomic writer (umask mode, unique temporary)."""
+    _flo_rfm.write_text(path, text)
 
 
 def write_ids(ids: pd.Series, path: str | os.PathLike[str], *, inputs: Iterable[str] = ()) -> None:

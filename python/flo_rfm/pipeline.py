@@ -58,6 +58,10 @@ class RunResult:
         """Case b's customer ids (see :meth:`RfmResult.discount_targets`)."""
         return self.result.discount_targets(self.match)
 
+    def __arrow_c_stream__(self, requested_schema: object = None) -> object:
+        """The rfm table through the Arrow PyCapsule interface (see :class:`RfmResult`)."""
+        return self.result.__arrow_c_stream__(requested_schema)
+
     def __repr__(self) -> str:
         return (
             f"<RunResult {self.data.source!r}: {len(self.data)} customers, "

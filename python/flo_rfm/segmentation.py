@@ -9,6 +9,7 @@ from typing import Any, Literal, Union
 import numpy as np
 import pandas as pd
 
+from . import _arrow
 from ._frames import to_kind
 from ._pandas import STR_DTYPE, text_series
 from .data import CustomerData, Source, load
@@ -139,34 +140,32 @@ class RfmResult:
         return self._pd.copy()
 
     def _build(self) -> pd.DataFrame:
-        core = self._core
-        ids = self.data.to_pandas(totals=False)["master_id"]
-        index = pd.Index(ids.to_numpy(), name="master_id", dtype=ids.dtype)
-        rng = pd.RangeIndex(len(index))
-        r, f, m = core.metrics()  # type: ignore[attr-defined]
-        recency = pd.Series(r, index=rng)
-        if not recency.isna().any():
-            recency = recency.astype("int64")
-        cols: dict[str, object] = {"recency": recency.to_numpy(), "frequency": f, "monetary": m}
-        for name, (codes, _edges, _text), labels in zip(
-            ("recency_score", "frequency_score", "monetary_score"),
-            core.cuts(),
-            self._labels,  # type: ignore[attr-defined]
-        ):
+        # One Arrow table from the core: text stays in Arrow memory, numbers are numpy views.
+        t = _arrow.table(self)
+        index = pd.Index(_arrow.texts(t.column("master_id")), name="master_id")
+        cols: dict[str, object] = {
+            m: _arrow.numbers(t.column(m)) for m in ("recency", "frequency", "monetary")
+        }
+        for name, labels in zip(("recency_score", "frequency_score", "monetary_score"), self._labels):
             # Bins count up with the value; labels are given in bin order.
-            cols[name] = pd.Categorical.from_codes(codes, categories=labels, ordered=True)
-        for name, getter in (
-            ("RF_SCORE", core.rf_score),
-            ("RFM_SCORE", core.rfm_score),
-            ("segment", core.segment),
-        ):  # type: ignore[attr-defined]
-            codes, levels = getter()
-            table = np.array([*levels, None], dtype=object)
-            cols[name] = text_series(table[codes], rng, name).to_numpy()
-        df = pd.DataFrame(cols, index=index)
+            cols[name] = pd.Categorical.from_codes(
+                _arrow.codes(t.column(name)), categories=labels, ordered=True
+            )
         for name in ("RF_SCORE", "RFM_SCORE", "segment"):
-            df[name] = df[name].astype(text_series([], pd.RangeIndex(0), "x").dtype)
-        return df
+            cols[name] = _arrow.texts(t.column(name)).array
+        return pd.DataFrame(cols, index=index)
+
+    def __arrow_c_stream__(self, requested_schema: object = None) -> object:
+        """The rfm table (``master_id`` first) through the Arrow PyCapsule interface: pyarrow,
+        Polars and DuckDB take it without a copy. Scores and segments are dictionary-coded.
+
+        Examples
+        --------
+        >>> import flo_rfm, pyarrow as pa
+        >>> pa.table(flo_rfm.rfm(flo_rfm.datasets.sample(500))).num_rows
+        500
+        """
+        return self._core.__arrow_c_stream__(requested_schema)  # type: ignore[attr-defined]
 
     def segment_summary(self) -> Any:
         """Per segment: mean and count of recency, frequency and monetary.

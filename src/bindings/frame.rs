@@ -7,9 +7,11 @@ use std::sync::Arc;
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
+use super::cltv::Cltv;
 use super::errors::run;
 use super::rfm::{bad_rows_of, edge_duplicates_of, parse_enum, Rfm};
 use crate::core::analysis::{rfm_table, rfm_table_from, RfmConfig, SegmentOn};
+use crate::core::cltv_study::{cltv_study, CltvOptions};
 use crate::core::columnar::{frame_from_columns, Columns, DateInput, NumberInput};
 use crate::core::error::FloError;
 use crate::core::frame::{CustomerFrame, Duplicates};
@@ -470,6 +472,41 @@ impl Frame {
         Ok(Rfm {
             frame: Arc::clone(&self.inner),
             inner: table,
+        })
+    }
+
+    /// The whole CLTV study; see `flo_rfm.cltv` for the arguments.
+    #[pyo3(signature = (analysis_date=None, repeat_orders=false, bg_penalizer=0.001, gg_penalizer=0.01, months=6, discount_rate=0.01, segments=4))]
+    #[allow(clippy::too_many_arguments)]
+    fn cltv_study(
+        &self,
+        py: Python<'_>,
+        analysis_date: Option<i32>,
+        repeat_orders: bool,
+        bg_penalizer: f64,
+        gg_penalizer: f64,
+        months: usize,
+        discount_rate: f64,
+        segments: usize,
+    ) -> PyResult<Cltv> {
+        let options = CltvOptions {
+            analysis_date,
+            frequency: if repeat_orders {
+                FrequencyDefinition::RepeatOrders
+            } else {
+                FrequencyDefinition::Orders
+            },
+            bg_penalizer,
+            gg_penalizer,
+            months,
+            discount_rate,
+            segments,
+        };
+        let frame = Arc::clone(&self.inner);
+        let study = run(py, || cltv_study(&frame, &options))?;
+        Ok(Cltv {
+            frame,
+            inner: study,
         })
     }
 

@@ -1,5 +1,7 @@
 //! PyO3 only: convert in, release the GIL, call the core, convert out.
 
+mod arrow;
+mod cltv;
 mod errors;
 mod frame;
 mod functions;
@@ -20,6 +22,7 @@ fn _flo_rfm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<frame::Frame>()?;
     m.add_class::<frame::Progress>()?;
     m.add_class::<rfm::Rfm>()?;
+    m.add_class::<cltv::Cltv>()?;
     frame::register(m)?;
     functions::register(m)?;
     models::register(m)?;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use numpy::PyArray1;
 use pyo3::prelude::*;
+use pyo3::types::PyCapsule;
 
 use super::errors::{run, to_py};
 use crate::core::analysis::RfmTable;
@@ -12,7 +13,7 @@ use crate::core::error::FloError;
 use crate::core::frame::CustomerFrame;
 use crate::core::quantile::Cut;
 use crate::core::rfm::ScoreStrings;
-use crate::core::rfm_study::{write_rfm_study, RfmFiles};
+use crate::core::rfm_study::{rfm_csv, write_rfm_study, RfmFiles};
 use crate::core::target::{
     discount_rule, new_brand_rule, Bound as MetricBound, CategoryMatch, CategoryRule, Combine,
     Metric, TargetRule,
@@ -186,6 +187,17 @@ impl Rfm {
                 RfmFiles { prepared },
             )
         })
+    }
+
+    /// The rfm table (with `master_id`) as an Arrow C stream.
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_stream__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyCapsule>> {
+        let _ = requested_schema;
+        super::arrow::stream(py, &rfm_csv(&self.frame, &self.inner))
     }
 
     /// Row numbers of the customers that meet every condition, in input order.

@@ -1,6 +1,7 @@
 //! The pure-Rust core: no Python here, so `cargo test` runs without an interpreter.
 
 pub mod analysis;
+pub mod cltv_study;
 pub mod columnar;
 pub mod columns;
 pub mod csvscan;

@@ -12,17 +12,21 @@ use super::super::super::frame::NULL_DATE;
 use super::atomic::write_atomically;
 use super::text::{push_date, push_field, push_float, push_text_cell, push_whole};
 
-/// One column of a table to write. Coded columns hold their levels already formatted.
+/// One column of a table: what the CSV, Parquet and Arrow outputs are all made from.
 pub enum Column<'a> {
     /// Text cells (ids, pass-through columns), optionally only at some rows.
     Text {
         values: &'a StrColumn,
         rows: Option<&'a [usize]>,
     },
-    /// Codes into formatted levels; `None` writes nothing (a missing value).
+    /// Codes into levels (a missing code writes nothing): text stored once per distinct value,
+    /// or a pandas Categorical (`categorical`), whose cells pandas never neutralises.
     Coded {
         codes: Codes<'a>,
-        levels: Vec<Vec<u8>>,
+        levels: Vec<String>,
+        /// Each level as its CSV cell.
+        cells: Vec<Vec<u8>>,
+        categorical: bool,
     },
     Float(&'a [f64]),
     /// `a[i] + b[i]` (Task 1's totals).
@@ -47,7 +51,7 @@ pub enum Codes<'a> {
 }
 
 impl Codes<'_> {
-    fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         match self {
             Codes::Dense(c) => c.len(),
             Codes::Optional(c) => c.len(),
@@ -56,7 +60,7 @@ impl Codes<'_> {
         }
     }
 
-    fn get(&self, i: usize) -> Option<usize> {
+    pub fn get(&self, i: usize) -> Option<usize> {
         match self {
             Codes::Dense(c) => (c[i] != NULL_CODE).then_some(c[i] as usize),
             Codes::Optional(c) => c[i].map(|c| c as usize),
@@ -66,12 +70,12 @@ impl Codes<'_> {
     }
 }
 
-fn text_levels<S: AsRef<str>>(levels: &[S]) -> Vec<Vec<u8>> {
+fn cells_of(levels: &[String], cell: fn(&str, &mut Vec<u8>)) -> Vec<Vec<u8>> {
     levels
         .iter()
         .map(|l| {
             let mut out = Vec::new();
-            push_text_cell(l.as_ref(), &mut out);
+            cell(l, &mut out);
             out
         })
         .collect()
@@ -91,9 +95,12 @@ impl<'a> Column<'a> {
 
     /// A text column stored as codes into levels (channels, score strings, segments).
     pub fn coded_text<S: AsRef<str>>(codes: Codes<'a>, levels: &[S]) -> Self {
+        let levels: Vec<String> = levels.iter().map(|l| l.as_ref().to_string()).collect();
         Column::Coded {
             codes,
-            levels: text_levels(levels),
+            cells: cells_of(&levels, push_text_cell),
+            levels,
+            categorical: false,
         }
     }
 
@@ -109,18 +116,16 @@ impl<'a> Column<'a> {
     /// A pandas Categorical: labels are written as they are (pandas neutralises no
     /// categorical cell), quoted only where CSV needs it.
     pub fn categorical<S: AsRef<str>>(codes: Codes<'a>, labels: &[S]) -> Self {
-        let levels = labels
-            .iter()
-            .map(|l| {
-                let mut out = Vec::new();
-                push_field(l.as_ref(), &mut out);
-                out
-            })
-            .collect();
-        Column::Coded { codes, levels }
+        let levels: Vec<String> = labels.iter().map(|l| l.as_ref().to_string()).collect();
+        Column::Coded {
+            codes,
+            cells: cells_of(&levels, push_field),
+            levels,
+            categorical: true,
+        }
     }
 
-    fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         match self {
             Column::Text { values, rows } => rows.map_or(values.len(), |r| r.len()),
             Column::Coded { codes, .. } => codes.len(),
@@ -138,9 +143,9 @@ impl<'a> Column<'a> {
                 let row = rows.map_or(i, |r| r[i]);
                 push_text_cell(values.get(row), out)
             }
-            Column::Coded { codes, levels } => {
+            Column::Coded { codes, cells, .. } => {
                 if let Some(c) = codes.get(i) {
-                    out.extend_from_slice(&levels[c]);
+                    out.extend_from_slice(&cells[c]);
                 }
             }
             Column::Float(v) => push_float(v[i], out),

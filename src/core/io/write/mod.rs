@@ -1,6 +1,7 @@
 //! The one writer of output files: pandas-exact CSV formatting, formula-safe cells, parallel
 //! formatting, atomic replacement, and never over an input.
 
+mod arrow;
 mod atomic;
 mod csv;
 mod text;

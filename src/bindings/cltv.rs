@@ -1,0 +1,106 @@
+//! The CLTV study as a Python object: its columns, fits and table file.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use numpy::PyArray1;
+use pyo3::prelude::*;
+use pyo3::types::PyCapsule;
+
+use super::errors::run;
+use super::models::{info, Info};
+use crate::core::cltv_study::{cltv_csv, CltvStudy};
+use crate::core::frame::CustomerFrame;
+
+type F64Out<'py> = Bound<'py, PyArray1<f64>>;
+
+#[pyclass(frozen, module = "flo_rfm._flo_rfm")]
+pub struct Cltv {
+    pub frame: Arc<CustomerFrame>,
+    pub inner: CltvStudy,
+}
+
+#[pymethods]
+impl Cltv {
+    #[getter]
+    fn analysis_date(&self) -> i32 {
+        self.inner.frame.analysis_date
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.frame.rows.len()
+    }
+
+    /// Row of each customer of the study in the customer table.
+    fn rows<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u64>> {
+        PyArray1::from_iter(py, self.inner.frame.rows.iter().map(|&r| r as u64))
+    }
+
+    /// The table's eight float columns, in the seeds' order.
+    fn columns<'py>(&self, py: Python<'py>) -> Vec<F64Out<'py>> {
+        let s = &self.inner;
+        let f = &s.frame;
+        [
+            &f.recency_weekly,
+            &f.t_weekly,
+            &f.frequency,
+            &f.monetary_avg,
+            &s.exp_sales_3_month,
+            &s.exp_sales_6_month,
+            &s.exp_average_value,
+            &s.cltv,
+        ]
+        .into_iter()
+        .map(|c| PyArray1::from_slice(py, c))
+        .collect()
+    }
+
+    /// (bin codes, edges, labels in bin order) of the CLV segments.
+    #[allow(clippy::type_complexity)]
+    fn segment<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> (Bound<'py, PyArray1<i64>>, F64Out<'py>, Vec<String>) {
+        let c = &self.inner.segment;
+        (
+            PyArray1::from_iter(py, c.codes.iter().map(|&c| c as i64)),
+            PyArray1::from_slice(py, &c.edges),
+            self.inner.labels.clone(),
+        )
+    }
+
+    /// (r, alpha, a, b), fit diagnostics and covariance of the BG/NBD fit.
+    fn purchases(&self) -> ([f64; 4], Info, Vec<f64>) {
+        let f = &self.inner.purchases;
+        let p = f.model.params();
+        (p, info(&f.info), f.info.covariance(&p))
+    }
+
+    /// (p, q, v), fit diagnostics and covariance of the Gamma-Gamma fit.
+    fn spend(&self) -> ([f64; 3], Info, Vec<f64>) {
+        let f = &self.inner.spend;
+        let p = [f.params.p, f.params.q, f.params.v];
+        (p, info(&f.info), f.info.covariance(&p))
+    }
+
+    /// (low, up) of the four capped columns, in file order.
+    fn thresholds(&self) -> Vec<(f64, f64)> {
+        self.inner.frame.thresholds.clone()
+    }
+
+    /// The study's table (with `master_id`) as an Arrow C stream.
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_stream__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyCapsule>> {
+        let _ = requested_schema;
+        super::arrow::stream(py, &cltv_csv(&self.frame, &self.inner))
+    }
+
+    /// Writes the study's table (`cltv.csv`) to `path`, atomically, never over the input.
+    fn write_table(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        run(py, || self.inner.write_table(&self.frame, &path))
+    }
+}

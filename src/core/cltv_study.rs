@@ -1,0 +1,239 @@
+//! The seeds' CLTV study as one call: the capped weekly frame, BG/NBD and Gamma-Gamma fits,
+//! 3- and 6-month purchases, expected average value, CLV and CLV segments; and its table file.
+
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use super::error::{FloError, Result};
+use super::frame::CustomerFrame;
+use super::io::write::{write_csv, Codes, Column, Table};
+use super::models::clv::{clv, period_factor, Horizon};
+use super::models::gamma_gamma::{self, GammaGammaFit};
+use super::models::purchases::{self, Kind, PurchasesFit};
+use super::outliers::{cltv_frame, CltvFrame, FrequencyDefinition};
+use super::quantile::{qcut, qcut_probabilities, Cut, DuplicateEdges};
+
+pub const CLTV_FILE: &str = "cltv.csv";
+
+#[derive(Debug, Clone)]
+pub struct CltvOptions {
+    pub analysis_date: Option<i32>,
+    pub frequency: FrequencyDefinition,
+    pub bg_penalizer: f64,
+    pub gg_penalizer: f64,
+    /// CLV horizon in months.
+    pub months: usize,
+    /// Monthly discount rate.
+    pub discount_rate: f64,
+    /// Number of CLV quantile segments (labelled `D, C, B, A` for 4, worst to best).
+    pub segments: usize,
+}
+
+impl Default for CltvOptions {
+    /// The seeds' study.
+    fn default() -> Self {
+        CltvOptions {
+            analysis_date: None,
+            frequency: FrequencyDefinition::Orders,
+            bg_penalizer: 0.001,
+            gg_penalizer: 0.01,
+            months: 6,
+            discount_rate: 0.01,
+            segments: 4,
+        }
+    }
+}
+
+/// The study's results, one value per customer of the CLTV frame (`frame.rows` in the input).
+#[derive(Debug, Clone)]
+pub struct CltvStudy {
+    pub frame: CltvFrame,
+    pub purchases: PurchasesFit,
+    pub spend: GammaGammaFit,
+    pub exp_sales_3_month: Vec<f64>,
+    pub exp_sales_6_month: Vec<f64>,
+    pub exp_average_value: Vec<f64>,
+    pub cltv: Vec<f64>,
+    pub segment: Cut,
+    /// Segment labels in bin order (worst first).
+    pub labels: Vec<String>,
+}
+
+/// The seeds' labels for `n` CLV segments: letters from the best (`A`) down, listed worst first.
+pub fn segment_labels(n: usize) -> Vec<String> {
+    (0..n)
+        .rev()
+        .map(|i| {
+            char::from_u32('A' as u32 + i as u32).map_or_else(|| format!("S{i}"), String::from)
+        })
+        .collect()
+}
+
+/// `model` units of weekly time in one month, the seeds' 4.345.
+fn weekly() -> f64 {
+    period_factor("W").expect("weeks are a known unit")
+}
+
+pub fn cltv_study(frame: &CustomerFrame, o: &CltvOptions) -> Result<CltvStudy> {
+    if o.months < 1 {
+        return Err(FloError::invalid(format!(
+            "time must be a whole number of months >= 1, got {}",
+            o.months
+        )));
+    }
+    let f = cltv_frame(frame, o.analysis_date, o.frequency, None)?;
+    let (x, t_x, t, m) = (
+        &f.frequency,
+        &f.recency_weekly,
+        &f.t_weekly,
+        &f.monetary_avg,
+    );
+    let (purchases, spend) = rayon::join(
+        || purchases::fit(Kind::BgNbd, x, t_x, t, None, o.bg_penalizer),
+        || gamma_gamma::fit(x, m, None, o.gg_penalizer),
+    );
+    let (purchases, spend) = (purchases?, spend?);
+    let model = purchases.model;
+    let per_customer = |weeks: f64| -> Vec<f64> {
+        (0..x.len())
+            .into_par_iter()
+            .with_min_len(1024)
+            .map(|i| model.expected_purchases(weeks, x[i], t_x[i], t[i]))
+            .collect()
+    };
+    let exp_sales_3_month = per_customer(4.0 * 3.0);
+    let exp_sales_6_month = per_customer(4.0 * 6.0);
+    let exp_average_value: Vec<f64> = (0..x.len())
+        .into_par_iter()
+        .with_min_len(1024)
+        .map(|i| spend.params.expected_average_profit(x[i], m[i]))
+        .collect();
+    let horizon = Horizon {
+        months: o.months,
+        discount: o.discount_rate,
+        factor: weekly(),
+    };
+    let cltv = clv(&model, &spend.params, [x, t_x, t, m], horizon);
+    let study_columns = [
+        &f.recency_weekly,
+        &f.t_weekly,
+        &f.frequency,
+        &f.monetary_avg,
+        &exp_sales_3_month,
+        &exp_sales_6_month,
+        &exp_average_value,
+        &cltv,
+    ];
+    check_finite(frame, &f, &study_columns, &purchases, &spend)?;
+    let segment = qcut(
+        &cltv,
+        &qcut_probabilities(o.segments),
+        DuplicateEdges::Raise,
+        "values",
+    )?;
+    Ok(CltvStudy {
+        frame: f,
+        purchases,
+        spend,
+        exp_sales_3_month,
+        exp_sales_6_month,
+        exp_average_value,
+        cltv,
+        segment,
+        labels: segment_labels(o.segments),
+    })
+}
+
+/// A customer whose prediction is not a number means the fit is unusable: say who and why.
+fn check_finite(
+    frame: &CustomerFrame,
+    f: &CltvFrame,
+    columns: &[&Vec<f64>],
+    purchases: &PurchasesFit,
+    spend: &GammaGammaFit,
+) -> Result<()> {
+    let bad: Vec<usize> = (0..f.rows.len())
+        .filter(|&i| columns.iter().any(|c| !c[i].is_finite()))
+        .collect();
+    let Some(&first) = bad.first() else {
+        return Ok(());
+    };
+    let [r, alpha, a, b] = purchases.model.params();
+    let g = &spend.params;
+    Err(FloError::Convergence(format!(
+        "{} customer(s) got a non-finite prediction (first: {}); the fitted parameters are \
+         {{'r': {r}, 'alpha': {alpha}, 'a': {a}, 'b': {b}}} and {{'p': {}, 'q': {}, 'v': {}}}. \
+         Try larger penalizers.",
+        bad.len(),
+        frame.master_id.get(f.rows[first]),
+        g.p,
+        g.q,
+        g.v
+    )))
+}
+
+/// The seeds' `cltv_final` indexed by `master_id`, as `to_csv()` writes it.
+pub fn cltv_csv<'a>(frame: &'a CustomerFrame, s: &'a CltvStudy) -> Table<'a> {
+    let f = &s.frame;
+    Table::new(vec![
+        (
+            "master_id".into(),
+            Column::text_at(&frame.master_id, &f.rows),
+        ),
+        (
+            "recency_cltv_weekly".into(),
+            Column::Float(&f.recency_weekly),
+        ),
+        ("T_weekly".into(), Column::Float(&f.t_weekly)),
+        ("frequency".into(), Column::Float(&f.frequency)),
+        ("monetary_cltv_avg".into(), Column::Float(&f.monetary_avg)),
+        (
+            "exp_sales_3_month".into(),
+            Column::Float(&s.exp_sales_3_month),
+        ),
+        (
+            "exp_sales_6_month".into(),
+            Column::Float(&s.exp_sales_6_month),
+        ),
+        (
+            "exp_average_value".into(),
+            Column::Float(&s.exp_average_value),
+        ),
+        ("cltv".into(), Column::Float(&s.cltv)),
+        (
+            "cltv_segment".into(),
+            Column::categorical(Codes::Bins(&s.segment.codes), &s.labels),
+        ),
+    ])
+}
+
+impl CltvStudy {
+    /// Writes the study's table to `path`, atomically, never over the input file.
+    pub fn write_table(&self, frame: &CustomerFrame, path: &Path) -> Result<()> {
+        let input = Path::new(&frame.source);
+        write_csv(path, &[input], &cltv_csv(frame, self))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::reader::{read_from, ReadOptions};
+    use crate::core::synth::sample_bytes;
+
+    #[test]
+    fn study_on_the_sample() {
+        let bytes = sample_bytes(3_000, 5);
+        let frame = read_from(&bytes[..], "sample", &ReadOptions::default()).unwrap();
+        let s = cltv_study(&frame, &CltvOptions::default()).unwrap();
+        let n = s.frame.rows.len();
+        assert!(n > 1_000 && n <= 3_000);
+        assert_eq!(s.cltv.len(), n);
+        assert!(s.cltv.iter().all(|v| v.is_finite() && *v >= 0.0));
+        assert_eq!(s.labels, ["D", "C", "B", "A"]);
+        let text = String::from_utf8(cltv_csv(&frame, &s).to_bytes()).unwrap();
+        assert_eq!(text.lines().count(), n + 1);
+        assert!(text.starts_with("master_id,recency_cltv_weekly,T_weekly,frequency,"));
+    }
+}
