@@ -51,7 +51,7 @@ pub enum Codes<'a> {
 }
 
 impl Codes<'_> {
-    pub fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         match self {
             Codes::Dense(c) => c.len(),
             Codes::Optional(c) => c.len(),
@@ -125,7 +125,7 @@ impl<'a> Column<'a> {
         }
     }
 
-    pub fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         match self {
             Column::Text { values, rows } => rows.map_or(values.len(), |r| r.len()),
             Column::Coded { codes, .. } => codes.len(),
