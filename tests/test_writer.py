@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
@@ -164,3 +165,47 @@ def test_files_get_the_umask_mode_and_no_temporaries(tmp_path):
     for path in files.values():
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o644
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(FILES.values())
+
+
+def _as_csv_text(values: list[object]) -> list[str]:
+    """Cells as the CSV writer writes them: floats by repr, dates ISO, missing empty."""
+    out = []
+    for v in values:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            out.append("")
+        elif isinstance(v, float):
+            out.append(repr(v))
+        elif hasattr(v, "isoformat"):
+            out.append(v.isoformat()[:10])
+        else:
+            out.append(str(v))
+    return out
+
+
+@pytest.mark.parametrize("reader", ["pandas", "polars"])
+def test_parquet_holds_the_csv_values(real_path, tmp_path, reader):
+    res = flo_rfm.run(real_path)
+    csv = res.write(tmp_path / "csv", prepared=True)
+    parquet = res.write(tmp_path / "parquet", prepared=True, format="parquet")
+    assert sorted(csv) == sorted(parquet) and all(p.endswith(".parquet") for p in parquet.values())
+    for key, path in csv.items():
+        want = pd.read_csv(path, dtype=str, keep_default_na=False)
+        if reader == "pandas":
+            got = pd.read_parquet(parquet[key])
+            columns = {c: got[c].astype(object).tolist() for c in got.columns}
+        else:
+            got = pl.read_parquet(parquet[key])
+            columns = {c: got[c].to_list() for c in got.columns}
+        assert list(columns) == list(want.columns), key
+        for name, values in columns.items():
+            assert _as_csv_text(values) == want[name].tolist(), (key, name)
+
+
+def test_cltv_parquet_holds_the_csv_values(tmp_path):
+    res = flo_rfm.cltv(flo_rfm.datasets.sample(5000, seed=9))
+    csv = res.write(tmp_path / "csv")["cltv.csv"]
+    got = pl.read_parquet(res.write(tmp_path / "parquet", format="parquet")["cltv.parquet"])
+    want = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    assert got.columns == list(want.columns)
+    for name in got.columns:
+        assert _as_csv_text(got[name].to_list()) == want[name].tolist(), name

@@ -56,12 +56,21 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--json", action="store_true", help="print the summary as JSON")
         sp.add_argument("--verbose", "-v", action="store_true", help="print the time of each step on stderr")
 
+    def format_option(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "--format",
+            choices=["csv", "parquet"],
+            default="csv",
+            help="format of the table files (default: csv, as pandas' to_csv writes them)",
+        )
+
     r = sub.add_parser("run", help="the whole RFM study (Tasks 1-6)", epilog=EXAMPLES, formatter_class=fmt)
     reader_options(r)
     r.add_argument(
         "--out",
         help="directory for rfm.csv, segment_summary.csv and the two target lists",
     )
+    format_option(r)
     r.add_argument(
         "--prepared",
         action="store_true",
@@ -83,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     reader_options(c)
     c.add_argument("--out", help="directory for cltv.csv and the fitted models")
+    format_option(c)
     c.add_argument("--months", type=int, default=6, help="CLV horizon in months (default 6)")
     c.add_argument(
         "--plots",
@@ -188,7 +198,7 @@ def _run(args: argparse.Namespace) -> int:
     res = flo_rfm.run(data, match=args.match, **opts)  # data was read with the reader options
     clock.lap("rfm study")
     if args.out:
-        res.write(args.out, prepared=args.prepared)
+        res.write(args.out, prepared=args.prepared, format=args.format)
         clock.lap("write files")
     if args.plots:
         import flo_rfm.plot as fplot
@@ -243,7 +253,7 @@ def _cltv(args: argparse.Namespace) -> int:
     clock = _Clock(args.verbose)
     res = flo_rfm.cltv(data, **opts)
     clock.lap("cltv study")
-    files: dict[str, str] = res.write(args.out) if args.out else {}
+    files: dict[str, str] = res.write(args.out, format=args.format) if args.out else {}
     if files:
         clock.lap("write files")
     summary = res.segment_summary()[["cltv", "exp_sales_6_month", "exp_average_value"]]

@@ -772,9 +772,10 @@ class CltvResult:
         summary = numeric.groupby(t["cltv_segment"], observed=False).agg(["count", "mean", "sum"])
         return to_kind(summary, self.kind)
 
-    def write(self, out_dir: str | os.PathLike[str]) -> dict[str, str]:
-        """Write ``cltv.csv`` (the table, by the core, as pandas' ``to_csv`` writes it),
-        ``bgnbd.json`` and ``gamma_gamma.json`` into ``out_dir``; returns name -> path.
+    def write(self, out_dir: str | os.PathLike[str], *, format: str = "csv") -> dict[str, str]:
+        """Write ``cltv.csv`` (the table, by the core, as pandas' ``to_csv`` writes it; or
+        ``cltv.parquet`` with ``format="parquet"``), ``bgnbd.json`` and ``gamma_gamma.json``
+        into ``out_dir``; returns name -> path.
 
         Examples
         --------
@@ -785,10 +786,13 @@ class CltvResult:
         from .output import check_not_input
 
         out = os.fspath(out_dir)
-        files = {name: os.path.join(out, name) for name in ("cltv.csv", "bgnbd.json", "gamma_gamma.json")}
+        if format not in ("csv", "parquet"):
+            raise ValueError(f'format must be "csv" or "parquet", got {format!r}')
+        table = f"cltv.{format}"
+        files = {name: os.path.join(out, name) for name in (table, "bgnbd.json", "gamma_gamma.json")}
         for path in files.values():
             check_not_input(path, [self._data.source])
-        self._core.write_table(files["cltv.csv"])
+        self._core.write_table(files[table], format)
         self.bgf.save(files["bgnbd.json"])
         self.ggf.save(files["gamma_gamma.json"])
         return files

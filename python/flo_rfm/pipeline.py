@@ -8,12 +8,14 @@ from typing import Any, Literal
 
 from ._frames import to_kind
 from .data import CustomerData, ReadReport, Source, load
-from .output import write_csv
+from .output import check_not_input, write_csv
 from .segmentation import Match, RfmResult, rfm
 
 __all__ = ["RunResult", "run"]
 
-PREPARED_FILE = "prepared.csv"
+#: Output file formats: pandas-exact CSV, or Parquet.
+Format = Literal["csv", "parquet"]
+
 NEW_BRAND_FILE = "new_brand_target_customer_id.csv"
 DISCOUNT_FILE = "discount_target_customer_ids.csv"
 
@@ -69,13 +71,17 @@ class RunResult:
             f"and {len(self.discount_targets)} discount targets>"
         )
 
-    def write(self, out_dir: str | os.PathLike[str], *, prepared: bool = False) -> dict[str, str]:
+    def write(
+        self, out_dir: str | os.PathLike[str], *, prepared: bool = False, format: Format = "csv"
+    ) -> dict[str, str]:
         """Write the rfm table, the segment summary and both target files (and the prepared
         table with ``prepared=True``) into ``out_dir``, created if needed.
 
-        Files are written by the Rust core, byte for byte what pandas' ``to_csv`` writes for the
-        same tables (text cells a spreadsheet would run as a formula get a leading ``'``),
-        atomically, and never over the input file. Returns name -> path.
+        Files are written by the Rust core, atomically, and never over the input file. CSV is
+        byte for byte what pandas' ``to_csv`` writes for the same tables (text cells a
+        spreadsheet would run as a formula get a leading ``'``); ``format="parquet"`` writes
+        the same tables as Parquet (raw values; scores and segments dictionary-coded).
+        Returns name -> path.
 
         Examples
         --------
@@ -87,11 +93,16 @@ class RunResult:
         out = os.fspath(out_dir)
         # Extra columns of a DataFrame keep their pandas dtypes: pandas formats those.
         by_pandas = prepared and self.data._passthrough is not None
-        written = self.result._core.write_study(out, self.match, prepared and not by_pandas)  # type: ignore[attr-defined]
+        core = self.result._core
+        written = core.write_study(out, self.match, prepared and not by_pandas, format)  # type: ignore[attr-defined]
         files = {name: os.fspath(path) for name, path in written}
         if by_pandas:
-            path = os.path.join(out, PREPARED_FILE)
-            write_csv(self.data.to_pandas(), path, inputs=[self.data.source])
+            path = os.path.join(out, f"prepared.{format}")
+            if format == "parquet":
+                check_not_input(path, [self.data.source])
+                self.data.to_pandas().to_parquet(path, index=False)
+            else:
+                write_csv(self.data.to_pandas(), path, inputs=[self.data.source])
             files = {"prepared": path, **files}
         self.files = files
         return files
@@ -105,6 +116,7 @@ def run(
     on_bad_rows: Literal["raise", "skip"] = "raise",
     duplicate_ids: Literal["raise", "merge"] = "raise",
     prepared: bool = False,
+    format: Format = "csv",
     **options: object,
 ) -> RunResult:
     """Tasks 1–5 in one call: read and prepare, score and segment, summarise, pick targets.
@@ -123,6 +135,8 @@ def run(
         the reader's ``duplicates``).
     prepared : bool
         Also write ``prepared.csv`` (Task 1's table, as big as the input) into ``out_dir``.
+    format : {"csv", "parquet"}
+        The files' format (see :meth:`RunResult.write`).
     **options
         :func:`flo_rfm.rfm` options (``analysis_date``, ``q``, ``duplicates`` for equal bin edges,
         ``segment_map``...) and ``delimiter`` for a path.
@@ -147,5 +161,5 @@ def run(
     result = rfm(data, **rfm_opts)  # type: ignore[arg-type]
     out = RunResult(data, result, match)
     if out_dir is not None:
-        out.write(out_dir, prepared=prepared)
+        out.write(out_dir, prepared=prepared, format=format)
     return out

@@ -7,10 +7,11 @@ use numpy::PyArray1;
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 
-use super::errors::run;
+use super::errors::{run, to_py};
 use super::models::{info, Info};
-use crate::core::cltv_study::{cltv_csv, CltvStudy};
+use crate::core::cltv_study::{cltv_table, CltvStudy};
 use crate::core::frame::CustomerFrame;
+use crate::core::io::write::Format;
 
 type F64Out<'py> = Bound<'py, PyArray1<f64>>;
 
@@ -96,11 +97,13 @@ impl Cltv {
         requested_schema: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyCapsule>> {
         let _ = requested_schema;
-        super::arrow::stream(py, &cltv_csv(&self.frame, &self.inner))
+        super::arrow::stream(py, &cltv_table(&self.frame, &self.inner))
     }
 
     /// Writes the study's table (`cltv.csv`) to `path`, atomically, never over the input.
-    fn write_table(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
-        run(py, || self.inner.write_table(&self.frame, &path))
+    #[pyo3(signature = (path, format="csv"))]
+    fn write_table(&self, py: Python<'_>, path: PathBuf, format: &str) -> PyResult<()> {
+        let format = Format::parse(format).map_err(to_py)?;
+        run(py, || self.inner.write_table(&self.frame, &path, format))
     }
 }

@@ -15,7 +15,7 @@ use crate::core::cltv_study::{cltv_study, CltvOptions};
 use crate::core::columnar::{frame_from_columns, Columns, DateInput, NumberInput};
 use crate::core::error::FloError;
 use crate::core::frame::{CustomerFrame, Duplicates};
-use crate::core::io::write::write_ids;
+use crate::core::io::write::{write_ids, Format};
 use crate::core::outliers::{cltv_frame, FrequencyDefinition};
 use crate::core::quantile::{qcut_probabilities, Cut};
 use crate::core::reader::{read_from, read_path, ReadOptions};
@@ -247,7 +247,9 @@ impl Frame {
         }
         let rows: Vec<usize> = rows.iter().map(|&r| r as usize).collect();
         let input = std::path::PathBuf::from(&self.inner.source);
-        run(py, || write_ids(&path, &[&input], "master_id", ids, &rows))
+        run(py, || {
+            write_ids(&path, &[&input], "master_id", ids, &rows, Format::Csv)
+        })
     }
 
     /// (codes with -1 for null, levels) of `order_channel` or `last_order_channel`.

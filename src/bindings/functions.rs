@@ -7,7 +7,7 @@ use super::errors::{run, to_py};
 use super::rfm::edge_duplicates_of;
 use crate::core::columns::StrColumn;
 use crate::core::error::FloError;
-use crate::core::io::write::{push_float, write_atomically, write_ids};
+use crate::core::io::write::{push_float, write_atomically, write_ids, Format};
 use crate::core::outliers::thresholds_of;
 use crate::core::quantile::{
     cut_codes, edges, order_positions, qcut, qcut_probabilities, quantile_at, rank_edges,
@@ -272,7 +272,9 @@ fn write_id_list(
         column.push(id);
     }
     let rows: Vec<usize> = (0..ids.len()).collect();
-    run(py, || write_ids(&path, &[], header, &column, &rows))
+    run(py, || {
+        write_ids(&path, &[], header, &column, &rows, Format::Csv)
+    })
 }
 
 /// Writes a synthetic order log of `lines` lines to `path` (temporary file, then rename).

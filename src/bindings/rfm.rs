@@ -11,9 +11,10 @@ use super::errors::{run, to_py};
 use crate::core::analysis::RfmTable;
 use crate::core::error::FloError;
 use crate::core::frame::CustomerFrame;
+use crate::core::io::write::Format;
 use crate::core::quantile::Cut;
 use crate::core::rfm::ScoreStrings;
-use crate::core::rfm_study::{rfm_csv, write_rfm_study, RfmFiles};
+use crate::core::rfm_study::{rfm_columns, write_rfm_study, RfmFiles};
 use crate::core::target::{
     discount_rule, new_brand_rule, Bound as MetricBound, CategoryMatch, CategoryRule, Combine,
     Metric, TargetRule,
@@ -162,15 +163,17 @@ impl Rfm {
 
     /// Writes the study's files (rfm table, segment summary, both target lists with `match_`,
     /// and the prepared table if asked) into `out_dir`; returns (name, path) pairs.
-    #[pyo3(signature = (out_dir, match_="substring", prepared=false))]
+    #[pyo3(signature = (out_dir, match_="substring", prepared=false, format="csv"))]
     fn write_study(
         &self,
         py: Python<'_>,
         out_dir: PathBuf,
         match_: &str,
         prepared: bool,
+        format: &str,
     ) -> PyResult<Vec<(&'static str, PathBuf)>> {
         let matching = match_of(match_)?;
+        let format = Format::parse(format).map_err(to_py)?;
         run(py, || {
             let t = &self.inner;
             let summary = t.segment_summary();
@@ -184,7 +187,7 @@ impl Rfm {
                 &summary,
                 [&a, &b],
                 &out_dir,
-                RfmFiles { prepared },
+                RfmFiles { prepared, format },
             )
         })
     }
@@ -197,7 +200,7 @@ impl Rfm {
         requested_schema: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyCapsule>> {
         let _ = requested_schema;
-        super::arrow::stream(py, &rfm_csv(&self.frame, &self.inner))
+        super::arrow::stream(py, &rfm_columns(&self.frame, &self.inner))
     }
 
     /// Row numbers of the customers that meet every condition, in input order.

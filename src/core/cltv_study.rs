@@ -7,14 +7,12 @@ use rayon::prelude::*;
 
 use super::error::{FloError, Result};
 use super::frame::CustomerFrame;
-use super::io::write::{write_csv, Codes, Column, Table};
+use super::io::write::{Codes, Column, Format, Table};
 use super::models::clv::{clv, period_factor, Horizon};
 use super::models::gamma_gamma::{self, GammaGammaFit};
 use super::models::purchases::{self, Kind, PurchasesFit};
 use super::outliers::{cltv_frame, CltvFrame, FrequencyDefinition};
 use super::quantile::{qcut, qcut_probabilities, Cut, DuplicateEdges};
-
-pub const CLTV_FILE: &str = "cltv.csv";
 
 #[derive(Debug, Clone)]
 pub struct CltvOptions {
@@ -174,7 +172,7 @@ fn check_finite(
 }
 
 /// The seeds' `cltv_final` indexed by `master_id`, as `to_csv()` writes it.
-pub fn cltv_csv<'a>(frame: &'a CustomerFrame, s: &'a CltvStudy) -> Table<'a> {
+pub fn cltv_table<'a>(frame: &'a CustomerFrame, s: &'a CltvStudy) -> Table<'a> {
     let f = &s.frame;
     Table::new(vec![
         (
@@ -210,9 +208,9 @@ pub fn cltv_csv<'a>(frame: &'a CustomerFrame, s: &'a CltvStudy) -> Table<'a> {
 
 impl CltvStudy {
     /// Writes the study's table to `path`, atomically, never over the input file.
-    pub fn write_table(&self, frame: &CustomerFrame, path: &Path) -> Result<()> {
+    pub fn write_table(&self, frame: &CustomerFrame, path: &Path, format: Format) -> Result<()> {
         let input = Path::new(&frame.source);
-        write_csv(path, &[input], &cltv_csv(frame, self))
+        format.write(path, &[input], &cltv_table(frame, self))
     }
 }
 
@@ -232,7 +230,7 @@ mod tests {
         assert_eq!(s.cltv.len(), n);
         assert!(s.cltv.iter().all(|v| v.is_finite() && *v >= 0.0));
         assert_eq!(s.labels, ["D", "C", "B", "A"]);
-        let text = String::from_utf8(cltv_csv(&frame, &s).to_bytes()).unwrap();
+        let text = String::from_utf8(cltv_table(&frame, &s).to_bytes()).unwrap();
         assert_eq!(text.lines().count(), n + 1);
         assert!(text.starts_with("master_id,recency_cltv_weekly,T_weekly,frequency,"));
     }

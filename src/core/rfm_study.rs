@@ -5,14 +5,17 @@ use std::path::{Path, PathBuf};
 use super::analysis::{rfm_table, RfmConfig, RfmTable, SegmentSummary};
 use super::error::{FloError, Result};
 use super::frame::{CustomerFrame, COUNT_COLUMNS, DATE_COLUMNS, MONEY_COLUMNS};
-use super::io::write::{check_not_input, write_csv, write_ids, Codes, Column, Table};
+use super::io::write::{check_not_input, write_ids, Codes, Column, Format, Table};
 use super::target::{discount_rule, new_brand_rule, CategoryMatch};
 
-pub const PREPARED_FILE: &str = "prepared.csv";
-pub const RFM_FILE: &str = "rfm.csv";
-pub const SUMMARY_FILE: &str = "segment_summary.csv";
-pub const NEW_BRAND_FILE: &str = "new_brand_target_customer_id.csv";
-pub const DISCOUNT_FILE: &str = "discount_target_customer_ids.csv";
+/// The study's files, by name and file stem (the extension is the format's).
+pub const FILES: [(&str, &str); 5] = [
+    ("prepared", "prepared"),
+    ("rfm", "rfm"),
+    ("segment_summary", "segment_summary"),
+    ("new_brand_targets", "new_brand_target_customer_id"),
+    ("discount_targets", "discount_target_customer_ids"),
+];
 
 /// Every result of the study: the rfm table, the segment summary and both target lists (rows).
 #[derive(Debug, Clone)]
@@ -43,8 +46,8 @@ pub fn rfm_study(
     })
 }
 
-/// The prepared table (Task 1), as the seeds' `data_prep` frame writes with `to_csv(index=False)`.
-pub fn prepared_csv(frame: &CustomerFrame) -> Table<'_> {
+/// The prepared table (Task 1): the seeds' `data_prep` frame, written as `to_csv(index=False)`.
+pub fn prepared_columns(frame: &CustomerFrame) -> Table<'_> {
     let mut cols: Vec<(String, Column<'_>)> = vec![
         ("master_id".into(), Column::text(&frame.master_id)),
         ("order_channel".into(), Column::dict(&frame.order_channel)),
@@ -82,7 +85,7 @@ pub fn prepared_csv(frame: &CustomerFrame) -> Table<'_> {
 }
 
 /// The rfm table indexed by `master_id`, as `rfm.to_csv()` writes it.
-pub fn rfm_csv<'a>(frame: &'a CustomerFrame, t: &'a RfmTable) -> Table<'a> {
+pub fn rfm_columns<'a>(frame: &'a CustomerFrame, t: &'a RfmTable) -> Table<'a> {
     let m = &t.metrics;
     // pandas keeps recency int64 unless a value is missing.
     let recency = if m.recency.iter().any(|v| v.is_nan()) {
@@ -153,11 +156,12 @@ impl SummaryColumns {
     }
 }
 
-/// Which of the study's files to write.
+/// Which of the study's files to write, and how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RfmFiles {
     /// The prepared customer table (as big as the input): off unless asked for.
     pub prepared: bool,
+    pub format: Format,
 }
 
 impl RfmStudy {
@@ -185,19 +189,14 @@ pub fn write_rfm_study(
     out_dir: &Path,
     files: RfmFiles,
 ) -> Result<Vec<(&'static str, PathBuf)>> {
-    let mut names = vec![
-        ("rfm", RFM_FILE),
-        ("segment_summary", SUMMARY_FILE),
-        ("new_brand_targets", NEW_BRAND_FILE),
-        ("discount_targets", DISCOUNT_FILE),
-    ];
-    if files.prepared {
-        names.insert(0, ("prepared", PREPARED_FILE));
-    }
+    let ext = files.format.extension();
+    let paths: Vec<(&'static str, PathBuf)> = FILES
+        .iter()
+        .filter(|(key, _)| files.prepared || *key != "prepared")
+        .map(|(key, stem)| (*key, out_dir.join(format!("{stem}.{ext}"))))
+        .collect();
     let input = PathBuf::from(&frame.source);
     let inputs = [input.as_path()];
-    let paths: Vec<(&'static str, PathBuf)> =
-        names.iter().map(|(k, f)| (*k, out_dir.join(f))).collect();
     if out_dir.exists() && !out_dir.is_dir() {
         return Err(FloError::Io {
             path: out_dir.display().to_string(),
@@ -207,18 +206,20 @@ pub fn write_rfm_study(
     for (_, p) in &paths {
         check_not_input(p, &inputs)?;
     }
+    let format = files.format;
+    let ids = |path: &Path, rows: &[usize]| {
+        write_ids(path, &inputs, "master_id", &frame.master_id, rows, format)
+    };
     for (key, path) in &paths {
         match *key {
-            "prepared" => write_csv(path, &inputs, &prepared_csv(frame))?,
-            "rfm" => write_csv(path, &inputs, &rfm_csv(frame, table))?,
+            "prepared" => format.write(path, &inputs, &prepared_columns(frame))?,
+            "rfm" => format.write(path, &inputs, &rfm_columns(frame, table))?,
             "segment_summary" => {
                 let cols = SummaryColumns::new(summary);
-                write_csv(path, &inputs, &cols.table(summary))?
+                format.write(path, &inputs, &cols.table(summary))?
             }
-            "new_brand_targets" => {
-                write_ids(path, &inputs, "master_id", &frame.master_id, targets[0])?
-            }
-            _ => write_ids(path, &inputs, "master_id", &frame.master_id, targets[1])?,
+            "new_brand_targets" => ids(path, targets[0])?,
+            _ => ids(path, targets[1])?,
         }
     }
     Ok(paths)
@@ -237,17 +238,28 @@ mod tests {
         let study = rfm_study(&frame, &RfmConfig::default(), CategoryMatch::Substring).unwrap();
         let dir = std::env::temp_dir().join(format!("flo_rfm_study_{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let files = study
-            .write(&frame, &dir, RfmFiles { prepared: true })
-            .unwrap();
+        let options = RfmFiles {
+            prepared: true,
+            format: Format::Csv,
+        };
+        let files = study.write(&frame, &dir, options).unwrap();
         assert_eq!(files.len(), 5);
-        let rfm = std::fs::read_to_string(dir.join(RFM_FILE)).unwrap();
+        let rfm = std::fs::read_to_string(dir.join("rfm.csv")).unwrap();
         assert_eq!(rfm.lines().count(), 2_001);
         assert!(rfm.starts_with("master_id,recency,frequency,monetary,recency_score,"));
-        let summary = std::fs::read_to_string(dir.join(SUMMARY_FILE)).unwrap();
+        let summary = std::fs::read_to_string(dir.join("segment_summary.csv")).unwrap();
         assert_eq!(summary.lines().count(), 1 + study.summary.segments.len());
-        let ids = std::fs::read_to_string(dir.join(DISCOUNT_FILE)).unwrap();
+        let ids = std::fs::read_to_string(dir.join("discount_target_customer_ids.csv")).unwrap();
         assert_eq!(ids.lines().count(), 1 + study.discount.len());
+        let options = RfmFiles {
+            prepared: false,
+            format: Format::Parquet,
+        };
+        let files = study.write(&frame, &dir, options).unwrap();
+        assert_eq!(files.len(), 4);
+        assert!(files
+            .iter()
+            .all(|(_, p)| p.extension().unwrap() == "parquet"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -2,7 +2,10 @@
 //! Parquet writer stores. Cells keep their raw values (no formula neutralisation: that is a
 //! spreadsheet concern of CSV); missing values are Arrow nulls.
 
+use std::ops::Range;
 use std::sync::Arc;
+
+use rayon::prelude::*;
 
 use arrow_array::builder::LargeStringBuilder;
 use arrow_array::types::Int32Type;
@@ -23,15 +26,14 @@ fn floats(values: impl Iterator<Item = f64>) -> ArrayRef {
 }
 
 impl Column<'_> {
-    /// The column as an Arrow array and the field that describes it.
-    pub fn to_arrow(&self, name: &str) -> (Field, ArrayRef) {
+    /// Rows `range` of the column as an Arrow array, and the field that describes it.
+    pub fn to_arrow(&self, name: &str, range: Range<usize>) -> (Field, ArrayRef) {
         let array: ArrayRef = match self {
             Column::Text { values, rows } => {
-                let n = self.len();
+                let n = range.len();
                 let mut b = LargeStringBuilder::with_capacity(n, n * 16);
-                match rows {
-                    Some(rows) => rows.iter().for_each(|&r| b.append_value(values.get(r))),
-                    None => values.iter().for_each(|s| b.append_value(s)),
+                for i in range {
+                    b.append_value(values.get(rows.map_or(i, |r| r[i])));
                 }
                 Arc::new(b.finish())
             }
@@ -41,8 +43,7 @@ impl Column<'_> {
                 categorical,
                 ..
             } => {
-                let keys =
-                    Int32Array::from_iter((0..codes.len()).map(|i| codes.get(i).map(|c| c as i32)));
+                let keys = Int32Array::from_iter(range.map(|i| codes.get(i).map(|c| c as i32)));
                 let values = Arc::new(StringArray::from_iter_values(levels));
                 let dict = DictionaryArray::<Int32Type>::try_new(keys, values)
                     .expect("codes index their levels");
@@ -50,14 +51,16 @@ impl Column<'_> {
                     .with_dict_is_ordered(*categorical);
                 return (field, Arc::new(dict));
             }
-            Column::Float(v) => floats(v.iter().copied()),
-            Column::FloatSum(a, b) => floats(a.iter().zip(b.iter()).map(|(x, y)| x + y)),
+            Column::Float(v) => floats(v[range].iter().copied()),
+            Column::FloatSum(a, b) => floats(range.map(|i| a[i] + b[i])),
             Column::Whole(v) => Arc::new(Int64Array::from_iter(
-                v.iter().map(|&x| (!x.is_nan()).then_some(x as i64)),
+                v[range].iter().map(|&x| (!x.is_nan()).then_some(x as i64)),
             )),
-            Column::Count(v) => Arc::new(Int64Array::from_iter_values(v.iter().map(|&c| c as i64))),
+            Column::Count(v) => Arc::new(Int64Array::from_iter_values(
+                v[range].iter().map(|&c| c as i64),
+            )),
             Column::Date(v) => Arc::new(Date32Array::from_iter(
-                v.iter().map(|&d| (d != NULL_DATE).then_some(d)),
+                v[range].iter().map(|&d| (d != NULL_DATE).then_some(d)),
             )),
         };
         (Field::new(name, array.data_type().clone(), true), array)
@@ -67,10 +70,15 @@ impl Column<'_> {
 impl Table<'_> {
     /// The table as one record batch, columns in order.
     pub fn to_arrow(&self) -> Result<RecordBatch, ArrowError> {
+        self.arrow_rows(0..self.rows())
+    }
+
+    /// Rows `range` of the table as a record batch, its columns built on all cores.
+    pub fn arrow_rows(&self, range: Range<usize>) -> Result<RecordBatch, ArrowError> {
         let (fields, arrays): (Vec<Field>, Vec<ArrayRef>) = self
             .columns
-            .iter()
-            .map(|(name, col)| col.to_arrow(name))
+            .par_iter()
+            .map(|(name, col)| col.to_arrow(name, range.clone()))
             .unzip();
         RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
     }

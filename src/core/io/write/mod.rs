@@ -4,25 +4,66 @@
 mod arrow;
 mod atomic;
 mod csv;
+mod parquet;
 mod text;
 
 pub use atomic::{check_not_input, write_atomically};
 pub use csv::{write_csv, Codes, Column, Table};
+pub use parquet::write_parquet;
 pub use text::{is_formula_like, push_date, push_float, push_text_cell};
 
 use std::path::Path;
 
 use super::super::columns::StrColumn;
-use super::super::error::Result;
+use super::super::error::{FloError, Result};
 
-/// Writes `ids` one per line under `header`, as pandas' `Series.to_csv(index=False)`.
+/// The file formats tables are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// pandas' `to_csv` bytes, formula cells neutralised.
+    Csv,
+    /// Parquet with Snappy compression, raw values.
+    Parquet,
+}
+
+impl Format {
+    /// `"csv"` or `"parquet"`.
+    pub fn parse(name: &str) -> Result<Format> {
+        match name {
+            "csv" => Ok(Format::Csv),
+            "parquet" => Ok(Format::Parquet),
+            _ => Err(FloError::invalid(format!(
+                "format must be \"csv\" or \"parquet\", got {name:?}"
+            ))),
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Parquet => "parquet",
+        }
+    }
+
+    /// Writes `table` to `path` in this format, atomically, never over any of `inputs`.
+    pub fn write(self, path: &Path, inputs: &[&Path], table: &Table<'_>) -> Result<()> {
+        match self {
+            Format::Csv => write_csv(path, inputs, table),
+            Format::Parquet => write_parquet(path, inputs, table),
+        }
+    }
+}
+
+/// The ids of `rows` under `header`; as CSV one per line, as pandas'
+/// `Series.to_csv(index=False)` writes them.
 pub fn write_ids(
     path: &Path,
     inputs: &[&Path],
     header: &str,
     ids: &StrColumn,
     rows: &[usize],
+    format: Format,
 ) -> Result<()> {
     let table = Table::new(vec![(header.to_string(), Column::text_at(ids, rows))]);
-    write_csv(path, inputs, &table)
+    format.write(path, inputs, &table)
 }
