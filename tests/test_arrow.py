@@ -71,13 +71,24 @@ def test_missing_values_are_arrow_nulls(tmp_path):
     _same_as_pandas(t, res.table)
 
 
-def test_rfm_table_of_a_million_customers_builds_no_object_per_customer():
-    res = flo_rfm.rfm(flo_rfm.datasets.sample(1_000_000, seed=1))
+def _blocks_to_build(build: object) -> tuple[object, int]:
+    """What ``build()`` returns and the Python memory blocks it left allocated."""
     gc.collect()
     before = sys.getallocatedblocks()
-    table = res.table
-    built = sys.getallocatedblocks() - before
+    out = build()  # type: ignore[operator]
+    return out, sys.getallocatedblocks() - before
+
+
+def test_tables_of_a_million_customers_build_no_object_per_customer():
+    data = flo_rfm.datasets.sample(1_000_000, seed=1)
+    prepared, built = _blocks_to_build(data.to_pandas)
+    assert len(prepared) == 1_000_000 and built < 50_000, built
+    res = flo_rfm.rfm(data)
+    before = sys.getallocatedblocks()
+    table, built = _blocks_to_build(lambda: res.table)
     assert len(table) == 1_000_000 and table.index.name == "master_id"
+    clv, clv_built = _blocks_to_build(lambda: flo_rfm.cltv(data).table)
+    assert len(clv) > 100_000 and clv_built < 50_000, clv_built
     # A Python str per id (what a list of ids costs) would add a million blocks.
     assert built < 50_000, built
     ids = table.index.tolist()

@@ -209,3 +209,41 @@ def test_cltv_parquet_holds_the_csv_values(tmp_path):
     assert got.columns == list(want.columns)
     for name in got.columns:
         assert _as_csv_text(got[name].to_list()) == want[name].tolist(), name
+
+
+def _assert_cltv_files_as_before(res: flo_rfm.CltvResult, tmp_path: Path) -> None:
+    """cltv.csv as pandas writes the table; the model files as the models' own JSON."""
+    files = res.write(tmp_path / "ours")
+    ref = tmp_path / "pandas.csv"
+    write_csv(res.to_pandas(), ref, index=True)
+    assert Path(files["cltv.csv"]).read_bytes() == ref.read_bytes()
+    table = res.to_pandas()
+    history = table["frequency"], table["recency_cltv_weekly"], table["T_weekly"]
+    bgf = flo_rfm.BetaGeo(0.001).fit(*history, time_unit="W")
+    ggf = flo_rfm.GammaGamma(0.01).fit(table["frequency"], table["monetary_cltv_avg"])
+    assert Path(files["bgnbd.json"]).read_text() == bgf.to_json()
+    assert Path(files["gamma_gamma.json"]).read_text() == ggf.to_json()
+    clv = ggf.customer_lifetime_value(bgf, *history, table["monetary_cltv_avg"], time=6, freq="W")
+    np.testing.assert_array_equal(clv.to_numpy(), table["cltv"].to_numpy())
+    for path in files.values():
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_real_file_cltv_files_as_before(real_path, tmp_path):
+    _assert_cltv_files_as_before(flo_rfm.cltv(real_path), tmp_path)
+
+
+@pytest.mark.parametrize("customers", [3000, 200_000])
+def test_generated_cltv_files_as_before(customers, tmp_path):
+    _assert_cltv_files_as_before(flo_rfm.cltv(flo_rfm.datasets.sample(customers, seed=11)), tmp_path)
+
+
+def test_a_million_customers_files_equal_pandas(tmp_path):
+    res = flo_rfm.run(flo_rfm.datasets.sample(1_000_000, seed=42))
+    assert_same_files(res, tmp_path)

@@ -21,12 +21,6 @@ def text_series(values: list[str] | np.ndarray, index: pd.Index, name: str) -> p
     return pd.Series(values, index=index, name=name, dtype=object).astype(STR_DTYPE)
 
 
-def decode(codes: np.ndarray, levels: list[str], index: pd.Index, name: str) -> pd.Series:
-    """Dictionary codes (``-1`` = null) to a text column."""
-    table = np.array([*levels, None], dtype=object)
-    return text_series(table[codes], index, name)
-
-
 def days_to_dates(days: np.ndarray, index: pd.Index, name: str) -> pd.Series:
     """Days since 1970-01-01 (``NULL_DATE`` = missing) to a datetime column."""
     d = days.astype("int64")

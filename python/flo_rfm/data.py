@@ -10,14 +10,13 @@ from typing import TYPE_CHECKING, Any, Literal, Union
 import numpy as np
 import pandas as pd
 
-from . import _flo_rfm
+from . import _arrow, _flo_rfm
 from ._frames import Kind, kind_of, to_kind, to_pandas
 from ._pandas import (
     NULL_DATE,
     STR_DTYPE,
     dates_to_days,
     days_to_dates,
-    decode,
     is_numeric,
     text_series,
     text_values,
@@ -141,11 +140,15 @@ class CustomerData:
     def _build(self, dates: bool, totals: bool) -> pd.DataFrame:
         f = self._frame
         index = self.index
+        # Text crosses as Arrow (no Python object per row); numbers and dates as numpy.
+        arrow = _arrow.table(f)
+
+        def text(name: str) -> pd.Series:
+            return pd.Series(_arrow.texts(arrow.column(name)).array, index=index, name=name)
+
         cols: dict[str, pd.Series] = {}
-        cols["master_id"] = text_series(f.master_id(), index, "master_id")
-        for name in ("order_channel", "last_order_channel"):
-            codes, levels = f.channel(name)
-            cols[name] = decode(codes, levels, index, name)
+        for name in ("master_id", "order_channel", "last_order_channel"):
+            cols[name] = text(name)
         for name, days in zip(DATE_COLUMNS, f.dates()):
             s = days_to_dates(days, index, name)
             if not dates:
@@ -159,21 +162,31 @@ class CustomerData:
             cols[name] = pd.Series(values, index=index, name=name)
         for name, values in zip(MONEY_COLUMNS, f.money()):
             cols[name] = pd.Series(values, index=index, name=name)
-        codes, raw, _tokens = f.categories()
-        cols["interested_in_categories_12"] = decode(codes, raw, index, "interested_in_categories_12")
+        cols["interested_in_categories_12"] = text("interested_in_categories_12")
         df = pd.DataFrame(cols)
         if self._passthrough is not None:
             extra = self._passthrough.iloc[f.positions().astype("int64")]
             df = pd.concat([df, extra.set_axis(index)], axis=1)
         else:
-            for name, values in f.extra():
-                df[name] = text_series(values, index, name)
+            for name in f.extra_names():
+                df[name] = text(name)
         if totals:
             df["order_num_total"] = df["order_num_total_ever_online"] + df["order_num_total_ever_offline"]
             df["customer_value_total"] = (
                 df["customer_value_total_ever_online"] + df["customer_value_total_ever_offline"]
             )
         return df
+
+    def __arrow_c_stream__(self, requested_schema: object = None) -> object:
+        """The prepared table (Task 1, with the totals) through the Arrow PyCapsule interface.
+
+        Examples
+        --------
+        >>> import flo_rfm, pyarrow as pa
+        >>> pa.table(flo_rfm.datasets.sample(100)).column_names[-1]
+        'customer_value_total'
+        """
+        return self._frame.__arrow_c_stream__(requested_schema)
 
     # --- Task 1, step by step -------------------------------------------------------------
 

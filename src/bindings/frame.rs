@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
+use pyo3::types::PyCapsule;
 
 use super::cltv::Cltv;
 use super::errors::run;
@@ -20,6 +21,7 @@ use crate::core::outliers::{cltv_frame, FrequencyDefinition};
 use crate::core::quantile::{qcut_probabilities, Cut};
 use crate::core::reader::{read_from, read_path, ReadOptions};
 use crate::core::rfm::{metrics, Labels, ScoreOptions, Scores};
+use crate::core::rfm_study::prepared_columns;
 use crate::core::segment::SegmentMap;
 use crate::core::summary::{group_table, sorted_groups};
 
@@ -213,6 +215,17 @@ impl Frame {
         &self.inner.source
     }
 
+    /// The prepared table (Task 1, with the totals) as an Arrow C stream.
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_stream__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyCapsule>> {
+        let _ = requested_schema;
+        super::arrow::stream(py, &prepared_columns(&self.inner))
+    }
+
     fn master_id(&self) -> Vec<&str> {
         self.inner.master_id.iter().collect()
     }
@@ -306,6 +319,11 @@ impl Frame {
             })
             .collect();
         (codes_array(py, &c.codes), raw, tokens)
+    }
+
+    /// The names of the columns beyond the required ones.
+    fn extra_names(&self) -> Vec<String> {
+        self.inner.extra_names.clone()
     }
 
     fn extra(&self) -> Vec<(String, Vec<&str>)> {
