@@ -428,8 +428,9 @@ def markdown(
     if notes_md.exists():  # the profile and what it explains, written by hand
         lines += [
             "",
-            "<!-- The notes below are written by hand (bench/NOTES.md); their figures come from the "
-            "earlier harness, which timed jobs inside the process after their imports. -->",
+            "_The notes below are written by hand (bench/NOTES.md). Their figures come from the "
+            "earlier harness, which timed each job inside its process after its imports and ran "
+            "eager Polars; they are not this table's._",
             "",
             notes_md.read_text(encoding="utf-8").rstrip(),
         ]

@@ -3,34 +3,36 @@
 //! into parts — a sum computed on many threads or many machines and merged is the same number as
 //! a sum computed in one loop.
 //!
-//! The common case is fast: a term below 2^20 whose bits lie above 2^-119 (every float from
-//! about 1e-20 up), times a whole weight below 2^11, is cut along four fixed grids (2^-14,
-//! 2^-49, 2^-84, 2^-119) into pieces that plain float sums add without rounding (each piece and
-//! each partial sum of up to `BATCH` of them fits 53 bits on its grid); each batch then moves
-//! into 128-bit integers. Anything else is kept exactly as Shewchuk's non-overlapping partials.
+//! The common case is a few integer operations: a float is `mantissa * 2^exponent` exactly, so
+//! a term whose exponent lies in a window (every float from about 1e-37 up to 2^53) times
+//! a whole weight below 2^11 adds `weight * mantissa` (below 2^64) to a 128-bit integer kept per
+//! exponent. Nothing is rounded until the sum is read. Anything else is kept exactly as
+//! Shewchuk's non-overlapping partials.
 
-/// Grid exponents of the four bins, and the constants whose add-and-subtract rounds a value
-/// to each grid: `1.5 * 2^(52 - g)`.
-const GRIDS: [i32; 4] = [14, 49, 84, 119];
-const BATCH: u32 = 256;
-const FAST_T: f64 = 1_048_576.0; // 2^20
+/// The biased exponents (IEEE `exp` field) the integer bins cover.
+const LOW_EXP: usize = 900;
+const BINS: usize = 176;
 const FAST_W: f64 = 2_048.0; // 2^11
-
-fn round_constant(g: i32) -> f64 {
-    1.5 * 2f64.powi(52 - g)
-}
 
 /// A running exact sum. Non-finite terms are summed apart (an infinite or NaN term makes the
 /// sum infinite or NaN, as an ordinary sum would).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ExactSum {
-    /// Per grid: the float sum of the current batch's pieces (exact) and the integer sum of
-    /// earlier batches, in units of the grid.
-    bins: [f64; 4],
-    ints: [i128; 4],
-    batch: u32,
+    /// Per exponent `LOW_EXP + k`: the sum of `weight * mantissa`, in units of `2^(k + LOW_EXP
+    /// - 1075)`. Each addition is below 2^64, so 2^63 of them cannot overflow.
+    bins: Box<[i128; BINS]>,
     partials: Vec<f64>,
     special: f64,
+}
+
+impl Default for ExactSum {
+    fn default() -> Self {
+        ExactSum {
+            bins: Box::new([0; BINS]),
+            partials: Vec::new(),
+            special: 0.0,
+        }
+    }
 }
 
 impl ExactSum {
@@ -54,44 +56,23 @@ impl ExactSum {
 
     /// `add_product` with `whole_weight(w)` already found (once for many terms).
     #[inline(always)]
-    pub fn add_weighted(&mut self, whole: Option<i128>, w: f64, t: f64) {
-        if whole.is_some() && w.abs() < FAST_W && t.abs() < FAST_T {
-            let c = [
-                round_constant(GRIDS[0]),
-                round_constant(GRIDS[1]),
-                round_constant(GRIDS[2]),
-                round_constant(GRIDS[3]),
-            ];
-            let h0 = (t + c[0]) - c[0];
-            let r1 = t - h0;
-            let h1 = (r1 + c[1]) - c[1];
-            let r2 = r1 - h1;
-            let h2 = (r2 + c[2]) - c[2];
-            let r3 = r2 - h2;
-            let h3 = (r3 + c[3]) - c[3];
-            if r3 == h3 {
-                self.bins[0] += w * h0;
-                self.bins[1] += w * h1;
-                self.bins[2] += w * h2;
-                self.bins[3] += w * h3;
-                self.batch += 1;
-                if self.batch == BATCH {
-                    self.move_batch();
-                }
+    pub fn add_weighted(&mut self, whole: Option<i64>, w: f64, t: f64) {
+        if let Some(whole) = whole {
+            let bits = t.to_bits();
+            let k = ((bits >> 52) & 0x7ff) as usize;
+            if k.wrapping_sub(LOW_EXP) < BINS {
+                let mantissa = ((bits & ((1 << 52) - 1)) | (1 << 52)) as i64;
+                // The sign joins the weight: one 64 x 64 -> 128-bit multiply, no branch.
+                let negative = (bits >> 63) as i64;
+                let signed_weight = (whole ^ -negative) + negative;
+                self.bins[k - LOW_EXP] += signed_weight as i128 * mantissa as i128;
+                return;
+            }
+            if t == 0.0 {
                 return;
             }
         }
         self.add_product_exactly(w, t);
-    }
-
-    /// The batch's float sums into the integers, exactly (whole multiples of their grids, below
-    /// 2^53 of them).
-    fn move_batch(&mut self) {
-        for ((int, bin), g) in self.ints.iter_mut().zip(&mut self.bins).zip(GRIDS) {
-            *int += (*bin * 2f64.powi(g)) as i64 as i128;
-            *bin = 0.0;
-        }
-        self.batch = 0;
     }
 
     #[cold]
@@ -130,11 +111,8 @@ impl ExactSum {
     }
 
     pub fn merge(&mut self, other: &ExactSum) {
-        let mut other = other.clone();
-        other.move_batch();
-        self.move_batch();
-        for k in 0..4 {
-            self.ints[k] += other.ints[k];
+        for (a, b) in self.bins.iter_mut().zip(other.bins.iter()) {
+            *a += b;
         }
         self.special += other.special;
         for &p in &other.partials {
@@ -142,19 +120,21 @@ impl ExactSum {
         }
     }
 
+    /// The integer bins as floats that add up to them exactly.
+    fn bin_parts(&self) -> impl Iterator<Item = f64> + '_ {
+        self.bins
+            .iter()
+            .enumerate()
+            .filter(|(_, &q)| q != 0)
+            .flat_map(|(k, &q)| int_parts(q, (k + LOW_EXP) as i32 - 1075))
+    }
+
     /// Floats whose exact sum is this sum (to send elsewhere and merge).
     pub fn partials(&self) -> Vec<f64> {
-        let mut done = self.clone();
-        done.move_batch();
-        let mut out: Vec<f64> = done
-            .ints
-            .iter()
-            .zip(GRIDS)
-            .flat_map(|(&int, g)| int_parts(int, g))
-            .collect();
-        out.extend_from_slice(&done.partials);
-        if done.special != 0.0 || done.special.is_nan() {
-            out.push(done.special);
+        let mut out: Vec<f64> = self.bin_parts().collect();
+        out.extend_from_slice(&self.partials);
+        if self.special != 0.0 || self.special.is_nan() {
+            out.push(self.special);
         }
         out
     }
@@ -164,16 +144,12 @@ impl ExactSum {
         if self.special != 0.0 || self.special.is_nan() {
             return self.special;
         }
-        let mut done = self.clone();
-        done.move_batch();
         let mut all = ExactSum {
-            partials: done.partials.clone(),
+            partials: self.partials.clone(),
             ..ExactSum::default()
         };
-        for (&int, g) in done.ints.iter().zip(GRIDS) {
-            for p in int_parts(int, g) {
-                all.add_partial(p);
-            }
+        for p in self.bin_parts() {
+            all.add_partial(p);
         }
         round_partials(&all.partials)
     }
@@ -181,16 +157,17 @@ impl ExactSum {
 
 /// `w` as an integer if it is a whole number (the fast path's test, once for many terms).
 #[inline(always)]
-pub fn whole_weight(w: f64) -> Option<i128> {
+pub fn whole_weight(w: f64) -> Option<i64> {
     // Casts, not `trunc`: no libm call on targets without SSE4.1.
-    (w.abs() < FAST_W && (w as i64) as f64 == w).then_some(w as i64 as i128)
+    (w.abs() < FAST_W && (w as i64) as f64 == w).then_some(w as i64)
 }
 
-/// `q * 2^-g` as at most three floats that add up to it exactly.
-fn int_parts(q: i128, g: i32) -> Vec<f64> {
+/// `q * 2^e` as at most three floats that add up to it exactly (`|q| < 2^127`, and `2^e` well
+/// inside the normal range).
+fn int_parts(q: i128, e: i32) -> Vec<f64> {
     let mut out = Vec::with_capacity(3);
     let mut rest = q;
-    let unit = 2f64.powi(-g);
+    let unit = 2f64.powi(e);
     while rest != 0 {
         let head = rest as f64; // nearest float; converts back exactly
         out.push(head * unit);
