@@ -88,8 +88,8 @@ class RfmResult:
         >>> sorted(e), len(e["recency"])
         (['frequency', 'monetary', 'recency'], 6)
         """
-        cuts = self._core.cuts()  # type: ignore[attr-defined]
-        return {name: cut[1] for name, cut in zip(("recency", "frequency", "monetary"), cuts)}
+        edges = self._core.edges()  # type: ignore[attr-defined]
+        return dict(zip(("recency", "frequency", "monetary"), edges))
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The raw columns as numpy arrays: metrics (float64) and 0-based score bins (int64, -1
@@ -423,7 +423,7 @@ def _result(
 ) -> RfmResult:
     """The result object over a core table; default labels are the seeds' integers."""
     if labels is None:
-        label_lists = [[int(x) for x in cut[2]] for cut in core.cuts()]
+        label_lists = [[int(x) for x in labels] for labels in core.labels()]
     else:
         label_lists = [list(lab) for lab in labels]
     return RfmResult(data, core, label_lists)

@@ -138,6 +138,21 @@ impl Rfm {
         .collect()
     }
 
+    /// The bin edges of recency, frequency (of its first-rank) and monetary.
+    fn edges<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyArray1<f64>>> {
+        let s = &self.inner.scores;
+        [&s.recency, &s.frequency, &s.monetary]
+            .into_iter()
+            .map(|c| PyArray1::from_slice(py, &c.edges))
+            .collect()
+    }
+
+    /// The labels of each cut's bins, in bin order (recency, frequency, monetary).
+    fn labels(&self) -> [Vec<String>; 3] {
+        let l = &self.inner.labels;
+        [l.recency.clone(), l.frequency.clone(), l.monetary.clone()]
+    }
+
     fn rf_score<'py>(&self, py: Python<'py>) -> (Codes<'py>, Vec<String>) {
         strings(py, &self.inner.rf_score)
     }

@@ -219,32 +219,45 @@ impl<'a> Table<'a> {
         out
     }
 
-    /// Formats blocks of rows on all cores and writes them in order; memory stays at a few
-    /// blocks per core whatever the table's size.
-    pub fn write_to(&self, w: &mut impl Write) -> std::io::Result<()> {
+    /// Formats blocks of rows on all cores and writes them in order, the writing of one round
+    /// of blocks overlapping the formatting of the next; memory stays at a few blocks per core
+    /// whatever the table's size.
+    pub fn write_to(&self, w: &mut (impl Write + Send)) -> std::io::Result<()> {
         const BLOCK: usize = 16_384;
         w.write_all(&self.header())?;
         let n = self.rows();
         let per_round = BLOCK * 4 * rayon::current_num_threads().max(1);
-        let mut start = 0;
-        while start < n {
-            let end = (start + per_round).min(n);
-            let blocks: Vec<Vec<u8>> = (start..end)
-                .step_by(BLOCK)
-                .collect::<Vec<_>>()
-                .into_par_iter()
-                .map(|b| {
-                    let mut out = Vec::with_capacity(BLOCK * 64);
-                    self.push_rows(b..(b + BLOCK).min(end), &mut out);
-                    out
-                })
-                .collect();
-            for b in &blocks {
-                w.write_all(b)?;
+        std::thread::scope(|scope| {
+            let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(1);
+            let writer = scope.spawn(move || -> std::io::Result<()> {
+                for round in receive {
+                    for block in &round {
+                        w.write_all(block)?;
+                    }
+                }
+                Ok(())
+            });
+            let mut start = 0;
+            while start < n {
+                let end = (start + per_round).min(n);
+                let blocks: Vec<Vec<u8>> = (start..end)
+                    .step_by(BLOCK)
+                    .collect::<Vec<_>>()
+                    .into_par_iter()
+                    .map(|b| {
+                        let mut out = Vec::with_capacity(BLOCK * 64);
+                        self.push_rows(b..(b + BLOCK).min(end), &mut out);
+                        out
+                    })
+                    .collect();
+                if send.send(blocks).is_err() {
+                    break; // the writer stopped on an error: it is returned below
+                }
+                start = end;
             }
-            start = end;
-        }
-        Ok(())
+            drop(send);
+            writer.join().expect("the writer thread does not panic")
+        })
     }
 }
 

@@ -55,13 +55,14 @@ pub fn push_float(v: f64, out: &mut Vec<u8>) {
         out.push(b'-');
     }
     let mut buf = ryu::Buffer::new();
-    let (digits, decpt) = shortest_digits(buf.format_finite(v.abs()));
-    let digits = &digits[..];
+    let mut digits = [0u8; 24];
+    let (n, decpt) = shortest_digits(buf.format_finite(v.abs()), &mut digits);
+    let digits = &digits[..n];
     if digits.is_empty() {
         out.extend_from_slice(b"0.0");
         return;
     }
-    let n = digits.len() as i32;
+    let n = n as i32;
     if -4 < decpt && decpt <= 16 {
         if decpt <= 0 {
             out.extend_from_slice(b"0.");
@@ -89,25 +90,33 @@ pub fn push_float(v: f64, out: &mut Vec<u8>) {
         if e < 10 {
             out.push(b'0');
         }
-        out.extend_from_slice(e.to_string().as_bytes());
+        out.extend_from_slice(itoa::Buffer::new().format(e).as_bytes());
     }
 }
 
-/// The significant digits of ryu's text (no leading or trailing zeros) and the position of the
-/// decimal point relative to them: the value is `0.DIGITS × 10^decpt`.
-fn shortest_digits(text: &str) -> (Vec<u8>, i32) {
+/// The significant digits of ryu's text (no leading or trailing zeros) into `digits`, their
+/// count, and the position of the decimal point relative to them: the value is
+/// `0.DIGITS × 10^decpt`.
+fn shortest_digits(text: &str, digits: &mut [u8; 24]) -> (usize, i32) {
     let (mantissa, exp) = match text.find(['e', 'E']) {
         Some(i) => (&text[..i], text[i + 1..].parse::<i32>().unwrap_or(0)),
         None => (text, 0),
     };
-    let mut digits = Vec::with_capacity(20);
-    let mut int_len = 0i32;
+    let (mut n, mut int_len, mut lead) = (0usize, 0i32, 0i32);
     let mut seen_point = false;
     for &b in mantissa.as_bytes() {
         match b {
             b'.' => seen_point = true,
+            b'0' if n == 0 => {
+                // A leading zero: no digit kept, the point moves.
+                if !seen_point {
+                    int_len += 1;
+                }
+                lead += 1;
+            }
             b'0'..=b'9' => {
-                digits.push(b);
+                digits[n] = b;
+                n += 1;
                 if !seen_point {
                     int_len += 1;
                 }
@@ -115,12 +124,10 @@ fn shortest_digits(text: &str) -> (Vec<u8>, i32) {
             _ => {}
         }
     }
-    let lead = digits.iter().take_while(|&&d| d == b'0').count();
-    digits.drain(..lead);
-    while digits.last() == Some(&b'0') {
-        digits.pop();
+    while n > 0 && digits[n - 1] == b'0' {
+        n -= 1;
     }
-    (digits, int_len - lead as i32 + exp)
+    (n, int_len - lead + exp)
 }
 
 /// Days since 1970-01-01 as `YYYY-MM-DD` (the proleptic Gregorian calendar, as numpy's).
