@@ -5,11 +5,14 @@
 
 use std::time::Instant;
 
+use flo_rfm::core::cltv_study::{cltv_study, CltvOptions};
+use flo_rfm::core::models::clv::{clv, Horizon};
 use flo_rfm::core::models::gamma_gamma;
 use flo_rfm::core::models::purchases::{self, Kind};
 use flo_rfm::core::outliers::{cltv_frame, FrequencyDefinition};
 use flo_rfm::core::reader::{read_from, ReadOptions};
 use flo_rfm::core::synth::sample_bytes;
+use rayon::prelude::*;
 
 fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
     let mut best = f64::INFINITY;
@@ -56,5 +59,27 @@ fn main() {
     println!(
         "Gamma-Gamma fit {secs:.3} s  ({} iterations, {} groups, objective {:.15})",
         gg.info.iterations, gg.info.groups, gg.info.objective
+    );
+    let model = bg.model;
+    let (secs, _) = best_of(3, || {
+        (0..x.len())
+            .into_par_iter()
+            .map(|i| model.expected_purchases(24.0, x[i], t_x[i], t[i]))
+            .sum::<f64>()
+    });
+    println!("one prediction  {secs:.3} s  (expected purchases in 24 weeks, every customer)");
+    let horizon = Horizon {
+        months: 6,
+        discount: 0.01,
+        factor: 4.345,
+    };
+    let (secs, _) = best_of(3, || clv(&model, &gg.params, [x, t_x, t, m], horizon));
+    println!("6-month CLV     {secs:.3} s");
+    let (secs, study) = best_of(1, || {
+        cltv_study(&frame, &CltvOptions::default()).expect("the study runs")
+    });
+    println!(
+        "whole study     {secs:.3} s  ({} customers)",
+        study.cltv.len()
     );
 }

@@ -18,8 +18,10 @@ on the machine.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import contextlib
 import filecmp
+import multiprocessing
 import os
 import platform
 import shutil
@@ -31,6 +33,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 HERE = Path(__file__).resolve().parent
 JOBS_PY = HERE / "jobs.py"
@@ -210,6 +213,18 @@ def check_cltv_answers(outs: dict[str, Path]) -> str:
 Results = dict[tuple[int, str], Timing]
 
 
+T = TypeVar("T")
+
+
+def in_fresh_process(check: Callable[..., T], *args: object) -> T:
+    """``check(*args)`` in a new interpreter. The checks load whole tables into pandas; done here,
+    they would grow this process, and every job started after it would inherit that memory as
+    its peak (Linux counts a parent's high-water RSS into a child's ``ru_maxrss`` at exec)."""
+    ctx = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+        return pool.submit(check, *args).result()
+
+
 def report(n: int, job: str, t: Timing) -> None:
     print(f"{n:>12,} {job:<15} {fmt_time(t.seconds):>9}  peak {t.peak / MIB:>8,.0f} MiB", flush=True)
 
@@ -232,7 +247,7 @@ def run_rfm(
     for job in ("pandas-run", "polars-run"):
         if written_files(outs[job]) != files:
             raise AssertionError(f"{job} wrote {written_files(outs[job])}, flo-rfm run {files}")
-    notes = check_rfm_answers(outs, files)
+    notes = in_fresh_process(check_rfm_answers, outs, files)
     shutil.rmtree(outs_root / f"{n}")
     return files, notes
 
@@ -247,7 +262,7 @@ def run_cltv(args: argparse.Namespace, n: int, path: Path, outs_root: Path, resu
     if "lifetimes-cltv" not in jobs:
         notes = [f"lifetimes not run (above --lifetimes-max {args.lifetimes_max:,}): no answer check"]
     else:
-        notes = [check_cltv_answers(outs)]
+        notes = [in_fresh_process(check_cltv_answers, outs)]
     shutil.rmtree(outs_root / f"cltv_{n}")
     return notes
 

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use super::error::{FloError, Result};
 use super::frame::CustomerFrame;
 use super::io::write::{Codes, Column, Format, Table};
-use super::models::clv::{clv, period_factor, Horizon};
+use super::models::clv::{period_factor, periods_of, total, Horizon};
 use super::models::gamma_gamma::{self, GammaGammaFit};
 use super::models::purchases::{self, Kind, PurchasesFit};
 use super::outliers::{cltv_frame, CltvFrame, FrequencyDefinition};
@@ -92,27 +92,31 @@ pub fn cltv_study(frame: &CustomerFrame, o: &CltvOptions) -> Result<CltvStudy> {
         || gamma_gamma::fit(x, m, None, o.gg_penalizer),
     );
     let (purchases, spend) = (purchases?, spend?);
-    let model = purchases.model;
-    let per_customer = |weeks: f64| -> Vec<f64> {
-        (0..x.len())
-            .into_par_iter()
-            .with_min_len(1024)
-            .map(|i| model.expected_purchases(weeks, x[i], t_x[i], t[i]))
-            .collect()
-    };
-    let exp_sales_3_month = per_customer(4.0 * 3.0);
-    let exp_sales_6_month = per_customer(4.0 * 6.0);
-    let exp_average_value: Vec<f64> = (0..x.len())
-        .into_par_iter()
-        .with_min_len(1024)
-        .map(|i| spend.params.expected_average_profit(x[i], m[i]))
-        .collect();
     let horizon = Horizon {
         months: o.months,
         discount: o.discount_rate,
         factor: weekly(),
     };
-    let cltv = clv(&model, &spend.params, [x, t_x, t, m], horizon);
+    let model = purchases.model;
+    // Per customer in one pass: what the horizons share is computed once (see `History`).
+    let predictions: Vec<[f64; 4]> = (0..x.len())
+        .into_par_iter()
+        .with_min_len(1024)
+        .map(|i| {
+            let history = model.history(x[i], t_x[i], t[i]);
+            let value = spend.params.expected_average_profit(x[i], m[i]);
+            [
+                history.expected_purchases(4.0 * 3.0),
+                history.expected_purchases(4.0 * 6.0),
+                value,
+                total(periods_of(history, value, horizon)),
+            ]
+        })
+        .collect();
+    let column = |k: usize| -> Vec<f64> { predictions.iter().map(|p| p[k]).collect() };
+    let (exp_sales_3_month, exp_sales_6_month) = (column(0), column(1));
+    let (exp_average_value, cltv) = (column(2), column(3));
+    drop(predictions);
     let study_columns = [
         &f.recency_weekly,
         &f.t_weekly,

@@ -4,6 +4,8 @@
 //! modified model, a dropout term for customers with no repeat purchase), so one code serves both.
 
 use super::special::{digamma, ln_gamma, signed_ln_hyp2f1};
+use rustc_hash::FxHashMap;
+
 use super::{fit_log_params, weight_by_value, FitInfo, ScaledHistory, TermSums};
 use crate::core::error::{FloError, Result};
 
@@ -38,9 +40,36 @@ impl BgNbdParams {
     }
 }
 
+/// A customer's `(x, T)` and the horizon-free parts of its expected purchases.
+#[derive(Debug, Clone, Copy)]
+pub struct BgNbdHistory {
+    params: BgNbdParams,
+    x: f64,
+    big_t: f64,
+    first: f64,
+    denom: f64,
+}
+
+impl BgNbdHistory {
+    /// Expected purchases in `(T, T + t]`.
+    pub fn expected_purchases(&self, t: f64) -> f64 {
+        let BgNbdParams { r, alpha, a, b, .. } = self.params;
+        let (x, big_t) = (self.x, self.big_t);
+        let k = self.params.shift();
+        let (ha, hb, hc) = (r + x, b + x + k, a + b + x - 1.0 + k);
+        let z = t / (alpha + big_t + t);
+        let (sign, ln_hyp) = signed_ln_hyp2f1(ha, hb, hc, z);
+        let second =
+            1.0 - sign * (ln_hyp + (r + x) * ((alpha + big_t) / (alpha + t + big_t)).ln()).exp();
+        self.first * second / self.denom
+    }
+}
+
 /// Customers' `(x, t_x, T)` in the model's time unit, with weights, and the distinct
 /// frequencies with their total weight: the Gamma-function terms of the likelihood depend on
 /// the frequency only, so they are computed once per distinct frequency, not once per customer.
+/// Likewise the logarithms of `alpha + T` and `alpha + t_x` are taken once per distinct time
+/// (times in whole days give a few thousand), and a customer's term reads them by index.
 pub struct BgNbdData {
     pub x: Vec<f64>,
     pub t_x: Vec<f64>,
@@ -49,12 +78,18 @@ pub struct BgNbdData {
     x_values: Vec<f64>,
     x_weights: Vec<f64>,
     total_w: f64,
+    x_index: Vec<u32>,
+    t_times: Distinct,
+    tx_times: Distinct,
 }
 
 impl BgNbdData {
     pub fn new(x: Vec<f64>, t_x: Vec<f64>, t: Vec<f64>, w: Vec<f64>) -> Self {
         let (x_values, x_weights) = weight_by_value(&x, &w);
         let total_w = w.iter().sum();
+        let x_index = Distinct::indices_into(&x_values, &x);
+        let t_times = Distinct::of(&t);
+        let tx_times = Distinct::of(&t_x);
         BgNbdData {
             x,
             t_x,
@@ -63,7 +98,89 @@ impl BgNbdData {
             x_values,
             x_weights,
             total_w,
+            x_index,
+            t_times,
+            tx_times,
         }
+    }
+}
+
+/// The distinct values of a column and, per row, the index of its value.
+struct Distinct {
+    values: Vec<f64>,
+    index: Vec<u32>,
+}
+
+impl Distinct {
+    fn of(column: &[f64]) -> Self {
+        let mut seen: FxHashMap<u64, u32> = FxHashMap::default();
+        let mut values = Vec::new();
+        let index = column
+            .iter()
+            .map(|v| {
+                *seen.entry(v.to_bits()).or_insert_with(|| {
+                    values.push(*v);
+                    (values.len() - 1) as u32
+                })
+            })
+            .collect();
+        Distinct { values, index }
+    }
+
+    /// Per row of `column`, the index of its value among `values` (which hold every one).
+    fn indices_into(values: &[f64], column: &[f64]) -> Vec<u32> {
+        let at: FxHashMap<u64, u32> = values
+            .iter()
+            .enumerate()
+            .map(|(k, v)| (v.to_bits(), k as u32))
+            .collect();
+        column.iter().map(|v| at[&v.to_bits()]).collect()
+    }
+}
+
+/// What one evaluation computes once for all customers: `alpha + t` and its log per distinct
+/// time, and `ln(b + x - 1)` (`ln(b + x)` for the modified model) per distinct frequency.
+struct Shared {
+    at: Vec<(f64, f64)>,
+    atx: Vec<(f64, f64)>,
+    bx: Vec<(f64, f64)>,
+    ln_a: f64,
+}
+
+impl Shared {
+    fn new(p: &BgNbdParams, data: &BgNbdData) -> Self {
+        let times = |d: &Distinct| -> Vec<(f64, f64)> {
+            d.values
+                .iter()
+                .map(|&t| {
+                    let s = p.alpha + t;
+                    (s, s.ln())
+                })
+                .collect()
+        };
+        let bx = data
+            .x_values
+            .iter()
+            .map(|&x| {
+                let bx = bx_of(p, x);
+                (bx, bx.ln())
+            })
+            .collect();
+        Shared {
+            at: times(&data.t_times),
+            atx: times(&data.tx_times),
+            bx,
+            ln_a: p.a.ln(),
+        }
+    }
+}
+
+/// `b + x - 1` for `x >= 1` (`b` at `x = 0`), or `b + x` for the modified model.
+fn bx_of(p: &BgNbdParams, x: f64) -> f64 {
+    if p.modified {
+        p.b + x
+    } else {
+        p.b + x.max(1.0) - 1.0
     }
 }
 
@@ -118,28 +235,37 @@ fn frequency_part(p: &BgNbdParams, x: f64) -> (f64, [f64; 4]) {
 }
 
 /// The rest: `ln(exp(A3) + [x > 0] exp(A4))` (the modified model keeps the `A4` term at
-/// `x = 0`), and its gradient.
-fn history_part(p: &BgNbdParams, x: f64, t_x: f64, t: f64) -> (f64, [f64; 4]) {
-    let BgNbdParams { r, alpha, a, b, .. } = *p;
-    let ln_at = (alpha + t).ln();
+/// `x = 0`), and its gradient. `at = (alpha + T, ln)`, `atx = (alpha + t_x, ln)` and
+/// `bx = (b + x - 1, ln)` come computed (see `Shared`).
+#[inline(always)]
+fn history_part(
+    p: &BgNbdParams,
+    x: f64,
+    (at, ln_at): (f64, f64),
+    (atx, ln_atx): (f64, f64),
+    (bx, ln_bx): (f64, f64),
+    ln_a: f64,
+) -> (f64, [f64; 4]) {
+    let r = p.r;
     let a3 = -(r + x) * ln_at;
-    let bx = if p.modified {
-        b + x
-    } else {
-        b + x.max(1.0) - 1.0
-    };
     if x <= 0.0 && !p.modified {
-        return (a3, [-ln_at, -(r + x) / (alpha + t), 0.0, 0.0]);
+        return (a3, [-ln_at, -(r + x) / at, 0.0, 0.0]);
     }
-    let ln_atx = (alpha + t_x).ln();
-    let a4 = a.ln() - bx.ln() - (r + x) * ln_atx;
+    let a4 = ln_a - ln_bx - (r + x) * ln_atx;
     let m = a3.max(a4);
-    let (e3, e4) = ((a3 - m).exp(), (a4 - m).exp());
+    // One of the two is exp(0) = 1 exactly: one exponential, not two.
+    let (e3, e4) = if a4 <= a3 {
+        (1.0, (a4 - m).exp())
+    } else if a3 < a4 {
+        ((a3 - m).exp(), 1.0)
+    } else {
+        ((a3 - m).exp(), (a4 - m).exp())
+    };
     let (w3, w4) = (e3 / (e3 + e4), e4 / (e3 + e4));
     let value = m + (e3 + e4).ln();
     let d_r = -w3 * ln_at - w4 * ln_atx;
-    let d_alpha = -w3 * (r + x) / (alpha + t) - w4 * (r + x) / (alpha + t_x);
-    (value, [d_r, d_alpha, w4 / a, -w4 / bx])
+    let d_alpha = -w3 * (r + x) / at - w4 * (r + x) / atx;
+    (value, [d_r, d_alpha, w4 / p.a, -w4 / bx])
 }
 
 /// The weighted log-likelihood and gradient sums (natural parameters) over `data`, exactly.
@@ -148,8 +274,17 @@ pub fn log_likelihood_sums(p: &BgNbdParams, data: &BgNbdData) -> TermSums<4> {
     let by_frequency = TermSums::over(data.x_values.len(), &data.x_weights, |k| {
         frequency_part(p, data.x_values[k])
     });
+    let s = Shared::new(p, data);
+    let (ti, txi, xi) = (&data.t_times.index, &data.tx_times.index, &data.x_index);
     TermSums::over(data.x.len(), &data.w, |i| {
-        history_part(p, data.x[i], data.t_x[i], data.t[i])
+        history_part(
+            p,
+            data.x[i],
+            s.at[ti[i] as usize],
+            s.atx[txi[i] as usize],
+            s.bx[xi[i] as usize],
+            s.ln_a,
+        )
     })
     .merge(by_frequency)
 }
@@ -238,21 +373,27 @@ impl BgNbdParams {
     /// Expected purchases in `(T, T + t]` for a customer with history `(x, t_x, T)`: eq. (10)
     /// of Fader, Hardie & Lee (2005); for the modified model, Batislam et al. (2007).
     pub fn expected_purchases(&self, t: f64, x: f64, t_x: f64, big_t: f64) -> f64 {
+        self.history(x, t_x, big_t).expected_purchases(t)
+    }
+
+    /// A customer's history with the parts of eq. (10) that do not depend on the horizon.
+    pub fn history(&self, x: f64, t_x: f64, big_t: f64) -> BgNbdHistory {
         let BgNbdParams { r, alpha, a, b, .. } = *self;
         let k = self.shift();
-        let (ha, hb, hc) = (r + x, b + x + k, a + b + x - 1.0 + k);
-        let z = t / (alpha + big_t + t);
-        let (sign, ln_hyp) = signed_ln_hyp2f1(ha, hb, hc, z);
         let first = (a + b + x - 1.0 + k) / (a - 1.0);
-        let second =
-            1.0 - sign * (ln_hyp + (r + x) * ((alpha + big_t) / (alpha + t + big_t)).ln()).exp();
         let denom = 1.0
             + if x > 0.0 || self.modified {
                 (a / (b + x - 1.0 + k)) * ((alpha + big_t) / (alpha + t_x)).powf(r + x)
             } else {
                 0.0
             };
-        first * second / denom
+        BgNbdHistory {
+            params: *self,
+            x,
+            big_t,
+            first,
+            denom,
+        }
     }
 
     /// P(alive | x, t_x, T).

@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 
 use super::gamma_gamma::GammaGammaParams;
-use super::purchases::Purchases;
+use super::purchases::{History, Purchases};
 
 /// How many model time units make one CLV period (a month): lifetimes' `freq` factors.
 pub fn period_factor(unit: &str) -> Option<f64> {
@@ -34,22 +34,34 @@ pub fn clv_periods_one(
     h: Horizon,
 ) -> impl Iterator<Item = f64> {
     let (x, t_x, t, m) = c;
-    let value = gg.expected_average_profit(x, m);
-    let model = *model;
+    periods_of(
+        model.history(x, t_x, t),
+        gg.expected_average_profit(x, m),
+        h,
+    )
+}
+
+/// The CLV per period of a customer's history whose expected average spend is `value`.
+pub fn periods_of(history: History, value: f64, h: Horizon) -> impl Iterator<Item = f64> {
     // Each month's end is the next month's start: one expectation per month, not two.
-    let mut before = model.expected_purchases(0.0, x, t_x, t);
+    let mut before = history.expected_purchases(0.0);
     (1..=h.months).map(move |step| {
         let i = step as f64 * h.factor;
-        let through = model.expected_purchases(i, x, t_x, t);
+        let through = history.expected_purchases(i);
         // `i - factor` is the previous `i` only up to rounding; lifetimes evaluates it afresh.
         let start = if ((step - 1) as f64 * h.factor) == i - h.factor {
             before
         } else {
-            model.expected_purchases(i - h.factor, x, t_x, t)
+            history.expected_purchases(i - h.factor)
         };
         before = through;
         value * (through - start) / (1.0 + h.discount).powf(i / h.factor)
     })
+}
+
+/// The periods of a CLV added in order, as lifetimes adds them.
+pub fn total(periods: impl Iterator<Item = f64>) -> f64 {
+    periods.fold(0.0, |total, v| total + v)
 }
 
 /// CLV over the horizon: the periods added in order, as lifetimes adds them.
@@ -59,7 +71,7 @@ pub fn clv_one(
     c: (f64, f64, f64, f64),
     h: Horizon,
 ) -> f64 {
-    clv_periods_one(model, gg, c, h).fold(0.0, |total, v| total + v)
+    total(clv_periods_one(model, gg, c, h))
 }
 
 /// The customers' `(x, t_x, T, m)` columns.

@@ -48,15 +48,17 @@ fn frequency_part(par: &GammaGammaParams, x: f64) -> (f64, [f64; 3]) {
     (value, [d_p, d_q, q / v])
 }
 
-/// The terms that depend on the spend too.
-fn spend_part(par: &GammaGammaParams, x: f64, m: f64) -> (f64, [f64; 3]) {
+/// The terms that depend on the spend too; `ln_m = ln(m)` and `xm = x * m` do not change
+/// between evaluations, so they come computed.
+#[inline(always)]
+fn spend_part(par: &GammaGammaParams, x: f64, ln_m: f64, xm: f64) -> (f64, [f64; 3]) {
     let GammaGammaParams { p, q, v } = *par;
     let px = p * x;
-    let ln_xm_v = (x * m + v).ln();
-    let value = (px - 1.0) * m.ln() - (px + q) * ln_xm_v;
+    let ln_xm_v = (xm + v).ln();
+    let value = (px - 1.0) * ln_m - (px + q) * ln_xm_v;
     (
         value,
-        [x * (m.ln() - ln_xm_v), -ln_xm_v, -(px + q) / (x * m + v)],
+        [x * (ln_m - ln_xm_v), -ln_xm_v, -(px + q) / (xm + v)],
     )
 }
 
@@ -68,12 +70,16 @@ pub struct GammaGammaData {
     x_values: Vec<f64>,
     x_weights: Vec<f64>,
     total_w: f64,
+    ln_m: Vec<f64>,
+    xm: Vec<f64>,
 }
 
 impl GammaGammaData {
     pub fn new(x: Vec<f64>, m: Vec<f64>, w: Vec<f64>) -> Self {
         let (x_values, x_weights) = weight_by_value(&x, &w);
         let total_w = w.iter().sum();
+        let ln_m = m.iter().map(|v| v.ln()).collect();
+        let xm = x.iter().zip(&m).map(|(a, b)| a * b).collect();
         GammaGammaData {
             x,
             m,
@@ -81,17 +87,20 @@ impl GammaGammaData {
             x_values,
             x_weights,
             total_w,
+            ln_m,
+            xm,
         }
     }
 }
 
 /// The weighted log-likelihood and gradient sums (natural parameters) over `data`, exactly.
 pub fn log_likelihood_sums(par: &GammaGammaParams, data: &GammaGammaData) -> TermSums<3> {
-    let (x, m) = (&data.x, &data.m);
+    let x = &data.x;
     let by_frequency = TermSums::over(data.x_values.len(), &data.x_weights, |k| {
         frequency_part(par, data.x_values[k])
     });
-    TermSums::over(x.len(), &data.w, |i| spend_part(par, x[i], m[i])).merge(by_frequency)
+    let (ln_m, xm) = (&data.ln_m, &data.xm);
+    TermSums::over(x.len(), &data.w, |i| spend_part(par, x[i], ln_m[i], xm[i])).merge(by_frequency)
 }
 
 /// lifetimes' Gamma-Gamma objective in log-parameters, and its gradient.

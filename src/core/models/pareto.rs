@@ -16,6 +16,24 @@ pub struct ParetoParams {
     pub beta: f64,
 }
 
+/// A customer's history under a Pareto/NBD, with the horizon-free parts of its expectation.
+#[derive(Debug, Clone, Copy)]
+pub struct ParetoHistory {
+    s: f64,
+    beta_t: f64,
+    /// `first + second` of the expectation.
+    fixed: f64,
+    likelihood: f64,
+}
+
+impl ParetoHistory {
+    /// Expected purchases in `(T, T + t]`.
+    pub fn expected_purchases(&self, t: f64) -> f64 {
+        let third = ln_one_minus_ratio_power(self.beta_t, self.beta_t + t, self.s);
+        (self.fixed + third - self.likelihood).exp()
+    }
+}
+
 impl ParetoParams {
     pub fn new(p: [f64; 4]) -> Self {
         ParetoParams {
@@ -113,13 +131,23 @@ impl ParetoParams {
 
     /// Expected purchases in `(T, T + t]` given the history, eq. (41).
     pub fn expected_purchases(&self, t: f64, x: f64, t_x: f64, big_t: f64) -> f64 {
+        self.history(x, t_x, big_t).expected_purchases(t)
+    }
+
+    /// A customer's history with the parts of its expectation that do not depend on the
+    /// horizon (the likelihood among them: its series is summed once, not once per horizon).
+    pub fn history(&self, x: f64, t_x: f64, big_t: f64) -> ParetoHistory {
         let ParetoParams { r, alpha, s, beta } = *self;
         let first = ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln() + s * beta.ln()
             - (r + x) * (alpha + big_t).ln()
             - s * (beta + big_t).ln();
         let second = (r + x).ln() + (beta + big_t).ln() - (alpha + big_t).ln();
-        let third = ln_one_minus_ratio_power(beta + big_t, beta + big_t + t, s);
-        (first + second + third - self.log_likelihood(x, t_x, big_t)).exp()
+        ParetoHistory {
+            s,
+            beta_t: beta + big_t,
+            fixed: first + second,
+            likelihood: self.log_likelihood(x, t_x, big_t),
+        }
     }
 
     /// P(alive at T | history), eqs. (36)-(37).

@@ -1,7 +1,7 @@
 //! The purchase models behind one face: fit by name, predict, and lifetimes' objective.
 
-use super::bgnbd::{self, BgNbdData, BgNbdParams};
-use super::pareto::{self, ParetoData, ParetoParams};
+use super::bgnbd::{self, BgNbdData, BgNbdHistory, BgNbdParams};
+use super::pareto::{self, ParetoData, ParetoHistory, ParetoParams};
 use super::FitInfo;
 use crate::core::error::{FloError, Result};
 
@@ -51,9 +51,15 @@ impl Purchases {
 
     /// Expected purchases in `(T, T + t]` for a customer with history `(x, t_x, T)`.
     pub fn expected_purchases(&self, t: f64, x: f64, t_x: f64, big_t: f64) -> f64 {
+        self.history(x, t_x, big_t).expected_purchases(t)
+    }
+
+    /// A customer's history with what its expectations share over every horizon computed
+    /// once (several horizons of one customer: predictions, CLV months).
+    pub fn history(&self, x: f64, t_x: f64, big_t: f64) -> History {
         match self {
-            Purchases::BgNbd(p) => p.expected_purchases(t, x, t_x, big_t),
-            Purchases::ParetoNbd(p) => p.expected_purchases(t, x, t_x, big_t),
+            Purchases::BgNbd(p) => History::BgNbd(p.history(x, t_x, big_t)),
+            Purchases::ParetoNbd(p) => History::ParetoNbd(p.history(x, t_x, big_t)),
         }
     }
 
@@ -70,6 +76,23 @@ impl Purchases {
         match self {
             Purchases::BgNbd(p) => p.expected_purchases_new(t),
             Purchases::ParetoNbd(p) => p.expected_purchases_new(t),
+        }
+    }
+}
+
+/// One customer's history under a fitted purchase model; see [`Purchases::history`].
+#[derive(Debug, Clone, Copy)]
+pub enum History {
+    BgNbd(BgNbdHistory),
+    ParetoNbd(ParetoHistory),
+}
+
+impl History {
+    /// Expected purchases in `(T, T + t]`.
+    pub fn expected_purchases(&self, t: f64) -> f64 {
+        match self {
+            History::BgNbd(h) => h.expected_purchases(t),
+            History::ParetoNbd(h) => h.expected_purchases(t),
         }
     }
 }
