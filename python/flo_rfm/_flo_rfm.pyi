@@ -176,6 +176,7 @@ def read_csv(
     duplicates: str = "raise",
     delimiter: str | None = None,
     progress: Progress | None = None,
+    encoding: str | None = None,
 ) -> Frame: ...
 def read_bytes(
     data: bytes,
@@ -330,6 +331,7 @@ def read_log(
     offline: list[str] = ...,
     on_bad_rows: str = "raise",
     delimiter: str | None = None,
+    encoding: str | None = None,
 ) -> Log: ...
 def write_transactions_csv(path: str | PathLike[str], lines: int, seed: int) -> None: ...
 def float_cells(values: _F64) -> list[str]: ...

@@ -53,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
             help="progress bar while reading (default: on a terminal, for big files)",
         )
         sp.add_argument("--analysis-date", help="YYYY-MM-DD (default: latest order + 2 days)")
+        sp.add_argument(
+            "--encoding", help="the file's text encoding if not UTF-8 (e.g. windows-1254, latin-1)"
+        )
         sp.add_argument("--json", action="store_true", help="print the summary as JSON")
         sp.add_argument("--verbose", "-v", action="store_true", help="print the time of each step on stderr")
 
@@ -121,7 +124,11 @@ def _load(args: argparse.Namespace) -> Any:
             big = False
         progress = big and sys.stderr.isatty()
     return flo_rfm.read_csv(
-        args.file, on_bad_rows=args.on_bad_rows, duplicates=args.duplicates, progress=progress
+        args.file,
+        on_bad_rows=args.on_bad_rows,
+        duplicates=args.duplicates,
+        progress=progress,
+        encoding=args.encoding,
     )
 
 

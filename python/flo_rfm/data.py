@@ -318,12 +318,15 @@ def read_csv(
     duplicates: Duplicates = "raise",
     delimiter: str | None = None,
     progress: bool = False,
+    encoding: str | None = None,
 ) -> CustomerData:
     """Read a FLO customer file.
 
-    Accepts ``,`` or ``;`` (detected from the header), a UTF-8 BOM, ``\\n`` or ``\\r\\n``, dates
-    as ``YYYY-MM-DD``, ``YYYY-MM-DD HH:MM:SS`` or ``DD.MM.YYYY``, counts as ``4`` or ``4.0``, and
-    extra columns (kept as text).
+    Accepts ``,``, ``;``, tab or ``|`` (detected from the header), a UTF-8 BOM, ``\\n`` or
+    ``\\r\\n``, dates as ``YYYY-MM-DD``, ``YYYY-MM-DD HH:MM:SS`` or ``DD.MM.YYYY``, counts as ``4``
+    or ``4.0``, and extra columns (kept as text; a repeated name numbered ``x.1`` as pandas does).
+    Files compressed with gzip, bzip2, xz or zstd are read as they are (recognised by their
+    first bytes, whatever their name); UTF-16 is recognised by its byte-order mark.
 
     Parameters
     ----------
@@ -340,6 +343,9 @@ def read_csv(
         Force a delimiter instead of detecting it.
     progress : bool
         Draw a progress bar on stderr while reading (useful for files of gigabytes).
+    encoding : str, optional
+        The file's text encoding when it is not UTF-8: ``"windows-1254"`` (or ``"cp1254"``, a
+        Turkish Excel export), ``"iso-8859-9"``, ``"latin-1"``, ``"utf-16"``...
 
     Raises
     ------
@@ -363,10 +369,11 @@ def read_csv(
         from .progress import with_progress
 
         frame = with_progress(
-            path, lambda counter: _flo_rfm.read_csv(path, on_bad_rows, duplicates, delimiter, counter)
+            path,
+            lambda counter: _flo_rfm.read_csv(path, on_bad_rows, duplicates, delimiter, counter, encoding),
         )
     else:
-        frame = _flo_rfm.read_csv(path, on_bad_rows, duplicates, delimiter)
+        frame = _flo_rfm.read_csv(path, on_bad_rows, duplicates, delimiter, None, encoding)
     return CustomerData(frame)
 
 

@@ -139,7 +139,7 @@ def run(
         The files' format (see :meth:`RunResult.write`).
     **options
         :func:`flo_rfm.rfm` options (``analysis_date``, ``q``, ``duplicates`` for equal bin edges,
-        ``segment_map``...) and ``delimiter`` for a path.
+        ``segment_map``...) and ``delimiter``, ``encoding`` for a path.
 
     Examples
     --------
@@ -149,8 +149,9 @@ def run(
     np.int64(3000)
     """
     read_opts: dict[str, object] = {"on_bad_rows": on_bad_rows, "duplicates": duplicate_ids}
-    if "delimiter" in options:
-        read_opts["delimiter"] = options.pop("delimiter")
+    for name in ("delimiter", "encoding"):
+        if name in options:
+            read_opts[name] = options.pop(name)
     rfm_opts = options
     if source is None:
         from .datasets import sample

@@ -1,6 +1,6 @@
 //! The one place core errors become Python exceptions (classes live in `flo_rfm.exceptions`).
 
-use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyValueError};
+use pyo3::exceptions::{PyFileNotFoundError, PyIsADirectoryError, PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -29,6 +29,7 @@ pub fn to_py(err: FloError) -> PyErr {
         let int = |v: u64| v.into_pyobject(py).unwrap().into_any().unbind();
         match &err {
             FloError::NotFound { .. } => PyFileNotFoundError::new_err(msg),
+            FloError::IsFolder { .. } => PyIsADirectoryError::new_err(msg),
             FloError::Io { .. } => PyOSError::new_err(msg),
             FloError::OutputIsInput { path } => {
                 raise(py, "OutputIsInputError", msg, &[("path", obj(path))])

@@ -58,6 +58,7 @@ fn options(on_bad_rows: &str, duplicates: &str, delimiter: Option<&str>) -> PyRe
         duplicates,
         delimiter,
         progress: None,
+        encoding: None,
     })
 }
 
@@ -83,7 +84,8 @@ impl Progress {
 }
 
 #[pyfunction]
-#[pyo3(signature = (path, on_bad_rows="raise", duplicates="raise", delimiter=None, progress=None))]
+#[pyo3(signature = (path, on_bad_rows="raise", duplicates="raise", delimiter=None, progress=None, encoding=None))]
+#[allow(clippy::too_many_arguments)]
 fn read_csv(
     py: Python<'_>,
     path: PathBuf,
@@ -91,9 +93,11 @@ fn read_csv(
     duplicates: &str,
     delimiter: Option<&str>,
     progress: Option<&Progress>,
+    encoding: Option<String>,
 ) -> PyResult<Frame> {
     let mut opts = options(on_bad_rows, duplicates, delimiter)?;
     opts.progress = progress.map(|p| Arc::clone(&p.bytes));
+    opts.encoding = encoding;
     let frame = run(py, || read_path(&path, &opts))?;
     Ok(Frame {
         inner: Arc::new(frame),

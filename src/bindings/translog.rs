@@ -7,7 +7,7 @@ use super::errors::run;
 use super::frame::Frame;
 use super::rfm::{bad_rows_of, parse_enum};
 use crate::core::translog::{
-    btyd_summary, calibration_holdout, customer_frame, read_log_bytes, transactions, Btyd,
+    btyd_summary, calibration_holdout, customer_frame, read_log_path, transactions, Btyd,
     BtydOptions, Freq, LogColumns, LogInput, Transactions,
 };
 
@@ -75,7 +75,7 @@ fn log_from_columns(
 }
 
 #[pyfunction]
-#[pyo3(signature = (path, customer, datetime, amount=None, channel=None, order=None, online=vec![], offline=vec![], on_bad_rows="raise", delimiter=None))]
+#[pyo3(signature = (path, customer, datetime, amount=None, channel=None, order=None, online=vec![], offline=vec![], on_bad_rows="raise", delimiter=None, encoding=None))]
 #[allow(clippy::too_many_arguments)]
 fn read_log(
     py: Python<'_>,
@@ -89,6 +89,7 @@ fn read_log(
     offline: Vec<String>,
     on_bad_rows: &str,
     delimiter: Option<char>,
+    encoding: Option<String>,
 ) -> PyResult<Log> {
     let bad_rows = bad_rows_of(on_bad_rows)?;
     let columns = LogColumns {
@@ -98,20 +99,10 @@ fn read_log(
         channel,
         order,
     };
-    let source = path.display().to_string();
     let inner = run(py, || {
-        let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => crate::core::error::FloError::NotFound {
-                path: source.clone(),
-            },
-            _ => crate::core::error::FloError::Io {
-                path: source.clone(),
-                message: e.to_string(),
-            },
-        })?;
-        read_log_bytes(
-            &bytes,
-            &source,
+        read_log_path(
+            &path,
+            encoding.as_deref(),
             &columns,
             delimiter.map(|d| d as u8),
             &online,

@@ -25,6 +25,9 @@ pub enum FloError {
     #[error("refusing to write {path}: it is an input file")]
     OutputIsInput { path: String },
 
+    #[error("{path}: is a folder, not a file")]
+    IsFolder { path: String },
+
     #[error("{path}: file not found")]
     NotFound { path: String },
 

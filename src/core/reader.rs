@@ -1,7 +1,6 @@
 //! Reads the FLO customer-summary CSV and its variants into a `CustomerFrame`.
 
 use std::borrow::Cow;
-use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,6 +15,7 @@ use super::frame::{
     BadRows, CustomerFrame, Duplicates, Record, SkippedRow, DATE_COLUMNS, NULL_DATE,
     REQUIRED_COLUMNS,
 };
+use super::io::read::{open_file, text_input};
 use super::parse::{parse_count, parse_date, parse_money};
 
 #[derive(Debug, Clone)]
@@ -26,6 +26,8 @@ pub struct ReadOptions {
     pub delimiter: Option<u8>,
     /// Bytes read so far are added here, for a progress bar in another thread.
     pub progress: Option<Arc<AtomicU64>>,
+    /// The file's text encoding; `None`: UTF-8 (or UTF-16 with a byte-order mark).
+    pub encoding: Option<String>,
 }
 
 /// Counts the bytes that pass through into `progress`.
@@ -51,21 +53,25 @@ impl Default for ReadOptions {
             duplicates: Duplicates::Error,
             delimiter: None,
             progress: None,
+            encoding: None,
         }
     }
 }
 
-/// Reads a customer file from disk.
+/// Reads a customer file from disk: plain, gzip, bzip2, xz or zstd, in `opts.encoding`.
 pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<CustomerFrame> {
     let name = path.display().to_string();
-    let file = File::open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => FloError::NotFound { path: name.clone() },
-        _ => FloError::Io {
-            path: name.clone(),
-            message: e.to_string(),
-        },
-    })?;
-    read_from(file, &name, opts)
+    // Progress counts the file's own bytes (compressed or not), so it ends at its size.
+    let file = Counting {
+        inner: open_file(path)?,
+        progress: opts.progress.clone(),
+    };
+    let text = text_input(file, &name, opts.encoding.as_deref())?;
+    let inner = ReadOptions {
+        progress: None,
+        ..opts.clone()
+    };
+    read_from(text, &name, &inner)
 }
 
 /// Bytes read and scanned at a time; each block is parsed in parallel in pieces of `PIECE`.
@@ -334,21 +340,23 @@ impl PieceContext<'_> {
 }
 
 /// `,` or `;`, whichever the header line uses more (outside quotes).
-fn detect_delimiter(line: &[u8]) -> u8 {
-    let (mut commas, mut semis, mut quoted) = (0, 0, false);
+/// The delimiter of a header line.
+pub(crate) fn detect_delimiter(line: &[u8]) -> u8 {
+    // The most frequent of `,` `;` tab `|` outside quotes; `,` on a tie.
+    const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
+    let mut counts = [0usize; 4];
+    let mut quoted = false;
     for &b in line {
-        match b {
-            b'"' => quoted = !quoted,
-            b',' if !quoted => commas += 1,
-            b';' if !quoted => semis += 1,
-            _ => {}
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            if let Some(k) = CANDIDATES.iter().position(|&c| c == b) {
+                counts[k] += 1;
+            }
         }
     }
-    if semis > commas {
-        b';'
-    } else {
-        b','
-    }
+    let best = (0..4).fold(0, |best, k| if counts[k] > counts[best] { k } else { best });
+    CANDIDATES[best]
 }
 
 /// Where each required column sits in the file's rows.
@@ -360,6 +368,23 @@ struct Layout {
 
 impl Layout {
     fn new(header: &[String], source: &str) -> Result<Layout> {
+        for name in REQUIRED_COLUMNS {
+            let at: Vec<String> = (0..header.len())
+                .filter(|&i| header[i] == name)
+                .map(|i| (i + 1).to_string())
+                .collect();
+            if at.len() > 1 {
+                return Err(FloError::Format {
+                    source_name: source.to_string(),
+                    line: 1,
+                    message: format!(
+                        "column {name:?} appears {} times in the header (columns {}): keep one",
+                        at.len(),
+                        at.join(", ")
+                    ),
+                });
+            }
+        }
         let mut index = [0usize; 12];
         let mut missing = Vec::new();
         for (k, name) in REQUIRED_COLUMNS.iter().enumerate() {
@@ -382,8 +407,24 @@ impl Layout {
         })
     }
 
+    /// The extra columns' names, a repeated name numbered as pandas' `read_csv` numbers it
+    /// (`x`, `x.1`, `x.2`).
     fn extra_names(&self, header: &[String]) -> Vec<String> {
-        self.extra.iter().map(|&i| header[i].clone()).collect()
+        let mut seen: Vec<String> = REQUIRED_COLUMNS.iter().map(|s| s.to_string()).collect();
+        self.extra
+            .iter()
+            .map(|&i| {
+                let base = &header[i];
+                let mut name = base.clone();
+                let mut k = 0;
+                while seen.contains(&name) {
+                    k += 1;
+                    name = format!("{base}.{k}");
+                }
+                seen.push(name.clone());
+                name
+            })
+            .collect()
     }
 
     fn row<'r>(
@@ -416,7 +457,7 @@ impl Layout {
             std::str::from_utf8(raw).map_err(|_| FloError::Parse {
                 location: loc(col),
                 text: String::from_utf8_lossy(raw).into_owned(),
-                expected: "UTF-8 text".to_string(),
+                expected: "UTF-8 text (if the file is in another encoding, name it: encoding=\"windows-1254\", \"latin-1\", ...)".to_string(),
             })
         };
         let field = |k: usize| text(self.index[k]);

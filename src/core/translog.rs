@@ -11,7 +11,9 @@ use super::columns::{DictColumn, StrColumn};
 use super::csvscan::{scan_block, split_record};
 use super::error::{FloError, Location, Result};
 use super::frame::{BadRows, CustomerFrame, Record, RowReport, SkippedRow, NULL_DATE};
+use super::io::read::{open_file, text_input};
 use super::parse::{parse_date, parse_money};
+use super::reader::detect_delimiter;
 use super::stats::{group_sums, Kahan};
 
 /// The caller's names for the log's columns.
@@ -287,6 +289,29 @@ pub fn transactions(
     Ok(b.finish())
 }
 
+/// Reads a CSV log from disk (plain or compressed, in `encoding`); see [`read_log_bytes`].
+#[allow(clippy::too_many_arguments)]
+pub fn read_log_path(
+    path: &std::path::Path,
+    encoding: Option<&str>,
+    columns: &LogColumns,
+    delimiter: Option<u8>,
+    online: &[String],
+    offline: &[String],
+    bad_rows: BadRows,
+) -> Result<Transactions> {
+    let source = path.display().to_string();
+    let mut text = text_input(open_file(path)?, &source, encoding)?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut text, &mut bytes).map_err(|e| FloError::Io {
+        path: source.clone(),
+        message: e.to_string(),
+    })?;
+    read_log_bytes(
+        &bytes, &source, columns, delimiter, online, offline, bad_rows,
+    )
+}
+
 /// Reads a CSV log; `columns` names the caller's columns.
 pub fn read_log_bytes(
     bytes: &[u8],
@@ -299,15 +324,7 @@ pub fn read_log_bytes(
 ) -> Result<Transactions> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let header_end = memchr::memchr(b'\n', bytes).map_or(bytes.len(), |p| p + 1);
-    let delim = delimiter.unwrap_or_else(|| {
-        let head = &bytes[..header_end];
-        let count = |c: u8| head.iter().filter(|&&b| b == c).count();
-        if count(b';') > count(b',') {
-            b';'
-        } else {
-            b','
-        }
-    });
+    let delim = delimiter.unwrap_or_else(|| detect_delimiter(&bytes[..header_end]));
     let mut fields = Vec::new();
     split_record(&bytes[..header_end], 0, delim, &mut fields);
     let header: Vec<String> = fields

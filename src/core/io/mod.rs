@@ -1,4 +1,5 @@
-//! Files in and out. Reading still lives in `reader.rs`/`translog.rs`; every output file is
-//! written here, by one writer.
+//! Files in and out: inputs opened (decompressed, decoded) here and parsed by `reader.rs` /
+//! `translog.rs`; every output file is written here, by one writer.
 
+pub mod read;
 pub mod write;

@@ -1,0 +1,42 @@
+//! Opening an input file as a stream of UTF-8 bytes, whatever it was stored as: compressed
+//! (gzip, bzip2, xz, zstd, found by their magic bytes, as pandas finds them by extension) and
+//! in any text encoding (UTF-16 found by its byte-order mark, others named by the caller).
+
+mod decode;
+mod decompress;
+
+pub use decode::text_stream;
+pub use decompress::{decompressed, Compression};
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use super::super::error::{FloError, Result};
+
+/// `path` opened for reading, its failures named: missing, a folder, unreadable.
+pub fn open_file(path: &Path) -> Result<File> {
+    let name = path.display().to_string();
+    if path.is_dir() {
+        return Err(FloError::IsFolder { path: name });
+    }
+    File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => FloError::NotFound { path: name },
+        _ => FloError::Io {
+            path: name,
+            message: e.to_string(),
+        },
+    })
+}
+
+/// The file's text as UTF-8 bytes: decompressed, then decoded from `encoding` (a WHATWG label
+/// such as `"windows-1254"`, `"latin-1"`, `"utf-16"`; `None`: UTF-8, or UTF-16 when a
+/// byte-order mark says so).
+pub fn text_input<R: Read + Send + 'static>(
+    raw: R,
+    source: &str,
+    encoding: Option<&str>,
+) -> Result<Box<dyn Read + Send>> {
+    let plain = decompressed(raw, source)?;
+    text_stream(plain, source, encoding)
+}
