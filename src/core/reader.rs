@@ -15,7 +15,7 @@ use super::frame::{
     BadRows, CustomerFrame, Duplicates, Record, SkippedRow, DATE_COLUMNS, NULL_DATE,
     REQUIRED_COLUMNS,
 };
-use super::io::read::{open_file, text_input};
+use super::io::read::{is_plain_utf8, open_file, text_input};
 use super::parse::{parse_count, parse_date, parse_money};
 
 #[derive(Debug, Clone)]
@@ -61,9 +61,17 @@ impl Default for ReadOptions {
 /// Reads a customer file from disk: plain, gzip, bzip2, xz or zstd, in `opts.encoding`.
 pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<CustomerFrame> {
     let name = path.display().to_string();
+    let mut file = open_file(path)?;
+    let head = peek(&mut file).map_err(|e| FloError::Io {
+        path: name.clone(),
+        message: e.to_string(),
+    })?;
+    if is_plain_utf8(&head, opts.encoding.as_deref()) {
+        return read_from(file, &name, opts);
+    }
     // Progress counts the file's own bytes (compressed or not), so it ends at its size.
     let file = Counting {
-        inner: open_file(path)?,
+        inner: file,
         progress: opts.progress.clone(),
     };
     let text = text_input(file, &name, opts.encoding.as_deref())?;
@@ -72,6 +80,16 @@ pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<CustomerFrame> {
         ..opts.clone()
     };
     read_from(text, &name, &inner)
+}
+
+/// The file's first bytes (enough to tell compression and byte-order marks), the file then
+/// rewound.
+fn peek(file: &mut std::fs::File) -> std::io::Result<Vec<u8>> {
+    use std::io::{Seek, SeekFrom};
+    let mut head = Vec::with_capacity(8);
+    file.by_ref().take(8).read_to_end(&mut head)?;
+    file.seek(SeekFrom::Start(0))?;
+    Ok(head)
 }
 
 /// Bytes read and scanned at a time; each block is parsed in parallel in pieces of `PIECE`.

@@ -29,6 +29,19 @@ pub fn open_file(path: &Path) -> Result<File> {
     })
 }
 
+/// Whether a file's first bytes need no decompression and no decoding under `encoding`: then
+/// it is read as it is, without a copy through the decoders' buffers.
+pub fn is_plain_utf8(head: &[u8], encoding: Option<&str>) -> bool {
+    let utf8 = encoding.is_none_or(|e| {
+        matches!(
+            e.trim().to_ascii_lowercase().replace('_', "-").as_str(),
+            "utf-8" | "utf8" | "utf-8-sig"
+        )
+    });
+    utf8 && Compression::sniff(head) == Compression::None
+        && !(head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF"))
+}
+
 /// The file's text as UTF-8 bytes: decompressed, then decoded from `encoding` (a WHATWG label
 /// such as `"windows-1254"`, `"latin-1"`, `"utf-16"`; `None`: UTF-8, or UTF-16 when a
 /// byte-order mark says so).
