@@ -443,9 +443,9 @@ def markdown(
     if notes_md.exists():  # the profile and what it explains, written by hand
         lines += [
             "",
-            "_The notes below are written by hand (bench/NOTES.md). Their figures come from the "
-            "earlier harness, which timed each job inside its process after its imports and ran "
-            "eager Polars; they are not this table's._",
+            "_The notes below are written by hand (bench/NOTES.md); each section says which run "
+            "its figures come from (the sections after the first predate this harness, which "
+            "times whole processes)._",
             "",
             notes_md.read_text(encoding="utf-8").rstrip(),
         ]

@@ -253,11 +253,12 @@ def _cltv(args: argparse.Namespace) -> int:
 
     if args.plots and not args.out:
         raise ValueError("--plots needs --out DIR to write the pictures to")
+    clock = _Clock(args.verbose)
     data = _load(args)
+    clock.lap("read")
     opts: dict[str, Any] = {"months": args.months}
     if args.analysis_date:
         opts["analysis_date"] = args.analysis_date
-    clock = _Clock(args.verbose)
     res = flo_rfm.cltv(data, **opts)
     clock.lap("cltv study")
     files: dict[str, str] = res.write(args.out, format=args.format) if args.out else {}
@@ -296,6 +297,7 @@ def _cltv(args: argparse.Namespace) -> int:
         print(summary.round(3))
     for name, path in files.items():
         print(f"wrote {name}: {path}")
+    clock.total()
     return 0
 
 
