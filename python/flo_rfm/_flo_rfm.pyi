@@ -13,6 +13,7 @@ OUTLIER_QUANTILES: list[float]
 __all__ = [
     "OUTLIER_QUANTILES",
     "REQUIRED_COLUMNS",
+    "Cltv",
     "Frame",
     "Log",
     "Progress",
@@ -24,6 +25,7 @@ __all__ = [
     "customer_lifetime_value",
     "cut_by_edges",
     "describe_array",
+    "float_cells",
     "fit_gamma_gamma",
     "fit_gamma_gamma_from_sums",
     "fit_purchases",
@@ -57,6 +59,7 @@ __all__ = [
     "unique_bin_edges",
     "write_id_list",
     "write_sample_csv",
+    "write_text",
     "write_transactions_csv",
 ]
 
