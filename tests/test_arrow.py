@@ -10,21 +10,11 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
+from test_rfm import COLUMNS
 
 import flo_rfm
 
-RFM_COLUMNS = [
-    "master_id",
-    "recency",
-    "frequency",
-    "monetary",
-    "recency_score",
-    "frequency_score",
-    "monetary_score",
-    "RF_SCORE",
-    "RFM_SCORE",
-    "segment",
-]
+RFM_COLUMNS = ["master_id", *COLUMNS]
 
 
 def _same_as_pandas(arrow: pa.Table, df: pd.DataFrame) -> None:

@@ -16,7 +16,15 @@ from dask.delayed import delayed
 
 from .. import _flo_rfm
 from .._pandas import STR_DTYPE, text_series
-from ..lifetime_value import CAPPED_COLUMNS, BetaGeo, GammaGamma, _check_finite, _cltv_table, _segments
+from ..lifetime_value import (
+    CAPPED_COLUMNS,
+    CLTV_COLUMNS,
+    BetaGeo,
+    GammaGamma,
+    _check_finite,
+    _cltv_table,
+    _segments,
+)
 from ..segmentation import DateLike
 from ._parts import (
     EPOCH,
@@ -234,7 +242,7 @@ def cltv(
     final = dask.persist(*[delayed(_with_segment)(t, edges, segments) for t in tables])
     meta = _with_segment(
         pd.DataFrame(
-            {c: pd.Series([], dtype="float64") for c in _CLTV_COLUMNS},
+            {c: pd.Series([], dtype="float64") for c in CLTV_COLUMNS},
             index=pd.Index([], name="master_id", dtype=STR_DTYPE),
         ),
         edges,
@@ -261,15 +269,3 @@ def cltv(
                 result.table, os.path.join(out, "cltv.csv"), input_files
             )
     return result
-
-
-_CLTV_COLUMNS = (
-    "recency_cltv_weekly",
-    "T_weekly",
-    "frequency",
-    "monetary_cltv_avg",
-    "exp_sales_3_month",
-    "exp_sales_6_month",
-    "exp_average_value",
-    "cltv",
-)
