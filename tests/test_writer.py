@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pandas.testing as pdt
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, reject, settings
@@ -247,3 +248,16 @@ def test_generated_cltv_files_as_before(customers, tmp_path):
 def test_a_million_customers_files_equal_pandas(tmp_path):
     res = flo_rfm.run(flo_rfm.datasets.sample(1_000_000, seed=42))
     assert_same_files(res, tmp_path)
+
+
+def test_prepared_parquet_of_a_dataframe_keeps_its_extra_columns(tmp_path):
+    """Extra columns of a DataFrame keep their pandas dtypes, so pandas formats that table; the
+    file still goes through the core's atomic writer."""
+    raw = flo_rfm.datasets.sample_frame(500, seed=6)
+    raw["store_id"] = np.arange(len(raw)) % 7
+    res = flo_rfm.run(raw)
+    files = res.write(tmp_path, prepared=True, format="parquet")
+    got = pd.read_parquet(files["prepared"])
+    pdt.assert_frame_equal(got, res.data.to_pandas())
+    assert stat.S_IMODE(os.stat(files["prepared"]).st_mode) == 0o666 & ~_umask()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(Path(p).name for p in files.values())

@@ -158,10 +158,8 @@ class CustomerData:
                     name,
                 )
             cols[name] = s
-        for name, values in zip(COUNT_COLUMNS, f.counts()):
-            cols[name] = pd.Series(values, index=index, name=name)
-        for name, values in zip(MONEY_COLUMNS, f.money()):
-            cols[name] = pd.Series(values, index=index, name=name)
+        for name in COUNT_COLUMNS + MONEY_COLUMNS:
+            cols[name] = pd.Series(_arrow.numbers(arrow.column(name)), index=index, name=name)
         cols["interested_in_categories_12"] = text("interested_in_categories_12")
         df = pd.DataFrame(cols)
         if self._passthrough is not None:

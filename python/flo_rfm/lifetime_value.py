@@ -713,8 +713,13 @@ class CltvResult:
         return self._table
 
     def _build(self) -> pd.DataFrame:
-        ids = _arrow.table(self._core).column("master_id")
-        return self._numbers().set_axis(pd.Index(_arrow.texts(ids), name="master_id"))
+        t = _arrow.table(self._core)
+        table = pd.DataFrame(
+            {name: _arrow.numbers(t.column(name)) for name in CLTV_COLUMNS},
+            index=pd.Index(_arrow.texts(t.column("master_id")), name="master_id"),
+        )
+        table["cltv_segment"] = self._segments(_arrow.codes(t.column("cltv_segment")))
+        return table
 
     def __arrow_c_stream__(self, requested_schema: object = None) -> object:
         """The table (``master_id`` first) through the Arrow PyCapsule interface.
@@ -730,9 +735,12 @@ class CltvResult:
     def _numbers(self) -> pd.DataFrame:
         """The table's columns on a range index: all the summary needs, no id built."""
         table = pd.DataFrame(dict(zip(CLTV_COLUMNS, self._core.columns())))
-        codes, _edges, labels = self._core.segment()
-        table["cltv_segment"] = pd.Categorical.from_codes(codes, categories=labels, ordered=True)
+        table["cltv_segment"] = self._segments(self._core.segment()[0])
         return table
+
+    def _segments(self, codes: np.ndarray) -> pd.Categorical:
+        labels = self._core.segment_labels()
+        return pd.Categorical.from_codes(codes, categories=labels, ordered=True)
 
     @property
     def table(self) -> Any:

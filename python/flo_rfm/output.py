@@ -83,12 +83,12 @@ def write_csv(
     path = os.fspath(path)
     check_not_input(path, inputs)
     text = neutralize_formulas(df).to_csv(index=index)
-    _flo_rfm.write_text(path, text, [os.fspath(i) for i in inputs if i])
+    _flo_rfm.write_file(path, text.encode("utf-8"), [os.fspath(i) for i in inputs if i])
 
 
 def _atomic_text(path: str, text: str) -> None:
     """``text`` written to ``path`` by the core's atomic writer (umask mode, unique temporary)."""
-    _flo_rfm.write_text(path, text)
+    _flo_rfm.write_file(path, text.encode("utf-8"))
 
 
 def write_ids(ids: pd.Series, path: str | os.PathLike[str], *, inputs: Iterable[str] = ()) -> None:

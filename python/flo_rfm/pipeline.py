@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import io
 import os
 from typing import Any, Literal
 
+from . import _flo_rfm
 from ._frames import to_kind
 from .data import CustomerData, ReadReport, Source, load
 from .output import check_not_input, write_csv
@@ -100,7 +102,9 @@ class RunResult:
             path = os.path.join(out, f"prepared.{format}")
             if format == "parquet":
                 check_not_input(path, [self.data.source])
-                self.data.to_pandas().to_parquet(path, index=False)
+                data = io.BytesIO()
+                self.data.to_pandas().to_parquet(data, index=False)
+                _flo_rfm.write_file(path, data.getvalue(), [self.data.source])
             else:
                 write_csv(self.data.to_pandas(), path, inputs=[self.data.source])
             files = {"prepared": path, **files}

@@ -299,17 +299,9 @@ class RfmResult:
         return to_kind(self._pandas_targets("discount", match), self.data.kind)
 
     def _preset_rows(self, which: str, match: Match) -> np.ndarray:
-        if which == "new_brand":
-            return self._core.select(  # type: ignore[attr-defined,no-any-return]
-                ["champions", "loyal_customers"],
-                ["KADIN"],
-                match,
-                "any",
-                [("average_order_value", 250.0, None)],
-            )
-        return self._core.select(  # type: ignore[attr-defined,no-any-return]
-            ["cant_loose", "hibernating", "new_customers"], ["ERKEK", "COCUK"], match, "any", []
-        )
+        """Rows of the seeds' case a (``"new_brand"``) or b (``"discount"``), by the core's rules."""
+        new_brand, discount = self._core.seed_targets(match)  # type: ignore[attr-defined]
+        return new_brand if which == "new_brand" else discount  # type: ignore[no-any-return]
 
     def _pandas_targets(self, which: str, match: Match) -> pd.Series:
         ids = self.data._frame.ids_at(self._preset_rows(which, match))

@@ -70,6 +70,11 @@ impl Cltv {
         )
     }
 
+    /// The CLV segment labels in bin order (worst first).
+    fn segment_labels(&self) -> Vec<String> {
+        self.inner.labels.clone()
+    }
+
     /// (r, alpha, a, b), fit diagnostics and covariance of the BG/NBD fit.
     fn purchases(&self) -> ([f64; 4], Info, Vec<f64>) {
         let f = &self.inner.purchases;

@@ -229,20 +229,18 @@ fn float_cells(values: PyReadonlyArray1<'_, f64>) -> PyResult<Vec<String>> {
         .collect()
 }
 
-/// Writes `text` to `path` atomically (the core's one writer), refusing any of `inputs`.
+/// Writes `data` to `path` atomically (the core's one writer), refusing any of `inputs`.
 #[pyfunction]
-#[pyo3(signature = (path, text, inputs=vec![]))]
-fn write_text(
+#[pyo3(signature = (path, data, inputs=vec![]))]
+fn write_file(
     py: Python<'_>,
     path: std::path::PathBuf,
-    text: &str,
+    data: &[u8],
     inputs: Vec<std::path::PathBuf>,
 ) -> PyResult<()> {
     let inputs: Vec<&std::path::Path> = inputs.iter().map(|p| p.as_path()).collect();
     run(py, || {
-        write_atomically(&path, &inputs, |w| {
-            std::io::Write::write_all(w, text.as_bytes())
-        })
+        write_atomically(&path, &inputs, |w| std::io::Write::write_all(w, data))
     })
 }
 
@@ -298,7 +296,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         crate::core::outliers::OUTLIER_QUANTILES.to_vec(),
     )?;
     m.add_function(wrap_pyfunction!(float_cells, m)?)?;
-    m.add_function(wrap_pyfunction!(write_text, m)?)?;
+    m.add_function(wrap_pyfunction!(write_file, m)?)?;
     m.add_function(wrap_pyfunction!(quantile_plan, m)?)?;
     m.add_function(wrap_pyfunction!(continue_group_sums, m)?)?;
     m.add_function(wrap_pyfunction!(quantiles_from_order_stats, m)?)?;

@@ -14,10 +14,9 @@ use crate::core::frame::CustomerFrame;
 use crate::core::io::write::Format;
 use crate::core::quantile::Cut;
 use crate::core::rfm::ScoreStrings;
-use crate::core::rfm_study::{rfm_columns, write_rfm_study, RfmFiles};
+use crate::core::rfm_study::{rfm_columns, seed_targets, write_rfm_study, RfmFiles};
 use crate::core::target::{
-    discount_rule, new_brand_rule, Bound as MetricBound, CategoryMatch, CategoryRule, Combine,
-    Metric, TargetRule,
+    Bound as MetricBound, CategoryMatch, CategoryRule, Combine, Metric, TargetRule,
 };
 
 /// Reads a string option against its allowed values, naming them all in the error.
@@ -192,10 +191,7 @@ impl Rfm {
         run(py, || {
             let t = &self.inner;
             let summary = t.segment_summary();
-            let (a, b) = rayon::join(
-                || t.select(&self.frame, &new_brand_rule(matching)),
-                || t.select(&self.frame, &discount_rule(matching)),
-            );
+            let [a, b] = seed_targets(&self.frame, t, matching);
             write_rfm_study(
                 &self.frame,
                 t,
@@ -216,6 +212,19 @@ impl Rfm {
     ) -> PyResult<Bound<'py, PyCapsule>> {
         let _ = requested_schema;
         super::arrow::stream(py, &rfm_columns(&self.frame, &self.inner))
+    }
+
+    /// Row numbers of the seeds' two target lists (new brand, discount), in input order.
+    #[pyo3(signature = (match_="substring"))]
+    fn seed_targets<'py>(
+        &self,
+        py: Python<'py>,
+        match_: &str,
+    ) -> PyResult<[Bound<'py, PyArray1<u64>>; 2]> {
+        let matching = match_of(match_)?;
+        let [a, b] = py.detach(|| seed_targets(&self.frame, &self.inner, matching));
+        let rows = |r: Vec<usize>| PyArray1::from_iter(py, r.into_iter().map(|i| i as u64));
+        Ok([rows(a), rows(b)])
     }
 
     /// Row numbers of the customers that meet every condition, in input order.

@@ -34,16 +34,26 @@ pub fn rfm_study(
 ) -> Result<RfmStudy> {
     let table = rfm_table(frame, config)?;
     let summary = table.segment_summary();
-    let (new_brand, discount) = rayon::join(
-        || table.select(frame, &new_brand_rule(matching)),
-        || table.select(frame, &discount_rule(matching)),
-    );
+    let [new_brand, discount] = seed_targets(frame, &table, matching);
     Ok(RfmStudy {
         table,
         summary,
         new_brand,
         discount,
     })
+}
+
+/// The rows of the seeds' two target lists (new brand, discount), in input order.
+pub fn seed_targets(
+    frame: &CustomerFrame,
+    table: &RfmTable,
+    matching: CategoryMatch,
+) -> [Vec<usize>; 2] {
+    let (a, b) = rayon::join(
+        || table.select(frame, &new_brand_rule(matching)),
+        || table.select(frame, &discount_rule(matching)),
+    );
+    [a, b]
 }
 
 /// The prepared table (Task 1): the seeds' `data_prep` frame, written as `to_csv(index=False)`.

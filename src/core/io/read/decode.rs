@@ -46,7 +46,7 @@ pub fn text_stream(
 
 /// An encoding by its WHATWG label, or by the names Python users write (`cp1254`, `latin-1`,
 /// `utf_16`).
-fn label_encoding(label: &str) -> Option<&'static Encoding> {
+pub(super) fn label_encoding(label: &str) -> Option<&'static Encoding> {
     let norm = label.trim().to_ascii_lowercase().replace('_', "-");
     let alias = match norm.as_str() {
         "utf-8-sig" | "utf8" => "utf-8",

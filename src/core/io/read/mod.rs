@@ -6,6 +6,8 @@ mod decode;
 mod decompress;
 
 pub use decode::text_stream;
+
+use decode::label_encoding;
 pub use decompress::{decompressed, Compression};
 
 use std::fs::File;
@@ -32,12 +34,7 @@ pub fn open_file(path: &Path) -> Result<File> {
 /// Whether a file's first bytes need no decompression and no decoding under `encoding`: then
 /// it is read as it is, without a copy through the decoders' buffers.
 pub fn is_plain_utf8(head: &[u8], encoding: Option<&str>) -> bool {
-    let utf8 = encoding.is_none_or(|e| {
-        matches!(
-            e.trim().to_ascii_lowercase().replace('_', "-").as_str(),
-            "utf-8" | "utf8" | "utf-8-sig"
-        )
-    });
+    let utf8 = encoding.is_none_or(|e| label_encoding(e) == Some(encoding_rs::UTF_8));
     utf8 && Compression::sniff(head) == Compression::None
         && !(head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF"))
 }

@@ -70,17 +70,6 @@ impl Codes<'_> {
     }
 }
 
-fn cells_of(levels: &[String], cell: fn(&str, &mut Vec<u8>)) -> Vec<Vec<u8>> {
-    levels
-        .iter()
-        .map(|l| {
-            let mut out = Vec::new();
-            cell(l, &mut out);
-            out
-        })
-        .collect()
-}
-
 impl<'a> Column<'a> {
     pub fn text(values: &'a StrColumn) -> Self {
         Column::Text { values, rows: None }
@@ -95,13 +84,7 @@ impl<'a> Column<'a> {
 
     /// A text column stored as codes into levels (channels, score strings, segments).
     pub fn coded_text<S: AsRef<str>>(codes: Codes<'a>, levels: &[S]) -> Self {
-        let levels: Vec<String> = levels.iter().map(|l| l.as_ref().to_string()).collect();
-        Column::Coded {
-            codes,
-            cells: cells_of(&levels, push_text_cell),
-            levels,
-            categorical: false,
-        }
+        Column::coded(codes, levels, false)
     }
 
     pub fn dict(col: &'a DictColumn) -> Self {
@@ -116,12 +99,29 @@ impl<'a> Column<'a> {
     /// A pandas Categorical: labels are written as they are (pandas neutralises no
     /// categorical cell), quoted only where CSV needs it.
     pub fn categorical<S: AsRef<str>>(codes: Codes<'a>, labels: &[S]) -> Self {
-        let levels: Vec<String> = labels.iter().map(|l| l.as_ref().to_string()).collect();
+        Column::coded(codes, labels, true)
+    }
+
+    fn coded<S: AsRef<str>>(codes: Codes<'a>, levels: &[S], categorical: bool) -> Self {
+        let levels: Vec<String> = levels.iter().map(|l| l.as_ref().to_string()).collect();
+        let cell = if categorical {
+            push_field
+        } else {
+            push_text_cell
+        };
+        let cells = levels
+            .iter()
+            .map(|l| {
+                let mut out = Vec::new();
+                cell(l, &mut out);
+                out
+            })
+            .collect();
         Column::Coded {
             codes,
-            cells: cells_of(&levels, push_field),
             levels,
-            categorical: true,
+            cells,
+            categorical,
         }
     }
 
