@@ -47,6 +47,13 @@ def _parser() -> argparse.ArgumentParser:
             help="what to do with a repeated master_id",
         )
         sp.add_argument(
+            "--on-missing",
+            choices=["keep", "raise"],
+            default="keep",
+            help="customers with a missing date, count or money value: keep and report them "
+            "(default) or stop at the first",
+        )
+        sp.add_argument(
             "--progress",
             action=argparse.BooleanOptionalAction,
             default=None,
@@ -115,7 +122,9 @@ def _load(args: argparse.Namespace) -> Any:
     import flo_rfm
 
     if args.file is None:
-        return flo_rfm.datasets.sample()
+        from flo_rfm.data import load
+
+        return load(flo_rfm.datasets.sample(), on_missing=args.on_missing)
     progress = args.progress
     if progress is None:
         try:
@@ -129,6 +138,7 @@ def _load(args: argparse.Namespace) -> Any:
         duplicates=args.duplicates,
         progress=progress,
         encoding=args.encoding,
+        on_missing=args.on_missing,
     )
 
 
@@ -161,21 +171,28 @@ def _report(data: Any) -> dict[str, Any]:
         "rows": r.rows,
         "skipped": [{"line": ln, "message": m} for ln, m in r.skipped],
         "merged": r.merged,
+        "missing": {
+            "customers": r.missing_customers,
+            "columns": {c: {"count": len(v), "lines": v[:100].tolist()} for c, v in r.missing.items()},
+        },
     }
 
 
 def _save_plots(out: str, plots: dict[str, Any], inputs: list[str]) -> dict[str, str]:
-    """Save each Axes' figure as out/NAME.png (checked against the inputs first)."""
+    """Save each Axes' figure as out/NAME.png, through the core's atomic writer."""
+    import io
+
     import matplotlib
 
     matplotlib.use("Agg", force=True)
-    from flo_rfm.output import check_not_input
+    from flo_rfm import _flo_rfm
 
     files = {}
     for name, ax in plots.items():
         path = os.path.join(out, f"{name}.png")
-        check_not_input(path, inputs)
-        ax.figure.savefig(path, dpi=110, bbox_inches="tight")
+        png = io.BytesIO()
+        ax.figure.savefig(png, format="png", dpi=110, bbox_inches="tight")
+        _flo_rfm.write_file(path, png.getvalue(), inputs)
         files[name] = path
     return files
 
@@ -198,7 +215,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.analysis_date:
         opts["analysis_date"] = args.analysis_date
     if args.plots and not args.out:
-        raise ValueError("--plots needs --out DIR to write the pictures to")
+        from flo_rfm.exceptions import InvalidArgumentError
+
+        raise InvalidArgumentError("--plots needs --out DIR to write the pictures to")
     clock = _Clock(args.verbose)
     data = _load(args)
     clock.lap("read")
@@ -252,7 +271,9 @@ def _cltv(args: argparse.Namespace) -> int:
     import flo_rfm
 
     if args.plots and not args.out:
-        raise ValueError("--plots needs --out DIR to write the pictures to")
+        from flo_rfm.exceptions import InvalidArgumentError
+
+        raise InvalidArgumentError("--plots needs --out DIR to write the pictures to")
     clock = _Clock(args.verbose)
     data = _load(args)
     clock.lap("read")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Union
@@ -21,7 +22,7 @@ from ._pandas import (
     text_series,
     text_values,
 )
-from .exceptions import MissingColumnsError
+from .exceptions import ArgumentTypeError, InvalidArgumentError, MissingColumnsError
 
 if TYPE_CHECKING:
     from .segmentation import RfmResult
@@ -46,6 +47,7 @@ MONEY_COLUMNS = REQUIRED_COLUMNS[9:11]
 TOTAL_COLUMNS = ["order_num_total", "customer_value_total"]
 
 BadRows = Literal["raise", "skip"]
+OnMissing = Literal["keep", "raise"]
 Duplicates = Literal["raise", "merge"]
 #: A path, a pandas/Polars/Arrow table, or data already read.
 Source = Union[str, "os.PathLike[str]", pd.DataFrame, "CustomerData", Any]
@@ -56,21 +58,43 @@ class ReadReport:
     """How the rows read became the rows kept: ``rows_read == rows + len(skipped) + merged``.
 
     ``skipped`` holds ``(line, message)`` for each row left out under ``on_bad_rows="skip"``.
+    ``missing`` maps each date, count or money column the studies read to the lines (a
+    ``uint64`` array) whose value is missing (``nan``, ``NA``, an empty cell); those customers
+    are kept, as pandas keeps them, without a full RFM score (no segment when the recency or
+    frequency is missing). ``missing_customers`` counts them.
     """
 
     rows_read: int
     rows: int
     skipped: list[tuple[int, str]] = field(default_factory=list)
     merged: int = 0
+    missing: dict[str, np.ndarray] = field(default_factory=dict)
+    missing_customers: int = 0
 
     def __str__(self) -> str:
         text = f"{self.rows_read} rows read, {self.rows} kept"
         if self.skipped:
-            text += f", {len(self.skipped)} skipped (lines {', '.join(str(s[0]) for s in self.skipped[:10])}"
-            text += ", ...)" if len(self.skipped) > 10 else ")"
+            text += f", {len(self.skipped)} skipped (lines {_lines([s[0] for s in self.skipped])})"
         if self.merged:
             text += f", {self.merged} duplicate ids merged"
+        if self.missing_customers:
+            where = "; ".join(
+                f"{c}: line{'s' if len(v) > 1 else ''} {_lines(v)}" for c, v in self.missing.items()
+            )
+            text += f"; {self.missing_customers} customers with missing values ({where})"
         return text
+
+
+def _lines(lines: Sequence[int] | np.ndarray, most: int = 10) -> str:
+    shown = ", ".join(str(int(v)) for v in lines[:most])
+    return shown + (", ..." if len(lines) > most else "")
+
+
+def _check_on_missing(frame: _flo_rfm.Frame, on_missing: str) -> None:
+    if on_missing == "raise":
+        frame.check_no_missing()
+    elif on_missing != "keep":
+        raise InvalidArgumentError(f'on_missing must be "keep" or "raise", got {on_missing!r}')
 
 
 class CustomerData:
@@ -103,9 +127,11 @@ class CustomerData:
 
     @property
     def report(self) -> ReadReport:
-        """Rows read, kept, skipped (with line and reason) and merged."""
+        """Rows read, kept, skipped (with line and reason) and merged; missing values."""
         rows_read, skipped, merged = self._frame.report()
-        return ReadReport(rows_read, len(self), list(skipped), merged)
+        columns, customers = self._frame.missing()
+        missing = {c: lines for c, lines in columns if len(lines)}
+        return ReadReport(rows_read, len(self), list(skipped), merged, missing, customers)
 
     @property
     def index(self) -> pd.Index:
@@ -288,7 +314,7 @@ class CustomerData:
         True
         """
         if by not in TOTAL_COLUMNS + COUNT_COLUMNS + MONEY_COLUMNS:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"cannot rank by {by!r}: use one of {TOTAL_COLUMNS + COUNT_COLUMNS + MONEY_COLUMNS}"
             )
         df = self.to_pandas()
@@ -317,6 +343,7 @@ def read_csv(
     delimiter: str | None = None,
     progress: bool = False,
     encoding: str | None = None,
+    on_missing: OnMissing = "keep",
 ) -> CustomerData:
     """Read a FLO customer file.
 
@@ -344,15 +371,23 @@ def read_csv(
     encoding : str, optional
         The file's text encoding when it is not UTF-8: ``"windows-1254"`` (or ``"cp1254"``, a
         Turkish Excel export), ``"iso-8859-9"``, ``"latin-1"``, ``"utf-16"``...
+    on_missing : {"keep", "raise"}
+        A missing date, count or money value (``nan``, ``NA``, an empty cell): keep the customer
+        and report it in :attr:`CustomerData.report` (``"keep"``, pandas' behaviour), or raise
+        :class:`~flo_rfm.exceptions.MissingValuesError` naming the first one (``"raise"``).
 
     Raises
     ------
-    FileNotFoundError
-        No such file.
+    flo_rfm.exceptions.FileMissingError
+        No such file (a ``FileNotFoundError``).
+    flo_rfm.exceptions.IsAFolderError
+        The path is a folder (an ``IsADirectoryError``).
     flo_rfm.exceptions.MissingColumnsError
         Required columns are missing (all are named).
     flo_rfm.exceptions.InputError
         A bad field or row, with ``line``, ``column`` and ``text``.
+    flo_rfm.exceptions.MissingValuesError
+        ``on_missing="raise"`` and a value is missing.
 
     Examples
     --------
@@ -372,6 +407,7 @@ def read_csv(
         )
     else:
         frame = _flo_rfm.read_csv(path, on_bad_rows, duplicates, delimiter, None, encoding)
+    _check_on_missing(frame, on_missing)
     return CustomerData(frame)
 
 
@@ -381,12 +417,14 @@ def from_pandas(
     on_bad_rows: BadRows = "raise",
     duplicates: Duplicates = "raise",
     source: str = "<DataFrame>",
+    on_missing: OnMissing = "keep",
 ) -> CustomerData:
     """Take a DataFrame read the seeds' way (``pd.read_csv(path)``), raw or already prepared.
 
     Text, datetime or numeric columns are all accepted and checked by the same rules as
     :func:`read_csv`. Errors give ``line`` as in the CSV the frame came from (row position + 2).
-    Extra columns are carried through unchanged.
+    Extra columns are carried through unchanged. ``on_bad_rows``, ``duplicates`` and
+    ``on_missing`` as in :func:`read_csv`.
 
     Examples
     --------
@@ -424,6 +462,7 @@ def from_pandas(
         on_bad_rows,
         duplicates,
     )
+    _check_on_missing(frame, on_missing)
     extra = [c for c in df.columns if c not in REQUIRED_COLUMNS + TOTAL_COLUMNS]
     passthrough = df[extra].reset_index(drop=True) if extra else None
     return CustomerData(frame, passthrough)
@@ -432,12 +471,15 @@ def from_pandas(
 def load(source: Source, **kwargs: object) -> CustomerData:
     """A path, a pandas/Polars/Arrow table or a :class:`CustomerData` as :class:`CustomerData`."""
     if isinstance(source, CustomerData):
+        _check_on_missing(source._frame, str(kwargs.get("on_missing", "keep")))
         return source
     from .transactions import TransactionLog
 
     if isinstance(source, TransactionLog):
         # A log's customers are unique by construction; only the bad-line policy applies.
-        return source.customers(kwargs.get("on_bad_rows", "raise"))  # type: ignore[arg-type]
+        data = source.customers(kwargs.get("on_bad_rows", "raise"))  # type: ignore[arg-type]
+        _check_on_missing(data._frame, str(kwargs.get("on_missing", "keep")))
+        return data
     kind = kind_of(source)
     if kind is not None:
         data = from_pandas(to_pandas(source), **kwargs)  # type: ignore[arg-type]
@@ -445,7 +487,9 @@ def load(source: Source, **kwargs: object) -> CustomerData:
         return data
     if isinstance(source, (str, os.PathLike, Path)):
         return read_csv(source, **kwargs)  # type: ignore[arg-type]
-    raise TypeError(f"expected a path, a pandas DataFrame or CustomerData, got {type(source).__name__}")
+    raise ArgumentTypeError(
+        f"expected a path, a pandas, Polars or Arrow table or CustomerData, got {type(source).__name__}"
+    )
 
 
 def prepare(source: Source, **read_options: object) -> pd.DataFrame:

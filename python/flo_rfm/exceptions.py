@@ -1,19 +1,46 @@
 """The exceptions flo_rfm raises.
 
 Every error about the data is a ``ValueError`` too, so ``except ValueError`` keeps working for
-code written against pandas. The Rust core's errors are mapped to these classes in one place
-(``src/bindings/errors.rs``).
+code written against pandas; every error about a file is the matching ``OSError`` kind
+(``FileNotFoundError``, ``PermissionError``, ``IsADirectoryError``, or ``OSError`` itself) with its
+``errno`` and ``filename``. The Rust core's errors are mapped to these classes in one place
+(``src/bindings/errors.rs``), which takes them from here once.
+
+The tree::
+
+    FloRfmError
+    ├── InputError (ValueError)            a field, row or structure of the input
+    │   ├── MissingColumnsError
+    │   └── MissingValuesError             on_missing="raise"
+    ├── BinEdgesError (ValueError)
+    ├── SegmentMapError (ValueError)
+    ├── InvalidArgumentError (ValueError)
+    ├── OutputIsInputError (ValueError)
+    ├── ArgumentTypeError (TypeError)
+    ├── ConvergenceError (RuntimeError)
+    ├── MissingDependencyError (ImportError)
+    └── FileError (OSError)                errno, strerror, filename
+        ├── FileMissingError (FileNotFoundError)
+        ├── FileAccessError (PermissionError)
+        └── IsAFolderError (IsADirectoryError)
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "ArgumentTypeError",
     "BinEdgesError",
     "ConvergenceError",
+    "FileAccessError",
+    "FileError",
+    "FileMissingError",
     "FloRfmError",
     "InputError",
     "InvalidArgumentError",
+    "IsAFolderError",
     "MissingColumnsError",
+    "MissingDependencyError",
+    "MissingValuesError",
     "OutputIsInputError",
     "SegmentMapError",
 ]
@@ -42,6 +69,13 @@ class MissingColumnsError(InputError):
     columns: list[str] = []  # noqa: RUF012 - set per instance by the core
 
 
+class MissingValuesError(InputError):
+    """A value the RFM scores need is missing (``on_missing="raise"``); ``line`` and ``column``
+    name the first one, ``count`` how many customers have one."""
+
+    count: int = 0
+
+
 class BinEdgesError(FloRfmError, ValueError):
     """Two quantile edges are equal, as pandas' ``Bin edges must be unique``."""
 
@@ -62,3 +96,28 @@ class OutputIsInputError(FloRfmError, ValueError):
 
 class ConvergenceError(FloRfmError, RuntimeError):
     """A model fit did not converge."""
+
+
+class ArgumentTypeError(FloRfmError, TypeError):
+    """An argument is of a type the function does not take."""
+
+
+class MissingDependencyError(FloRfmError, ImportError):
+    """An optional dependency the call needs is not installed (the message says what to install)."""
+
+
+class FileError(FloRfmError, OSError):
+    """A file or folder could not be read or written; ``errno``, ``strerror`` and ``filename``
+    as any ``OSError`` (``errno.ENOSPC`` for a full disk, ``errno.EROFS`` for a read-only one)."""
+
+
+class FileMissingError(FileError, FileNotFoundError):
+    """A file or folder does not exist."""
+
+
+class FileAccessError(FileError, PermissionError):
+    """The operating system refused access to a file or folder."""
+
+
+class IsAFolderError(FileError, IsADirectoryError):
+    """A folder was given where a file is needed."""

@@ -119,6 +119,7 @@ def run(
     match: Match = "substring",
     on_bad_rows: Literal["raise", "skip"] = "raise",
     duplicate_ids: Literal["raise", "merge"] = "raise",
+    on_missing: Literal["keep", "raise"] = "keep",
     prepared: bool = False,
     format: Format = "csv",
     **options: object,
@@ -134,9 +135,10 @@ def run(
         (see :meth:`RunResult.write`).
     match : {"substring", "token"}
         Category matching for the two target lists (``"substring"`` is the seeds').
-    on_bad_rows, duplicate_ids
+    on_bad_rows, duplicate_ids, on_missing
         Reader options for a path or table (see :func:`flo_rfm.read_csv`; ``duplicate_ids`` is
-        the reader's ``duplicates``).
+        the reader's ``duplicates``). Customers with missing values are kept and reported in
+        :attr:`RunResult.report` unless ``on_missing="raise"``.
     prepared : bool
         Also write ``prepared.csv`` (Task 1's table, as big as the input) into ``out_dir``.
     format : {"csv", "parquet"}
@@ -152,7 +154,11 @@ def run(
     >>> res.segment_summary[("recency", "count")].sum()
     np.int64(3000)
     """
-    read_opts: dict[str, object] = {"on_bad_rows": on_bad_rows, "duplicates": duplicate_ids}
+    read_opts: dict[str, object] = {
+        "on_bad_rows": on_bad_rows,
+        "duplicates": duplicate_ids,
+        "on_missing": on_missing,
+    }
     for name in ("delimiter", "encoding"):
         if name in options:
             read_opts[name] = options.pop(name)
@@ -160,7 +166,7 @@ def run(
     if source is None:
         from .datasets import sample
 
-        data = sample()
+        data = load(sample(), on_missing=on_missing)
     else:
         data = load(source, **read_opts)
     result = rfm(data, **rfm_opts)  # type: ignore[arg-type]

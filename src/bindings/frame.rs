@@ -353,6 +353,26 @@ impl Frame {
         (r.rows_read, super::errors::skipped_rows(r), r.merged)
     }
 
+    /// The missing values of the columns the studies read: ([(column, lines)], customers).
+    #[allow(clippy::type_complexity)]
+    fn missing<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> (Vec<(&'static str, Bound<'py, PyArray1<u64>>)>, u64) {
+        let m = py.detach(|| self.inner.missing_values());
+        let lines = m
+            .lines
+            .iter()
+            .map(|(c, l)| (*c, PyArray1::from_slice(py, l)))
+            .collect();
+        (lines, m.customers)
+    }
+
+    /// Raises `MissingValuesError` naming the first missing value (`on_missing="raise"`).
+    fn check_no_missing(&self, py: Python<'_>) -> PyResult<()> {
+        super::errors::run(py, || self.inner.check_no_missing())
+    }
+
     /// Per `order_channel`, sorted: names, customers, orders sum and mean, spend sum and mean.
     #[allow(clippy::type_complexity)]
     fn channel_breakdown<'py>(

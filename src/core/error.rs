@@ -17,19 +17,34 @@ impl fmt::Display for Location {
     }
 }
 
+/// What kind of file problem an [`FloError::Io`] is: Python raises the matching `OSError`
+/// subclass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IoKind {
+    NotFound,
+    PermissionDenied,
+    IsFolder,
+    Other,
+}
+
+// errno values shared by Linux, macOS and the Windows C runtime.
+const ENOENT: i32 = 2;
+const EISDIR: i32 = 21;
+
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum FloError {
+    /// A file or folder could not be opened, read or written; `errno` is the operating
+    /// system's code when there is one.
     #[error("{path}: {message}")]
-    Io { path: String, message: String },
+    Io {
+        path: String,
+        message: String,
+        kind: IoKind,
+        errno: Option<i32>,
+    },
 
     #[error("refusing to write {path}: it is an input file")]
     OutputIsInput { path: String },
-
-    #[error("{path}: is a folder, not a file")]
-    IsFolder { path: String },
-
-    #[error("{path}: file not found")]
-    NotFound { path: String },
 
     #[error("{source_name}: missing required column(s): {}", .columns.join(", "))]
     MissingColumns {
@@ -65,6 +80,10 @@ pub enum FloError {
     #[error("Bin edges must be unique: {edges:?} (column {what}); pass duplicates=\"drop\" to merge equal edges as pandas does")]
     BinEdges { what: String, edges: Vec<f64> },
 
+    /// `on_missing="raise"`: a value the studies need is missing.
+    #[error("{location}: missing value ({count} customer(s) have a missing date, count or money value; on_missing=\"keep\" keeps them, without a full RFM score)")]
+    MissingValues { location: Location, count: u64 },
+
     #[error("{0}")]
     InvalidArgument(String),
 
@@ -78,6 +97,57 @@ pub enum FloError {
 impl FloError {
     pub fn invalid(msg: impl Into<String>) -> Self {
         FloError::InvalidArgument(msg.into())
+    }
+
+    /// An operating-system error on `path`, its kind and errno kept.
+    pub fn io(path: impl std::fmt::Display, e: &std::io::Error) -> Self {
+        use std::io::ErrorKind as K;
+        let kind = match e.kind() {
+            K::NotFound => IoKind::NotFound,
+            K::PermissionDenied => IoKind::PermissionDenied,
+            K::IsADirectory => IoKind::IsFolder,
+            _ => IoKind::Other,
+        };
+        let text = e.to_string();
+        // std appends " (os error N)"; the errno travels apart.
+        let message = match text.rfind(" (os error ") {
+            Some(at) if e.raw_os_error().is_some() => text[..at].to_string(),
+            _ => text,
+        };
+        FloError::Io {
+            path: path.to_string(),
+            message,
+            kind,
+            errno: e.raw_os_error(),
+        }
+    }
+
+    /// A problem with `path` that is not an operating-system error (`errno` none).
+    pub fn io_message(path: impl std::fmt::Display, message: impl Into<String>) -> Self {
+        FloError::Io {
+            path: path.to_string(),
+            message: message.into(),
+            kind: IoKind::Other,
+            errno: None,
+        }
+    }
+
+    pub fn not_found(path: impl std::fmt::Display) -> Self {
+        FloError::Io {
+            path: path.to_string(),
+            message: "file not found".into(),
+            kind: IoKind::NotFound,
+            errno: Some(ENOENT),
+        }
+    }
+
+    pub fn is_folder(path: impl std::fmt::Display) -> Self {
+        FloError::Io {
+            path: path.to_string(),
+            message: "is a folder, not a file".into(),
+            kind: IoKind::IsFolder,
+            errno: Some(EISDIR),
+        }
     }
 }
 

@@ -42,6 +42,38 @@ pub const MONEY_COLUMNS: [&str; 2] = [
     "customer_value_total_ever_online",
 ];
 
+/// The columns the studies read whose values may be missing: without `last_order_date`,
+/// the order counts or the money a customer gets no full RFM score (pandas gives NaN scores
+/// and no segment); without `first_order_date`, no tenure for the CLTV study.
+pub const STUDY_COLUMNS: [&str; 6] = [
+    DATE_COLUMNS[0],
+    DATE_COLUMNS[1],
+    COUNT_COLUMNS[0],
+    COUNT_COLUMNS[1],
+    MONEY_COLUMNS[0],
+    MONEY_COLUMNS[1],
+];
+
+/// Missing values in the [`STUDY_COLUMNS`]: the customers are kept (as pandas keeps them), and
+/// counted and reported here.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MissingValues {
+    /// Per column of `STUDY_COLUMNS` (in that order), the lines whose value is missing.
+    pub lines: Vec<(&'static str, Vec<u64>)>,
+    /// Customers with at least one missing value.
+    pub customers: u64,
+}
+
+impl MissingValues {
+    /// The first missing value in file order: (line, column).
+    pub fn first(&self) -> Option<(u64, &'static str)> {
+        self.lines
+            .iter()
+            .filter_map(|(c, l)| l.first().map(|&line| (line, *c)))
+            .min_by_key(|&(line, _)| line)
+    }
+}
+
 /// What to do with a row that breaks a rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BadRows {
@@ -124,6 +156,53 @@ impl CustomerFrame {
 
     pub fn len(&self) -> usize {
         self.master_id.len()
+    }
+
+    /// The missing values of the columns the studies read (one pass over six columns).
+    pub fn missing_values(&self) -> MissingValues {
+        let missing: [Box<dyn Fn(usize) -> bool + Sync + '_>; 6] = [
+            Box::new(|i| self.dates[0][i] == NULL_DATE),
+            Box::new(|i| self.dates[1][i] == NULL_DATE),
+            Box::new(|i| self.counts[0][i].is_nan()),
+            Box::new(|i| self.counts[1][i].is_nan()),
+            Box::new(|i| self.money[0][i].is_nan()),
+            Box::new(|i| self.money[1][i].is_nan()),
+        ];
+        let rows: Vec<(usize, u8)> = (0..self.len())
+            .into_par_iter()
+            .filter_map(|i| {
+                let mask = (0..6).fold(0u8, |m, k| m | (u8::from(missing[k](i)) << k));
+                (mask != 0).then_some((i, mask))
+            })
+            .collect();
+        let lines = STUDY_COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(k, &c)| {
+                let l = rows
+                    .iter()
+                    .filter(|(_, m)| m & (1 << k) != 0)
+                    .map(|&(i, _)| self.lines[i])
+                    .collect();
+                (c, l)
+            })
+            .collect();
+        MissingValues {
+            lines,
+            customers: rows.len() as u64,
+        }
+    }
+
+    /// `on_missing="raise"`: an error naming the first missing value, if there is one.
+    pub fn check_no_missing(&self) -> Result<()> {
+        let missing = self.missing_values();
+        match missing.first() {
+            None => Ok(()),
+            Some((line, column)) => Err(FloError::MissingValues {
+                location: self.location(line, column),
+                count: missing.customers,
+            }),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -396,6 +475,41 @@ pub fn format_date(days: i32) -> String {
     (epoch + chrono::Duration::days(days as i64))
         .format("%Y-%m-%d")
         .to_string()
+}
+
+#[cfg(test)]
+mod missing_tests {
+    use super::*;
+
+    #[test]
+    fn missing_values_are_counted_by_column_with_their_lines() {
+        let mut f = CustomerFrame::new("f.csv", vec![]);
+        f.dates = [
+            vec![1, 2, NULL_DATE],
+            vec![1, NULL_DATE, 3],
+            vec![0; 3],
+            vec![0; 3],
+        ];
+        f.counts = [vec![1.0, f64::NAN, 1.0], vec![1.0; 3]];
+        f.money = [vec![1.0; 3], vec![1.0, 1.0, f64::NAN]];
+        f.lines = vec![2, 5, 9];
+        for id in ["a", "b", "c"] {
+            f.master_id.push(id);
+        }
+        let m = f.missing_values();
+        assert_eq!(m.customers, 2);
+        assert_eq!(m.lines[0], ("first_order_date", vec![9]));
+        assert_eq!(m.lines[1], ("last_order_date", vec![5]));
+        assert_eq!(m.lines[2], ("order_num_total_ever_online", vec![5]));
+        assert_eq!(m.lines[5], ("customer_value_total_ever_online", vec![9]));
+        assert_eq!(m.first(), Some((5, "last_order_date")));
+        let err = f.check_no_missing().unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("f.csv:5: column last_order_date: missing value"),
+            "{err}"
+        );
+    }
 }
 
 #[cfg(test)]

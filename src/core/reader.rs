@@ -62,10 +62,7 @@ impl Default for ReadOptions {
 pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<CustomerFrame> {
     let name = path.display().to_string();
     let mut file = open_file(path)?;
-    let head = peek(&mut file).map_err(|e| FloError::Io {
-        path: name.clone(),
-        message: e.to_string(),
-    })?;
+    let head = peek(&mut file).map_err(|e| FloError::io(&name, &e))?;
     if is_plain_utf8(&head, opts.encoding.as_deref()) {
         return read_from(file, &name, opts);
     }
@@ -110,10 +107,7 @@ pub fn read_from<R: Read + Send>(
         inner: input,
         progress: opts.progress.clone(),
     };
-    let io_err = |e: std::io::Error| FloError::Io {
-        path: source.to_string(),
-        message: e.to_string(),
-    };
+    let io_err = |e: std::io::Error| FloError::io(source, &e);
     let mut buf: Vec<u8> = Vec::with_capacity(BLOCK + PIECE);
     let mut eof = fill(&mut input, &mut buf, BLOCK).map_err(io_err)?;
     if buf.starts_with(b"\xEF\xBB\xBF") {

@@ -208,10 +208,7 @@ pub fn write_rfm_study(
     let input = PathBuf::from(&frame.source);
     let inputs = [input.as_path()];
     if out_dir.exists() && !out_dir.is_dir() {
-        return Err(FloError::Io {
-            path: out_dir.display().to_string(),
-            message: "is not a directory".into(),
-        });
+        return Err(FloError::io_message(out_dir.display(), "is not a folder"));
     }
     for (_, p) in &paths {
         check_not_input(p, &inputs)?;

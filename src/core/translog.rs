@@ -303,10 +303,7 @@ pub fn read_log_path(
     let source = path.display().to_string();
     let mut text = text_input(open_file(path)?, &source, encoding)?;
     let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut text, &mut bytes).map_err(|e| FloError::Io {
-        path: source.clone(),
-        message: e.to_string(),
-    })?;
+    std::io::Read::read_to_end(&mut text, &mut bytes).map_err(|e| FloError::io(&source, &e))?;
     read_log_bytes(
         &bytes, &source, columns, delimiter, online, offline, bad_rows,
     )

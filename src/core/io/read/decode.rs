@@ -25,10 +25,7 @@ pub fn text_stream(
         })?),
     };
     let mut buffered = BufReader::with_capacity(1 << 16, input);
-    let head = buffered.fill_buf().map_err(|e| FloError::Io {
-        path: source.to_string(),
-        message: e.to_string(),
-    })?;
+    let head = buffered.fill_buf().map_err(|e| FloError::io(source, &e))?;
     let utf16_bom = head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF");
     let encoding = match named {
         Some(e) if e == encoding_rs::UTF_8 => return Ok(Box::new(buffered)),

@@ -34,20 +34,14 @@ pub fn decompressed<R: Read + Send + 'static>(
     source: &str,
 ) -> Result<Box<dyn Read + Send>> {
     let mut buffered = BufReader::with_capacity(1 << 20, raw);
-    let head = buffered.fill_buf().map_err(|e| FloError::Io {
-        path: source.to_string(),
-        message: e.to_string(),
-    })?;
+    let head = buffered.fill_buf().map_err(|e| FloError::io(source, &e))?;
     Ok(match Compression::sniff(head) {
         Compression::None => Box::new(buffered),
         Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(buffered)),
         Compression::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(buffered)),
         Compression::Xz => Box::new(xz2::bufread::XzDecoder::new_multi_decoder(buffered)),
         Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(buffered).map_err(|e| {
-            FloError::Io {
-                path: source.to_string(),
-                message: format!("cannot start zstd decompression: {e}"),
-            }
+            FloError::io_message(source, format!("cannot start zstd decompression: {e}"))
         })?),
         Compression::Zip => {
             return Err(FloError::Format {

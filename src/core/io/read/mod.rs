@@ -20,14 +20,11 @@ use super::super::error::{FloError, Result};
 pub fn open_file(path: &Path) -> Result<File> {
     let name = path.display().to_string();
     if path.is_dir() {
-        return Err(FloError::IsFolder { path: name });
+        return Err(FloError::is_folder(name));
     }
     File::open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => FloError::NotFound { path: name },
-        _ => FloError::Io {
-            path: name,
-            message: e.to_string(),
-        },
+        std::io::ErrorKind::NotFound => FloError::not_found(name),
+        _ => FloError::io(name, &e),
     })
 }
 

@@ -10,10 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::super::super::error::{FloError, Result};
 
 fn io_error(path: &Path, e: std::io::Error) -> FloError {
-    FloError::Io {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    }
+    FloError::io(path.display(), &e)
 }
 
 /// Whether two paths name the same existing file (hard links and symlinks included).
@@ -84,6 +81,7 @@ pub fn write_atomically(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    remove_abandoned(&dir, &name);
     let (tmp, file) = create_temporary(&dir, &name).map_err(|e| io_error(path, e))?;
     let result = (|| -> std::io::Result<()> {
         let mut w = BufWriter::with_capacity(1 << 20, file);
@@ -96,7 +94,62 @@ pub fn write_atomically(
         let _ = std::fs::remove_file(&tmp);
         return Err(io_error(path, e));
     }
+    sync_folder(&dir);
     Ok(())
+}
+
+/// Makes the rename itself durable: a crash right after it leaves the new name, not the old.
+fn sync_folder(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = File::open(dir) {
+        // Best effort: some file systems refuse fsync on a folder, and the data is already
+        // safe in the renamed file.
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+/// Removes temporary files of `name` left by writers that were killed (their process is gone),
+/// so a crash leaves no litter after the next successful write.
+fn remove_abandoned(dir: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!(".{name}.");
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(rest) = file_name
+            .to_str()
+            .and_then(|f| f.strip_prefix(&prefix))
+            .and_then(|f| f.strip_suffix(".tmp"))
+        else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid != std::process::id() && !process_alive(pid) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+#[cfg(unix)]
+fn process_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return true;
+    };
+    // Signal 0 checks existence only; EPERM means it exists under another user.
+    // SAFETY: kill with signal 0 sends nothing and touches no memory.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(not(unix))]
+fn process_alive(_pid: u32) -> bool {
+    // Without a cheap liveness check, never remove another process's file.
+    true
 }
 
 #[cfg(test)]
@@ -120,6 +173,24 @@ mod tests {
             std::fs::read_dir(path.parent().unwrap()).unwrap().count(),
             1
         );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn removes_what_killed_writers_left_and_nothing_else() {
+        let dir = scratch("abandoned");
+        std::fs::create_dir_all(&dir).unwrap();
+        // No process has a pid this large (Linux caps pids at 2^22).
+        let dead = dir.join(".t.csv.999999999-0-0.tmp");
+        let alive = dir.join(format!(".t.csv.{}-0-0.tmp", std::process::id()));
+        let other = dir.join(".u.csv.999999999-0-0.tmp");
+        for p in [&dead, &alive, &other] {
+            std::fs::write(p, b"partial").unwrap();
+        }
+        write_atomically(&dir.join("t.csv"), &[], |w| w.write_all(b"new\n")).unwrap();
+        assert!(!dead.exists());
+        assert!(alive.exists(), "a live writer's file is kept");
+        assert!(other.exists(), "another target's file is kept");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
