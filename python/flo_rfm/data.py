@@ -397,16 +397,15 @@ def read_csv(
     >>> len(data), data.report.skipped
     (200, [])
     """
-    path = os.fspath(path)
-    if progress:
-        from .progress import with_progress
+    from .progress import run_watched, with_progress
 
-        frame = with_progress(
-            path,
-            lambda counter: _flo_rfm.read_csv(path, on_bad_rows, duplicates, delimiter, counter, encoding),
-        )
-    else:
-        frame = _flo_rfm.read_csv(path, on_bad_rows, duplicates, delimiter, None, encoding)
+    path = os.fspath(path)
+
+    def read(counter: _flo_rfm.Progress) -> _flo_rfm.Frame:
+        return _flo_rfm.read_csv(path, on_bad_rows, duplicates, delimiter, counter, encoding)
+
+    # In a worker thread either way, so that Ctrl-C stops the read promptly.
+    frame = with_progress(path, read) if progress else run_watched(read)
     _check_on_missing(frame, on_missing)
     return CustomerData(frame)
 

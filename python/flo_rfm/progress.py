@@ -22,31 +22,71 @@ def _bar(done: int, total: int, started: float, width: int = 30) -> str:
     return f"\r[{bar}] {frac:6.1%}  {done / 1e6:,.0f}/{total / 1e6:,.0f} MB  {rate:,.0f} MB/s"
 
 
-def with_progress(
-    path: str, work: Callable[[_flo_rfm.Progress], T], stream: TextIO | None = None, interval: float = 0.2
+def run_watched(
+    work: Callable[[_flo_rfm.Progress], T],
+    on_tick: Callable[[int], None] | None = None,
+    interval: float = 0.2,
 ) -> T:
-    """Run ``work(progress)`` in a thread and draw a bar of ``progress.bytes_read`` against the
-    size of ``path`` until it returns; its result is returned and its exception re-raised."""
-    out = stream if stream is not None else sys.stderr
-    total = os.path.getsize(path)
+    """Run ``work(progress)`` in a worker thread (the core reads with the GIL released) while
+    this thread waits, calling ``on_tick(bytes_read)`` every ``interval`` seconds.
+
+    Ctrl-C stops it promptly: ``KeyboardInterrupt`` cancels the read, which ends at its next
+    block, the worker is joined (no thread is left running) and the interrupt re-raised.
+    The worker's result is returned and its exception (a :mod:`flo_rfm.exceptions` class)
+    re-raised.
+    """
     counter = _flo_rfm.Progress()
     box: dict[str, object] = {}
+    done = threading.Event()
 
     def run() -> None:
         try:
             box["result"] = work(counter)
         except BaseException as e:  # re-raised in the caller's thread
             box["error"] = e
+        finally:
+            done.set()
 
-    started = time.monotonic()
     thread = threading.Thread(target=run, name="flo_rfm-read", daemon=True)
     thread.start()
-    while thread.is_alive():
-        thread.join(interval)
-        out.write(_bar(counter.bytes_read, total, started))
-        out.flush()
-    out.write(_bar(total if "result" in box else counter.bytes_read, total, started) + "\n")
-    out.flush()
+    # Waiting on an Event, not on Thread.join: a join interrupted by Ctrl-C marks a thread that
+    # is still running as stopped (CPython's bpo-45274 handling), and the read would outlive us.
+    try:
+        while not done.wait(interval):
+            if on_tick is not None:
+                on_tick(counter.bytes_read)
+    except KeyboardInterrupt:
+        counter.cancel()
+        done.wait()
+        thread.join()
+        raise
+    thread.join()
     if "error" in box:
         raise box["error"]  # type: ignore[misc]
     return box["result"]  # type: ignore[return-value]
+
+
+def with_progress(
+    path: str, work: Callable[[_flo_rfm.Progress], T], stream: TextIO | None = None, interval: float = 0.2
+) -> T:
+    """:func:`run_watched` drawing a bar of the bytes read against the size of ``path``."""
+    out = stream if stream is not None else sys.stderr
+    try:
+        total = os.path.getsize(path)
+    except OSError:
+        # No bar for a file that cannot be read: the reader raises the flo_rfm error saying why.
+        return run_watched(work)
+    started = time.monotonic()
+
+    def draw(done: int) -> None:
+        out.write(_bar(done, total, started))
+        out.flush()
+
+    try:
+        result = run_watched(work, draw, interval)
+    except BaseException:
+        out.write("\n")
+        raise
+    out.write(_bar(total, total, started) + "\n")
+    out.flush()
+    return result

@@ -152,6 +152,7 @@ pub fn to_py(err: FloError) -> PyErr {
             FloError::Regex { .. } => raise(c.segment_map.bind(py), (msg,), &[]),
             FloError::InvalidArgument(_) => raise(c.invalid_argument.bind(py), (msg,), &[]),
             FloError::Convergence(_) => raise(c.convergence.bind(py), (msg,), &[]),
+            FloError::Cancelled { .. } => pyo3::exceptions::PyKeyboardInterrupt::new_err(msg),
         }
     })
 }

@@ -1,7 +1,6 @@
 //! The customer table as a Python object: readers in, typed columns out.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use numpy::{PyArray1, PyReadonlyArray1};
@@ -19,7 +18,7 @@ use crate::core::frame::{CustomerFrame, Duplicates};
 use crate::core::io::write::{write_ids, Format};
 use crate::core::outliers::{cltv_frame, FrequencyDefinition};
 use crate::core::quantile::{qcut_probabilities, Cut};
-use crate::core::reader::{read_from, read_path, ReadOptions};
+use crate::core::reader::{read_from, read_path, ReadOptions, ReadWatch};
 use crate::core::rfm::{metrics, Labels, ScoreOptions, Scores};
 use crate::core::rfm_study::prepared_columns;
 use crate::core::segment::SegmentMap;
@@ -62,10 +61,11 @@ fn options(on_bad_rows: &str, duplicates: &str, delimiter: Option<&str>) -> PyRe
     })
 }
 
-/// A counter of bytes read, shared with a reader running in another thread.
+/// A counter of bytes read, shared with a reader running in another thread, which can also
+/// stop that reader (`cancel`).
 #[pyclass(frozen, module = "flo_rfm._flo_rfm")]
 pub struct Progress {
-    bytes: Arc<AtomicU64>,
+    watch: Arc<ReadWatch>,
 }
 
 #[pymethods]
@@ -73,13 +73,18 @@ impl Progress {
     #[new]
     fn new() -> Self {
         Progress {
-            bytes: Arc::new(AtomicU64::new(0)),
+            watch: Arc::default(),
         }
     }
 
     #[getter]
     fn bytes_read(&self) -> u64 {
-        self.bytes.load(Ordering::Relaxed)
+        self.watch.bytes_read()
+    }
+
+    /// Stops the read at its next block: it raises ``KeyboardInterrupt``.
+    fn cancel(&self) {
+        self.watch.cancel();
     }
 }
 
@@ -96,7 +101,7 @@ fn read_csv(
     encoding: Option<String>,
 ) -> PyResult<Frame> {
     let mut opts = options(on_bad_rows, duplicates, delimiter)?;
-    opts.progress = progress.map(|p| Arc::clone(&p.bytes));
+    opts.progress = progress.map(|p| Arc::clone(&p.watch));
     opts.encoding = encoding;
     let frame = run(py, || read_path(&path, &opts))?;
     Ok(Frame {

@@ -27,6 +27,18 @@ pub enum IoKind {
     Other,
 }
 
+/// The io error a watched read returns once it is cancelled (see `reader::ReadWatch`).
+#[derive(Debug, Clone, Copy)]
+pub struct Cancelled;
+
+impl fmt::Display for Cancelled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the read was cancelled")
+    }
+}
+
+impl std::error::Error for Cancelled {}
+
 // errno values shared by Linux, macOS and the Windows C runtime.
 const ENOENT: i32 = 2;
 const EISDIR: i32 = 21;
@@ -92,6 +104,10 @@ pub enum FloError {
 
     #[error("{0}")]
     Convergence(String),
+
+    /// The work was cancelled from another thread (Ctrl-C in Python).
+    #[error("{path}: cancelled")]
+    Cancelled { path: String },
 }
 
 impl FloError {
@@ -102,6 +118,11 @@ impl FloError {
     /// An operating-system error on `path`, its kind and errno kept.
     pub fn io(path: impl std::fmt::Display, e: &std::io::Error) -> Self {
         use std::io::ErrorKind as K;
+        if e.get_ref().is_some_and(|inner| inner.is::<Cancelled>()) {
+            return FloError::Cancelled {
+                path: path.to_string(),
+            };
+        }
         let kind = match e.kind() {
             K::NotFound => IoKind::NotFound,
             K::PermissionDenied => IoKind::PermissionDenied,

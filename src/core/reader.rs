@@ -3,14 +3,14 @@
 use std::borrow::Cow;
 use std::io::Read;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use super::csvscan::{scan_block, split_record};
-use super::error::{FloError, Location, Result};
+use super::error::{Cancelled, FloError, Location, Result};
 use super::frame::{
     BadRows, CustomerFrame, Duplicates, Record, SkippedRow, DATE_COLUMNS, NULL_DATE,
     REQUIRED_COLUMNS,
@@ -24,23 +24,47 @@ pub struct ReadOptions {
     pub duplicates: Duplicates,
     /// `None` detects `,` or `;` from the header line.
     pub delimiter: Option<u8>,
-    /// Bytes read so far are added here, for a progress bar in another thread.
-    pub progress: Option<Arc<AtomicU64>>,
+    /// Bytes read so far are counted here (for a progress bar in another thread), and another
+    /// thread can stop the read here.
+    pub progress: Option<Arc<ReadWatch>>,
     /// The file's text encoding; `None`: UTF-8 (or UTF-16 with a byte-order mark).
     pub encoding: Option<String>,
 }
 
-/// Counts the bytes that pass through into `progress`.
+/// A read watched from another thread: the bytes read so far, and a request to stop.
+#[derive(Debug, Default)]
+pub struct ReadWatch {
+    bytes: AtomicU64,
+    cancelled: AtomicBool,
+}
+
+impl ReadWatch {
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    /// Asks the read to stop: it ends with [`FloError::Cancelled`] at its next block.
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Counts the bytes that pass through into `progress`, and stops when it is cancelled.
 struct Counting<R> {
     inner: R,
-    progress: Option<Arc<AtomicU64>>,
+    progress: Option<Arc<ReadWatch>>,
 }
 
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if let Some(p) = &self.progress {
+            if p.cancelled.load(Ordering::Relaxed) {
+                return Err(std::io::Error::other(Cancelled));
+            }
+        }
         let n = self.inner.read(buf)?;
         if let Some(p) = &self.progress {
-            p.fetch_add(n as u64, Ordering::Relaxed);
+            p.bytes.fetch_add(n as u64, Ordering::Relaxed);
         }
         Ok(n)
     }

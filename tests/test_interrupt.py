@@ -1,0 +1,59 @@
+"""Ctrl-C during a read stops it promptly and leaves no thread running.
+
+The read runs in the core with the GIL released, in a worker thread; the interrupt cancels it at
+its next block. A child process reads a generated file in a loop and gets SIGINT at several
+points."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+import flo_rfm
+
+CHILD = textwrap.dedent(
+    """
+    import sys, threading, time, traceback
+    import flo_rfm
+
+    print("ready", flush=True)
+    try:
+        for _ in range(100):
+            flo_rfm.read_csv(sys.argv[1])
+    except KeyboardInterrupt as e:
+        time.sleep(0.05)
+        alive = [t.name for t in threading.enumerate() if t.is_alive() and t.name != "MainThread"]
+        inside = any(f.name == "run_watched" for f in traceback.extract_tb(e.__traceback__))
+        print("interrupted", time.monotonic(), "inside" if inside else "between", alive, flush=True)
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("interrupt") / "big.csv"
+    flo_rfm.datasets.write_sample(path, 1_000_000, 3)
+    return path
+
+
+@pytest.mark.parametrize("delay", [0.3, 0.55, 0.8])
+def test_ctrl_c_stops_a_read_promptly_without_leaving_threads(big_file: Path, delay: float) -> None:
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(big_file)], stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "ready"
+    time.sleep(delay)
+    sent = time.monotonic()
+    child.send_signal(signal.SIGINT)
+    out, _ = child.communicate(timeout=60)
+    words = out.split(maxsplit=3)
+    assert words[0] == "interrupted", out
+    # A whole read of this file takes longer than this on two cores: the read was cancelled.
+    assert float(words[1]) - sent < 0.3, out
+    assert words[3].strip() == "[]", f"threads still running: {out}"
+    assert child.returncode == 0
