@@ -8,9 +8,9 @@ use rayon::prelude::*;
 use super::error::{FloError, Result};
 use super::frame::CustomerFrame;
 use super::io::write::{Codes, Column, Format, Table};
-use super::models::clv::{period_factor, periods_of, total, Horizon};
+use super::models::clv::{clv_horizons, period_factor, periods_of, total, Horizon};
 use super::models::gamma_gamma::{self, GammaGammaFit};
-use super::models::purchases::{self, Kind, PurchasesFit};
+use super::models::purchases::{self, HorizonTable, Kind, PurchasesFit};
 use super::outliers::{cltv_frame, CltvFrame, FrequencyDefinition};
 use super::quantile::{qcut, qcut_probabilities, Cut, DuplicateEdges};
 
@@ -98,18 +98,24 @@ pub fn cltv_study(frame: &CustomerFrame, o: &CltvOptions) -> Result<CltvStudy> {
         factor: weekly(),
     };
     let model = purchases.model;
-    // Per customer in one pass: what the horizons share is computed once (see `History`).
+    // What a customer's horizons share is computed once per customer (`History`), the 2F1
+    // series once per distinct (x, T) (`HorizonTable`).
+    let (three, six) = (4.0 * 3.0, 4.0 * 6.0);
+    let mut horizons = clv_horizons(horizon);
+    horizons.extend([three, six]);
+    let table = HorizonTable::new(&model, x, t, &horizons);
     let predictions: Vec<[f64; 4]> = (0..x.len())
         .into_par_iter()
         .with_min_len(1024)
         .map(|i| {
             let history = model.history(x[i], t_x[i], t[i]);
             let value = spend.params.expected_average_profit(x[i], m[i]);
+            let expected = |h: f64| table.expected_purchases(i, &history, h);
             [
-                history.expected_purchases(4.0 * 3.0),
-                history.expected_purchases(4.0 * 6.0),
+                expected(three),
+                expected(six),
                 value,
-                total(periods_of(history, value, horizon)),
+                total(periods_of(expected, value, horizon)),
             ]
         })
         .collect();

@@ -53,15 +53,27 @@ pub struct BgNbdHistory {
 impl BgNbdHistory {
     /// Expected purchases in `(T, T + t]`.
     pub fn expected_purchases(&self, t: f64) -> f64 {
-        let BgNbdParams { r, alpha, a, b, .. } = self.params;
-        let (x, big_t) = (self.x, self.big_t);
-        let k = self.params.shift();
+        self.with_horizon_part(self.params.horizon_part(self.x, self.big_t, t))
+    }
+
+    /// Expected purchases from `horizon_part(x, T, t)` computed elsewhere (once for every
+    /// customer with the same `x` and `T`).
+    pub fn with_horizon_part(&self, part: f64) -> f64 {
+        self.first * part / self.denom
+    }
+}
+
+impl BgNbdParams {
+    /// The factor of eq. (10) that depends on the horizon `t`:
+    /// `1 - ((alpha + T) / (alpha + T + t))^(r + x) 2F1(r + x, b + x, a + b + x - 1; z)`. It
+    /// depends on `x` and `T` only, not on `t_x`, and holds the costly 2F1 series.
+    pub fn horizon_part(&self, x: f64, big_t: f64, t: f64) -> f64 {
+        let BgNbdParams { r, alpha, a, b, .. } = *self;
+        let k = self.shift();
         let (ha, hb, hc) = (r + x, b + x + k, a + b + x - 1.0 + k);
         let z = t / (alpha + big_t + t);
         let (sign, ln_hyp) = signed_ln_hyp2f1(ha, hb, hc, z);
-        let second =
-            1.0 - sign * (ln_hyp + (r + x) * ((alpha + big_t) / (alpha + t + big_t)).ln()).exp();
-        self.first * second / self.denom
+        1.0 - sign * (ln_hyp + (r + x) * ((alpha + big_t) / (alpha + t + big_t)).ln()).exp()
     }
 }
 

@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 
 use super::gamma_gamma::GammaGammaParams;
-use super::purchases::{History, Purchases};
+use super::purchases::{HorizonTable, Purchases};
 
 /// How many model time units make one CLV period (a month): lifetimes' `freq` factors.
 pub fn period_factor(unit: &str) -> Option<f64> {
@@ -34,25 +34,44 @@ pub fn clv_periods_one(
     h: Horizon,
 ) -> impl Iterator<Item = f64> {
     let (x, t_x, t, m) = c;
+    let history = model.history(x, t_x, t);
     periods_of(
-        model.history(x, t_x, t),
+        move |t| history.expected_purchases(t),
         gg.expected_average_profit(x, m),
         h,
     )
 }
 
-/// The CLV per period of a customer's history whose expected average spend is `value`.
-pub fn periods_of(history: History, value: f64, h: Horizon) -> impl Iterator<Item = f64> {
+/// The horizons [`periods_of`] asks `expected` for.
+pub fn clv_horizons(h: Horizon) -> Vec<f64> {
+    let mut out = vec![0.0];
+    for step in 1..=h.months {
+        let i = step as f64 * h.factor;
+        out.push(i);
+        if ((step - 1) as f64 * h.factor) != i - h.factor {
+            out.push(i - h.factor);
+        }
+    }
+    out
+}
+
+/// The CLV per period of a customer whose expected purchases in `(T, T + t]` are
+/// `expected(t)` and whose expected average spend is `value`.
+pub fn periods_of(
+    expected: impl Fn(f64) -> f64,
+    value: f64,
+    h: Horizon,
+) -> impl Iterator<Item = f64> {
     // Each month's end is the next month's start: one expectation per month, not two.
-    let mut before = history.expected_purchases(0.0);
+    let mut before = expected(0.0);
     (1..=h.months).map(move |step| {
         let i = step as f64 * h.factor;
-        let through = history.expected_purchases(i);
+        let through = expected(i);
         // `i - factor` is the previous `i` only up to rounding; lifetimes evaluates it afresh.
         let start = if ((step - 1) as f64 * h.factor) == i - h.factor {
             before
         } else {
-            history.expected_purchases(i - h.factor)
+            expected(i - h.factor)
         };
         before = through;
         value * (through - start) / (1.0 + h.discount).powf(i / h.factor)
@@ -64,26 +83,35 @@ pub fn total(periods: impl Iterator<Item = f64>) -> f64 {
     periods.fold(0.0, |total, v| total + v)
 }
 
-/// CLV over the horizon: the periods added in order, as lifetimes adds them.
-pub fn clv_one(
-    model: &Purchases,
-    gg: &GammaGammaParams,
-    c: (f64, f64, f64, f64),
-    h: Horizon,
-) -> f64 {
-    total(clv_periods_one(model, gg, c, h))
-}
-
 /// The customers' `(x, t_x, T, m)` columns.
 pub type Customers<'a> = [&'a [f64]; 4];
 
-/// `clv_one` for every customer, in parallel.
-pub fn clv(model: &Purchases, gg: &GammaGammaParams, c: Customers<'_>, h: Horizon) -> Vec<f64> {
+/// Customer `i`'s CLV per period, its expectations read from `table`.
+fn periods_in<'a>(
+    model: &Purchases,
+    gg: &GammaGammaParams,
+    table: &'a HorizonTable,
+    c: Customers<'_>,
+    i: usize,
+    h: Horizon,
+) -> impl Iterator<Item = f64> + 'a {
     let [x, t_x, t, m] = c;
-    (0..x.len())
+    let history = model.history(x[i], t_x[i], t[i]);
+    periods_of(
+        move |ti| table.expected_purchases(i, &history, ti),
+        gg.expected_average_profit(x[i], m[i]),
+        h,
+    )
+}
+
+/// Every customer's CLV over the horizon (the periods added in order, as lifetimes adds
+/// them), in parallel.
+pub fn clv(model: &Purchases, gg: &GammaGammaParams, c: Customers<'_>, h: Horizon) -> Vec<f64> {
+    let table = HorizonTable::new(model, c[0], c[2], &clv_horizons(h));
+    (0..c[0].len())
         .into_par_iter()
         .with_min_len(1024)
-        .map(|i| clv_one(model, gg, (x[i], t_x[i], t[i], m[i]), h))
+        .map(|i| total(periods_in(model, gg, &table, c, i, h)))
         .collect()
 }
 
@@ -94,15 +122,12 @@ pub fn clv_periods(
     c: Customers<'_>,
     h: Horizon,
 ) -> Vec<f64> {
-    let [x, t_x, t, m] = c;
-    let mut out = vec![0.0; x.len() * h.months];
+    let table = HorizonTable::new(model, c[0], c[2], &clv_horizons(h));
+    let mut out = vec![0.0; c[0].len() * h.months];
     out.par_chunks_mut(h.months.max(1))
         .enumerate()
         .for_each(|(i, row)| {
-            for (slot, v) in
-                row.iter_mut()
-                    .zip(clv_periods_one(model, gg, (x[i], t_x[i], t[i], m[i]), h))
-            {
+            for (slot, v) in row.iter_mut().zip(periods_in(model, gg, &table, c, i, h)) {
                 *slot = v;
             }
         });

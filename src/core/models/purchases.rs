@@ -4,6 +4,8 @@ use super::bgnbd::{self, BgNbdData, BgNbdHistory, BgNbdParams};
 use super::pareto::{self, ParetoData, ParetoHistory, ParetoParams};
 use super::FitInfo;
 use crate::core::error::{FloError, Result};
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -97,6 +99,79 @@ impl History {
     }
 }
 
+/// Many customers' expected purchases at a few fixed horizons. Under BG/NBD the costly factor
+/// (a 2F1 series) depends on `x`, `T` and the horizon only, so it is computed once per distinct
+/// `(x, T)` (a few thousand weekly tenures times the frequencies: far fewer than customers);
+/// each customer then costs a multiply and a divide per horizon, with the same bits as
+/// [`History::expected_purchases`].
+pub struct HorizonTable {
+    horizons: Vec<f64>,
+    /// Per customer, its `(x, T)` group; empty when the model has no such factor.
+    group: Vec<u32>,
+    /// Per group, the factor at each horizon.
+    parts: Vec<f64>,
+}
+
+impl HorizonTable {
+    pub fn new(model: &Purchases, x: &[f64], big_t: &[f64], horizons: &[f64]) -> Self {
+        let mut horizons = horizons.to_vec();
+        horizons.sort_by(f64::total_cmp);
+        horizons.dedup_by(|a, b| a.to_bits() == b.to_bits());
+        let Purchases::BgNbd(p) = model else {
+            return HorizonTable {
+                horizons,
+                group: Vec::new(),
+                parts: Vec::new(),
+            };
+        };
+        let mut groups: FxHashMap<(u64, u64), u32> = FxHashMap::default();
+        let mut keys: Vec<(f64, f64)> = Vec::new();
+        let group = x
+            .iter()
+            .zip(big_t)
+            .map(|(&xi, &ti)| {
+                *groups
+                    .entry((xi.to_bits(), ti.to_bits()))
+                    .or_insert_with(|| {
+                        keys.push((xi, ti));
+                        (keys.len() - 1) as u32
+                    })
+            })
+            .collect();
+        let n = horizons.len();
+        let mut parts = vec![0.0; keys.len() * n];
+        parts
+            .par_chunks_mut(n.max(1))
+            .zip(&keys)
+            .for_each(|(row, &(xi, ti))| {
+                for (slot, &h) in row.iter_mut().zip(&horizons) {
+                    *slot = p.horizon_part(xi, ti, h);
+                }
+            });
+        HorizonTable {
+            horizons,
+            group,
+            parts,
+        }
+    }
+
+    /// Customer `i`'s expected purchases in `(T, T + t]`; `history` is its history and `t` one
+    /// of the table's horizons (any other is computed directly).
+    pub fn expected_purchases(&self, i: usize, history: &History, t: f64) -> f64 {
+        match (
+            history,
+            self.horizons
+                .iter()
+                .position(|h| h.to_bits() == t.to_bits()),
+        ) {
+            (History::BgNbd(h), Some(j)) if !self.group.is_empty() => {
+                h.with_horizon_part(self.parts[self.group[i] as usize * self.horizons.len() + j])
+            }
+            _ => history.expected_purchases(t),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct PurchasesFit {
     pub model: Purchases,
@@ -157,6 +232,47 @@ pub fn lifetimes_objective(
         Kind::ParetoNbd => {
             let rows = x.len();
             pareto::lifetimes_objective(params, &ParetoData::new(x, t_x, t, w, rows), penalizer)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn horizon_table_gives_the_bits_of_each_customer_s_own_expectation() {
+        // Repeated and distinct (x, T), t_x varying within a group.
+        let x: Vec<f64> = (0..500).map(|i| f64::from(i % 7)).collect();
+        let big_t: Vec<f64> = (0..500).map(|i| 10.0 + f64::from(i % 13) * 3.5).collect();
+        let t_x: Vec<f64> = (0..500u32)
+            .map(|i| {
+                if i % 7 == 0 {
+                    0.0
+                } else {
+                    big_t[i as usize] * f64::from(i % 5) / 5.0
+                }
+            })
+            .collect();
+        let horizons = [0.0, 4.345, 8.69, 12.0, 24.0];
+        for model in [
+            Purchases::new(Kind::BgNbd, [0.24, 4.41, 0.79, 2.43]),
+            Purchases::new(Kind::ModifiedBgNbd, [0.25, 4.4, 0.8, 2.4]),
+            Purchases::new(Kind::ParetoNbd, [0.55, 10.5, 0.6, 11.7]),
+        ] {
+            let table = HorizonTable::new(&model, &x, &big_t, &horizons);
+            for i in 0..x.len() {
+                let history = model.history(x[i], t_x[i], big_t[i]);
+                for t in horizons.into_iter().chain([3.0]) {
+                    let want = history.expected_purchases(t);
+                    let got = table.expected_purchases(i, &history, t);
+                    assert_eq!(
+                        got.to_bits(),
+                        want.to_bits(),
+                        "{model:?} customer {i} t {t}"
+                    );
+                }
+            }
         }
     }
 }
