@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import _arrow, _flo_rfm
-from ._frames import Kind, kind_of, to_kind, to_pandas
+from ._frames import Kind, argument_errors, as_path, kind_of, to_kind, to_pandas
 from ._pandas import (
     NULL_DATE,
     STR_DTYPE,
@@ -399,7 +399,7 @@ def read_csv(
     """
     from .progress import run_watched, with_progress
 
-    path = os.fspath(path)
+    path = as_path(path)
 
     def read(counter: _flo_rfm.Progress) -> _flo_rfm.Frame:
         return _flo_rfm.read_csv(path, on_bad_rows, duplicates, delimiter, counter, encoding)
@@ -432,6 +432,8 @@ def from_pandas(
     >>> flo_rfm.from_pandas(raw).to_pandas().equals(flo_rfm.datasets.sample(50).to_pandas())
     True
     """
+    if not isinstance(df, pd.DataFrame):
+        raise ArgumentTypeError(f"expected a pandas DataFrame, got {type(df).__name__}")
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
     if missing:
         err = MissingColumnsError(f"{source}: missing required column(s): {', '.join(missing)}")
@@ -481,11 +483,13 @@ def load(source: Source, **kwargs: object) -> CustomerData:
         return data
     kind = kind_of(source)
     if kind is not None:
-        data = from_pandas(to_pandas(source), **kwargs)  # type: ignore[arg-type]
+        with argument_errors():
+            data = from_pandas(to_pandas(source), **kwargs)  # type: ignore[arg-type]
         data.kind = kind
         return data
     if isinstance(source, (str, os.PathLike, Path)):
-        return read_csv(source, **kwargs)  # type: ignore[arg-type]
+        with argument_errors():
+            return read_csv(source, **kwargs)  # type: ignore[arg-type]
     raise ArgumentTypeError(
         f"expected a path, a pandas, Polars or Arrow table or CustomerData, got {type(source).__name__}"
     )

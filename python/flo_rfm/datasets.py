@@ -14,7 +14,9 @@ import os
 import pandas as pd
 
 from . import _flo_rfm
+from ._frames import as_int, as_path
 from .data import CustomerData
+from .exceptions import InvalidArgumentError
 
 __all__ = [
     "DEFAULT_CUSTOMERS",
@@ -31,6 +33,15 @@ DEFAULT_CUSTOMERS = 20_000
 DEFAULT_SEED = 20_210_601
 
 
+def _size(count: int, seed: int, name: str = "customers") -> tuple[int, int]:
+    """``(count, seed)`` checked: whole numbers >= 0 (the core takes unsigned 64-bit ints)."""
+    checked = as_int(count, name, 0, exact=True), as_int(seed, "seed", 0, exact=True)
+    for what, value in zip((name, "seed"), checked):
+        if value >= 1 << 64:
+            raise InvalidArgumentError(f"{what} must be below 2**64, got {value}")
+    return checked
+
+
 def sample_bytes(customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED) -> bytes:
     """The sample as CSV bytes.
 
@@ -41,7 +52,7 @@ def sample_bytes(customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED) -
     >>> sample_bytes(3).splitlines()[0].startswith(b"master_id,order_channel")
     True
     """
-    return bytes(_flo_rfm.sample_csv_bytes(customers, seed))
+    return bytes(_flo_rfm.sample_csv_bytes(*_size(customers, seed)))
 
 
 def sample(customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED) -> CustomerData:
@@ -79,8 +90,8 @@ def write_sample(
     >>> len(pd.read_csv(path))
     50
     """
-    path = os.fspath(path)
-    _flo_rfm.write_sample_csv(path, customers, seed)
+    path = as_path(path)
+    _flo_rfm.write_sample_csv(path, *_size(customers, seed))
     return path
 
 
@@ -146,6 +157,6 @@ def write_transactions(path: str | os.PathLike[str], lines: int = 1_000_000, see
     >>> list(pd.read_csv(path).columns)
     ['customer_id', 'date', 'amount', 'channel']
     """
-    path = os.fspath(path)
-    _flo_rfm.write_transactions_csv(path, lines, seed)
+    path = as_path(path)
+    _flo_rfm.write_transactions_csv(path, *_size(lines, seed, "lines"))
     return path

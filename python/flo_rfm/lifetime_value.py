@@ -17,9 +17,10 @@ import numpy as np
 import pandas as pd
 
 from . import _arrow, _flo_rfm
-from ._frames import Kind, to_kind
+from ._frames import Kind, argument_errors, as_float, as_int, as_path, to_kind
 from ._pandas import text_series
 from .data import CustomerData, Source, load
+from .exceptions import ArgumentTypeError, FloRfmError, InputError, InvalidArgumentError
 from .segmentation import DateLike, _days
 
 __all__ = [
@@ -42,7 +43,12 @@ PERIODS_PER_MONTH: dict[str, float] = {"W": 4.345, "M": 1.0, "D": 30.0, "H": 30.
 
 
 def _arr(values: ArrayLike) -> np.ndarray:
-    return np.ascontiguousarray(np.asarray(values, dtype="float64"))
+    try:
+        return np.ascontiguousarray(np.asarray(values, dtype="float64"))
+    except TypeError as e:
+        raise ArgumentTypeError(f"expected an array of numbers, got {type(values).__name__}: {e}") from e
+    except ValueError as e:
+        raise InvalidArgumentError(f"expected an array of numbers: {e}") from e
 
 
 def _like(result: np.ndarray, template: ArrayLike) -> np.ndarray | pd.Series:
@@ -54,7 +60,9 @@ def _like(result: np.ndarray, template: ArrayLike) -> np.ndarray | pd.Series:
 
 def _check_unit(unit: str | None) -> str | None:
     if unit is not None and unit not in PERIODS_PER_MONTH:
-        raise ValueError(f"time_unit must be one of {sorted(PERIODS_PER_MONTH)} or None, got {unit!r}")
+        raise InvalidArgumentError(
+            f"time_unit must be one of {sorted(PERIODS_PER_MONTH)} or None, got {unit!r}"
+        )
     return unit
 
 
@@ -63,7 +71,7 @@ class _Model:
     _kind = ""
 
     def __init__(self, penalizer_coef: float = 0.0) -> None:
-        self.penalizer_coef = float(penalizer_coef)
+        self.penalizer_coef = as_float(penalizer_coef, "penalizer_coef")
         self._params: pd.Series | None = None
         self.fit_info_: dict[str, float] = {}
         self._covariance: np.ndarray | None = None
@@ -72,7 +80,7 @@ class _Model:
     def params_(self) -> pd.Series:
         """The fitted parameters (raises ``ValueError`` before ``fit``)."""
         if self._params is None:
-            raise ValueError(f"{type(self).__name__} is not fitted: call fit(...) first")
+            raise InvalidArgumentError(f"{type(self).__name__} is not fitted: call fit(...) first")
         return self._params
 
     @params_.setter
@@ -121,7 +129,9 @@ class _Model:
         (3, 3)
         """
         if self._covariance is None:
-            raise ValueError(f"{type(self).__name__} has no covariance: fit it (a loaded model has none)")
+            raise InvalidArgumentError(
+                f"{type(self).__name__} has no covariance: fit it (a loaded model has none)"
+            )
         names = list(self._names)
         return pd.DataFrame(self._covariance, index=names, columns=names)
 
@@ -194,21 +204,33 @@ class _Model:
         """
         from .output import _atomic_text
 
-        _atomic_text(os.fspath(path), self.to_json())
+        _atomic_text(as_path(path), self.to_json())
 
     @classmethod
     def from_json(cls, text: str) -> Any:
-        data = json.loads(text)
-        if data.get("model") != cls._kind:
-            raise ValueError(f"this JSON holds a {data.get('model')!r} model, not {cls._kind!r}")
-        model = cls(data["penalizer_coef"])
-        model.params_ = pd.Series(data["params"], dtype="float64")[list(cls._names)]
-        model.fit_info_ = data.get("fit_info", {})
-        if data.get("covariance") is not None:
-            k = len(cls._names)
-            model._covariance = np.asarray(data["covariance"], dtype="float64").reshape(k, k)
-        if "time_unit" in data:
-            model.time_unit = _check_unit(data["time_unit"])
+        if not isinstance(text, (str, bytes, bytearray)):
+            raise ArgumentTypeError(f"from_json takes the JSON text, got {type(text).__name__}")
+        try:
+            data = json.loads(text)
+        except ValueError as e:
+            raise InputError(f"not a {cls._kind} model: the text is not JSON ({e})") from e
+        if not isinstance(data, dict) or data.get("model") != cls._kind:
+            held = data.get("model") if isinstance(data, dict) else None
+            raise InputError(f"this JSON holds a {held!r} model, not {cls._kind!r}")
+        try:
+            model = cls(data["penalizer_coef"])
+            model.params_ = pd.Series(data["params"], dtype="float64")[list(cls._names)]
+            model.fit_info_ = data.get("fit_info", {})
+            if data.get("covariance") is not None:
+                k = len(cls._names)
+                model._covariance = np.asarray(data["covariance"], dtype="float64").reshape(k, k)
+            if "time_unit" in data:
+                model.time_unit = _check_unit(data["time_unit"])
+        except FloRfmError as e:
+            raise InputError(f"this {cls._kind} JSON is not a model flo_rfm wrote: {e}") from e
+        except (KeyError, TypeError, ValueError) as e:
+            what = f"no {e}" if isinstance(e, KeyError) else str(e)
+            raise InputError(f"this {cls._kind} JSON is not a model flo_rfm wrote: {what}") from e
         return model
 
     @classmethod
@@ -222,8 +244,15 @@ class _Model:
         ...                              '"params": {"p": 4.0, "q": 0.5, "v": 4.0}}').params_.tolist()
         [4.0, 0.5, 4.0]
         """
-        with open(path, encoding="utf-8") as fh:
-            return cls.from_json(fh.read())
+        from .output import file_errors
+
+        path = as_path(path)
+        try:
+            with file_errors(), open(path, encoding="utf-8") as fh:
+                text = fh.read()
+        except UnicodeDecodeError as e:
+            raise InputError(f"{path}: not a model file flo_rfm wrote: {e}") from e
+        return cls.from_json(text)
 
 
 class _PurchaseModel(_Model):
@@ -270,7 +299,9 @@ class _PurchaseModel(_Model):
         w = None if weights is None else _arr(weights)
         rec, big_t = _arr(recency), _arr(T)
         self.time_unit = _check_unit(time_unit)
-        params, _scale, info, cov = _flo_rfm.fit_purchases(self._rust, x, rec, big_t, w, self.penalizer_coef)
+        with argument_errors():
+            fitted = _flo_rfm.fit_purchases(self._rust, x, rec, big_t, w, self.penalizer_coef)
+        params, _scale, info, cov = fitted
         self._set(params, info, len(x), cov)
         return self
 
@@ -289,7 +320,7 @@ class _PurchaseModel(_Model):
         True
         """
         out = _flo_rfm.purchases_expected(
-            self._rust, self._p(), float(t), _arr(frequency), _arr(recency), _arr(T)
+            self._rust, self._p(), as_float(t, "t"), _arr(frequency), _arr(recency), _arr(T)
         )
         return _like(out, frequency)
 
@@ -343,9 +374,10 @@ class _PurchaseModel(_Model):
         >>> bool((bgf.conditional_probability_alive(*history, future_t=12) <= p).all())
         True
         """
-        if not (np.isfinite(future_t) and future_t >= 0):
-            raise ValueError(f"future_t must be a number >= 0, got {future_t!r}")
-        later = _arr(T) + float(future_t)
+        ahead = as_float(future_t, "future_t")
+        if not (np.isfinite(ahead) and ahead >= 0):
+            raise InvalidArgumentError(f"future_t must be a number >= 0, got {future_t!r}")
+        later = _arr(T) + ahead
         out = _flo_rfm.purchases_palive(self._rust, self._p(), _arr(frequency), _arr(recency), later)
         return _like(out, frequency)
 
@@ -441,12 +473,12 @@ def _horizon(
     """(months, discount, model units a month), refusing a unit that differs from the model's."""
     unit = freq if freq is not None else model.time_unit
     if unit is None:
-        raise ValueError(
+        raise InvalidArgumentError(
             "the time unit of recency and T is not known: pass freq= ('D', 'W', 'M' or 'H'), "
             "or fit the purchase model with time_unit=..."
         )
     if model.time_unit is not None and unit != model.time_unit:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"freq={unit!r} but {type(model).__name__} was fitted in time_unit={model.time_unit!r}: "
             "a CLV must use the unit the model was fitted in"
         )
@@ -455,11 +487,12 @@ def _horizon(
 
 def _months(unit: str, time: int, discount_rate: float) -> tuple[int, float, float]:
     """(months, discount, model units a month) for recency and T measured in ``unit``."""
-    if unit not in PERIODS_PER_MONTH:
-        raise ValueError(f"freq must be one of {sorted(PERIODS_PER_MONTH)}, got {unit!r}")
-    if int(time) < 1:
-        raise ValueError(f"time must be a whole number of months >= 1, got {time!r}")
-    return int(time), float(discount_rate), PERIODS_PER_MONTH[unit]
+    if not isinstance(unit, str) or unit not in PERIODS_PER_MONTH:
+        raise InvalidArgumentError(f"freq must be one of {sorted(PERIODS_PER_MONTH)}, got {unit!r}")
+    months = as_int(time, "time")
+    if months < 1:
+        raise InvalidArgumentError(f"time must be a whole number of months >= 1, got {time!r}")
+    return months, as_float(discount_rate, "discount_rate"), PERIODS_PER_MONTH[unit]
 
 
 class GammaGamma(_Model):
@@ -489,7 +522,8 @@ class GammaGamma(_Model):
         """
         x = _arr(frequency)
         w = None if weights is None else _arr(weights)
-        params, info, cov = _flo_rfm.fit_gamma_gamma(x, _arr(monetary_value), w, self.penalizer_coef)
+        with argument_errors():
+            params, info, cov = _flo_rfm.fit_gamma_gamma(x, _arr(monetary_value), w, self.penalizer_coef)
         self._set(params, info, len(x), cov)
         return self
 
@@ -601,7 +635,9 @@ class GammaGamma(_Model):
         by_period: bool,
     ) -> np.ndarray:
         if not isinstance(model, _PurchaseModel):
-            raise TypeError(f"transaction_prediction_model must be a fitted purchase model, got {model!r}")
+            raise ArgumentTypeError(
+                f"transaction_prediction_model must be a fitted purchase model, got {model!r}"
+            )
         horizon = _horizon(model, time, discount_rate, freq)
         return _flo_rfm.customer_lifetime_value(
             model._rust,
@@ -653,21 +689,30 @@ def bootstrap_clv(
     >>> bool((b["lower"] <= b["upper"]).all())
     True
     """
-    if model not in _PURCHASE_MODELS:
-        raise ValueError(f"model must be one of {sorted(_PURCHASE_MODELS)}, got {model!r}")
+    if not isinstance(model, str) or model not in _PURCHASE_MODELS:
+        raise InvalidArgumentError(f"model must be one of {sorted(_PURCHASE_MODELS)}, got {model!r}")
     x, rec, big_t, m = (_arr(v) for v in (frequency, recency, T, monetary_value))
-    point, mean, std, lower, upper, failed = _flo_rfm.bootstrap_clv(
-        _PURCHASE_MODELS[model]._rust,
-        x,
-        rec,
-        big_t,
-        m,
-        (penalizer_coef, gg_penalizer_coef),
-        _months(freq, time, discount_rate),
-        int(replicates),
-        int(seed),
-        float(level),
+    n_replicates = as_int(replicates, "replicates")
+    if n_replicates < 2:
+        raise InvalidArgumentError(f"the bootstrap needs at least 2 replicates, got {replicates!r}")
+    penalizers = (
+        as_float(penalizer_coef, "penalizer_coef"),
+        as_float(gg_penalizer_coef, "gg_penalizer_coef"),
     )
+    horizon = _months(freq, time, discount_rate)
+    with argument_errors():
+        point, mean, std, lower, upper, failed = _flo_rfm.bootstrap_clv(
+            _PURCHASE_MODELS[model]._rust,
+            x,
+            rec,
+            big_t,
+            m,
+            penalizers,
+            horizon,
+            n_replicates,
+            as_int(seed, "seed", 0),
+            as_float(level, "level"),
+        )
     index = frequency.index if isinstance(frequency, pd.Series) else None
     table = pd.DataFrame(
         {"clv": point, "clv_mean": mean, "clv_std": std, "lower": lower, "upper": upper}, index=index
@@ -791,18 +836,19 @@ class CltvResult:
         >>> sorted(flo_rfm.cltv(flo_rfm.datasets.sample(2000)).write(tempfile.mkdtemp()))
         ['bgnbd.json', 'cltv.csv', 'gamma_gamma.json']
         """
-        from .output import check_not_input
+        from .output import _atomic_text, check_not_input
 
-        out = os.fspath(out_dir)
+        out = as_path(out_dir, "out_dir")
         if format not in ("csv", "parquet"):
-            raise ValueError(f'format must be "csv" or "parquet", got {format!r}')
+            raise InvalidArgumentError(f'format must be "csv" or "parquet", got {format!r}')
         table = f"cltv.{format}"
         files = {name: os.path.join(out, name) for name in (table, "bgnbd.json", "gamma_gamma.json")}
         for path in files.values():
             check_not_input(path, [self._data.source])
         self._core.write_table(files[table], format)
-        self.bgf.save(files["bgnbd.json"])
-        self.ggf.save(files["gamma_gamma.json"])
+        inputs = [self._data.source]
+        _atomic_text(files["bgnbd.json"], self.bgf.to_json(), inputs)
+        _atomic_text(files["gamma_gamma.json"], self.ggf.to_json(), inputs)
         return files
 
 
@@ -869,6 +915,18 @@ def _check_finite(table: pd.DataFrame, bgf: BetaGeo, ggf: GammaGamma) -> None:
         )
 
 
+def _check_study(
+    frequency: str, months: int, discount_rate: float, segments: int
+) -> tuple[int, float, float]:
+    """The CLTV study's options checked (one machine and Dask): the horizon, as :func:`_months`."""
+    if frequency not in ("orders", "repeat_orders"):
+        raise InvalidArgumentError(f"frequency must be 'orders' or 'repeat_orders', got {frequency!r}")
+    horizon = _months("W", months, discount_rate)
+    if as_int(segments, "segments") < 1:
+        raise InvalidArgumentError(f"segments must be a whole number >= 1, got {segments!r}")
+    return horizon
+
+
 def _segments(codes: np.ndarray, segments: int) -> pd.Categorical:
     """CLV quantile bins as the seeds' labels: ``D, C, B, A`` (worst to best) for 4."""
     labels = [chr(ord("A") + i) for i in range(segments)][::-1]
@@ -909,21 +967,14 @@ def cltv(
     ['recency_cltv_weekly', 'T_weekly', 'frequency', 'monetary_cltv_avg', 'exp_sales_3_month',
      'exp_sales_6_month', 'exp_average_value', 'cltv', 'cltv_segment']
     """
-    if frequency not in ("orders", "repeat_orders"):
-        raise ValueError(f"frequency must be 'orders' or 'repeat_orders', got {frequency!r}")
-    _months("W", months, discount_rate)  # checks the horizon before any work
-    if int(segments) < 1:
-        raise ValueError(f"segments must be a whole number >= 1, got {segments!r}")
+    n_months, discount, _ = _check_study(frequency, months, discount_rate, segments)  # before any work
+    day = _days(analysis_date) if analysis_date is not None else None
+    penalizers = as_float(bg_penalizer, "bg_penalizer"), as_float(gg_penalizer, "gg_penalizer")
     data = load(source, **read_options)
-    core = data._frame.cltv_study(
-        _days(analysis_date) if analysis_date is not None else None,
-        frequency == "repeat_orders",
-        float(bg_penalizer),
-        float(gg_penalizer),
-        int(months),
-        float(discount_rate),
-        int(segments),
-    )
+    with argument_errors():
+        core = data._frame.cltv_study(
+            day, frequency == "repeat_orders", *penalizers, n_months, discount, int(segments)
+        )
     bgf, ggf = BetaGeo(bg_penalizer), GammaGamma(gg_penalizer)
     for model, (params, info, covariance) in ((bgf, core.purchases()), (ggf, core.spend())):
         model._set(params, info, len(core), covariance)

@@ -3,14 +3,64 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 import pandas as pd
 
 from . import _flo_rfm
-from .exceptions import OutputIsInputError
+from ._frames import as_path
+from .exceptions import (
+    ArgumentTypeError,
+    FileAccessError,
+    FileError,
+    FileMissingError,
+    InvalidArgumentError,
+    IsAFolderError,
+    OutputIsInputError,
+)
 
 __all__ = ["neutralize_formulas", "write_csv", "write_ids"]
+
+
+def file_error(err: OSError) -> FileError:
+    """``err`` (an ``OSError`` Python raised) as the matching :mod:`flo_rfm.exceptions` class,
+    with the same ``errno``, ``strerror`` and ``filename``; a flo_rfm error is returned as is.
+
+    Examples
+    --------
+    >>> e = file_error(FileNotFoundError(2, "No such file or directory", "x.csv"))
+    >>> type(e).__name__, e.errno, e.filename, isinstance(e, FileNotFoundError)
+    ('FileMissingError', 2, 'x.csv', True)
+    """
+    if isinstance(err, FileError):
+        return err
+    if isinstance(err, FileNotFoundError):
+        cls: type[FileError] = FileMissingError
+    elif isinstance(err, PermissionError):
+        cls = FileAccessError
+    elif isinstance(err, IsADirectoryError):
+        cls = IsAFolderError
+    else:
+        cls = FileError
+    if err.errno is None:
+        return cls(*err.args)
+    if err.filename2 is not None:
+        return cls(err.errno, err.strerror, err.filename, None, err.filename2)
+    if err.filename is not None:
+        return cls(err.errno, err.strerror, err.filename)
+    return cls(err.errno, err.strerror)
+
+
+@contextmanager
+def file_errors() -> Iterator[None]:
+    """Turns an ``OSError`` raised by Python inside the block into :func:`file_error`'s class."""
+    try:
+        yield
+    except FileError:
+        raise
+    except OSError as e:
+        raise file_error(e) from e
 
 
 def check_not_input(path: str, inputs: Iterable[str]) -> None:
@@ -26,7 +76,11 @@ def check_not_input(path: str, inputs: Iterable[str]) -> None:
     """
     target = os.path.realpath(path)
     for src in inputs:
-        if src and os.path.exists(src) and os.path.realpath(src) == target:
+        if not (src and os.path.exists(src)):
+            continue
+        # By file identity when both exist: a hard link is the same file under another name.
+        same = os.path.samefile(src, path) if os.path.exists(path) else os.path.realpath(src) == target
+        if same:
             err = OutputIsInputError(f"refusing to write {path}: it is an input file")
             err.path = path
             raise err
@@ -80,15 +134,19 @@ def write_csv(
     >>> open(path).read().splitlines()
     ['a', '1', '2']
     """
-    path = os.fspath(path)
+    if not isinstance(df, pd.DataFrame):
+        raise ArgumentTypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
+    path = as_path(path)
+    inputs = [as_path(i, "inputs") for i in inputs if i]
     check_not_input(path, inputs)
     text = neutralize_formulas(df).to_csv(index=index)
-    _flo_rfm.write_file(path, text.encode("utf-8"), [os.fspath(i) for i in inputs if i])
+    _flo_rfm.write_file(path, text.encode("utf-8"), inputs)
 
 
-def _atomic_text(path: str, text: str) -> None:
-    """``text`` written to ``path`` by the core's atomic writer (umask mode, unique temporary)."""
-    _flo_rfm.write_file(path, text.encode("utf-8"))
+def _atomic_text(path: str, text: str, inputs: Iterable[str] = ()) -> None:
+    """``text`` written to ``path`` by the core's atomic writer (umask mode, unique temporary),
+    refused if ``path`` is one of ``inputs``."""
+    _flo_rfm.write_file(path, text.encode("utf-8"), [i for i in inputs if i])
 
 
 def write_ids(ids: pd.Series, path: str | os.PathLike[str], *, inputs: Iterable[str] = ()) -> None:
@@ -102,9 +160,12 @@ def write_ids(ids: pd.Series, path: str | os.PathLike[str], *, inputs: Iterable[
     >>> open(path).read().splitlines()
     ['master_id', 'x', 'y']
     """
-    path = os.fspath(path)
-    check_not_input(path, inputs)
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    if not isinstance(ids, (pd.Series, pd.Index)):
+        raise ArgumentTypeError(f"ids must be a pandas Series, got {type(ids).__name__}")
+    path = as_path(path)
+    check_not_input(path, [as_path(i, "inputs") for i in inputs if i])
+    with file_errors():
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     if ids.isna().any():
-        raise ValueError("an id list must not hold missing ids")
+        raise InvalidArgumentError("an id list must not hold missing ids")
     _flo_rfm.write_id_list([str(v) for v in ids], path, str(ids.name or "master_id"))

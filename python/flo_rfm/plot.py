@@ -9,6 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
+
+from ._frames import as_float, as_int
+from .exceptions import ArgumentTypeError, MissingDependencyError
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -36,8 +40,27 @@ def _plt() -> Any:
     try:
         import matplotlib.pyplot as plt
     except ImportError as e:  # pragma: no cover - depends on the environment
-        raise ImportError("flo_rfm.plot needs matplotlib: pip install matplotlib") from e
+        raise MissingDependencyError("flo_rfm.plot needs matplotlib: pip install matplotlib") from e
     return plt
+
+
+def _check(obj: object, kind: str) -> None:
+    """Raise :class:`ArgumentTypeError` unless ``obj`` is what the plot draws: ``"rfm"`` (an
+    ``RfmResult``), ``"cltv"`` (a ``CltvResult``), ``"model"`` (a purchase model) or
+    ``"validation"`` (a ``HoldoutValidation``)."""
+    from .lifetime_value import CltvResult, _PurchaseModel
+    from .segmentation import RfmResult
+    from .validation import HoldoutValidation
+
+    expected: dict[str, tuple[type, str]] = {
+        "rfm": (RfmResult, "an RfmResult (flo_rfm.rfm(...))"),
+        "cltv": (CltvResult, "a CltvResult (flo_rfm.cltv(...))"),
+        "model": (_PurchaseModel, "a fitted BetaGeo, ModifiedBetaGeo or ParetoNBD"),
+        "validation": (HoldoutValidation, "a HoldoutValidation (flo_rfm.holdout_validation(...))"),
+    }
+    cls, what = expected[kind]
+    if not isinstance(obj, cls):
+        raise ArgumentTypeError(f"expected {what}, got {type(obj).__name__}")
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float] = (8, 6)) -> Axes:
@@ -59,6 +82,7 @@ def segment_grid(result: RfmResult, ax: Axes | None = None) -> Axes:
     >>> ax.get_xlabel()
     'frequency score'
     """
+    _check(result, "rfm")
     t = result.to_pandas()
     r_labels = list(t["recency_score"].cat.categories)
     f_labels = list(t["frequency_score"].cat.categories)
@@ -88,6 +112,7 @@ def segment_grid(result: RfmResult, ax: Axes | None = None) -> Axes:
 
 def segment_sizes(result: RfmResult, ax: Axes | None = None) -> Axes:
     """Customers per segment, largest first."""
+    _check(result, "rfm")
     counts = result.to_pandas()["segment"].value_counts().sort_values()
     ax = _axes(ax)
     ax.barh(counts.index.astype(str), counts.to_numpy())
@@ -100,6 +125,7 @@ def segment_sizes(result: RfmResult, ax: Axes | None = None) -> Axes:
 
 def segment_means(result: RfmResult) -> Figure:
     """Mean recency, frequency and monetary per segment, side by side."""
+    _check(result, "rfm")
     summary = result._summary_pd()
     fig, axes = _plt().subplots(1, 3, figsize=(15, 5), sharey=True)
     for ax, metric in zip(axes, ("recency", "frequency", "monetary")):
@@ -112,6 +138,8 @@ def segment_means(result: RfmResult) -> Figure:
 
 def rfm_distributions(result: RfmResult, bins: int = 50) -> Figure:
     """Histograms of recency, frequency and monetary (frequency and monetary on log scales)."""
+    _check(result, "rfm")
+    bins = as_int(bins, "bins", 1)
     t = result.to_pandas()
     fig, axes = _plt().subplots(1, 3, figsize=(15, 4))
     for ax, metric in zip(axes, ("recency", "frequency", "monetary")):
@@ -129,6 +157,7 @@ def rfm_distributions(result: RfmResult, bins: int = 50) -> Figure:
 
 def cltv_by_segment(result: CltvResult, ax: Axes | None = None) -> Axes:
     """CLV per CLTV segment: a box per segment (outliers hidden) with the mean marked."""
+    _check(result, "cltv")
     t = result.to_pandas()
     labels = list(t["cltv_segment"].cat.categories)
     data = [t.loc[t["cltv_segment"] == s, "cltv"].to_numpy() for s in labels]
@@ -141,13 +170,16 @@ def cltv_by_segment(result: CltvResult, ax: Axes | None = None) -> Axes:
 
 
 def _history_grid(bgf: BetaGeo, max_frequency: int | None, max_recency: float | None) -> tuple[int, float]:
+    _check(bgf, "model")
     bgf.params_  # noqa: B018 - raises if the model is not fitted
     data = getattr(bgf, "_data", None)
     if max_frequency is None:
         max_frequency = int(np.nanmax(data["frequency"])) if data is not None else 30
     if max_recency is None:
         max_recency = float(np.nanmax(data["T"])) if data is not None else 100.0
-    return max(max_frequency, 1), max(max_recency, 1.0)
+    frequency = as_int(max_frequency, "max_frequency")
+    recency = as_float(max_recency, "max_recency")
+    return max(frequency, 1), max(recency, 1.0)
 
 
 def _histories(max_frequency: int, max_recency: float) -> tuple[tuple[int, int], tuple[np.ndarray, ...]]:
@@ -215,6 +247,8 @@ def frequency_recency_matrix(
 def holdout_purchases(validation: HoldoutValidation, max_frequency: int = 7, ax: Axes | None = None) -> Axes:
     """Mean actual and predicted holdout purchases by calibration frequency (the first
     ``max_frequency`` groups, as lifetimes' ``plot_calibration_purchases_vs_holdout_purchases``)."""
+    _check(validation, "validation")
+    max_frequency = as_int(max_frequency, "max_frequency", 1)
     t = validation.by_frequency.iloc[:max_frequency]
     ax = _axes(ax)
     ax.plot(t.index, t["actual_mean"], marker="o", label="actual")
@@ -229,6 +263,7 @@ def holdout_purchases(validation: HoldoutValidation, max_frequency: int = 7, ax:
 def calibration(validation: HoldoutValidation, ax: Axes | None = None) -> Axes:
     """Mean actual against mean predicted holdout purchases in bins of predicted purchases, with
     the diagonal a perfect model would follow."""
+    _check(validation, "validation")
     t = validation.calibration
     ax = _axes(ax)
     top = float(max(t["actual_mean"].max(), t["predicted_mean"].max()))
@@ -244,6 +279,17 @@ def calibration(validation: HoldoutValidation, ax: Axes | None = None) -> Axes:
 def tracking(cumulative: Any, ax: Axes | None = None) -> Axes:
     """Cumulative repeat transactions, actual and predicted (a
     ``flo_rfm.cumulative_transactions`` table), as lifetimes' ``plot_cumulative_transactions``."""
+    if not isinstance(cumulative, pd.DataFrame):
+        raise ArgumentTypeError(
+            f"expected a flo_rfm.cumulative_transactions table, got {type(cumulative).__name__}"
+        )
+    if not {"actual", "predicted"} <= set(cumulative.columns):
+        from .exceptions import MissingColumnsError
+
+        missing = [c for c in ("actual", "predicted") if c not in cumulative.columns]
+        err = MissingColumnsError(f"<DataFrame>: missing required column(s): {', '.join(missing)}")
+        err.columns = missing
+        raise err
     ax = _axes(ax)
     ax.plot(cumulative.index, cumulative["actual"], label="actual")
     ax.plot(cumulative.index, cumulative["predicted"], linestyle="--", label="predicted")

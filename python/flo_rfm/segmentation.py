@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 
 from . import _arrow
-from ._frames import to_kind
+from ._frames import argument_errors, as_float, as_path, to_kind
 from ._pandas import STR_DTYPE, text_series
 from .data import CustomerData, Source, load
+from .exceptions import ArgumentTypeError, InvalidArgumentError
 from .output import check_not_input
 
 __all__ = [
@@ -41,8 +42,22 @@ DateLike = Union[str, dt.date, pd.Timestamp, np.datetime64]
 _EPOCH = pd.Timestamp("1970-01-01")
 
 
-def _days(date: DateLike) -> int:
-    return int((pd.Timestamp(date).normalize() - _EPOCH).days)
+def _timestamp(date: DateLike, name: str = "analysis_date") -> pd.Timestamp:
+    """``pd.Timestamp(date)``; a value that is no date raises :class:`InvalidArgumentError` (a
+    ``ValueError``), one of a type that cannot be a date :class:`ArgumentTypeError`."""
+    try:
+        when = pd.Timestamp(date)  # type: ignore[arg-type]
+    except TypeError as e:
+        raise ArgumentTypeError(f"{name} must be a date, got {type(date).__name__}: {e}") from e
+    except (ValueError, OverflowError) as e:
+        raise InvalidArgumentError(f"{name}: cannot read {date!r} as a date: {e}") from e
+    if pd.isna(when):
+        raise InvalidArgumentError(f"{name} must be a date, got {date!r}")
+    return when
+
+
+def _days(date: DateLike, name: str = "analysis_date") -> int:
+    return int((_timestamp(date, name).normalize() - _EPOCH).days)
 
 
 class RfmResult:
@@ -259,16 +274,30 @@ class RfmResult:
     ) -> pd.Series:
         if isinstance(categories, str):
             categories = [categories]
-        spec = [(k, lo, hi) for k, (lo, hi) in (bounds or {}).items()]
+        if isinstance(segments, str):
+            segments = [segments]
+        if bounds is not None and not isinstance(bounds, dict):
+            raise ArgumentTypeError(f"bounds must be a dict of (min, max) pairs, got {type(bounds).__name__}")
+        spec = []
+        for key, pair in (bounds or {}).items():
+            if not _iterable(pair):
+                raise ArgumentTypeError(f"bounds[{key!r}] must be a (min, max) pair, got {pair!r}")
+            pair = tuple(pair)
+            if len(pair) != 2:
+                raise InvalidArgumentError(f"bounds[{key!r}] must be a (min, max) pair, got {pair!r}")
+            lo, hi = (None if v is None else as_float(v, f"bounds[{key!r}]") for v in pair)
+            spec.append((key, lo, hi))
         if min_average_order_value is not None:
-            spec.append(("average_order_value", float(min_average_order_value), None))
-        rows = self._core.select(  # type: ignore[attr-defined]
-            list(segments) if segments is not None else None,
-            list(categories) if categories is not None else None,
-            match,
-            combine,
-            spec,
-        )
+            aov = as_float(min_average_order_value, "min_average_order_value")
+            spec.append(("average_order_value", aov, None))
+        with argument_errors():
+            rows = self._core.select(  # type: ignore[attr-defined]
+                _texts(segments, "segments"),
+                _texts(categories, "categories"),
+                match,
+                combine,
+                spec,
+            )
         ids = self.data._frame.ids_at(rows)
         return pd.Series(ids, name="master_id", dtype=object).astype(STR_DTYPE)
 
@@ -300,7 +329,8 @@ class RfmResult:
 
     def _preset_rows(self, which: str, match: Match) -> np.ndarray:
         """Rows of the seeds' case a (``"new_brand"``) or b (``"discount"``), by the core's rules."""
-        new_brand, discount = self._core.seed_targets(match)  # type: ignore[attr-defined]
+        with argument_errors():
+            new_brand, discount = self._core.seed_targets(match)  # type: ignore[attr-defined]
         return new_brand if which == "new_brand" else discount  # type: ignore[no-any-return]
 
     def _pandas_targets(self, which: str, match: Match) -> pd.Series:
@@ -319,6 +349,7 @@ class RfmResult:
         """
         import os
 
+        out_dir = as_path(out_dir, "out_dir")
         inputs = [self.data.source]
         paths = {}
         for name, which in (
@@ -373,17 +404,11 @@ def rfm(
     ['recency', 'frequency', 'monetary', 'recency_score', 'frequency_score', 'monetary_score',
      'RF_SCORE', 'RFM_SCORE', 'segment']
     """
-    data = load(source, **read_options)
     n_bins, probabilities, label_texts, rules = _cut_options(q, labels, segment_map)
-    core = data._frame.rfm(
-        _days(analysis_date) if analysis_date is not None else None,
-        n_bins,
-        probabilities,
-        duplicates,
-        label_texts,
-        rules,
-        segment_on,
-    )
+    day = _days(analysis_date) if analysis_date is not None else None
+    data = load(source, **read_options)
+    with argument_errors():
+        core = data._frame.rfm(day, n_bins, probabilities, duplicates, label_texts, rules, segment_on)
     return _result(data, core, labels)
 
 
@@ -395,17 +420,66 @@ def _cut_options(
     """``rfm``'s options as the core takes them: bins, probabilities, label texts, map rules."""
     if isinstance(q, (int, np.integer)):
         n_bins, probabilities = int(q), None
+    elif not _iterable(q):
+        raise ArgumentTypeError(f"q must be a number of bins or a list of probabilities, got {q!r}")
     else:
-        probabilities = [float(p) for p in q]
+        probabilities = [as_float(p, "each probability in q") for p in q]  # type: ignore[union-attr]
         n_bins = len(probabilities) - 1
-    texts = None if labels is None else [[str(x) for x in lab] for lab in labels]
+    if labels is None:
+        texts = None
+    elif not _iterable(labels):
+        raise ArgumentTypeError(
+            f"labels must be three lists (recency, frequency, monetary), got {type(labels).__name__}"
+        )
+    else:
+        texts = []
+        for lab in labels:
+            if not _iterable(lab):
+                raise ArgumentTypeError(f"labels must be three lists of labels, got {lab!r} among them")
+            texts.append([str(x) for x in lab])
     if isinstance(segment_map, dict):
         rules: list[tuple[str, str]] | None = list(segment_map.items())
     elif segment_map is None:
         rules = None
+    elif not _iterable(segment_map):
+        raise ArgumentTypeError(
+            f"segment_map must be a dict or a list of (pattern, name) pairs, got {type(segment_map).__name__}"
+        )
     else:
-        rules = [(p, s) for p, s in segment_map]
+        rules = []
+        for rule in segment_map:
+            pair = tuple(rule) if _iterable(rule) else ()
+            if len(pair) != 2:
+                raise InvalidArgumentError(f"segment_map rules must be (pattern, name) pairs, got {rule!r}")
+            rules.append(pair)  # type: ignore[arg-type]
+    for pattern, name in rules or []:
+        if not isinstance(pattern, str) or not isinstance(name, str):
+            raise ArgumentTypeError(f"segment_map patterns and names must be text, got {(pattern, name)!r}")
     return max(n_bins, 0), probabilities, texts, rules
+
+
+def _iterable(obj: object) -> bool:
+    """A list-like argument: iterable and not text."""
+    if isinstance(obj, (str, bytes)):
+        return False
+    try:
+        iter(obj)  # type: ignore[call-overload]
+    except TypeError:
+        return False
+    return True
+
+
+def _texts(values: Sequence[str] | None, name: str) -> list[str] | None:
+    """A list of names (segments, categories) for the core, each one checked to be text."""
+    if values is None:
+        return None
+    if not _iterable(values):
+        raise ArgumentTypeError(f"{name} must be a list of names, got {type(values).__name__}")
+    out = list(values)
+    for v in out:
+        if not isinstance(v, str):
+            raise ArgumentTypeError(f"{name} must hold text, got {v!r}")
+    return out
 
 
 def _result(

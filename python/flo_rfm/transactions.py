@@ -19,9 +19,11 @@ import numpy as np
 import pandas as pd
 
 from . import _flo_rfm
-from ._frames import kind_of, to_pandas
+from ._frames import argument_errors, as_float, as_path, kind_of, to_pandas
 from ._pandas import text_values
 from .data import CustomerData
+from .exceptions import ArgumentTypeError
+from .segmentation import _timestamp
 
 __all__ = ["TransactionLog", "calibration_holdout", "customers_from_transactions", "summarize_transactions"]
 
@@ -32,8 +34,8 @@ OFFLINE = ("Offline",)
 _EPOCH = pd.Timestamp("1970-01-01")
 
 
-def _seconds(when: Any) -> int:
-    return int((pd.Timestamp(when) - _EPOCH) // pd.Timedelta(seconds=1))
+def _seconds(when: Any, name: str) -> int:
+    return int((_timestamp(when, name) - _EPOCH) // pd.Timedelta(seconds=1))
 
 
 def _log(
@@ -69,28 +71,47 @@ def _log(
                 return [None if np.isnan(v) else repr(float(v)) for v in c.to_numpy()]
             return text_values(c)
 
-        return _flo_rfm.log_from_columns(
-            "<DataFrame>",
-            col(customer) or [],
-            col(datetime) or [],
-            col(amount),
-            col(channel),
-            col(order),
-            list(online),
-            list(offline),
+        with argument_errors():
+            return _flo_rfm.log_from_columns(
+                "<DataFrame>",
+                col(customer) or [],
+                col(datetime) or [],
+                col(amount),
+                col(channel),
+                col(order),
+                _names(online, "online"),
+                _names(offline, "offline"),
+                on_bad_rows,
+            )
+    if not isinstance(source, (str, os.PathLike)):
+        raise ArgumentTypeError(
+            f"expected a path or a pandas, Polars or Arrow table, got {type(source).__name__}"
+        )
+    for name, value in (("customer_id_col", customer), ("datetime_col", datetime)):
+        if not isinstance(value, str):
+            raise ArgumentTypeError(f"{name} must be a column name (text), got {value!r}")
+    with argument_errors():
+        return _flo_rfm.read_log(
+            as_path(source, "transactions"),
+            customer,
+            datetime,
+            amount,
+            channel,
+            order,
+            _names(online, "online"),
+            _names(offline, "offline"),
             on_bad_rows,
         )
-    return _flo_rfm.read_log(
-        os.fspath(source),
-        customer,
-        datetime,
-        amount,
-        channel,
-        order,
-        list(online),
-        list(offline),
-        on_bad_rows,
-    )
+
+
+def _names(values: Sequence[str], name: str) -> list[str]:
+    """The channel names of one side, as a list (one name alone is a list of one)."""
+    if isinstance(values, str):
+        return [values]
+    try:
+        return list(values)
+    except TypeError as e:
+        raise ArgumentTypeError(f"{name} must be a list of channel names, got {type(values).__name__}") from e
 
 
 def _id_dtype(source: Any, column: str) -> Any:
@@ -138,9 +159,13 @@ def summarize_transactions(
     a         1.0      4.0   9.0            20.0
     b         0.0      0.0   7.0             0.0
     """
+    end = (
+        None if observation_period_end is None else _seconds(observation_period_end, "observation_period_end")
+    )
+    multiplier = as_float(freq_multiplier, "freq_multiplier")
     log = _log(transactions, customer_id_col, datetime_col, monetary_value_col)
-    end = None if observation_period_end is None else _seconds(observation_period_end)
-    ids, f, r, t, m = log.btyd(freq, float(freq_multiplier), end, include_first_transaction)
+    with argument_errors():
+        ids, f, r, t, m = log.btyd(freq, multiplier, end, include_first_transaction)
     cols = {"frequency": f, "recency": r, "T": t}
     if m is not None:
         cols["monetary_value"] = m
@@ -172,11 +197,14 @@ def calibration_holdout(
     a             1.0          2.0    3.0                1.0               6.0
     b             0.0          0.0    2.0                0.0               6.0
     """
-    log = _log(transactions, customer_id_col, datetime_col, monetary_value_col)
-    obs = None if observation_period_end is None else _seconds(observation_period_end)
-    (ids, f, r, t, m), f_h, m_h, duration = log.calibration_holdout(
-        _seconds(calibration_period_end), obs, freq, float(freq_multiplier)
+    cal = _seconds(calibration_period_end, "calibration_period_end")
+    obs = (
+        None if observation_period_end is None else _seconds(observation_period_end, "observation_period_end")
     )
+    multiplier = as_float(freq_multiplier, "freq_multiplier")
+    log = _log(transactions, customer_id_col, datetime_col, monetary_value_col)
+    with argument_errors():
+        (ids, f, r, t, m), f_h, m_h, duration = log.calibration_holdout(cal, obs, freq, multiplier)
     cols: dict[str, Any] = {"frequency_cal": f, "recency_cal": r, "T_cal": t}
     if m is not None:
         cols["monetary_value_cal"] = m

@@ -14,7 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .lifetime_value import GammaGamma, PurchaseModel
+from ._frames import as_int, to_pandas
+from .exceptions import ArgumentTypeError, InputError, InvalidArgumentError, MissingColumnsError
+from .lifetime_value import GammaGamma, PurchaseModel, _arr, _PurchaseModel
 
 __all__ = ["HoldoutValidation", "cumulative_transactions", "error_metrics", "holdout_validation"]
 
@@ -31,10 +33,12 @@ def error_metrics(actual: Any, predicted: Any) -> dict[str, float]:
     >>> error_metrics([1.0, 2.0, 0.0], [1.5, 1.0, 0.0])["mae"]
     0.5
     """
-    a = np.asarray(actual, dtype="float64")
-    p = np.asarray(predicted, dtype="float64")
+    a = _arr(actual)
+    p = _arr(predicted)
     if a.shape != p.shape:
-        raise ValueError(f"actual and predicted must have the same length, got {a.shape} and {p.shape}")
+        raise InvalidArgumentError(
+            f"actual and predicted must have the same length, got {a.shape} and {p.shape}"
+        )
     if a.size == 0:
         nan = float("nan")
         return {
@@ -133,11 +137,21 @@ def holdout_validation(
     >>> v.metrics.columns.tolist()
     ['customers', 'mae', 'rmse', 'bias', 'actual_mean', 'predicted_mean']
     """
+    if not isinstance(model, _PurchaseModel):
+        raise ArgumentTypeError(
+            f"model must be a fitted BetaGeo, ModifiedBetaGeo or ParetoNBD, got {model!r}"
+        )
+    if spend_model is not None and not isinstance(spend_model, GammaGamma):
+        raise ArgumentTypeError(f"spend_model must be a fitted GammaGamma, got {spend_model!r}")
+    bins = as_int(bins, "bins", 1)
+    data = to_pandas(data)
     missing = [c for c in _PURCHASE_COLUMNS if c not in data.columns]
     if missing:
-        raise ValueError(
+        err = MissingColumnsError(
             f"data lacks the calibration/holdout columns {missing}: use flo_rfm.calibration_holdout"
         )
+        err.columns = missing
+        raise err
     predicted = pd.Series(np.nan, index=data.index, dtype="float64")
     # Every customer has the same holdout length in a calibration_holdout table; grouping keeps
     # any table with several lengths right too.
@@ -158,7 +172,9 @@ def holdout_validation(
     if spend_model is not None:
         lacking = [c for c in _SPEND_COLUMNS if c not in data.columns]
         if lacking:
-            raise ValueError(f"a spend check needs the columns {lacking}: pass monetary_value_col")
+            err = MissingColumnsError(f"a spend check needs the columns {lacking}: pass monetary_value_col")
+            err.columns = lacking
+            raise err
         both = (data["frequency_cal"] > 0) & (data["frequency_holdout"] > 0)
         expected = spend_model.conditional_expected_average_profit(
             data.loc[both, "frequency_cal"], data.loc[both, "monetary_value_cal"]
@@ -199,11 +215,32 @@ def cumulative_transactions(
     >>> track.columns.tolist(), len(track)
     (['actual', 'predicted'], 52)
     """
+    if not isinstance(model, _PurchaseModel):
+        raise ArgumentTypeError(
+            f"model must be a fitted BetaGeo, ModifiedBetaGeo or ParetoNBD, got {model!r}"
+        )
+    t, freq_multiplier = as_int(t, "t"), as_int(freq_multiplier, "freq_multiplier")
     if t < 1 or freq_multiplier < 1:
-        raise ValueError("t and freq_multiplier must be whole numbers >= 1")
-    dates = pd.to_datetime(transactions[datetime_col])
+        raise InvalidArgumentError("t and freq_multiplier must be whole numbers >= 1")
+    transactions = to_pandas(transactions)
+    missing = [c for c in (customer_id_col, datetime_col) if c not in transactions.columns]
+    if missing:
+        err = MissingColumnsError(f"<DataFrame>: missing required column(s): {', '.join(map(str, missing))}")
+        err.columns = missing
+        raise err
+    try:
+        dates = pd.to_datetime(transactions[datetime_col])
+    except (TypeError, ValueError) as e:
+        raise InputError(f"column {datetime_col}: cannot read the dates: {e}") from e
     start = dates.min()
-    end = start.to_period(freq) + t
+    try:
+        end = start.to_period(freq) + t
+    except (TypeError, ValueError, AttributeError) as e:
+        if pd.isna(start):
+            raise InputError("the transactions hold no dates") from e
+        raise InvalidArgumentError(
+            f"freq must be a pandas period frequency such as 'D' or 'W', got {freq!r}"
+        ) from e
     log = pd.DataFrame({"id": transactions[customer_id_col].to_numpy(), "period": dates.dt.to_period(freq)})
     visits = log[log["period"] <= end].drop_duplicates()
     first = visits["period"] == visits.groupby("id")["period"].transform("min")

@@ -30,6 +30,13 @@ Needs the ``dask`` extra: ``pip install "flo_rfm[dask]"``.
 
 from __future__ import annotations
 
+try:
+    import dask.dataframe  # noqa: F401 - the extra this module needs
+except ImportError as e:  # pragma: no cover - depends on the environment
+    from ..exceptions import MissingDependencyError
+
+    raise MissingDependencyError(f'flo_rfm.dask needs dask: pip install "flo_rfm[dask]" ({e})') from e
+
 from ._cltv import DaskCltvResult, cltv
 from ._logs import summarize_transactions
 from ._rfm import DaskRunResult, run

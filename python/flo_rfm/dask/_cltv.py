@@ -15,6 +15,7 @@ import pandas as pd
 from dask.delayed import delayed
 
 from .. import _flo_rfm
+from .._frames import as_float, as_path
 from .._pandas import STR_DTYPE, text_series
 from ..lifetime_value import (
     CAPPED_COLUMNS,
@@ -22,13 +23,16 @@ from ..lifetime_value import (
     BetaGeo,
     GammaGamma,
     _check_finite,
+    _check_study,
     _cltv_table,
     _segments,
 )
-from ..segmentation import DateLike
+from ..segmentation import DateLike, _days
 from ._parts import (
     EPOCH,
     analysis_day,
+    check_format,
+    check_frame,
     check_outputs,
     customer_data,
     invalid,
@@ -202,12 +206,21 @@ def cltv(
     >>> res.table.compute().equals(flo_rfm.cltv(flo_rfm.from_pandas(raw)).table)
     True
     """
-    if frequency not in ("orders", "repeat_orders"):
-        raise ValueError(f"frequency must be 'orders' or 'repeat_orders', got {frequency!r}")
+    check_frame(ddf)
+    check_format(format)
+    months, discount_rate, _ = _check_study(frequency, months, discount_rate, segments)  # before any work
+    segments = int(segments)
+    bg_penalizer, gg_penalizer = (
+        as_float(bg_penalizer, "bg_penalizer"),
+        as_float(gg_penalizer, "gg_penalizer"),
+    )
+    if analysis_date is not None:
+        _days(analysis_date)  # a bad date raises before any work
     input_files = sources(ddf)
     if out_dir is not None:
+        out_dir = as_path(out_dir, "out_dir")
         names = ["cltv", "bgnbd.json", "gamma_gamma.json"] + (["cltv.csv"] if single_file else [])
-        check_outputs(os.fspath(out_dir), names, input_files)
+        check_outputs(out_dir, names, input_files)
     parts = ddf.to_delayed()
     _, day = analysis_day(parts, on_bad_rows, analysis_date)
     capped = dask.persist(*[delayed(_cltv_columns)(p, i, on_bad_rows) for i, p in enumerate(parts)])

@@ -11,8 +11,10 @@ import numpy as np
 import pandas as pd
 from dask.delayed import delayed
 
+from .._frames import as_float
+from ..segmentation import _timestamp
 from ..transactions import summarize_transactions as _summarize_one
-from ._parts import EPOCH, invalid
+from ._parts import EPOCH, check_frame, invalid
 
 
 def _numbered(df: pd.DataFrame, partition_info: dict[str, Any] | None = None) -> pd.DataFrame:
@@ -75,6 +77,10 @@ def summarize_transactions(
     >>> out.compute().sort_index().equals(flo_rfm.summarize_transactions(log, "id", "date", "spend"))
     True
     """
+    check_frame(ddf)
+    if freq not in ("D", "W"):
+        raise invalid(f'freq must be one of "D", "W", got {freq!r}')
+    freq_multiplier = as_float(freq_multiplier, "freq_multiplier")
     if observation_period_end is None:
         latest = [
             t
@@ -90,7 +96,7 @@ def summarize_transactions(
             raise invalid("the order log has no purchases")
         end = EPOCH + pd.Timedelta(seconds=max(latest))
     else:
-        end = pd.Timestamp(observation_period_end)
+        end = _timestamp(observation_period_end, "observation_period_end")
     numbered = ddf.map_partitions(_numbered, meta=_numbered(ddf._meta))
     shuffled = numbered.shuffle(on=customer_id_col, npartitions=npartitions or ddf.npartitions)
     args = (customer_id_col, datetime_col, monetary_value_col, end, freq, freq_multiplier)

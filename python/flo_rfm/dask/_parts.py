@@ -3,8 +3,9 @@ the partition), find the analysis date, write per-partition files atomically."""
 
 from __future__ import annotations
 
+import io
 import os
-import tempfile
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,11 +14,25 @@ import dask.dataframe as dd
 import pandas as pd
 from dask.delayed import Delayed, delayed
 
+from .. import _flo_rfm
 from ..data import from_pandas
-from ..output import check_not_input, neutralize_formulas, write_csv, write_ids
+from ..exceptions import ArgumentTypeError, InvalidArgumentError, MissingDependencyError
+from ..output import check_not_input, file_errors, neutralize_formulas, write_csv, write_ids
 from ..segmentation import DateLike, _days
 
 EPOCH = pd.Timestamp("1970-01-01")
+
+
+def check_frame(ddf: object, name: str = "ddf") -> None:
+    """Raise :class:`ArgumentTypeError` unless ``ddf`` is a Dask DataFrame."""
+    if not isinstance(ddf, dd.DataFrame):
+        raise ArgumentTypeError(f"{name} must be a dask.dataframe.DataFrame, got {type(ddf).__name__}")
+
+
+def check_format(fmt: object) -> None:
+    """Raise :class:`InvalidArgumentError` unless ``fmt`` is ``"csv"`` or ``"parquet"``."""
+    if fmt not in ("csv", "parquet"):
+        raise InvalidArgumentError(f'format must be "csv" or "parquet", got {fmt!r}')
 
 
 def customer_data(df: pd.DataFrame, number: int, on_bad_rows: str) -> Any:
@@ -49,13 +64,16 @@ def analysis_day(
 
 
 def _write_part(frame: pd.DataFrame | pd.Series, path: str, fmt: str, index: bool) -> str:
-    """One partition's file, written atomically."""
+    """One partition's file, written atomically by the core's writer (a temporary file of its
+    own, fsynced, renamed over ``path``; the umask mode)."""
     if fmt == "parquet":
-        directory = os.path.dirname(path)
-        tmp = os.path.join(directory, f".{os.path.basename(path)}.tmp")
         out = frame.to_frame() if isinstance(frame, pd.Series) else frame
-        out.to_parquet(tmp, index=index)
-        os.replace(tmp, path)
+        data = io.BytesIO()
+        try:
+            out.to_parquet(data, index=index)
+        except ImportError as e:
+            raise MissingDependencyError(f'format="parquet" needs pyarrow: pip install pyarrow ({e})') from e
+        _flo_rfm.write_file(path, data.getvalue(), [])
     elif isinstance(frame, pd.Series):
         write_ids(frame, path)
     else:
@@ -64,7 +82,8 @@ def _write_part(frame: pd.DataFrame | pd.Series, path: str, fmt: str, index: boo
 
 
 def part_writes(parts: Sequence[Any], directory: str, fmt: str, index: bool) -> list[Delayed]:
-    os.makedirs(directory, exist_ok=True)
+    with file_errors():
+        os.makedirs(directory, exist_ok=True)
     ext = "parquet" if fmt == "parquet" else "csv"
     return [
         delayed(_write_part)(p, os.path.join(directory, f"part-{i:05d}.{ext}"), fmt, index)
@@ -112,21 +131,26 @@ def write_single_csv(frame: dd.DataFrame, path: str, inputs: Sequence[str], inde
     into place when complete."""
     check_not_input(path, inputs)
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".flo_rfm-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-            for i, part in enumerate(frame.to_delayed()):
-                (df,) = dask.compute(part)
-                neutralize_formulas(df).to_csv(fh, index=index, header=i == 0)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    # Named as the core's atomic writer names its temporaries (so a killed run's file is
+    # removed by the next write) and created with mode 0o666, so the umask decides the mode.
+    tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}-0-{uuid.uuid4().hex}.tmp")
+    with file_errors():
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        try:
+            with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+                for i, part in enumerate(frame.to_delayed()):
+                    (df,) = dask.compute(part)
+                    neutralize_formulas(df).to_csv(fh, index=index, header=i == 0)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
     return path
 
 
-def invalid(message: str) -> Exception:
-    from ..exceptions import InvalidArgumentError
-
+def invalid(message: str) -> InvalidArgumentError:
+    """The error of a bad argument value (a ``ValueError``), for ``raise invalid(...)``."""
     return InvalidArgumentError(message)

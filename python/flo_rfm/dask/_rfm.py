@@ -15,14 +15,18 @@ import pandas as pd
 from dask.delayed import delayed
 
 from .. import _flo_rfm
+from .._frames import as_path
 from .._pandas import STR_DTYPE, text_series
 from ..data import from_pandas
+from ..exceptions import InputError
 from ..output import write_csv, write_ids
 from ..pipeline import DISCOUNT_FILE, NEW_BRAND_FILE
-from ..segmentation import DateLike, Match, _cut_options, _result
+from ..segmentation import DateLike, Match, _cut_options, _days, _result
 from ._parts import (
     EPOCH,
     analysis_day,
+    check_format,
+    check_frame,
     check_outputs,
     customer_data,
     invalid,
@@ -202,13 +206,18 @@ def run(
     >>> res.rfm.compute().equals(one.rfm)
     True
     """
+    check_frame(ddf)
+    check_format(format)
     n_bins, probabilities, label_texts, rules = _cut_options(q, labels, segment_map)
     if probabilities is None and n_bins == 0:
         raise invalid("`q` should be a positive integer.")
+    if analysis_date is not None:
+        _days(analysis_date)  # a bad date raises before any work
     input_files = sources(ddf)
     if out_dir is not None:
+        out_dir = as_path(out_dir, "out_dir")
         names = ["rfm", "new_brand_targets", "discount_targets", "segment_summary.csv"]
-        check_outputs(os.fspath(out_dir), names + (list(SINGLE_FILES) if single_file else []), input_files)
+        check_outputs(out_dir, names + (list(SINGLE_FILES) if single_file else []), input_files)
     parts = ddf.to_delayed()
     if check_duplicate_ids:
         _check_unique_ids(ddf)
@@ -350,7 +359,5 @@ def _check_unique_ids(ddf: dd.DataFrame) -> None:
     counts = ddf["master_id"].value_counts(split_out=max(1, ddf.npartitions // 4))
     repeated = counts[counts > 1].head(5, npartitions=-1)
     if len(repeated):
-        from ..exceptions import InputError
-
         listed = ", ".join(f"{k} ({v} rows)" for k, v in repeated.items())
         raise InputError(f"master_id repeated across partitions: {listed}")
