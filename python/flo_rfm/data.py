@@ -120,6 +120,11 @@ class CustomerData:
     def __repr__(self) -> str:
         return f"<CustomerData {self.source!r}: {len(self)} customers>"
 
+    def _repr_html_(self) -> str:
+        from ._html import card
+
+        return card(f"CustomerData {self.source}", [("customers", f"{len(self):,}"), ("read", self.report)])
+
     @property
     def source(self) -> str:
         """The file the data came from, or ``<DataFrame>``."""

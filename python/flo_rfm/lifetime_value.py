@@ -87,6 +87,14 @@ class _Model:
     def params_(self, value: pd.Series) -> None:
         self._params = value
 
+    def _repr_html_(self) -> str:
+        from ._html import card
+
+        if self._params is None:
+            return card(type(self).__name__, [("fitted", "no"), ("penalizer_coef", self.penalizer_coef)])
+        facts = [(k, f"{v:.6g}") for k, v in self.fit_info_.items()]
+        return card(type(self).__name__, facts, self.summary)
+
     def __repr__(self) -> str:
         if self._params is None:
             return f"<{type(self).__name__}: not fitted, penalizer_coef={self.penalizer_coef}>"
@@ -747,6 +755,25 @@ class CltvResult:
 
     def __repr__(self) -> str:
         return f"<CltvResult: {len(self)} customers, analysis date {self.analysis_date.date()}>"
+
+    def _repr_html_(self) -> str:
+        from ._html import card
+
+        params = {**self.bgf.params_.to_dict(), **self.ggf.params_.to_dict()}
+        facts = [
+            ("customers in the CLTV frame", f"{len(self):,}"),
+            ("analysis date", self.analysis_date.date()),
+            *((k, f"{v:.6g}") for k, v in params.items()),
+        ]
+        s = pd.DataFrame(self._pd if self._table is not None else self._numbers())
+        summary = s.groupby("cltv_segment", observed=False).agg(
+            customers=("cltv", "count"),
+            cltv_mean=("cltv", "mean"),
+            cltv_sum=("cltv", "sum"),
+            exp_sales_6_month=("exp_sales_6_month", "mean"),
+            exp_average_value=("exp_average_value", "mean"),
+        )
+        return card("CLTV study", facts, summary)
 
     def __len__(self) -> int:
         return len(self._core)

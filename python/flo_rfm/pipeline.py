@@ -66,6 +66,18 @@ class RunResult:
         """The rfm table through the Arrow PyCapsule interface (see :class:`RfmResult`)."""
         return self.result.__arrow_c_stream__(requested_schema)
 
+    def _repr_html_(self) -> str:
+        from ._html import card
+
+        facts = [
+            ("read", self.report),
+            ("analysis date", self.result.analysis_date.date()),
+            ("new-brand targets", f"{len(self.new_brand_targets):,}"),
+            ("discount targets", f"{len(self.discount_targets):,}"),
+            *((f"wrote {name}", path) for name, path in self.files.items()),
+        ]
+        return card(f"RFM study of {self.data.source}", facts, self.result.to_pandas_summary())
+
     def __repr__(self) -> str:
         return (
             f"<RunResult {self.data.source!r}: {len(self.data)} customers, "

@@ -80,6 +80,12 @@ class RfmResult:
     def __repr__(self) -> str:
         return f"<RfmResult: {len(self.data)} customers, analysis date {self.analysis_date.date()}>"
 
+    def _repr_html_(self) -> str:
+        from ._html import card
+
+        facts = [("customers", f"{len(self.data):,}"), ("analysis date", self.analysis_date.date())]
+        return card("RFM segments", facts, self.to_pandas_summary())
+
     @property
     def analysis_date(self) -> pd.Timestamp:
         """The date recency is counted to (default: latest ``last_order_date`` + 2 days).
