@@ -1,5 +1,5 @@
-"""Reproducible whatever the thread count: the CLTV study (both fits, every prediction) and the
-RFM files are the same numbers on one core as on all of them."""
+"""Reproducible whatever the thread count: the CLTV study (both fits, every prediction), a
+Pareto/NBD fit and the RFM files are the same numbers on one core as on all of them."""
 
 from __future__ import annotations
 
@@ -21,7 +21,10 @@ out = tempfile.mkdtemp()
 cltv = flo_rfm.cltv(sys.argv[1])
 files = cltv.write(out)
 files.update(flo_rfm.run(sys.argv[1], out).files)
+t = cltv.to_pandas()
+pareto = flo_rfm.ParetoNBD().fit(t["frequency"], t["recency_cltv_weekly"], t["T_weekly"])
 print(json.dumps({
+    "pareto": [float(v).hex() for v in pareto.params_],
     "bgnbd": cltv.bgf.params_.tolist(),
     "gamma_gamma": cltv.ggf.params_.tolist(),
     "objectives": [cltv.bgf.fit_info_["objective"], cltv.ggf.fit_info_["objective"]],

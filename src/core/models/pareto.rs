@@ -3,9 +3,10 @@
 //! `ParetoNBDFitter` computes it.
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use super::special::{digamma, ln_gamma};
-use super::{add, fit_log_params, scale, FitInfo, ScaledHistory};
+use super::{fit_log_params, FitInfo, ScaledHistory, TermSums};
 use crate::core::error::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -44,16 +45,45 @@ impl ParetoParams {
         }
     }
 
+    /// The larger and smaller of the two rates' parameters, and the series' `a` and `b`.
+    fn series_args(&self, x: f64) -> (f64, f64, f64, f64) {
+        let ParetoParams { r, alpha, s, beta } = *self;
+        let (min, max, b) = if alpha < beta {
+            (alpha, beta, r + x)
+        } else {
+            (beta, alpha, s + 1.0)
+        };
+        (min, max, r + s + x, b)
+    }
+
+    /// The 2F1 series of A0 at one of a customer's times (`t_x` or `T`): it depends on `x` and
+    /// that time only, so a fit computes it once per distinct pair.
+    fn series(&self, x: f64, time: f64) -> Option<[f64; 4]> {
+        let (min, max, a, b) = self.series_args(x);
+        hyp2f1_a_a1(a, b, (max - min) / (max + time))
+    }
+
     /// ln A0 of eqs. (19)-(20), the integral over the dropout time between `t_x` and `T`,
     /// and its gradient in (r, alpha, s, beta). `-inf` when `t_x == T` (the integral is empty).
     fn ln_a0(&self, x: f64, t_x: f64, big_t: f64) -> (f64, [f64; 4]) {
+        self.ln_a0_with(x, t_x, big_t, self.series(x, t_x), self.series(x, big_t))
+    }
+
+    /// `ln_a0` with the series at `t_x` and at `T` given.
+    fn ln_a0_with(
+        &self,
+        x: f64,
+        t_x: f64,
+        big_t: f64,
+        f1: Option<[f64; 4]>,
+        f2: Option<[f64; 4]>,
+    ) -> (f64, [f64; 4]) {
         let ParetoParams { r, alpha, s, beta } = *self;
         // Which parameter is the smaller rate decides the series; d(...)/d(r, alpha, s, beta):
-        let (min, max, b, db, dd, dmax) = if alpha < beta {
+        let (min, max, db, dd, dmax) = if alpha < beta {
             (
                 alpha,
                 beta,
-                r + x,
                 [1., 0., 0., 0.],
                 [0., -1., 0., 1.],
                 [0., 0., 0., 1.],
@@ -62,7 +92,6 @@ impl ParetoParams {
             (
                 beta,
                 alpha,
-                s + 1.0,
                 [0., 0., 1., 0.],
                 [0., 1., 0., -1.],
                 [0., 1., 0., 0.],
@@ -72,7 +101,7 @@ impl ParetoParams {
         let a = r + s + x;
         let d = max - min;
         let (q1, q2) = (max + t_x, max + big_t);
-        let (Some(f1), Some(f2)) = (hyp2f1_a_a1(a, b, d / q1), hyp2f1_a_a1(a, b, d / q2)) else {
+        let (Some(f1), Some(f2)) = (f1, f2) else {
             return (f64::NAN, [f64::NAN; 4]);
         };
         let (ln_q1, ln_q2) = (q1.ln(), q2.ln());
@@ -96,6 +125,18 @@ impl ParetoParams {
 
     /// A customer's log-likelihood, eq. (18), and its gradient in (r, alpha, s, beta).
     pub fn log_likelihood_grad(&self, x: f64, t_x: f64, big_t: f64) -> (f64, [f64; 4]) {
+        self.log_likelihood_grad_with(x, t_x, big_t, self.series(x, t_x), self.series(x, big_t))
+    }
+
+    /// `log_likelihood_grad` with A0's series at `t_x` and at `T` given.
+    fn log_likelihood_grad_with(
+        &self,
+        x: f64,
+        t_x: f64,
+        big_t: f64,
+        f1: Option<[f64; 4]>,
+        f2: Option<[f64; 4]>,
+    ) -> (f64, [f64; 4]) {
         let ParetoParams { r, alpha, s, beta } = *self;
         let a1 = ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln() + s * beta.ln();
         let d_a1 = [
@@ -107,7 +148,7 @@ impl ParetoParams {
         let (at, bt) = (alpha + big_t, beta + big_t);
         let alive = -(r + x) * at.ln() - s * bt.ln();
         let d_alive = [-at.ln(), -(r + x) / at, -bt.ln(), -s / bt];
-        let (ln_a0, d_a0) = self.ln_a0(x, t_x, big_t);
+        let (ln_a0, d_a0) = self.ln_a0_with(x, t_x, big_t, f1, f2);
         let rsx = r + s + x;
         let gone = s.ln() + ln_a0 - rsx.ln();
         let d_gone = [
@@ -186,11 +227,27 @@ pub struct ParetoData {
     total_w: f64,
     /// The number of rows the caller passed: lifetimes divides by the mean weight.
     rows: f64,
+    /// The distinct `(x, time)` pairs among `(x, t_x)` and `(x, T)`, and each row's two.
+    pairs: Vec<(f64, f64)>,
+    at_tx: Vec<u32>,
+    at_t: Vec<u32>,
 }
 
 impl ParetoData {
     pub fn new(x: Vec<f64>, t_x: Vec<f64>, t: Vec<f64>, w: Vec<f64>, rows: usize) -> Self {
         let total_w = w.iter().sum();
+        let mut index: FxHashMap<(u64, u64), u32> = FxHashMap::default();
+        let mut pairs = Vec::new();
+        let mut pair = |xi: f64, time: f64| -> u32 {
+            *index
+                .entry((xi.to_bits(), time.to_bits()))
+                .or_insert_with(|| {
+                    pairs.push((xi, time));
+                    (pairs.len() - 1) as u32
+                })
+        };
+        let at_tx = x.iter().zip(&t_x).map(|(&a, &b)| pair(a, b)).collect();
+        let at_t = x.iter().zip(&t).map(|(&a, &b)| pair(a, b)).collect();
         ParetoData {
             x,
             t_x,
@@ -198,6 +255,9 @@ impl ParetoData {
             w,
             total_w,
             rows: rows as f64,
+            pairs,
+            at_tx,
+            at_t,
         }
     }
 }
@@ -219,16 +279,23 @@ pub fn mean_objective(
 ) -> f64 {
     let e: [f64; 4] = std::array::from_fn(|j| log_params[j].exp());
     let p = ParetoParams::new(e);
-    let (sum_ll, sum_g) = (0..data.x.len())
-        .into_par_iter()
-        .with_min_len(1024)
-        .map(|i| {
-            scale(
-                data.w[i],
-                p.log_likelihood_grad(data.x[i], data.t_x[i], data.t[i]),
-            )
-        })
-        .reduce(|| (0.0, [0.0; 4]), add);
+    // The series once per distinct (x, time): far fewer than rows (times come from days).
+    let series: Vec<Option<[f64; 4]>> = data
+        .pairs
+        .par_iter()
+        .with_min_len(256)
+        .map(|&(x, time)| p.series(x, time))
+        .collect();
+    // Exact sums: the same numbers whatever the thread count or the order of the rows.
+    let sums = TermSums::<4>::over(data.x.len(), &data.w, |i| {
+        let (f1, f2) = (
+            series[data.at_tx[i] as usize],
+            series[data.at_t[i] as usize],
+        );
+        p.log_likelihood_grad_with(data.x[i], data.t_x[i], data.t[i], f1, f2)
+    });
+    let sum_ll = sums.value.value();
+    let sum_g: [f64; 4] = std::array::from_fn(|j| sums.grad[j].value());
     for j in 0..4 {
         grad[j] = e[j] * (-sum_g[j] / data.total_w + 2.0 * penalizer * e[j] / data.rows);
     }
