@@ -8,6 +8,11 @@ python3 -m pip install --quiet --upgrade "maturin>=1.5,<2"
 # Builds the Rust extension (release profile) and installs the package with its test tools.
 python3 -m pip install --quiet -e ".[test]"
 rustup component add clippy rustfmt >/dev/null 2>&1 || true
+# The HTML report's browser test (tests/test_report.py) needs headless Chromium, a Debian package.
+if ! command -v chromium >/dev/null; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq chromium
+fi
 
 echo "== cargo fmt / clippy / test"
 cargo fmt --check

@@ -21,10 +21,13 @@ out = tempfile.mkdtemp()
 cltv = flo_rfm.cltv(sys.argv[1])
 files = cltv.write(out)
 files.update(flo_rfm.run(sys.argv[1], out).files)
-t = cltv.to_pandas()
-pareto = flo_rfm.ParetoNBD().fit(t["frequency"], t["recency_cltv_weekly"], t["T_weekly"])
+pareto = []
+if sys.argv[2] == "pareto":
+    t = cltv.to_pandas()
+    fit = flo_rfm.ParetoNBD().fit(t["frequency"], t["recency_cltv_weekly"], t["T_weekly"])
+    pareto = [float(v).hex() for v in fit.params_]
 print(json.dumps({
-    "pareto": [float(v).hex() for v in pareto.params_],
+    "pareto": pareto,
     "bgnbd": cltv.bgf.params_.tolist(),
     "gamma_gamma": cltv.ggf.params_.tolist(),
     "objectives": [cltv.bgf.fit_info_["objective"], cltv.ggf.fit_info_["objective"]],
@@ -33,13 +36,17 @@ print(json.dumps({
 """
 
 
-def _study(path: Path, threads: int | None) -> dict[str, object]:
+def _study(path: Path, threads: int | None, pareto: bool) -> dict[str, object]:
     env = dict(os.environ)
     env.pop("RAYON_NUM_THREADS", None)
     if threads is not None:
         env["RAYON_NUM_THREADS"] = str(threads)
     done = subprocess.run(
-        [sys.executable, "-c", JOB, str(path)], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", JOB, str(path), "pareto" if pareto else "-"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
@@ -54,7 +61,11 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("which", ["real", "generated"])
 def test_one_thread_and_all_threads_give_the_same_study(which, real_path, generated):
     path = real_path if which == "real" else generated
-    one, many, three = _study(path, 1), _study(path, None), _study(path, 3)
+    # Pareto/NBD on the generated file only: on the real file its optimum sits where the 2F1
+    # series converges slowly (a fit takes minutes).
+    pareto = which == "generated"
+    one, many, three = (_study(path, n, pareto) for n in (1, None, 3))
     assert one == many == three
+    assert bool(one["pareto"]) == pareto
     assert len(one["files"]) == 7  # type: ignore[arg-type]
     assert hashlib.sha256(b"").hexdigest() not in one["files"].values()  # type: ignore[union-attr]

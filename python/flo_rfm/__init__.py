@@ -26,6 +26,7 @@ from .lifetime_value import (
 )
 from .output import write_csv, write_ids
 from .pipeline import RunResult, run
+from .report import report
 from .segmentation import DEFAULT_SEGMENT_MAP, RfmResult, rfm
 from .transactions import (
     TransactionLog,
@@ -61,6 +62,7 @@ __all__ = [
     "holdout_validation",
     "prepare",
     "read_csv",
+    "report",
     "rfm",
     "run",
     "summarize_transactions",

@@ -14,6 +14,7 @@ EXAMPLES = """examples:
   flo-rfm run flo_data_20k.csv --out results/
   flo-rfm run flo_data_20k.csv --json     # the summary as JSON on stdout
   flo-rfm cltv flo_data_20k.csv --months 6 --out results/
+  flo-rfm report flo_data_20k.csv --out report.html --cltv
   flo-rfm describe flo_data_20k.csv
   flo-rfm sample --customers 1000000 --seed 7 --out big.csv
 """
@@ -108,6 +109,28 @@ def _parser() -> argparse.ArgumentParser:
         "--plots",
         action="store_true",
         help="also save CLV by segment and the P(alive) matrix as PNG in --out (needs matplotlib)",
+    )
+    rp = sub.add_parser(
+        "report",
+        help="one self-contained HTML report of the study (and the CLTV study with --cltv)",
+        epilog=EXAMPLES,
+        formatter_class=fmt,
+    )
+    reader_options(rp)
+    rp.add_argument("--out", required=True, help="the HTML file to write (e.g. report.html)")
+    rp.add_argument("--cltv", action="store_true", help="also run the CLTV study and report it")
+    rp.add_argument("--months", type=int, default=6, help="CLV horizon in months with --cltv (default 6)")
+    rp.add_argument(
+        "--files",
+        metavar="DIR",
+        help="also write the study's tables and target lists in DIR (as run --out), linked from the report",
+    )
+    format_option(rp)
+    rp.add_argument(
+        "--match",
+        choices=["substring", "token"],
+        default="substring",
+        help="category matching for the target lists (default: substring, as the seeds)",
     )
     d = sub.add_parser("describe", help="Task 1: describe() and the per-channel breakdown")
     reader_options(d)
@@ -322,6 +345,47 @@ def _cltv(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_command(args: argparse.Namespace, argv: Sequence[str] | None) -> str:
+    """The command line that made the report, as the user would type it again."""
+    import shlex
+
+    words = list(sys.argv[1:] if argv is None else argv)
+    return shlex.join(["flo-rfm", *words])
+
+
+def _html_report(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
+    import flo_rfm
+
+    opts: dict[str, object] = {}
+    if args.analysis_date:
+        opts["analysis_date"] = args.analysis_date
+    clock = _Clock(args.verbose)
+    data = _load(args)
+    clock.lap("read")
+    res = flo_rfm.run(data, match=args.match, **opts)
+    clock.lap("rfm study")
+    if args.files:
+        res.write(args.files, format=args.format)
+        clock.lap("write files")
+    cltv = None
+    if args.cltv:
+        cltv = flo_rfm.cltv(data, months=args.months, **opts)
+        clock.lap("cltv study")
+        if args.files:
+            res.files.update(cltv.write(args.files, format=args.format))
+    path = flo_rfm.report(res, args.out, cltv=cltv, command=_report_command(args, argv))
+    clock.lap("write report")
+    if args.json:
+        print(json.dumps({**_report(data), "report": path, "files": res.files}, indent=2))
+    else:
+        print(f"{data.source}: {data.report}")
+        for name, p in res.files.items():
+            print(f"wrote {name}: {p}")
+        print(f"wrote report: {path}")
+    clock.total()
+    return 0
+
+
 def _describe(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -357,6 +421,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     commands = {"run": _run, "cltv": _cltv, "describe": _describe, "sample": _sample}
     try:
+        if args.command == "report":
+            return _html_report(args, argv)
         return commands[args.command](args)
     except (FloRfmError, ValueError, OSError) as e:
         print(f"flo-rfm: error: {e}", file=sys.stderr)

@@ -74,7 +74,11 @@ class RunResult:
             ("analysis date", self.result.analysis_date.date()),
             ("new-brand targets", f"{len(self.new_brand_targets):,}"),
             ("discount targets", f"{len(self.discount_targets):,}"),
-            *((f"wrote {name}", path) for name, path in self.files.items()),
+            *(
+                [("files written", ", ".join(os.path.basename(p) for p in self.files.values()))]
+                if self.files
+                else []
+            ),
         ]
         return card(f"RFM study of {self.data.source}", facts, self.result.to_pandas_summary())
 
