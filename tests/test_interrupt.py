@@ -44,7 +44,9 @@ def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.mark.parametrize("delay", [0.25, 1.4, 2.6])
+# In whole reads: each lands early enough in a read that letting it finish would take longer
+# than the bound below.
+@pytest.mark.parametrize("delay", [0.1, 1.3, 2.35])
 def test_ctrl_c_stops_a_read_promptly_without_leaving_threads(big_file: Path, delay: float) -> None:
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(big_file)], stdout=subprocess.PIPE, text=True)
     assert child.stdout is not None
@@ -57,6 +59,6 @@ def test_ctrl_c_stops_a_read_promptly_without_leaving_threads(big_file: Path, de
     words = out.split(maxsplit=3)
     assert words[0] == "interrupted", out
     # Well under one whole read (measured first, in the same process): the read was cancelled.
-    assert float(words[1]) - sent < 0.5 * float(whole_read), out
+    assert float(words[1]) - sent < 0.4 * float(whole_read), out
     assert words[3].strip() == "[]", f"threads still running: {out}"
     assert child.returncode == 0

@@ -27,5 +27,5 @@ def test_cards_hold_the_results_figures_and_no_customer_rows() -> None:
         assert f"<th>{segment}</th>" in card
         assert f"<td>{row[('cltv', 'mean')]:,.3f}</td>" in card
     assert f"{cltv.bgf.params_['r']:.6g}" in card
-    assert "not fitted" not in cltv.bgf._repr_html_()
+    assert f"{cltv.bgf.fit_info_['iterations']:.6g}" in cltv.bgf._repr_html_()
     assert "fitted: <b>no</b>" in flo_rfm.BetaGeo()._repr_html_()

@@ -160,20 +160,25 @@ impl CustomerFrame {
 
     /// The missing values of the columns the studies read (one pass over six columns).
     pub fn missing_values(&self) -> MissingValues {
-        let missing: [Box<dyn Fn(usize) -> bool + Sync + '_>; 6] = [
-            Box::new(|i| self.dates[0][i] == NULL_DATE),
-            Box::new(|i| self.dates[1][i] == NULL_DATE),
-            Box::new(|i| self.counts[0][i].is_nan()),
-            Box::new(|i| self.counts[1][i].is_nan()),
-            Box::new(|i| self.money[0][i].is_nan()),
-            Box::new(|i| self.money[1][i].is_nan()),
-        ];
+        // Bit k set: the value of STUDY_COLUMNS[k] is missing.
+        let mask = |i: usize| -> u8 {
+            let flags = [
+                self.dates[0][i] == NULL_DATE,
+                self.dates[1][i] == NULL_DATE,
+                self.counts[0][i].is_nan(),
+                self.counts[1][i].is_nan(),
+                self.money[0][i].is_nan(),
+                self.money[1][i].is_nan(),
+            ];
+            flags
+                .iter()
+                .enumerate()
+                .fold(0, |m, (k, &f)| m | (u8::from(f) << k))
+        };
         let rows: Vec<(usize, u8)> = (0..self.len())
             .into_par_iter()
-            .filter_map(|i| {
-                let mask = (0..6).fold(0u8, |m, k| m | (u8::from(missing[k](i)) << k));
-                (mask != 0).then_some((i, mask))
-            })
+            .map(|i| (i, mask(i)))
+            .filter(|&(_, m)| m != 0)
             .collect();
         let lines = STUDY_COLUMNS
             .iter()
