@@ -1,14 +1,17 @@
 //! The CLTV study's fits at scale, in the core alone (no Python): `cargo bench --bench fits`.
 //! Times the BG/NBD and Gamma-Gamma fits on the weekly history of generated customers, and one
 //! evaluation of each likelihood sum, so the cost of the exact (order-independent) sums can be
-//! compared with plain float sums (see bench/NOTES.md).
+//! compared with plain float sums (see bench/NOTES.md): `cargo bench --features plain-sums`
+//! builds the plain baseline. `--fits-only` stops after the fits.
 
 use std::time::Instant;
 
 use flo_rfm::core::cltv_study::{cltv_study, CltvOptions};
+use flo_rfm::core::models::bgnbd::{self, BgNbdData, BgNbdParams};
 use flo_rfm::core::models::clv::{clv, Horizon};
 use flo_rfm::core::models::gamma_gamma;
 use flo_rfm::core::models::purchases::{self, Kind};
+use flo_rfm::core::models::ScaledHistory;
 use flo_rfm::core::outliers::{cltv_frame, FrequencyDefinition};
 use flo_rfm::core::reader::{read_from, ReadOptions};
 use flo_rfm::core::synth::sample_bytes;
@@ -60,6 +63,27 @@ fn main() {
         "Gamma-Gamma fit {secs:.3} s  ({} iterations, {} groups, objective {:.15})",
         gg.info.iterations, gg.info.groups, gg.info.objective
     );
+    // One evaluation of each likelihood sum at the fitted parameters: the part of a fit the
+    // order-free sums could slow down.
+    let scaled = ScaledHistory::new(x, t_x, t, None).expect("history");
+    let data = BgNbdData::new(scaled.x, scaled.t_x, scaled.t, scaled.w);
+    let fitted = BgNbdParams::new(
+        [
+            bg.model.params()[0],
+            bg.model.params()[1] * scaled.scale,
+            bg.model.params()[2],
+            bg.model.params()[3],
+        ],
+        false,
+    );
+    let (secs, _) = best_of(5, || bgnbd::log_likelihood_sums(&fitted, &data));
+    println!("BG/NBD sums     {:.1} ms  (one evaluation)", secs * 1e3);
+    let spend = gamma_gamma::spend_data(x, m, None).expect("spend data");
+    let (secs, _) = best_of(5, || gamma_gamma::log_likelihood_sums(&gg.params, &spend));
+    println!("Gamma-Gamma sums {:.1} ms  (one evaluation)", secs * 1e3);
+    if std::env::args().any(|a| a == "--fits-only") {
+        return;
+    }
     let model = bg.model;
     let (secs, _) = best_of(3, || {
         (0..x.len())

@@ -372,7 +372,8 @@ def read_csv(
     delimiter : str, optional
         Force a delimiter instead of detecting it.
     progress : bool
-        Draw a progress bar on stderr while reading (useful for files of gigabytes).
+        Show a progress bar while reading (useful for files of gigabytes): ``tqdm.auto``'s when
+        tqdm is installed (a widget in Jupyter), else a text bar on stderr. Quiet when False.
     encoding : str, optional
         The file's text encoding when it is not UTF-8: ``"windows-1254"`` (or ``"cp1254"``, a
         Turkish Excel export), ``"iso-8859-9"``, ``"latin-1"``, ``"utf-16"``...

@@ -1,5 +1,6 @@
-"""A text progress bar for reading large files: the Rust reader runs in a worker thread with the
-GIL released and counts bytes; this thread draws the bar."""
+"""A progress bar for reading large files: the Rust reader runs in a worker thread with the GIL
+released and counts bytes; this thread draws the bar — ``tqdm.auto``'s (a widget in Jupyter) when
+tqdm is installed, else a text bar on stderr."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import os
 import sys
 import threading
 import time
-from typing import Callable, TextIO, TypeVar
+from typing import Any, Callable, TextIO, TypeVar
 
 from . import _flo_rfm
 
@@ -66,16 +67,34 @@ def run_watched(
     return box["result"]  # type: ignore[return-value]
 
 
+def _tqdm_bar(total: int) -> Any | None:
+    """``tqdm.auto``'s bar for ``total`` bytes, or None when tqdm is not installed."""
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1000, desc="reading")
+
+
 def with_progress(
     path: str, work: Callable[[_flo_rfm.Progress], T], stream: TextIO | None = None, interval: float = 0.2
 ) -> T:
-    """:func:`run_watched` drawing a bar of the bytes read against the size of ``path``."""
-    out = stream if stream is not None else sys.stderr
+    """:func:`run_watched` drawing a bar of the bytes read against the size of ``path``: tqdm's
+    when it is installed and no ``stream`` is given, else a text bar on ``stream`` (stderr)."""
     try:
         total = os.path.getsize(path)
     except OSError:
         # No bar for a file that cannot be read: the reader raises the flo_rfm error saying why.
         return run_watched(work)
+    bar = _tqdm_bar(total) if stream is None else None
+    if bar is not None:
+        try:
+            result = run_watched(work, lambda done: bar.update(done - bar.n), interval)
+            bar.update(total - bar.n)
+            return result
+        finally:
+            bar.close()
+    out = stream if stream is not None else sys.stderr
     started = time.monotonic()
 
     def draw(done: int) -> None:

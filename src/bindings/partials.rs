@@ -1,5 +1,5 @@
 //! Fits whose likelihood is summed part by part (e.g. per partition on a Dask cluster): the
-//! parts' exact sums are merged here, so the fit equals the one-machine fit bit for bit.
+//! parts' order-free sums are merged here, so the fit equals the one-machine fit bit for bit.
 
 use std::cell::RefCell;
 
@@ -14,7 +14,7 @@ use crate::core::models::gamma_gamma::{self, GammaGammaData, GammaGammaParams};
 use crate::core::models::purchases::Kind;
 use crate::core::models::{time_scale, ScaledHistory, TermSums};
 
-/// Per part: the exact sums of the value and of each gradient component, as partials.
+/// Per part: the sums of the value and of each gradient component, as exact partials.
 type Parts = Vec<Vec<Vec<f64>>>;
 
 fn modified_of(model: &str) -> PyResult<bool> {

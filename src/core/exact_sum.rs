@@ -87,7 +87,7 @@ impl ExactSum {
         }
     }
 
-    fn add_partial(&mut self, mut x: f64) {
+    pub(crate) fn add_partial(&mut self, mut x: f64) {
         if !x.is_finite() {
             self.special += x;
             return;
@@ -164,7 +164,7 @@ pub fn whole_weight(w: f64) -> Option<i64> {
 
 /// `q * 2^e` as at most three floats that add up to it exactly (`|q| < 2^127`, and `2^e` well
 /// inside the normal range).
-fn int_parts(q: i128, e: i32) -> Vec<f64> {
+pub(crate) fn int_parts(q: i128, e: i32) -> Vec<f64> {
     let mut out = Vec::with_capacity(3);
     let mut rest = q;
     let unit = 2f64.powi(e);

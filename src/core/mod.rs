@@ -7,6 +7,7 @@ pub mod columns;
 pub mod csvscan;
 pub mod error;
 pub mod exact_sum;
+pub mod fixed_sum;
 pub mod frame;
 pub mod io;
 pub mod models;

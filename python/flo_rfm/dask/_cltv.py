@@ -99,7 +99,7 @@ def _spend_sums(params: list[float], groups: tuple[np.ndarray, ...]) -> list[lis
 def _likelihood(
     groups: Sequence[Any], part_sums: Callable[[list[float], tuple[np.ndarray, ...]], list[list[float]]]
 ) -> tuple[Callable[[list[float]], list[list[list[float]]]], int, float]:
-    """The function the optimiser calls (every partition's exact sums at some parameters, computed
+    """The function the optimiser calls (every partition's order-free sums at some parameters, computed
     where the partition lives), the distinct groups and the customers."""
     shape = dask.compute(*[delayed(_group_count)(g) for g in groups])
 

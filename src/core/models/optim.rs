@@ -39,6 +39,9 @@ pub struct Solution {
     pub gradient: Vec<f64>,
     pub iterations: usize,
     pub converged: bool,
+    /// The last Newton step's Hessian: at `x`, or at the point one step (with a gradient below
+    /// 1e-8, so within ~1e-8 of `x`) before it. `None` if no Newton step was taken.
+    pub hessian: Option<Vec<Vec<f64>>>,
 }
 
 impl Solution {
@@ -187,15 +190,23 @@ pub fn hessian(obj: &dyn Objective, x: &[f64]) -> Vec<Vec<f64>> {
     h
 }
 
-/// Newton steps while they lower the objective or the gradient.
-fn polish(obj: &dyn Objective, mut p: Point, gtol: f64, iterations: &mut usize) -> Point {
+/// Newton steps while they lower the objective or the gradient; the last Hessian is kept.
+fn polish(
+    obj: &dyn Objective,
+    mut p: Point,
+    gtol: f64,
+    iterations: &mut usize,
+) -> (Point, Option<Vec<Vec<f64>>>) {
+    let mut last = None;
     for _ in 0..20 {
         if inf_norm(&p.g) <= gtol * 1e-2 {
             break;
         }
         let h = hessian(obj, &p.x);
         let neg_g: Vec<f64> = p.g.iter().map(|v| -v).collect();
-        let Some(d) = solve(h, neg_g) else { break };
+        let step = solve(h.clone(), neg_g);
+        last = Some(h);
+        let Some(d) = step else { break };
         let q = eval_at(obj, p.x.iter().zip(&d).map(|(x, s)| x + s).collect());
         *iterations += 1;
         if finite(&q)
@@ -209,8 +220,11 @@ fn polish(obj: &dyn Objective, mut p: Point, gtol: f64, iterations: &mut usize) 
             break;
         }
     }
-    p
+    (p, last)
 }
+
+/// The largest gradient component at which BFGS hands over to Newton steps.
+const HANDOVER: f64 = 1e-8;
 
 /// Minimises `obj` from `x0`.
 pub fn minimize(obj: &dyn Objective, x0: &[f64], opts: &Options) -> Solution {
@@ -224,6 +238,7 @@ pub fn minimize(obj: &dyn Objective, x0: &[f64], opts: &Options) -> Solution {
             gradient: p.g,
             iterations,
             converged: false,
+            hessian: None,
         };
     }
     // Inverse Hessian approximation.
@@ -231,7 +246,9 @@ pub fn minimize(obj: &dyn Objective, x0: &[f64], opts: &Options) -> Solution {
         .map(|i| (0..n).map(|j| if i == j { 1.0 } else { 0.0 }).collect())
         .collect();
     let mut first = true;
-    while iterations < opts.max_iter && inf_norm(&p.g) > opts.gtol {
+    // Below HANDOVER the Newton steps of `polish` converge in one or two steps, where BFGS's
+    // line search would spend dozens of evaluations on differences lost in rounding.
+    while iterations < opts.max_iter && inf_norm(&p.g) > opts.gtol.max(HANDOVER) {
         iterations += 1;
         let d: Vec<f64> = (0..n).map(|i| -dot(&hinv[i], &p.g)).collect();
         let step0 = if first {
@@ -269,7 +286,7 @@ pub fn minimize(obj: &dyn Objective, x0: &[f64], opts: &Options) -> Solution {
             break;
         }
     }
-    let p = polish(obj, p, opts.gtol, &mut iterations);
+    let (p, hessian) = polish(obj, p, opts.gtol, &mut iterations);
     // Accepted at a largest gradient component of 1e-6 (objectives here are O(1-10), so the
     // value is then within ~1e-12 of the optimum); the polish usually gets far below that.
     let converged = finite(&p) && inf_norm(&p.g) <= opts.gtol.max(1e-6);
@@ -279,6 +296,7 @@ pub fn minimize(obj: &dyn Objective, x0: &[f64], opts: &Options) -> Solution {
         gradient: p.g,
         iterations,
         converged,
+        hessian,
     }
 }
 

@@ -1,0 +1,401 @@
+//! Order-free sums for the fits' likelihoods: the same number whatever the order of the terms
+//! or how they were split between threads, partitions or machines, at close to the cost of a
+//! plain float sum.
+//!
+//! A term `w * t` with a whole weight and `|t| < 2^20` is summed as `w * fixed(t)`, where
+//! `fixed(t)` is `t` rounded to the nearest multiple of `2^-60` (about 1e-18), held as two
+//! whole-number digits (`t = q1 2^-20 + q2 2^-60 + remainder`) whose sums are integers.
+//! Anything else (a term of 2^20 or more, a weight of 2^32 or more or not whole, infinities and
+//! NaN) is summed exactly ([`ExactSum`]). The sum read is the exact sum of all that, rounded once.
+//!
+//! Rounding each term to `2^-60` is not exact, but it is the same rounding wherever the term is
+//! summed, and it is far finer than a float sum: a million terms lose at most `5e-13` in all,
+//! where a float sum of the same terms, of size around `1e6`, rounds every addition to `1e-10`.
+//!
+//! The digits come from float operations alone (adding and subtracting `1.5 * 2^52` rounds to a
+//! whole number), so a block of terms is summed in vector registers (AVX2 where the processor
+//! has it); a block with a term or weight out of that range is summed term by term instead, to
+//! the same integers.
+
+// The `plain-sums` benchmark build leaves the fixed-point path unused.
+#![cfg_attr(feature = "plain-sums", allow(dead_code, unreachable_code))]
+
+use crate::core::exact_sum::{int_parts, ExactSum};
+
+/// `1.5 * 2^52`: `(v + MAGIC) - MAGIC` is `v` rounded to a whole number (ties to even) for
+/// `|v| <= 2^51`, and the bits of `v + MAGIC` minus those of `MAGIC` are that number.
+const MAGIC: f64 = 6_755_399_441_055_744.0;
+const MAGIC_BITS: i64 = 0x4338_0000_0000_0000;
+/// Terms below this (2^20, about 1e6) are summed in fixed point.
+const RANGE: f64 = 1_048_576.0;
+/// The digits' scales: `q1` counts `2^-20`, `q2` counts `2^-60`.
+const SCALE1: f64 = 1_048_576.0; // 2^20
+const SCALE2: f64 = 1_099_511_627_776.0; // 2^40
+const DIGIT_EXP: [i32; 2] = [-20, -60];
+/// Weights below this (2^11) keep `w * q1 <= 2^51` (exact, and convertible by `MAGIC`).
+const BLOCK_W: f64 = 2_048.0;
+/// Whole weights below this (2^32) are multiplied as integers, one term at a time: 2^35 terms
+/// of `2^32 * 2^40` fit in 128 bits many times over.
+const WIDE_W: f64 = 4_294_967_296.0;
+/// Terms summed in 64-bit lanes before the lanes are emptied into the 128-bit totals: each adds
+/// at most 2^51.
+const FLUSH: usize = 1_024;
+
+/// `t`'s two digits, as whole-number floats (`|q1| <= 2^40`, `|q2| <= 2^39`), and the sums
+/// `q + MAGIC` whose bits give them as integers.
+#[inline(always)]
+fn digits(t: f64) -> ([f64; 2], [f64; 2]) {
+    let s = t * SCALE1;
+    let m1 = s + MAGIC;
+    let q1 = m1 - MAGIC;
+    // Exact: `s - round(s)` is a multiple of `s`'s last bit.
+    let r = (s - q1) * SCALE2;
+    let m2 = r + MAGIC;
+    ([q1, m2 - MAGIC], [m1, m2])
+}
+
+/// The whole number `m - MAGIC` (`|m - MAGIC| <= 2^51`) as an integer.
+#[inline(always)]
+fn bits_int(m: f64) -> i64 {
+    (m.to_bits() as i64).wrapping_sub(MAGIC_BITS)
+}
+
+/// `w` as an integer if [`FixedSum::add_weighted`] can multiply by it: whole and below 2^32.
+#[inline(always)]
+pub fn fixed_weight(w: f64) -> Option<i64> {
+    (w.abs() < WIDE_W && (w as i64) as f64 == w).then_some(w as i64)
+}
+
+/// What a block's weights allow (found once for the several sums a block of terms feeds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockWeights {
+    /// Every weight is 1.
+    Unit,
+    /// Every weight is whole and below 2^11.
+    Small,
+    /// Anything else: the block is summed term by term.
+    Other,
+}
+
+impl BlockWeights {
+    pub fn of(w: &[f64]) -> Self {
+        if w.iter().all(|&v| v == 1.0) {
+            BlockWeights::Unit
+        } else if w
+            .iter()
+            .all(|&v| v.abs() < BLOCK_W && (v + MAGIC) - MAGIC == v)
+        {
+            BlockWeights::Small
+        } else {
+            BlockWeights::Other
+        }
+    }
+}
+
+/// The lanes' sums of a block (`FLUSH` terms at most), and whether every term was in range.
+#[inline(always)]
+fn lanes(t: &[f64], w: &[f64], unit: bool) -> ([i64; 2], bool) {
+    let mut lanes = [0i64; 2];
+    let mut in_range = true;
+    if unit {
+        for &v in t {
+            in_range &= v.abs() < RANGE;
+            let (_, m) = digits(v);
+            for k in 0..2 {
+                lanes[k] = lanes[k].wrapping_add(bits_int(m[k]));
+            }
+        }
+    } else {
+        for (&v, &wi) in t.iter().zip(w) {
+            in_range &= v.abs() < RANGE;
+            let (q, _) = digits(v);
+            for k in 0..2 {
+                // Exact: a whole weight below 2^11 times a digit below 2^40.
+                lanes[k] = lanes[k].wrapping_add(bits_int(wi * q[k] + MAGIC));
+            }
+        }
+    }
+    (lanes, in_range)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn lanes_avx2(t: &[f64], w: &[f64], unit: bool) -> ([i64; 2], bool) {
+    lanes(t, w, unit)
+}
+
+/// `lanes` in the widest vector registers the processor has; the same integers either way.
+fn block_lanes(t: &[f64], w: &[f64], unit: bool) -> ([i64; 2], bool) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2 (checked just above).
+        return unsafe { lanes_avx2(t, w, unit) };
+    }
+    lanes(t, w, unit)
+}
+
+/// A running order-free sum (see the module's text).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FixedSum {
+    /// The digits' sums, in units of 2^-20 and 2^-60.
+    digits: [i128; 2],
+    /// Terms outside the fixed-point range, and sums merged in from partials.
+    rest: Option<Box<ExactSum>>,
+    /// Only with the `plain-sums` feature (benchmarks): a plain float sum instead.
+    #[cfg(feature = "plain-sums")]
+    plain: f64,
+}
+
+impl FixedSum {
+    /// The sum of floats another sum gave ([`FixedSum::partials`]), kept exactly.
+    pub fn from_partials(parts: &[f64]) -> Self {
+        FixedSum {
+            rest: Some(Box::new(ExactSum::from_partials(parts))),
+            #[cfg(feature = "plain-sums")]
+            plain: parts.iter().sum(),
+            ..FixedSum::default()
+        }
+    }
+
+    pub fn add(&mut self, t: f64) {
+        self.add_weighted(Some(1), 1.0, t);
+    }
+
+    /// Adds `w * t`; `whole` is `fixed_weight(w)` (found once for many terms).
+    #[inline(always)]
+    pub fn add_weighted(&mut self, whole: Option<i64>, w: f64, t: f64) {
+        #[cfg(feature = "plain-sums")]
+        {
+            let _ = whole;
+            self.plain += w * t;
+        }
+        #[cfg(not(feature = "plain-sums"))]
+        match whole {
+            Some(wi) if t.abs() < RANGE => {
+                for (d, m) in self.digits.iter_mut().zip(digits(t).1) {
+                    *d += wi as i128 * bits_int(m) as i128;
+                }
+            }
+            _ => self.add_rest(w, t),
+        }
+    }
+
+    /// Adds `w[i] * t[i]` for every `i`; `weights` is `BlockWeights::of(w)`.
+    pub fn add_block(&mut self, t: &[f64], w: &[f64], weights: BlockWeights) {
+        #[cfg(feature = "plain-sums")]
+        {
+            let _ = weights;
+            for (v, wi) in t.iter().zip(w) {
+                self.plain += wi * v;
+            }
+        }
+        #[cfg(not(feature = "plain-sums"))]
+        for (tc, wc) in t.chunks(FLUSH).zip(w.chunks(FLUSH)) {
+            if weights != BlockWeights::Other {
+                let (sums, in_range) = block_lanes(tc, wc, weights == BlockWeights::Unit);
+                if in_range {
+                    for (d, l) in self.digits.iter_mut().zip(sums) {
+                        *d += l as i128;
+                    }
+                    continue;
+                }
+            }
+            for (&v, &wi) in tc.iter().zip(wc) {
+                self.add_weighted(fixed_weight(wi), wi, v);
+            }
+        }
+    }
+
+    #[cold]
+    #[cfg_attr(feature = "plain-sums", allow(dead_code))]
+    fn add_rest(&mut self, w: f64, t: f64) {
+        self.rest
+            .get_or_insert_with(Default::default)
+            .add_product(w, t);
+    }
+
+    pub fn merge(&mut self, other: &FixedSum) {
+        for (d, o) in self.digits.iter_mut().zip(other.digits) {
+            *d += o;
+        }
+        if let Some(r) = &other.rest {
+            self.rest.get_or_insert_with(Default::default).merge(r);
+        }
+        #[cfg(feature = "plain-sums")]
+        {
+            self.plain += other.plain;
+        }
+    }
+
+    /// Everything as one exact sum.
+    fn exact(&self) -> ExactSum {
+        let mut all = self.rest.as_deref().cloned().unwrap_or_default();
+        for (&d, e) in self.digits.iter().zip(DIGIT_EXP) {
+            for p in int_parts(d, e) {
+                all.add_partial(p);
+            }
+        }
+        all
+    }
+
+    /// Floats whose exact sum is this sum (to send elsewhere and merge).
+    pub fn partials(&self) -> Vec<f64> {
+        #[cfg(feature = "plain-sums")]
+        return vec![self.plain];
+        #[cfg(not(feature = "plain-sums"))]
+        self.exact().partials()
+    }
+
+    /// The sum rounded to the nearest float (ties to even).
+    pub fn value(&self) -> f64 {
+        #[cfg(feature = "plain-sums")]
+        return self.plain;
+        #[cfg(not(feature = "plain-sums"))]
+        self.exact().value()
+    }
+}
+
+#[cfg(all(test, not(feature = "plain-sums")))]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// `w * fixed(t)` as an exact rational `n * 2^-60`, computed with integers only.
+    fn reference(w: i64, t: f64) -> i128 {
+        let scaled = t * 2f64.powi(60); // exact: a power of two
+        let bits = scaled.to_bits();
+        let exp = ((bits >> 52) & 0x7ff) as i32 - 1075;
+        let mant = ((bits & ((1 << 52) - 1)) | (1 << 52)) as i128;
+        // Round mant * 2^exp to the nearest integer, ties to even.
+        let n = if exp >= 0 {
+            mant << exp
+        } else if exp < -60 {
+            0
+        } else {
+            let sh = -exp;
+            let q = mant >> sh;
+            let r = mant & ((1 << sh) - 1);
+            let half = 1i128 << (sh - 1);
+            if r > half || (r == half && q & 1 == 1) {
+                q + 1
+            } else {
+                q
+            }
+        };
+        let n = if t < 0.0 { -n } else { n };
+        w as i128 * n
+    }
+
+    /// `a - b`, exactly: zero only when the two sums hold the same number.
+    fn difference(a: &FixedSum, b: &FixedSum) -> f64 {
+        let mut e = a.exact();
+        for p in b.exact().partials() {
+            e.add_partial(-p);
+        }
+        e.value()
+    }
+
+    #[test]
+    fn rounds_each_term_to_a_multiple_of_2_pow_minus_60() {
+        for t in [
+            0.1,
+            -0.1,
+            1.0 / 3.0,
+            12_345.678_9,
+            -1e-19,
+            3e-18,
+            1e6,
+            -7.5e5,
+            2.5,
+        ] {
+            let mut s = FixedSum::default();
+            s.add(t);
+            let exact = reference(1, t) as f64 * 2f64.powi(-60);
+            assert_eq!(s.value(), exact, "{t}");
+            assert!((s.value() - t).abs() <= 2f64.powi(-61), "{t}");
+        }
+    }
+
+    #[test]
+    fn out_of_range_terms_are_summed_exactly() {
+        let mut s = FixedSum::default();
+        for v in [1e30, 0.25, -1e30] {
+            s.add(v);
+        }
+        assert_eq!(s.value(), 0.25);
+        s.add(f64::INFINITY);
+        assert_eq!(s.value(), f64::INFINITY);
+        s.add_block(&[f64::NAN], &[1.0], BlockWeights::Unit);
+        assert!(s.value().is_nan());
+    }
+
+    proptest! {
+        #[test]
+        fn any_split_order_or_path_gives_the_same_sum(
+            // Blocks all in range (the vector path), or with some terms out of it.
+            v in prop_oneof![
+                prop::collection::vec(prop_oneof![-1e3f64..1e3, -1e-3f64..1e-3, -1e-17f64..1e-17, -1e6f64..1e6], 0..3000),
+                prop::collection::vec(prop_oneof![-1e3f64..1e3, -2e6f64..2e6, -1e40f64..1e40], 0..3000),
+            ],
+            // Weights all small and whole (the vector path), some large, or some not whole.
+            w in prop_oneof![
+                prop::collection::vec((1u32..2047).prop_map(f64::from), 3000),
+                prop::collection::vec(prop_oneof![(1u32..40).prop_map(f64::from), (2000u32..5_000_000).prop_map(f64::from)], 3000),
+                prop::collection::vec(prop_oneof![(1u32..40).prop_map(f64::from), 0.5f64..10.0], 3000),
+            ],
+            cut in 0usize..3000,
+        ) {
+            let n = v.len().min(w.len());
+            let (v, w) = (&v[..n], &w[..n]);
+            // One term at a time.
+            let mut one = FixedSum::default();
+            for i in 0..n {
+                one.add_weighted(fixed_weight(w[i]), w[i], v[i]);
+            }
+            // In blocks, split in two, the second half reversed, merged through partials.
+            let cut = cut.min(n);
+            let mut left = FixedSum::default();
+            left.add_block(&v[..cut], &w[..cut], BlockWeights::of(&w[..cut]));
+            let (rv, rw): (Vec<f64>, Vec<f64>) = (cut..n).rev().map(|i| (v[i], w[i])).unzip();
+            let mut right = FixedSum::default();
+            right.add_block(&rv, &rw, BlockWeights::of(&rw));
+            let ones = vec![1.0; n];
+            let mut unit = FixedSum::default();
+            unit.add_block(v, &ones, BlockWeights::of(&ones));
+            let mut unit_one = FixedSum::default();
+            for &t in v {
+                unit_one.add(t);
+            }
+            prop_assert_eq!(difference(&unit, &unit_one), 0.0);
+            let mut merged = FixedSum::from_partials(&right.partials());
+            merged.merge(&left);
+            prop_assert_eq!(difference(&merged, &one), 0.0);
+            prop_assert_eq!(merged.value().to_bits(), one.value().to_bits());
+            // Whole weights split into two whole parts: the same sum.
+            let mut halves = FixedSum::default();
+            for i in 0..n {
+                let a = (w[i] / 2.0).floor();
+                if a >= 1.0 && w[i].fract() == 0.0 {
+                    halves.add_weighted(fixed_weight(a), a, v[i]);
+                    halves.add_weighted(fixed_weight(w[i] - a), w[i] - a, v[i]);
+                } else {
+                    halves.add_weighted(fixed_weight(w[i]), w[i], v[i]);
+                }
+            }
+            prop_assert_eq!(difference(&halves, &one), 0.0);
+            // What it should be: in-range whole-weight terms rounded to 2^-60, the rest exact.
+            let mut expect = ExactSum::default();
+            let mut fixed: i128 = 0;
+            for i in 0..n {
+                match fixed_weight(w[i]) {
+                    Some(wi) if v[i].abs() < RANGE => fixed += reference(wi, v[i]),
+                    _ => expect.add_product(w[i], v[i]),
+                }
+            }
+            for p in int_parts(fixed, -60) {
+                expect.add_partial(p);
+            }
+            prop_assert_eq!(difference(&one, &FixedSum::from_partials(&expect.partials())), 0.0);
+        }
+    }
+}

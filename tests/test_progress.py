@@ -1,0 +1,86 @@
+"""The reading progress bar: tqdm.auto's when tqdm is installed, a text bar on stderr otherwise,
+nothing under progress=False."""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+import flo_rfm
+
+
+class FakeTqdm:
+    """Records what a tqdm bar is told."""
+
+    made: ClassVar[list[FakeTqdm]] = []
+
+    def __init__(self, total: int, **kwargs: object) -> None:
+        self.total = total
+        self.kwargs = kwargs
+        self.n = 0
+        self.closed = False
+        FakeTqdm.made.append(self)
+
+    def update(self, k: int) -> None:
+        self.n += k
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def fake_tqdm(monkeypatch: pytest.MonkeyPatch) -> None:
+    auto = types.ModuleType("tqdm.auto")
+    auto.tqdm = FakeTqdm  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "tqdm.auto", auto)
+    FakeTqdm.made.clear()
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> str:
+    return flo_rfm.datasets.write_sample(str(tmp_path / "s.csv"), 3000)
+
+
+def test_tqdm_bar_when_tqdm_is_installed(
+    sample: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_tqdm(monkeypatch)
+    data = flo_rfm.read_csv(sample, progress=True)
+    assert len(data) == 3000
+    (bar,) = FakeTqdm.made
+    size = Path(sample).stat().st_size
+    assert bar.total == size and bar.n == size and bar.closed
+    assert bar.kwargs["unit"] == "B"
+    assert capsys.readouterr().err == ""
+
+
+def test_failed_read_closes_the_bar_without_filling_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_tqdm(monkeypatch)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("master_id,whatever\n1,2\n")
+    with pytest.raises(flo_rfm.exceptions.MissingColumnsError):
+        flo_rfm.read_csv(str(bad), progress=True)
+    (bar,) = FakeTqdm.made
+    assert bar.closed and bar.n < bar.total
+
+
+def test_text_bar_without_tqdm(
+    sample: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # import raises ImportError
+    flo_rfm.read_csv(sample, progress=True)
+    err = capsys.readouterr().err
+    assert "100.0%" in err and "MB" in err
+
+
+def test_quiet_without_progress(
+    sample: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_tqdm(monkeypatch)
+    flo_rfm.read_csv(sample)
+    assert FakeTqdm.made == [] and capsys.readouterr().err == ""
