@@ -10,7 +10,7 @@ use super::errors::{run, to_py};
 use super::models::{info, F64In, F64Out, Info};
 use crate::core::error::FloError;
 use crate::core::models::bgnbd::{self, BgNbdData, BgNbdParams, FitShape};
-use crate::core::models::gamma_gamma::{self, GammaGammaData, GammaGammaParams};
+use crate::core::models::gamma_gamma::{self, GammaGammaData, GammaGammaParams, SpendSums};
 use crate::core::models::purchases::Kind;
 use crate::core::models::{time_scale, ScaledHistory, TermSums};
 
@@ -130,16 +130,17 @@ fn gg_sums(
     Ok(py.detach(|| gamma_gamma::log_likelihood_sums(&p, &data).to_parts()))
 }
 
-/// Calls `sums(params)` (Python, returning every part's sums) and merges the parts; a Python
-/// error is kept in `failed` and stops the fit.
-fn merged<const N: usize>(
+/// Calls `sums(params)` (Python, returning every part's sums) and merges the parts with
+/// `from_parts`; a Python error is kept in `failed` and stops the fit.
+fn merged<T>(
     sums: &Bound<'_, PyAny>,
     params: Vec<f64>,
     failed: &RefCell<Option<PyErr>>,
-) -> crate::core::error::Result<TermSums<N>> {
+    from_parts: impl Fn(&Parts) -> crate::core::error::Result<T>,
+) -> crate::core::error::Result<T> {
     let parts: PyResult<Parts> = sums.call1((params,)).and_then(|r| r.extract());
     match parts {
-        Ok(p) => TermSums::from_parts(&p),
+        Ok(p) => from_parts(&p),
         Err(e) => {
             failed.replace(Some(e));
             Err(FloError::invalid("the partial sums failed"))
@@ -174,7 +175,11 @@ fn fit_purchases_from_sums(
     };
     let failed = RefCell::new(None);
     let out = bgnbd::fit_from_sums(
-        |p| merged::<4>(sums, vec![p.r, p.alpha, p.a, p.b], &failed),
+        |p| {
+            merged(sums, vec![p.r, p.alpha, p.a, p.b], &failed, |q| {
+                TermSums::from_parts(q)
+            })
+        },
         &shape,
     );
     let f = finish(out, failed)?;
@@ -193,7 +198,11 @@ fn fit_gamma_gamma_from_sums(
 ) -> PyResult<([f64; 3], Info, Vec<f64>)> {
     let failed = RefCell::new(None);
     let out = gamma_gamma::fit_from_sums(
-        |p| merged::<3>(sums, vec![p.p, p.q, p.v], &failed),
+        |p| {
+            merged(sums, vec![p.p, p.q, p.v], &failed, |q| {
+                SpendSums::from_parts(q)
+            })
+        },
         total_weight,
         groups,
         penalizer,

@@ -120,6 +120,15 @@ impl ExactSum {
         }
     }
 
+    /// This sum times `k`, exactly (a product of floats is kept as two).
+    pub fn times(&self, k: f64) -> ExactSum {
+        let mut out = ExactSum::default();
+        for p in self.partials() {
+            out.add_product(k, p);
+        }
+        out
+    }
+
     /// The integer bins as floats that add up to them exactly.
     fn bin_parts(&self) -> impl Iterator<Item = f64> + '_ {
         self.bins

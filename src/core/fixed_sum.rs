@@ -227,6 +227,35 @@ impl FixedSum {
         }
     }
 
+    /// This sum times a whole number `k` (`|k| < 2^53`), exactly.
+    // The update fills the `plain-sums` build's extra field.
+    #[allow(clippy::needless_update)]
+    pub fn times(&self, k: i64) -> FixedSum {
+        let digits = [
+            self.digits[0].checked_mul(k as i128),
+            self.digits[1].checked_mul(k as i128),
+        ];
+        let mut out = match digits {
+            [Some(a), Some(b)] => FixedSum {
+                digits: [a, b],
+                rest: self.rest.as_ref().map(|r| Box::new(r.times(k as f64))),
+                ..FixedSum::default()
+            },
+            // Too large for the integers: the exact sum takes it all.
+            _ => FixedSum {
+                rest: Some(Box::new(self.exact().times(k as f64))),
+                ..FixedSum::default()
+            },
+        };
+        #[cfg(feature = "plain-sums")]
+        {
+            out.plain = self.plain * k as f64;
+        }
+        #[cfg(not(feature = "plain-sums"))]
+        let _ = &mut out;
+        out
+    }
+
     /// Everything as one exact sum.
     fn exact(&self) -> ExactSum {
         let mut all = self.rest.as_deref().cloned().unwrap_or_default();
@@ -314,6 +343,26 @@ mod tests {
             assert_eq!(s.value(), exact, "{t}");
             assert!((s.value() - t).abs() <= 2f64.powi(-61), "{t}");
         }
+    }
+
+    #[test]
+    fn times_a_whole_number_is_exact() {
+        let mut s = FixedSum::default();
+        for t in [0.1, -3.25, 1e-18, 7e5, 1e30] {
+            s.add(t);
+        }
+        let mut thrice = s.clone();
+        thrice.merge(&s);
+        thrice.merge(&s);
+        assert_eq!(difference(&s.times(3), &thrice), 0.0);
+        let mut zero = s.times(-1);
+        zero.merge(&s);
+        assert_eq!(zero.value(), 0.0);
+        // Digits too large for the integers go to the exact sum, still exactly.
+        let mut big = FixedSum::default();
+        big.add_weighted(fixed_weight(4e9), 4e9, 9e5);
+        let huge = big.times(1 << 52).times(1 << 52);
+        assert_eq!(huge.value(), 4e9 * 9e5 * 2f64.powi(104));
     }
 
     #[test]
