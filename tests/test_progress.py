@@ -84,3 +84,44 @@ def test_quiet_without_progress(
     fake_tqdm(monkeypatch)
     flo_rfm.read_csv(sample)
     assert FakeTqdm.made == [] and capsys.readouterr().err == ""
+
+
+@pytest.fixture(scope="module")
+def weekly() -> tuple[object, ...]:
+    t = flo_rfm.cltv(flo_rfm.datasets.sample(800)).to_pandas()
+    return (t["frequency"], t["recency_cltv_weekly"], t["T_weekly"], t["monetary_cltv_avg"])
+
+
+def _bootstrap(weekly: tuple[object, ...], **kw: object) -> object:
+    return flo_rfm.bootstrap_clv(
+        *weekly, freq="W", replicates=12, seed=3, penalizer_coef=0.001, gg_penalizer_coef=0.01, **kw
+    )
+
+
+def test_bootstrap_progress_counts_replicates(
+    weekly: tuple[object, ...], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    quiet = _bootstrap(weekly)
+    assert capsys.readouterr().err == ""
+    fake_tqdm(monkeypatch)
+    shown = _bootstrap(weekly, progress=True)
+    (bar,) = FakeTqdm.made
+    assert (bar.total, bar.n, bar.closed, bar.kwargs["unit"]) == (12, 12, True, "replicates")
+    # The bar changes nothing in the numbers.
+    assert quiet.equals(shown)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    _bootstrap(weekly, progress=True)
+    assert capsys.readouterr().err.endswith("bootstrap: 12/12 replicates\n")
+
+
+def test_a_cancelled_bootstrap_stops_with_keyboard_interrupt(weekly: tuple[object, ...]) -> None:
+    import numpy as np
+
+    from flo_rfm import _flo_rfm
+
+    cols = [np.asarray(c, dtype=np.float64) for c in weekly]
+    counter = _flo_rfm.Progress()
+    counter.cancel()
+    with pytest.raises(KeyboardInterrupt, match="bootstrap_clv: cancelled"):
+        _flo_rfm.bootstrap_clv("bgnbd", *cols, (0.001, 0.01), (6, 0.01, 4.345), 12, 3, 0.95, counter)
+    assert counter.steps_done == 0

@@ -675,6 +675,7 @@ def bootstrap_clv(
     replicates: int = 200,
     seed: int = 0,
     level: float = 0.95,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """CLV of every customer with a customer-bootstrap interval.
 
@@ -683,7 +684,9 @@ def bootstrap_clv(
     repeat purchases and spend > 0) and predicts every original customer's CLV; replicates run in parallel in
     Rust. Columns: ``clv`` (the models fitted on all customers), ``clv_mean``, ``clv_std`` and
     the ``level`` interval ``lower`` / ``upper`` (linear percentiles). ``attrs["failed"]`` counts
-    replicates that did not converge (left out).
+    replicates that did not converge (left out). ``progress=True`` shows the replicates done
+    (``tqdm.auto``'s bar when tqdm is installed, a widget in Jupyter; else a line on stderr).
+    Ctrl-C stops the run once the replicates under way finish (``KeyboardInterrupt``).
 
     Examples
     --------
@@ -708,19 +711,22 @@ def bootstrap_clv(
         as_float(gg_penalizer_coef, "gg_penalizer_coef"),
     )
     horizon = _months(freq, time, discount_rate)
-    with argument_errors():
-        point, mean, std, lower, upper, failed = _flo_rfm.bootstrap_clv(
-            _PURCHASE_MODELS[model]._rust,
-            x,
-            rec,
-            big_t,
-            m,
-            penalizers,
-            horizon,
-            n_replicates,
-            as_int(seed, "seed", 0),
-            as_float(level, "level"),
+    seed_value, level_value = as_int(seed, "seed", 0), as_float(level, "level")
+    model_name = _PURCHASE_MODELS[model]._rust
+
+    def work(counter: _flo_rfm.Progress) -> tuple[Any, ...]:
+        return _flo_rfm.bootstrap_clv(
+            model_name, x, rec, big_t, m, penalizers, horizon, n_replicates, seed_value, level_value, counter
         )
+
+    from .progress import run_watched, with_step_progress
+
+    with argument_errors():
+        if progress:
+            out = with_step_progress(n_replicates, work, "replicates", "bootstrap")
+        else:
+            out = run_watched(work)
+    point, mean, std, lower, upper, failed = out
     index = frequency.index if isinstance(frequency, pd.Series) else None
     table = pd.DataFrame(
         {"clv": point, "clv_mean": mean, "clv_std": std, "lower": lower, "upper": upper}, index=index

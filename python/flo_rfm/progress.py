@@ -27,9 +27,11 @@ def run_watched(
     work: Callable[[_flo_rfm.Progress], T],
     on_tick: Callable[[int], None] | None = None,
     interval: float = 0.2,
+    steps: bool = False,
 ) -> T:
-    """Run ``work(progress)`` in a worker thread (the core reads with the GIL released) while
-    this thread waits, calling ``on_tick(bytes_read)`` every ``interval`` seconds.
+    """Run ``work(progress)`` in a worker thread (the core works with the GIL released) while
+    this thread waits, calling ``on_tick(bytes_read)`` (``on_tick(steps_done)`` with ``steps``)
+    every ``interval`` seconds.
 
     Ctrl-C stops it promptly: ``KeyboardInterrupt`` cancels the read, which ends at its next
     block, the worker is joined (no thread is left running) and the interrupt re-raised.
@@ -55,7 +57,7 @@ def run_watched(
     try:
         while not done.wait(interval):
             if on_tick is not None:
-                on_tick(counter.bytes_read)
+                on_tick(counter.steps_done if steps else counter.bytes_read)
     except KeyboardInterrupt:
         counter.cancel()
         done.wait()
@@ -67,13 +69,50 @@ def run_watched(
     return box["result"]  # type: ignore[return-value]
 
 
-def _tqdm_bar(total: int) -> Any | None:
-    """``tqdm.auto``'s bar for ``total`` bytes, or None when tqdm is not installed."""
+def _tqdm_bar(total: int, unit: str = "B", desc: str = "reading") -> Any | None:
+    """``tqdm.auto``'s bar for ``total`` bytes (or other units), or None when tqdm is not
+    installed."""
     try:
         from tqdm.auto import tqdm
     except ImportError:
         return None
-    return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1000, desc="reading")
+    scaled = unit == "B"
+    return tqdm(total=total, unit=unit, unit_scale=scaled, unit_divisor=1000, desc=desc)
+
+
+def with_step_progress(
+    total: int,
+    work: Callable[[_flo_rfm.Progress], T],
+    unit: str,
+    desc: str,
+    stream: TextIO | None = None,
+    interval: float = 0.2,
+) -> T:
+    """:func:`run_watched` showing the steps done (``Progress.steps_done``) out of ``total``:
+    tqdm's bar when it is installed and no ``stream`` is given, else a text line on ``stream``
+    (stderr)."""
+    bar = _tqdm_bar(total, unit, desc) if stream is None else None
+    if bar is not None:
+        try:
+            result = run_watched(work, lambda done: bar.update(done - bar.n), interval, steps=True)
+            bar.update(total - bar.n)
+            return result
+        finally:
+            bar.close()
+    out = stream if stream is not None else sys.stderr
+
+    def draw(done: int) -> None:
+        out.write(f"\r{desc}: {done}/{total} {unit}")
+        out.flush()
+
+    try:
+        result = run_watched(work, draw, interval, steps=True)
+    except BaseException:
+        out.write("\n")
+        raise
+    out.write(f"\r{desc}: {total}/{total} {unit}\n")
+    out.flush()
+    return result
 
 
 def with_progress(

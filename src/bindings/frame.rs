@@ -61,11 +61,11 @@ fn options(on_bad_rows: &str, duplicates: &str, delimiter: Option<&str>) -> PyRe
     })
 }
 
-/// A counter of bytes read, shared with a reader running in another thread, which can also
-/// stop that reader (`cancel`).
+/// A counter of bytes read (or steps done), shared with work running in another thread, which
+/// can also stop that work (`cancel`).
 #[pyclass(frozen, module = "flo_rfm._flo_rfm")]
 pub struct Progress {
-    watch: Arc<ReadWatch>,
+    pub(crate) watch: Arc<ReadWatch>,
 }
 
 #[pymethods]
@@ -82,7 +82,13 @@ impl Progress {
         self.watch.bytes_read()
     }
 
-    /// Stops the read at its next block: it raises ``KeyboardInterrupt``.
+    /// Steps done (bootstrap replicates).
+    #[getter]
+    fn steps_done(&self) -> u64 {
+        self.watch.steps_done()
+    }
+
+    /// Stops the work at its next block or step: it raises ``KeyboardInterrupt``.
     fn cancel(&self) {
         self.watch.cancel();
     }

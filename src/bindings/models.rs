@@ -271,7 +271,7 @@ type BootstrapOut<'py> = (
 /// Per customer (CLV fitted on all customers, mean, std, lower, upper) of the bootstrapped CLV,
 /// and the replicates that did not converge.
 #[pyfunction]
-#[pyo3(signature = (model, x, t_x, t, m, penalizers, horizon_in, replicates, seed, level))]
+#[pyo3(signature = (model, x, t_x, t, m, penalizers, horizon_in, replicates, seed, level, progress=None))]
 #[allow(clippy::too_many_arguments)]
 fn bootstrap_clv<'py>(
     py: Python<'py>,
@@ -285,6 +285,7 @@ fn bootstrap_clv<'py>(
     replicates: usize,
     seed: u64,
     level: f64,
+    progress: Option<&super::frame::Progress>,
 ) -> PyResult<BootstrapOut<'py>> {
     let cols = columns([&x, &t_x, &t, &m])?;
     let o = BootstrapOptions {
@@ -295,6 +296,7 @@ fn bootstrap_clv<'py>(
         replicates,
         seed,
         level,
+        watch: progress.map(|p| std::sync::Arc::clone(&p.watch)),
     };
     let b = run(py, || bootstrap::bootstrap_clv(cols, &o))?;
     let arr = |v: Vec<f64>| PyArray1::from_vec(py, v);

@@ -31,16 +31,31 @@ pub struct ReadOptions {
     pub encoding: Option<String>,
 }
 
-/// A read watched from another thread: the bytes read so far, and a request to stop.
+/// Long work watched from another thread: the bytes read so far (a read), the steps done (e.g.
+/// bootstrap replicates), and a request to stop.
 #[derive(Debug, Default)]
 pub struct ReadWatch {
     bytes: AtomicU64,
+    steps: AtomicU64,
     cancelled: AtomicBool,
 }
 
 impl ReadWatch {
     pub fn bytes_read(&self) -> u64 {
         self.bytes.load(Ordering::Relaxed)
+    }
+
+    pub fn steps_done(&self) -> u64 {
+        self.steps.load(Ordering::Relaxed)
+    }
+
+    /// One more step done.
+    pub fn step(&self) {
+        self.steps.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
     }
 
     /// Asks the read to stop: it ends with [`FloError::Cancelled`] at its next block.

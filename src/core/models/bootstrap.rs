@@ -1,6 +1,8 @@
 //! The customer bootstrap of CLV: customers drawn with replacement, both models refitted, every
 //! original customer's CLV predicted again; replicates run in parallel, each from its own seed.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 
 use super::clv::{clv, Customers, Horizon};
@@ -8,6 +10,7 @@ use super::gamma_gamma::{self, GammaGammaParams};
 use super::purchases::{self, Kind, Purchases};
 use crate::core::error::{FloError, Result};
 use crate::core::quantile::quantile_sorted;
+use crate::core::reader::ReadWatch;
 use crate::core::synth::Rng;
 
 pub struct BootstrapOptions {
@@ -19,6 +22,9 @@ pub struct BootstrapOptions {
     pub seed: u64,
     /// The central interval's coverage, e.g. 0.95.
     pub level: f64,
+    /// Counts the replicates done (for a progress bar elsewhere), and can stop the run: it then
+    /// ends with [`FloError::Cancelled`] once the replicates under way finish.
+    pub watch: Option<Arc<ReadWatch>>,
 }
 
 /// Per customer: the CLV from the models fitted on all customers, the replicates' mean,
@@ -70,10 +76,25 @@ pub fn bootstrap_clv(c: Customers<'_>, o: &BootstrapOptions) -> Result<Bootstrap
     // than a run of failed replicates.
     let (model, gg) = fit_both(c, o)?;
     let point = clv(&model, &gg, c, o.horizon);
+    let cancelled = || o.watch.as_ref().is_some_and(|w| w.is_cancelled());
     let runs: Vec<Vec<f64>> = (0..o.replicates)
         .into_par_iter()
-        .filter_map(|b| replicate(c, o, b))
+        .filter_map(|b| {
+            if cancelled() {
+                return None;
+            }
+            let run = replicate(c, o, b);
+            if let Some(w) = &o.watch {
+                w.step();
+            }
+            run
+        })
         .collect();
+    if cancelled() {
+        return Err(FloError::Cancelled {
+            path: "bootstrap_clv".into(),
+        });
+    }
     let failed = o.replicates - runs.len();
     if runs.len() < 2 {
         return Err(FloError::Convergence(format!(

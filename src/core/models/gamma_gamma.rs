@@ -378,7 +378,10 @@ mod tests {
         )
         .expect("split fit");
         assert_eq!(whole.params, split.params);
-        assert_eq!(whole.info.objective.to_bits(), split.info.objective.to_bits());
+        assert_eq!(
+            whole.info.objective.to_bits(),
+            split.info.objective.to_bits()
+        );
     }
 
     #[test]
