@@ -5,7 +5,7 @@
 //! A term `w * t` with a whole weight and `|t| < 2^20` is summed as `w * fixed(t)`, where
 //! `fixed(t)` is `t` rounded to the nearest multiple of `2^-60` (about 1e-18), held as two
 //! whole-number digits (`t = q1 2^-20 + q2 2^-60 + remainder`) whose sums are integers.
-//! Anything else (a term of 2^20 or more, a weight of 2^32 or more or not whole, infinities and
+//! Anything else (a term of 2^20 or more, a weight that is not a whole number, infinities and
 //! NaN) is summed exactly ([`ExactSum`]). The sum read is the exact sum of all that, rounded once.
 //!
 //! Rounding each term to `2^-60` is not exact, but it is the same rounding wherever the term is
@@ -34,9 +34,10 @@ const SCALE2: f64 = 1_099_511_627_776.0; // 2^40
 const DIGIT_EXP: [i32; 2] = [-20, -60];
 /// Weights below this (2^11) keep `w * q1 <= 2^51` (exact, and convertible by `MAGIC`).
 const BLOCK_W: f64 = 2_048.0;
-/// Whole weights below this (2^32) are multiplied as integers, one term at a time: 2^35 terms
-/// of `2^32 * 2^40` fit in 128 bits many times over.
-const WIDE_W: f64 = 4_294_967_296.0;
+/// Whole weights below this (2^53: every whole float weight) are multiplied as integers, one
+/// term at a time: a term adds below `2^53 * 2^40`, so the totals overflow only past a total
+/// weight of 2^87.
+const WIDE_W: f64 = 9_007_199_254_740_992.0;
 /// Terms summed in 64-bit lanes before the lanes are emptied into the 128-bit totals: each adds
 /// at most 2^51.
 const FLUSH: usize = 1_024;
@@ -60,7 +61,7 @@ fn bits_int(m: f64) -> i64 {
     (m.to_bits() as i64).wrapping_sub(MAGIC_BITS)
 }
 
-/// `w` as an integer if [`FixedSum::add_weighted`] can multiply by it: whole and below 2^32.
+/// `w` as an integer if [`FixedSum::add_weighted`] can multiply by it: whole and below 2^53.
 #[inline(always)]
 pub fn fixed_weight(w: f64) -> Option<i64> {
     (w.abs() < WIDE_W && (w as i64) as f64 == w).then_some(w as i64)
@@ -227,29 +228,33 @@ impl FixedSum {
         }
     }
 
-    /// This sum times a whole number `k` (`|k| < 2^53`), exactly.
+    /// This sum times `k`, exactly: in the integers for a whole `|k| < 2^53`, else in the exact
+    /// sum.
     // The update fills the `plain-sums` build's extra field.
     #[allow(clippy::needless_update)]
-    pub fn times(&self, k: i64) -> FixedSum {
-        let digits = [
-            self.digits[0].checked_mul(k as i128),
-            self.digits[1].checked_mul(k as i128),
-        ];
+    pub fn times(&self, k: f64) -> FixedSum {
+        let digits = match fixed_weight(k) {
+            Some(whole) => [
+                self.digits[0].checked_mul(whole as i128),
+                self.digits[1].checked_mul(whole as i128),
+            ],
+            None => [None, None],
+        };
         let mut out = match digits {
             [Some(a), Some(b)] => FixedSum {
                 digits: [a, b],
-                rest: self.rest.as_ref().map(|r| Box::new(r.times(k as f64))),
+                rest: self.rest.as_ref().map(|r| Box::new(r.times(k))),
                 ..FixedSum::default()
             },
-            // Too large for the integers: the exact sum takes it all.
+            // Not a whole number, or too large for the integers: the exact sum takes it all.
             _ => FixedSum {
-                rest: Some(Box::new(self.exact().times(k as f64))),
+                rest: Some(Box::new(self.exact().times(k))),
                 ..FixedSum::default()
             },
         };
         #[cfg(feature = "plain-sums")]
         {
-            out.plain = self.plain * k as f64;
+            out.plain = self.plain * k;
         }
         #[cfg(not(feature = "plain-sums"))]
         let _ = &mut out;
@@ -354,15 +359,20 @@ mod tests {
         let mut thrice = s.clone();
         thrice.merge(&s);
         thrice.merge(&s);
-        assert_eq!(difference(&s.times(3), &thrice), 0.0);
-        let mut zero = s.times(-1);
+        assert_eq!(difference(&s.times(3.0), &thrice), 0.0);
+        let mut zero = s.times(-1.0);
         zero.merge(&s);
         assert_eq!(zero.value(), 0.0);
         // Digits too large for the integers go to the exact sum, still exactly.
         let mut big = FixedSum::default();
         big.add_weighted(fixed_weight(4e9), 4e9, 9e5);
-        let huge = big.times(1 << 52).times(1 << 52);
+        let huge = big.times(2f64.powi(52)).times(2f64.powi(52));
         assert_eq!(huge.value(), 4e9 * 9e5 * 2f64.powi(104));
+        // A factor that is not a whole number below 2^53: exact too.
+        let mut fifth = FixedSum::default();
+        fifth.add(0.5);
+        assert_eq!(fifth.times(1e19).value(), 5e18);
+        assert_eq!(fifth.times(0.1).value(), 0.05);
     }
 
     #[test]

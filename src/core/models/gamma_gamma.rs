@@ -133,7 +133,7 @@ fn by_frequency<const K: usize>(
                     start += len;
                 }
                 for k in 0..K {
-                    by_x[k].merge(&run[k].times(xv as i64));
+                    by_x[k].merge(&run[k].times(xv));
                     plain[k].merge(&run[k]);
                 }
             }
@@ -211,7 +211,7 @@ impl SpendSums {
         let [x_ln_m, ln_m, x_l, l, x_r, r] = &self.spend;
         // sum(w x (ln m - L)) exactly, before it is rounded: it is near zero at the optimum.
         let mut x_diff = x_ln_m.clone();
-        x_diff.merge(&x_l.times(-1));
+        x_diff.merge(&x_l.times(-1.0));
         let x_diff = x_diff.value();
         let f = &self.by_frequency;
         let value = f.value.value() + p * x_diff - ln_m.value() - q * l.value();

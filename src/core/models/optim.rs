@@ -40,7 +40,7 @@ pub struct Solution {
     pub iterations: usize,
     pub converged: bool,
     /// The last Newton step's Hessian: at `x`, or at the point one step (with a gradient below
-    /// 1e-8, so within ~1e-8 of `x`) before it. `None` if no Newton step was taken.
+    /// 1e-8, so within ~1e-8 of `x`) before it. `None` otherwise.
     pub hessian: Option<Vec<Vec<f64>>>,
 }
 
@@ -190,7 +190,9 @@ pub fn hessian(obj: &dyn Objective, x: &[f64]) -> Vec<Vec<f64>> {
     h
 }
 
-/// Newton steps while they lower the objective or the gradient; the last Hessian is kept.
+/// Newton steps while they lower the objective or the gradient. Also returns the last Hessian
+/// when it is the one at the returned point, or at a point one step before it whose gradient
+/// was already below `HANDOVER` (so within ~1e-8 of it).
 fn polish(
     obj: &dyn Objective,
     mut p: Point,
@@ -203,10 +205,11 @@ fn polish(
             break;
         }
         let h = hessian(obj, &p.x);
+        let near = inf_norm(&p.g) <= HANDOVER;
         let neg_g: Vec<f64> = p.g.iter().map(|v| -v).collect();
-        let step = solve(h.clone(), neg_g);
-        last = Some(h);
-        let Some(d) = step else { break };
+        let Some(d) = solve(h.clone(), neg_g) else {
+            return (p, Some(h));
+        };
         let q = eval_at(obj, p.x.iter().zip(&d).map(|(x, s)| x + s).collect());
         *iterations += 1;
         if finite(&q)
@@ -216,8 +219,9 @@ fn polish(
                 || (q.f <= p.f + 1e-12 * p.f.abs().max(1.0) && inf_norm(&q.g) < inf_norm(&p.g)))
         {
             p = q;
+            last = near.then_some(h);
         } else {
-            break;
+            return (p, Some(h));
         }
     }
     (p, last)
