@@ -214,10 +214,11 @@ impl SpendSums {
         x_diff.merge(&x_l.times(-1.0));
         let x_diff = x_diff.value();
         let f = &self.by_frequency;
-        let value = f.value.value() + p * x_diff - ln_m.value() - q * l.value();
+        let l = l.value();
+        let value = f.value.value() + p * x_diff - ln_m.value() - q * l;
         let d = [
             f.grad[0].value() + x_diff,
-            f.grad[1].value() - l.value(),
+            f.grad[1].value() - l,
             f.grad[2].value() - p * x_r.value() - q * r.value(),
         ];
         for j in 0..3 {
@@ -347,13 +348,8 @@ mod tests {
     #[test]
     fn fit_from_parts_equals_fit_bit_for_bit() {
         let n = 4_000;
-        let mut state = 0x2545_F491_4F6C_DD1D_u64;
-        let mut uniform = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rng = crate::core::synth::Rng::new(7);
+        let mut uniform = move || rng.uniform();
         let (mut x, mut m) = (vec![], vec![]);
         for _ in 0..n {
             x.push((1.0 + 12.0 * uniform() * uniform()).floor());
