@@ -19,7 +19,7 @@ import flo_rfm
 
 CHILD = textwrap.dedent(
     """
-    import sys, threading, time, traceback
+    import sys, threading, time
     import flo_rfm
 
     started = time.monotonic()
@@ -31,8 +31,8 @@ CHILD = textwrap.dedent(
     except KeyboardInterrupt as e:
         time.sleep(0.05)
         alive = [t.name for t in threading.enumerate() if t.is_alive() and t.name != "MainThread"]
-        inside = any(f.name == "run_watched" for f in traceback.extract_tb(e.__traceback__))
-        print("interrupted", time.monotonic(), "inside" if inside else "between", alive, flush=True)
+        cancelled = str(e).endswith(": cancelled")
+        print("interrupted", "cancelled" if cancelled else "finished", alive, flush=True)
     """
 )
 
@@ -44,8 +44,9 @@ def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-# In whole reads: each lands early enough in a read that letting it finish would take longer
-# than the bound below.
+# In whole reads: each lands early in a read, so the read under way must be stopped, not finished.
+# The check is what the core reports (the read ended at a block with "cancelled"), not a wall-clock
+# bound, which a loaded machine can miss.
 @pytest.mark.parametrize("delay", [0.1, 1.3, 2.35])
 def test_ctrl_c_stops_a_read_promptly_without_leaving_threads(big_file: Path, delay: float) -> None:
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(big_file)], stdout=subprocess.PIPE, text=True)
@@ -53,12 +54,10 @@ def test_ctrl_c_stops_a_read_promptly_without_leaving_threads(big_file: Path, de
     ready, whole_read = child.stdout.readline().split()
     assert ready == "ready"
     time.sleep(delay * float(whole_read))
-    sent = time.monotonic()
     child.send_signal(signal.SIGINT)
     out, _ = child.communicate(timeout=60)
-    words = out.split(maxsplit=3)
+    words = out.split(maxsplit=2)
     assert words[0] == "interrupted", out
-    # Well under one whole read (measured first, in the same process): the read was cancelled.
-    assert float(words[1]) - sent < 0.4 * float(whole_read), out
-    assert words[3].strip() == "[]", f"threads still running: {out}"
+    assert words[1] == "cancelled", out
+    assert words[2].strip() == "[]", f"threads still running: {out}"
     assert child.returncode == 0

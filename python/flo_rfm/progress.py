@@ -34,7 +34,8 @@ def run_watched(
     every ``interval`` seconds.
 
     Ctrl-C stops it promptly: ``KeyboardInterrupt`` cancels the read, which ends at its next
-    block, the worker is joined (no thread is left running) and the interrupt re-raised.
+    block, the worker is joined (no thread is left running) and the interrupt re-raised: the
+    core's (``"FILE: cancelled"``) when the work was stopped, the original when it had finished.
     The worker's result is returned and its exception (a :mod:`flo_rfm.exceptions` class)
     re-raised.
     """
@@ -62,6 +63,10 @@ def run_watched(
         counter.cancel()
         done.wait()
         thread.join()
+        stopped = box.get("error")
+        if isinstance(stopped, KeyboardInterrupt):
+            # The core's own interrupt names what it stopped ("FILE: cancelled").
+            raise stopped from None
         raise
     thread.join()
     if "error" in box:
