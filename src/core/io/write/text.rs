@@ -51,10 +51,22 @@ pub fn push_float(v: f64, out: &mut Vec<u8>) {
         out.extend_from_slice(if v > 0.0 { b"inf" } else { b"-inf" });
         return;
     }
+    let mut buf = ryu::Buffer::new();
+    let text = buf.format_finite(v).as_bytes();
+    // ryu writes what repr writes except in exponent form and at 10^-5 <= |v| < 10^-4, which
+    // ryu keeps positional (`0.0000d`) and repr does not (`de-05`).
+    if !text.contains(&b'e')
+        && !text
+            .strip_prefix(b"-")
+            .unwrap_or(text)
+            .starts_with(b"0.0000")
+    {
+        out.extend_from_slice(text);
+        return;
+    }
     if v.is_sign_negative() {
         out.push(b'-');
     }
-    let mut buf = ryu::Buffer::new();
     let mut digits = [0u8; 24];
     let (n, decpt) = shortest_digits(buf.format_finite(v.abs()), &mut digits);
     let digits = &digits[..n];
@@ -193,6 +205,9 @@ mod tests {
             (0.0001, "0.0001"),
             (0.00012, "0.00012"),
             (1e-5, "1e-05"),
+            (9.99e-5, "9.99e-05"),
+            (-1.25e-5, "-1.25e-05"),
+            (0.000100001, "0.000100001"),
             (1.5e-7, "1.5e-07"),
             (1e16, "1e+16"),
             (1234567890123456.0, "1234567890123456.0"),
