@@ -76,10 +76,10 @@ fn main() {
         ],
         false,
     );
-    let (secs, _) = best_of(5, || bgnbd::log_likelihood_sums(&fitted, &data));
+    let (secs, _) = best_of(30, || bgnbd::log_likelihood_sums(&fitted, &data));
     println!("BG/NBD sums     {:.1} ms  (one evaluation)", secs * 1e3);
     let spend = gamma_gamma::spend_data(x, m, None).expect("spend data");
-    let (secs, _) = best_of(5, || gamma_gamma::log_likelihood_sums(&gg.params, &spend));
+    let (secs, _) = best_of(30, || gamma_gamma::log_likelihood_sums(&gg.params, &spend));
     println!("Gamma-Gamma sums {:.1} ms  (one evaluation)", secs * 1e3);
     if std::env::args().any(|a| a == "--fits-only") {
         return;

@@ -96,6 +96,8 @@ impl BlockWeights {
 /// The lanes' sums of a block (`FLUSH` terms at most), and whether every term was in range.
 #[inline(always)]
 fn lanes(t: &[f64], w: &[f64], unit: bool) -> ([i64; 2], bool) {
+    // The raw bits are summed and `MAGIC_BITS` taken off once per term at the end (wrapping
+    // arithmetic: the same integers).
     let mut lanes = [0i64; 2];
     let mut in_range = true;
     if unit {
@@ -103,7 +105,7 @@ fn lanes(t: &[f64], w: &[f64], unit: bool) -> ([i64; 2], bool) {
             in_range &= v.abs() < RANGE;
             let (_, m) = digits(v);
             for k in 0..2 {
-                lanes[k] = lanes[k].wrapping_add(bits_int(m[k]));
+                lanes[k] = lanes[k].wrapping_add(m[k].to_bits() as i64);
             }
         }
     } else {
@@ -112,11 +114,12 @@ fn lanes(t: &[f64], w: &[f64], unit: bool) -> ([i64; 2], bool) {
             let (q, _) = digits(v);
             for k in 0..2 {
                 // Exact: a whole weight below 2^11 times a digit below 2^40.
-                lanes[k] = lanes[k].wrapping_add(bits_int(wi * q[k] + MAGIC));
+                lanes[k] = lanes[k].wrapping_add((wi * q[k] + MAGIC).to_bits() as i64);
             }
         }
     }
-    (lanes, in_range)
+    let offset = MAGIC_BITS.wrapping_mul(t.len() as i64);
+    (lanes.map(|l| l.wrapping_sub(offset)), in_range)
 }
 
 #[cfg(target_arch = "x86_64")]

@@ -6,8 +6,12 @@
 use super::special::{digamma, ln_gamma, signed_ln_hyp2f1};
 use rustc_hash::FxHashMap;
 
-use super::{fit_log_params, weight_by_value, FitInfo, ScaledHistory, TermSums};
+use super::{
+    by_frequency_unit_weights_first, fit_log_params, frequency_slots, frequency_sums,
+    weight_by_value, FitInfo, ScaledHistory, TermSums,
+};
 use crate::core::error::{FloError, Result};
+use crate::core::fixed_sum::FixedSum;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BgNbdParams {
@@ -97,9 +101,10 @@ pub struct BgNbdData {
 
 impl BgNbdData {
     pub fn new(x: Vec<f64>, t_x: Vec<f64>, t: Vec<f64>, w: Vec<f64>) -> Self {
+        let [x, t_x, t, w] = by_frequency_unit_weights_first([x, t_x, t, w]);
         let (x_values, x_weights) = weight_by_value(&x, &w);
         let total_w = w.iter().sum();
-        let x_index = Distinct::indices_into(&x_values, &x);
+        let x_index = frequency_slots(&x_values, &x);
         let t_times = Distinct::of(&t);
         let tx_times = Distinct::of(&t_x);
         BgNbdData {
@@ -138,50 +143,43 @@ impl Distinct {
             .collect();
         Distinct { values, index }
     }
-
-    /// Per row of `column`, the index of its value among `values` (which hold every one).
-    fn indices_into(values: &[f64], column: &[f64]) -> Vec<u32> {
-        let at: FxHashMap<u64, u32> = values
-            .iter()
-            .enumerate()
-            .map(|(k, v)| (v.to_bits(), k as u32))
-            .collect();
-        column.iter().map(|v| at[&v.to_bits()]).collect()
-    }
 }
 
-/// What one evaluation computes once for all customers: `alpha + t` and its log per distinct
-/// time, and `ln(b + x - 1)` (`ln(b + x)` for the modified model) per distinct frequency.
+/// What one evaluation computes once for all customers: `alpha + t`, its log and reciprocal per
+/// distinct time, and `ln(b + x - 1)` (`ln(b + x)` for the modified model) per distinct
+/// frequency.
 struct Shared {
-    at: Vec<(f64, f64)>,
-    atx: Vec<(f64, f64)>,
-    bx: Vec<(f64, f64)>,
+    at: Vec<Time>,
+    atx: Vec<Time>,
+    ln_bx: Vec<f64>,
     ln_a: f64,
+}
+
+/// `alpha + t`: its log and reciprocal.
+#[derive(Clone, Copy)]
+struct Time {
+    ln: f64,
+    inv: f64,
 }
 
 impl Shared {
     fn new(p: &BgNbdParams, data: &BgNbdData) -> Self {
-        let times = |d: &Distinct| -> Vec<(f64, f64)> {
+        let times = |d: &Distinct| -> Vec<Time> {
             d.values
                 .iter()
                 .map(|&t| {
                     let s = p.alpha + t;
-                    (s, s.ln())
+                    Time {
+                        ln: s.ln(),
+                        inv: 1.0 / s,
+                    }
                 })
                 .collect()
         };
-        let bx = data
-            .x_values
-            .iter()
-            .map(|&x| {
-                let bx = bx_of(p, x);
-                (bx, bx.ln())
-            })
-            .collect();
         Shared {
             at: times(&data.t_times),
             atx: times(&data.tx_times),
-            bx,
+            ln_bx: data.x_values.iter().map(|&x| bx_of(p, x).ln()).collect(),
             ln_a: p.a.ln(),
         }
     }
@@ -247,23 +245,17 @@ fn frequency_part(p: &BgNbdParams, x: f64) -> (f64, [f64; 4]) {
 }
 
 /// The rest: `ln(exp(A3) + [x > 0] exp(A4))` (the modified model keeps the `A4` term at
-/// `x = 0`), and its gradient. `at = (alpha + T, ln)`, `atx = (alpha + t_x, ln)` and
-/// `bx = (b + x - 1, ln)` come computed (see `Shared`).
+/// `x = 0`), and what its gradient is made of: `[value, d/dr, s, w4]` where, with `w3 + w4 = 1`
+/// the two terms' shares, `d/dalpha = -(r + x) s` with `s = w3 / (alpha + T) + w4 / (alpha +
+/// t_x)`, `d/da = w4 / a` and `d/db = -w4 / (b + x - 1)`: the factors that depend on the
+/// frequency or on `a` alone are applied to each run's sums, not to each customer's term.
 #[inline(always)]
-fn history_part(
-    p: &BgNbdParams,
-    x: f64,
-    (at, ln_at): (f64, f64),
-    (atx, ln_atx): (f64, f64),
-    (bx, ln_bx): (f64, f64),
-    ln_a: f64,
-) -> (f64, [f64; 4]) {
-    let r = p.r;
-    let a3 = -(r + x) * ln_at;
-    if x <= 0.0 && !p.modified {
-        return (a3, [-ln_at, -(r + x) / at, 0.0, 0.0]);
-    }
-    let a4 = ln_a - ln_bx - (r + x) * ln_atx;
+fn history_part(r: f64, x: f64, at: Time, atx: Time, a4_rest: Option<f64>) -> [f64; 4] {
+    let a3 = -(r + x) * at.ln;
+    let Some(rest) = a4_rest else {
+        return [a3, -at.ln, at.inv, 0.0];
+    };
+    let a4 = rest - (r + x) * atx.ln;
     let m = a3.max(a4);
     // One of the two is exp(0) = 1 exactly: one exponential, not two.
     let (e3, e4) = if a4 <= a3 {
@@ -273,11 +265,14 @@ fn history_part(
     } else {
         ((a3 - m).exp(), (a4 - m).exp())
     };
-    let (w3, w4) = (e3 / (e3 + e4), e4 / (e3 + e4));
-    let value = m + (e3 + e4).ln();
-    let d_r = -w3 * ln_at - w4 * ln_atx;
-    let d_alpha = -w3 * (r + x) / at - w4 * (r + x) / atx;
-    (value, [d_r, d_alpha, w4 / p.a, -w4 / bx])
+    let total = e3 + e4;
+    let (w3, w4) = (e3 / total, e4 / total);
+    [
+        m + total.ln(),
+        -w3 * at.ln - w4 * atx.ln,
+        w3 * at.inv + w4 * atx.inv,
+        w4,
+    ]
 }
 
 /// The weighted log-likelihood and gradient sums (natural parameters) over `data`, exactly.
@@ -288,17 +283,26 @@ pub fn log_likelihood_sums(p: &BgNbdParams, data: &BgNbdData) -> TermSums<4> {
     });
     let s = Shared::new(p, data);
     let (ti, txi, xi) = (&data.t_times.index, &data.tx_times.index, &data.x_index);
-    TermSums::over(data.x.len(), &data.w, |i| {
-        history_part(
-            p,
-            data.x[i],
-            s.at[ti[i] as usize],
-            s.atx[txi[i] as usize],
-            s.bx[xi[i] as usize],
-            s.ln_a,
-        )
-    })
-    .merge(by_frequency)
+    let r = p.r;
+    let per_frequency = frequency_sums(xi, data.x_values.len(), &data.w, |i| {
+        let x = data.x[i];
+        let a4_rest = (x > 0.0 || p.modified).then(|| s.ln_a - s.ln_bx[xi[i] as usize]);
+        history_part(r, x, s.at[ti[i] as usize], s.atx[txi[i] as usize], a4_rest)
+    });
+    let [mut value, mut d_r, mut d_alpha, mut w4, mut d_b]: [FixedSum; 5] =
+        std::array::from_fn(|_| FixedSum::default());
+    for ([v, dr, share, w4k], &x) in per_frequency.iter().zip(&data.x_values) {
+        value.merge(v);
+        d_r.merge(dr);
+        d_alpha.merge(&share.times(-(r + x)));
+        w4.merge(w4k);
+        d_b.merge(&w4k.times(-1.0 / bx_of(p, x)));
+    }
+    let histories = TermSums {
+        value,
+        grad: [d_r, d_alpha, w4.times(1.0 / p.a), d_b],
+    };
+    histories.merge(by_frequency)
 }
 
 /// lifetimes' objective in log-parameters: `-sum(w LL) / sum(w) + penalizer * sum(params^2)`,

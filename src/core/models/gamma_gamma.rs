@@ -1,11 +1,13 @@
 //! Gamma-Gamma spend model (Fader & Hardie, "The Gamma-Gamma model of monetary value", 2013).
 
 use super::special::{digamma, ln_gamma};
-use rayon::prelude::*;
 
-use super::{collapse, fit_log_params, weight_by_value, FitInfo, TermSums};
+use super::{
+    by_frequency_unit_weights_first, collapse, fit_log_params, frequency_slots, frequency_sums,
+    weight_by_value, FitInfo, TermSums,
+};
 use crate::core::error::{FloError, Result};
-use crate::core::fixed_sum::{BlockWeights, FixedSum};
+use crate::core::fixed_sum::FixedSum;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GammaGammaParams {
@@ -62,20 +64,20 @@ pub struct GammaGammaData {
     x_weights: Vec<f64>,
     total_w: f64,
     xm: Vec<f64>,
+    /// Per row, the index of its frequency among `x_values`.
+    x_slot: Vec<u32>,
     /// `sum(w x ln m)` and `sum(w ln m)`: the same at every evaluation.
     ln_m_sums: [FixedSum; 2],
 }
 
 impl GammaGammaData {
     pub fn new(x: Vec<f64>, m: Vec<f64>, w: Vec<f64>) -> Self {
-        let mut order: Vec<usize> = (0..x.len()).collect();
-        order.sort_by(|&i, &j| x[i].total_cmp(&x[j]));
-        let pick = |c: &[f64]| order.iter().map(|&i| c[i]).collect::<Vec<f64>>();
-        let (x, m, w) = (pick(&x), pick(&m), pick(&w));
+        let [x, m, w] = by_frequency_unit_weights_first([x, m, w]);
         let (x_values, x_weights) = weight_by_value(&x, &w);
         let total_w = w.iter().sum();
         let xm = x.iter().zip(&m).map(|(a, b)| a * b).collect();
-        let ([x_ln_m], [ln_m]) = by_frequency(&x, &w, |i| [m[i].ln()]);
+        let x_slot = frequency_slots(&x_values, &x);
+        let ([x_ln_m], [ln_m]) = by_frequency((&x_values, &x_slot), &w, |i| [m[i].ln()]);
         GammaGammaData {
             x,
             m,
@@ -84,68 +86,32 @@ impl GammaGammaData {
             x_weights,
             total_w,
             xm,
+            x_slot,
             ln_m_sums: [x_ln_m, ln_m],
         }
     }
 }
 
-/// For each of `K` terms, `sum(w t)` and `sum(w x t)` over the rows, the second as `x` times the
-/// sum over each run of equal `x` (exact: `x` is a whole number), on all cores in fixed chunks.
-#[allow(clippy::needless_range_loop)] // terms by row into blocks by term
+/// For each of `K` terms, `sum(w x t)` and `sum(w t)` over the rows, the first as `x` times
+/// the sum over each frequency (exact: `x` is a whole number).
 fn by_frequency<const K: usize>(
-    x: &[f64],
+    data_x: (&[f64], &[u32]),
     w: &[f64],
     term: impl Fn(usize) -> [f64; K] + Sync,
 ) -> ([FixedSum; K], [FixedSum; K]) {
-    const CHUNK: usize = 8192;
-    const BLOCK: usize = 256;
-    let empty = || -> ([FixedSum; K], [FixedSum; K]) {
-        (
-            std::array::from_fn(|_| FixedSum::default()),
-            std::array::from_fn(|_| FixedSum::default()),
-        )
-    };
-    let n = x.len();
-    (0..n.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|c| {
-            let (mut by_x, mut plain) = empty();
-            let mut buf = [[0.0; BLOCK]; K];
-            let end = n.min((c + 1) * CHUNK);
-            let mut start = c * CHUNK;
-            while start < end {
-                let xv = x[start];
-                let run_end = start + x[start..end].iter().take_while(|&&v| v == xv).count();
-                let mut run: [FixedSum; K] = std::array::from_fn(|_| FixedSum::default());
-                while start < run_end {
-                    let len = BLOCK.min(run_end - start);
-                    for i in 0..len {
-                        let t = term(start + i);
-                        for k in 0..K {
-                            buf[k][i] = t[k];
-                        }
-                    }
-                    let wb = &w[start..start + len];
-                    let weights = BlockWeights::of(wb);
-                    for (s, b) in run.iter_mut().zip(&buf) {
-                        s.add_block(&b[..len], wb, weights);
-                    }
-                    start += len;
-                }
-                for k in 0..K {
-                    by_x[k].merge(&run[k].times(xv));
-                    plain[k].merge(&run[k]);
-                }
-            }
-            (by_x, plain)
-        })
-        .reduce(empty, |(mut a, mut b), (c, d)| {
-            for k in 0..K {
-                a[k].merge(&c[k]);
-                b[k].merge(&d[k]);
-            }
-            (a, b)
-        })
+    let (x_values, slot) = data_x;
+    let mut by_x: [FixedSum; K] = std::array::from_fn(|_| FixedSum::default());
+    let mut plain = by_x.clone();
+    for (sums, &x) in frequency_sums(slot, x_values.len(), w, term)
+        .iter()
+        .zip(x_values)
+    {
+        for k in 0..K {
+            by_x[k].merge(&sums[k].times(x));
+            plain[k].merge(&sums[k]);
+        }
+    }
+    (by_x, plain)
 }
 
 /// Gamma-Gamma's likelihood sums at some parameters, order-free (the same numbers whatever the
@@ -235,7 +201,7 @@ pub fn log_likelihood_sums(par: &GammaGammaParams, data: &GammaGammaData) -> Spe
         frequency_part(par, data.x_values[k])
     });
     let xm = &data.xm;
-    let ([x_l, x_r], [l, r]) = by_frequency(&data.x, &data.w, |i| {
+    let ([x_l, x_r], [l, r]) = by_frequency((&data.x_values, &data.x_slot), &data.w, |i| {
         let s = xm[i] + par.v;
         [s.ln(), 1.0 / s]
     });

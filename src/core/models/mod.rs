@@ -59,6 +59,18 @@ pub fn weight_by_value(x: &[f64], w: &[f64]) -> (Vec<f64>, Vec<f64>) {
     pairs.into_iter().unzip()
 }
 
+/// The rows of `columns` sorted by the first (the frequency), the weight-1 rows (the last
+/// column holds the weights) first within each frequency: the sums are order-free, terms that
+/// share a factor of the frequency come in runs, and blocks of unit weights take the cheapest
+/// path.
+pub fn by_frequency_unit_weights_first<const N: usize>(columns: [Vec<f64>; N]) -> [Vec<f64>; N] {
+    let (x, w) = (&columns[0], &columns[N - 1]);
+    let mut order: Vec<usize> = (0..x.len()).collect();
+    // Frequencies are whole numbers >= 0, whose bits sort as they do.
+    order.par_sort_unstable_by_key(|&i| (x[i].to_bits(), w[i] != 1.0));
+    columns.map(|c| order.iter().map(|&i| c[i]).collect())
+}
+
 /// A log-likelihood term and its gradient, `N` parameters.
 pub type Term<const N: usize> = (f64, [f64; N]);
 
@@ -187,6 +199,74 @@ impl<const N: usize> TermSums<N> {
         let pen: f64 = e.iter().map(|v| v * v).sum::<f64>() * penalizer;
         -self.value.value() / total_w + pen
     }
+}
+
+/// Per row of `x`, the index of its value among `values` (which hold every one).
+pub fn frequency_slots(values: &[f64], x: &[f64]) -> Vec<u32> {
+    let at: FxHashMap<u64, u32> = values
+        .iter()
+        .enumerate()
+        .map(|(k, v)| (v.to_bits(), k as u32))
+        .collect();
+    x.iter().map(|v| at[&v.to_bits()]).collect()
+}
+
+/// Sums of `K` per-row terms for each distinct frequency: `slot[i]` is row `i`'s frequency
+/// (an index below `slots`), rows sorted by it so that each frequency's rows come in one run.
+/// On all cores in fixed chunks, a block at a time, order-free; the caller applies any factor
+/// of the frequency once per frequency, not once per row.
+#[allow(clippy::needless_range_loop)] // terms by row into blocks by term
+pub fn frequency_sums<const K: usize>(
+    slot: &[u32],
+    slots: usize,
+    w: &[f64],
+    term: impl Fn(usize) -> [f64; K] + Sync,
+) -> Vec<[FixedSum; K]> {
+    const CHUNK: usize = 8192;
+    const BLOCK: usize = 256;
+    let n = slot.len();
+    let empty = || -> Vec<[FixedSum; K]> {
+        (0..slots)
+            .map(|_| std::array::from_fn(|_| FixedSum::default()))
+            .collect()
+    };
+    (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let mut acc = empty();
+            let mut buf = [[0.0; BLOCK]; K];
+            let end = n.min((c + 1) * CHUNK);
+            let mut start = c * CHUNK;
+            while start < end {
+                let k_of = slot[start];
+                let run_end = start + slot[start..end].iter().take_while(|&&v| v == k_of).count();
+                let run = &mut acc[k_of as usize];
+                while start < run_end {
+                    let len = BLOCK.min(run_end - start);
+                    for i in 0..len {
+                        let t = term(start + i);
+                        for k in 0..K {
+                            buf[k][i] = t[k];
+                        }
+                    }
+                    let wb = &w[start..start + len];
+                    let weights = BlockWeights::of(wb);
+                    for (s, b) in run.iter_mut().zip(&buf) {
+                        s.add_block(&b[..len], wb, weights);
+                    }
+                    start += len;
+                }
+            }
+            acc
+        })
+        .reduce(empty, |mut a, b| {
+            for (sa, sb) in a.iter_mut().zip(&b) {
+                for (x, y) in sa.iter_mut().zip(sb) {
+                    x.merge(y);
+                }
+            }
+            a
+        })
 }
 
 /// Asserts that `grad` matches central differences of `f` at `x` (for the models' tests).
