@@ -50,14 +50,14 @@ fn main() {
         rayon::current_num_threads()
     );
     let (secs, bg) = best_of(3, || {
-        purchases::fit(Kind::BgNbd, x, t_x, t, None, 0.001).expect("BG/NBD fits")
+        purchases::fit(Kind::BgNbd, x, t_x, t, None, 0.001, None).expect("BG/NBD fits")
     });
     println!(
         "BG/NBD fit      {secs:.3} s  ({} iterations, {} groups, objective {:.15})",
         bg.info.iterations, bg.info.groups, bg.info.objective
     );
     let (secs, gg) = best_of(3, || {
-        gamma_gamma::fit(x, m, None, 0.01).expect("Gamma-Gamma fits")
+        gamma_gamma::fit(x, m, None, 0.01, None).expect("Gamma-Gamma fits")
     });
     println!(
         "Gamma-Gamma fit {secs:.3} s  ({} iterations, {} groups, objective {:.15})",

@@ -125,3 +125,54 @@ def test_a_cancelled_bootstrap_stops_with_keyboard_interrupt(weekly: tuple[objec
     with pytest.raises(KeyboardInterrupt, match="bootstrap_clv: cancelled"):
         _flo_rfm.bootstrap_clv("bgnbd", *cols, (0.001, 0.01), (6, 0.01, 4.345), 12, 3, 0.95, counter)
     assert counter.steps_done == 0
+
+
+def test_cltv_progress_reads_then_counts_the_study_steps(
+    sample: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from flo_rfm import _flo_rfm
+
+    quiet = flo_rfm.cltv(sample)
+    assert capsys.readouterr().err == ""
+    fake_tqdm(monkeypatch)
+    shown = flo_rfm.cltv(sample, progress=True)
+    read, study = FakeTqdm.made
+    assert (read.n, read.total, read.closed) == (Path(sample).stat().st_size,) * 2 + (True,)
+    assert (study.total, study.n, study.closed, study.kwargs["unit"]) == (_flo_rfm.CLTV_STEPS,) * 2 + (
+        True,
+        "steps",
+    )
+    # The bar changes nothing in the numbers.
+    assert quiet.to_pandas().equals(shown.to_pandas())
+    assert quiet.bgf.params_.equals(shown.bgf.params_)
+    # A table has no file to read: the study's bar only.
+    FakeTqdm.made.clear()
+    flo_rfm.cltv(flo_rfm.datasets.sample(2000), progress=True)
+    assert [b.kwargs["unit"] for b in FakeTqdm.made] == ["steps"]
+
+
+@pytest.mark.parametrize("model", ["bgnbd", "mbgnbd", "pareto_nbd"])
+def test_a_cancelled_fit_stops_with_keyboard_interrupt(weekly: tuple[object, ...], model: str) -> None:
+    import numpy as np
+
+    from flo_rfm import _flo_rfm
+
+    x, t_x, t, m = (np.asarray(c, dtype=np.float64) for c in weekly)
+    counter = _flo_rfm.Progress()
+    assert len(_flo_rfm.fit_purchases(model, x, t_x, t, None, 0.001, counter)[0]) == 4
+    counter.cancel()
+    with pytest.raises(KeyboardInterrupt, match="fit: cancelled"):
+        _flo_rfm.fit_purchases(model, x, t_x, t, None, 0.001, counter)
+    with pytest.raises(KeyboardInterrupt, match="Gamma-Gamma fit: cancelled"):
+        _flo_rfm.fit_gamma_gamma(x, m, None, 0.01, counter)
+
+
+def test_a_cancelled_study_stops_with_keyboard_interrupt() -> None:
+    from flo_rfm import _flo_rfm
+
+    frame = flo_rfm.datasets.sample(2000)._frame
+    counter = _flo_rfm.Progress()
+    counter.cancel()
+    with pytest.raises(KeyboardInterrupt, match="fit: cancelled"):
+        frame.cltv_study(progress=counter)
+    assert counter.steps_done == 1  # the frame was made, no fit finished

@@ -9,8 +9,10 @@ from typing_extensions import TypeAlias
 
 __version__: str
 REQUIRED_COLUMNS: list[str]
+CLTV_STEPS: int
 OUTLIER_QUANTILES: list[float]
 __all__ = [
+    "CLTV_STEPS",
     "OUTLIER_QUANTILES",
     "REQUIRED_COLUMNS",
     "Cltv",
@@ -100,6 +102,7 @@ class Frame:
         months: int = 6,
         discount_rate: float = 0.01,
         segments: int = 4,
+        progress: Progress | None = None,
     ) -> Cltv: ...
     def max_last_order_date(self) -> int | None: ...
     def rfm_metrics(self, analysis_date: int) -> tuple[_F64, _F64, _F64]: ...
@@ -238,7 +241,13 @@ _Info: TypeAlias = tuple[int, float, float, int]
 _Horizon: TypeAlias = tuple[int, float, float]
 
 def fit_purchases(
-    model: str, x: _F64, t_x: _F64, t: _F64, weights: _F64 | None = None, penalizer: float = 0.0
+    model: str,
+    x: _F64,
+    t_x: _F64,
+    t: _F64,
+    weights: _F64 | None = None,
+    penalizer: float = 0.0,
+    progress: Progress | None = None,
 ) -> tuple[list[float], float, _Info, list[float]]: ...
 def purchases_objective(
     model: str, params: list[float], x: _F64, t_x: _F64, t: _F64, weights: _F64, penalizer: float
@@ -249,7 +258,7 @@ def purchases_expected(
 def purchases_expected_new(model: str, params: list[float], t: _F64) -> _F64: ...
 def purchases_palive(model: str, params: list[float], x: _F64, t_x: _F64, big_t: _F64) -> _F64: ...
 def fit_gamma_gamma(
-    x: _F64, m: _F64, weights: _F64 | None = None, penalizer: float = 0.0
+    x: _F64, m: _F64, weights: _F64 | None = None, penalizer: float = 0.0, progress: Progress | None = None
 ) -> tuple[list[float], _Info, list[float]]: ...
 def gg_objective(log_params: list[float], x: _F64, m: _F64, weights: _F64, penalizer: float) -> float: ...
 def gg_expected_profit(params: list[float], x: _F64, m: _F64) -> _F64: ...

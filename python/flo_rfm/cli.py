@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
             "--progress",
             action=argparse.BooleanOptionalAction,
             default=None,
-            help="progress bar while reading (default: on a terminal, for big files)",
+            help="progress bars while reading and fitting (default: on a terminal, for big files)",
         )
         sp.add_argument("--analysis-date", help="YYYY-MM-DD (default: latest order + 2 days)")
         sp.add_argument(
@@ -148,21 +148,28 @@ def _load(args: argparse.Namespace) -> Any:
         from flo_rfm.data import load
 
         return load(flo_rfm.datasets.sample(), on_missing=args.on_missing)
-    progress = args.progress
-    if progress is None:
-        try:
-            big = os.path.getsize(args.file) >= PROGRESS_BYTES
-        except OSError:
-            big = False
-        progress = big and sys.stderr.isatty()
     return flo_rfm.read_csv(
         args.file,
         on_bad_rows=args.on_bad_rows,
         duplicates=args.duplicates,
-        progress=progress,
+        progress=_progress(args),
         encoding=args.encoding,
         on_missing=args.on_missing,
     )
+
+
+def _progress(args: argparse.Namespace) -> bool:
+    """``--progress``/``--no-progress`` as given, else on for a big file when stderr is a
+    terminal."""
+    if args.progress is not None:
+        return bool(args.progress)
+    if args.file is None:
+        return False
+    try:
+        big = os.path.getsize(args.file) >= PROGRESS_BYTES
+    except OSError:
+        big = False
+    return big and sys.stderr.isatty()
 
 
 class _Clock:
@@ -303,7 +310,7 @@ def _cltv(args: argparse.Namespace) -> int:
     opts: dict[str, Any] = {"months": args.months}
     if args.analysis_date:
         opts["analysis_date"] = args.analysis_date
-    res = flo_rfm.cltv(data, **opts)
+    res = flo_rfm.cltv(data, progress=_progress(args), **opts)
     clock.lap("cltv study")
     files: dict[str, str] = res.write(args.out, format=args.format) if args.out else {}
     if files:
@@ -369,7 +376,7 @@ def _html_report(args: argparse.Namespace, argv: Sequence[str] | None = None) ->
         clock.lap("write files")
     cltv = None
     if args.cltv:
-        cltv = flo_rfm.cltv(data, months=args.months, **opts)
+        cltv = flo_rfm.cltv(data, months=args.months, progress=_progress(args), **opts)
         clock.lap("cltv study")
         if args.files:
             res.files.update(cltv.write(args.files, format=args.format))

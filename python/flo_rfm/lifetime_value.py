@@ -307,8 +307,12 @@ class _PurchaseModel(_Model):
         w = None if weights is None else _arr(weights)
         rec, big_t = _arr(recency), _arr(T)
         self.time_unit = _check_unit(time_unit)
-        with argument_errors():
-            fitted = _flo_rfm.fit_purchases(self._rust, x, rec, big_t, w, self.penalizer_coef)
+        from .progress import run_watched
+
+        with argument_errors():  # watched: Ctrl-C stops the fit at its next evaluation
+            fitted = run_watched(
+                lambda c: _flo_rfm.fit_purchases(self._rust, x, rec, big_t, w, self.penalizer_coef, c)
+            )
         params, _scale, info, cov = fitted
         self._set(params, info, len(x), cov)
         return self
@@ -530,8 +534,13 @@ class GammaGamma(_Model):
         """
         x = _arr(frequency)
         w = None if weights is None else _arr(weights)
-        with argument_errors():
-            params, info, cov = _flo_rfm.fit_gamma_gamma(x, _arr(monetary_value), w, self.penalizer_coef)
+        from .progress import run_watched
+
+        m = _arr(monetary_value)
+        with argument_errors():  # watched: Ctrl-C stops the fit at its next evaluation
+            params, info, cov = run_watched(
+                lambda counter: _flo_rfm.fit_gamma_gamma(x, m, w, self.penalizer_coef, counter)
+            )
         self._set(params, info, len(x), cov)
         return self
 
@@ -976,6 +985,7 @@ def cltv(
     discount_rate: float = 0.01,
     frequency: Literal["orders", "repeat_orders"] = "orders",
     segments: int = 4,
+    progress: bool = False,
     **read_options: object,
 ) -> CltvResult:
     """The seeds' CLTV study in one call.
@@ -991,6 +1001,10 @@ def cltv(
     frequency : {"orders", "repeat_orders"}
         ``"orders"`` (the seeds'): all orders, customers with more than one kept.
         ``"repeat_orders"`` (the textbook BTYD definition): orders − 1, the same customers.
+    progress : bool
+        Show the study's progress (reading a file, then the frame, each fit, the predictions):
+        ``tqdm.auto``'s bar when tqdm is installed (a bar in Jupyter), else a line on stderr.
+        Ctrl-C stops the study at the fits' next evaluation either way (``KeyboardInterrupt``).
 
     Examples
     --------
@@ -1003,11 +1017,22 @@ def cltv(
     n_months, discount, _ = _check_study(frequency, months, discount_rate, segments)  # before any work
     day = _days(analysis_date) if analysis_date is not None else None
     penalizers = as_float(bg_penalizer, "bg_penalizer"), as_float(gg_penalizer, "gg_penalizer")
+    if progress and isinstance(source, (str, os.PathLike)):
+        read_options["progress"] = True
     data = load(source, **read_options)
-    with argument_errors():
-        core = data._frame.cltv_study(
-            day, frequency == "repeat_orders", *penalizers, n_months, discount, int(segments)
+
+    def work(counter: _flo_rfm.Progress) -> _flo_rfm.Cltv:
+        return data._frame.cltv_study(
+            day, frequency == "repeat_orders", *penalizers, n_months, discount, int(segments), counter
         )
+
+    from .progress import run_watched, with_step_progress
+
+    with argument_errors():
+        if progress:
+            core = with_step_progress(_flo_rfm.CLTV_STEPS, work, "steps", "CLTV study")
+        else:
+            core = run_watched(work)
     bgf, ggf = BetaGeo(bg_penalizer), GammaGamma(gg_penalizer)
     for model, (params, info, covariance) in ((bgf, core.purchases()), (ggf, core.spend())):
         model._set(params, info, len(core), covariance)

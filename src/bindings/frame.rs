@@ -531,7 +531,7 @@ impl Frame {
     }
 
     /// The whole CLTV study; see `flo_rfm.cltv` for the arguments.
-    #[pyo3(signature = (analysis_date=None, repeat_orders=false, bg_penalizer=0.001, gg_penalizer=0.01, months=6, discount_rate=0.01, segments=4))]
+    #[pyo3(signature = (analysis_date=None, repeat_orders=false, bg_penalizer=0.001, gg_penalizer=0.01, months=6, discount_rate=0.01, segments=4, progress=None))]
     #[allow(clippy::too_many_arguments)]
     fn cltv_study(
         &self,
@@ -543,6 +543,7 @@ impl Frame {
         months: usize,
         discount_rate: f64,
         segments: usize,
+        progress: Option<&Progress>,
     ) -> PyResult<Cltv> {
         let options = CltvOptions {
             analysis_date,
@@ -556,6 +557,7 @@ impl Frame {
             months,
             discount_rate,
             segments,
+            watch: progress.map(|p| Arc::clone(&p.watch)),
         };
         let frame = Arc::clone(&self.inner);
         let study = run(py, || cltv_study(&frame, &options))?;

@@ -15,6 +15,7 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _flo_rfm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("CLTV_STEPS", crate::core::cltv_study::STUDY_STEPS)?;
     m.add(
         "REQUIRED_COLUMNS",
         crate::core::frame::REQUIRED_COLUMNS.to_vec(),

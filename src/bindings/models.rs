@@ -75,7 +75,8 @@ fn purchases(model: &str, params: [f64; 4]) -> PyResult<Purchases> {
 /// ((four parameters), time scale, (iterations, objective, gradient norm, groups),
 /// covariance row by row) of the purchase model `model`.
 #[pyfunction]
-#[pyo3(signature = (model, x, t_x, t, weights=None, penalizer=0.0))]
+#[pyo3(signature = (model, x, t_x, t, weights=None, penalizer=0.0, progress=None))]
+#[allow(clippy::too_many_arguments)]
 fn fit_purchases(
     py: Python<'_>,
     model: &str,
@@ -84,12 +85,14 @@ fn fit_purchases(
     t: F64In<'_>,
     weights: Option<F64In<'_>>,
     penalizer: f64,
+    progress: Option<&super::frame::Progress>,
 ) -> PyResult<([f64; 4], f64, Info, Vec<f64>)> {
     let kind = Kind::parse(model).map_err(to_py)?;
     let w = weights.as_ref();
     let [x, t_x, t] = columns([&x, &t_x, &t])?;
     let w = weights_for(x, w)?;
-    let f = run(py, || purchases::fit(kind, x, t_x, t, w, penalizer))?;
+    let watch = progress.map(|p| &*p.watch);
+    let f = run(py, || purchases::fit(kind, x, t_x, t, w, penalizer, watch))?;
     let p = f.model.params();
     Ok((p, f.scale, info(&f.info), f.info.covariance(&p)))
 }
@@ -166,18 +169,20 @@ fn purchases_palive<'py>(
 
 /// ((p, q, v), (iterations, objective, gradient norm, groups), covariance row by row).
 #[pyfunction]
-#[pyo3(signature = (x, m, weights=None, penalizer=0.0))]
+#[pyo3(signature = (x, m, weights=None, penalizer=0.0, progress=None))]
 fn fit_gamma_gamma(
     py: Python<'_>,
     x: F64In<'_>,
     m: F64In<'_>,
     weights: Option<F64In<'_>>,
     penalizer: f64,
+    progress: Option<&super::frame::Progress>,
 ) -> PyResult<([f64; 3], Info, Vec<f64>)> {
     let w = weights.as_ref();
     let [x, m] = columns([&x, &m])?;
     let w = weights_for(x, w)?;
-    let f = run(py, || gamma_gamma::fit(x, m, w, penalizer))?;
+    let watch = progress.map(|p| &*p.watch);
+    let f = run(py, || gamma_gamma::fit(x, m, w, penalizer, watch))?;
     let p = [f.params.p, f.params.q, f.params.v];
     Ok((p, info(&f.info), f.info.covariance(&p)))
 }

@@ -2,6 +2,7 @@
 //! 3- and 6-month purchases, expected average value, CLV and CLV segments; and its table file.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -13,6 +14,7 @@ use super::models::gamma_gamma::{self, GammaGammaFit};
 use super::models::purchases::{self, HorizonTable, Kind, PurchasesFit};
 use super::outliers::{cltv_frame, CltvFrame, FrequencyDefinition};
 use super::quantile::{qcut, qcut_probabilities, Cut, DuplicateEdges};
+use super::reader::ReadWatch;
 
 #[derive(Debug, Clone)]
 pub struct CltvOptions {
@@ -26,7 +28,14 @@ pub struct CltvOptions {
     pub discount_rate: f64,
     /// Number of CLV quantile segments (labelled `D, C, B, A` for 4, worst to best).
     pub segments: usize,
+    /// Counts the study's steps done (see [`STUDY_STEPS`]) for a progress bar elsewhere, and
+    /// can stop it: the fits stop at their next evaluation with [`FloError::Cancelled`].
+    pub watch: Option<Arc<ReadWatch>>,
 }
+
+/// The steps a watched study counts: the frame, the BG/NBD fit, the Gamma-Gamma fit, the
+/// predictions and CLV.
+pub const STUDY_STEPS: u64 = 4;
 
 impl Default for CltvOptions {
     /// The seeds' study.
@@ -39,6 +48,7 @@ impl Default for CltvOptions {
             months: 6,
             discount_rate: 0.01,
             segments: 4,
+            watch: None,
         }
     }
 }
@@ -80,7 +90,14 @@ pub fn cltv_study(frame: &CustomerFrame, o: &CltvOptions) -> Result<CltvStudy> {
             o.months
         )));
     }
+    let watch = o.watch.as_deref();
+    let step = || {
+        if let Some(w) = watch {
+            w.step();
+        }
+    };
     let f = cltv_frame(frame, o.analysis_date, o.frequency, None)?;
+    step();
     let (x, t_x, t, m) = (
         &f.frequency,
         &f.recency_weekly,
@@ -88,8 +105,8 @@ pub fn cltv_study(frame: &CustomerFrame, o: &CltvOptions) -> Result<CltvStudy> {
         &f.monetary_avg,
     );
     let (purchases, spend) = rayon::join(
-        || purchases::fit(Kind::BgNbd, x, t_x, t, None, o.bg_penalizer),
-        || gamma_gamma::fit(x, m, None, o.gg_penalizer),
+        || purchases::fit(Kind::BgNbd, x, t_x, t, None, o.bg_penalizer, watch).inspect(|_| step()),
+        || gamma_gamma::fit(x, m, None, o.gg_penalizer, watch).inspect(|_| step()),
     );
     let (purchases, spend) = (purchases?, spend?);
     let horizon = Horizon {
@@ -123,6 +140,7 @@ pub fn cltv_study(frame: &CustomerFrame, o: &CltvOptions) -> Result<CltvStudy> {
     let (exp_sales_3_month, exp_sales_6_month) = (column(0), column(1));
     let (exp_average_value, cltv) = (column(2), column(3));
     drop(predictions);
+    step();
     let study_columns = [
         &f.recency_weekly,
         &f.t_weekly,

@@ -7,11 +7,12 @@ use super::special::{digamma, ln_gamma, signed_ln_hyp2f1};
 use rustc_hash::FxHashMap;
 
 use super::{
-    by_frequency_unit_weights_first, fit_log_params, frequency_slots, frequency_sums,
+    by_frequency_unit_weights_first, checkpoint, fit_log_params, frequency_slots, frequency_sums,
     weight_by_value, FitInfo, ScaledHistory, TermSums,
 };
 use crate::core::error::{FloError, Result};
 use crate::core::fixed_sum::FixedSum;
+use crate::core::reader::ReadWatch;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BgNbdParams {
@@ -335,6 +336,7 @@ pub fn fit(
     weights: Option<&[f64]>,
     modified: bool,
     penalizer: f64,
+    watch: Option<&ReadWatch>,
 ) -> Result<BgNbdFit> {
     let scaled = ScaledHistory::new(x, t_x, t, weights)?;
     let data = BgNbdData::new(scaled.x, scaled.t_x, scaled.t, scaled.w);
@@ -345,7 +347,18 @@ pub fn fit(
         modified,
         penalizer,
     };
-    fit_from_sums(|p| Ok(log_likelihood_sums(p, &data)), &shape)
+    let name = if modified {
+        "MBG/NBD fit"
+    } else {
+        "BG/NBD fit"
+    };
+    fit_from_sums(
+        |p| {
+            checkpoint(watch, name)?;
+            Ok(log_likelihood_sums(p, &data))
+        },
+        &shape,
+    )
 }
 
 /// What a fit needs to know of the data besides its likelihood sums.
@@ -494,7 +507,7 @@ mod tests {
             t.push(big_t);
         }
         for modified in [false, true] {
-            let whole = fit(&x, &t_x, &t, None, modified, 0.001).expect("whole fit");
+            let whole = fit(&x, &t_x, &t, None, modified, 0.001, None).expect("whole fit");
             let scale = whole.scale;
             let parts: Vec<BgNbdData> = [0..700, 700..701, 701..n]
                 .into_iter()
@@ -537,5 +550,20 @@ mod tests {
     #[test]
     fn rejects_recency_beyond_t() {
         assert!(check_inputs(&[1.0], &[2.0], &[1.0]).is_err());
+    }
+
+    #[test]
+    fn a_cancelled_watch_stops_the_fit() {
+        let (x, t_x, t) = (
+            vec![2.0, 0.0, 5.0],
+            vec![3.0, 0.0, 9.0],
+            vec![10.0, 8.0, 12.0],
+        );
+        let watch = ReadWatch::default();
+        assert!(fit(&x, &t_x, &t, None, false, 0.001, Some(&watch)).is_ok());
+        watch.cancel();
+        let err = fit(&x, &t_x, &t, None, false, 0.001, Some(&watch)).unwrap_err();
+        assert!(matches!(err, FloError::Cancelled { .. }), "{err}");
+        assert_eq!(err.to_string(), "BG/NBD fit: cancelled");
     }
 }

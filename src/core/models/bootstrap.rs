@@ -53,10 +53,10 @@ fn replicate(c: Customers<'_>, o: &BootstrapOptions, b: usize) -> Option<Vec<f64
 /// The purchase model on every customer, Gamma-Gamma on those with repeat purchases and spend.
 fn fit_both(c: Customers<'_>, o: &BootstrapOptions) -> Result<(Purchases, GammaGammaParams)> {
     let [x, t_x, t, m] = c;
-    let fitted = purchases::fit(o.kind, x, t_x, t, None, o.purchase_penalizer)?;
+    let fitted = purchases::fit(o.kind, x, t_x, t, None, o.purchase_penalizer, None)?;
     let spenders: Vec<usize> = (0..x.len()).filter(|&i| x[i] > 0.0 && m[i] > 0.0).collect();
     let pick = |col: &[f64]| -> Vec<f64> { spenders.iter().map(|&i| col[i]).collect() };
-    let gg = gamma_gamma::fit(&pick(x), &pick(m), None, o.spend_penalizer)?;
+    let gg = gamma_gamma::fit(&pick(x), &pick(m), None, o.spend_penalizer, None)?;
     Ok((fitted.model, gg.params))
 }
 

@@ -3,11 +3,12 @@
 use super::special::{digamma, ln_gamma};
 
 use super::{
-    by_frequency_unit_weights_first, collapse, fit_log_params, frequency_slots, frequency_sums,
-    weight_by_value, FitInfo, TermSums,
+    by_frequency_unit_weights_first, checkpoint, collapse, fit_log_params, frequency_slots,
+    frequency_sums, weight_by_value, FitInfo, TermSums,
 };
 use crate::core::error::{FloError, Result};
 use crate::core::fixed_sum::FixedSum;
+use crate::core::reader::ReadWatch;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GammaGammaParams {
@@ -234,10 +235,19 @@ pub struct GammaGammaFit {
     pub info: FitInfo,
 }
 
-pub fn fit(x: &[f64], m: &[f64], weights: Option<&[f64]>, penalizer: f64) -> Result<GammaGammaFit> {
+pub fn fit(
+    x: &[f64],
+    m: &[f64],
+    weights: Option<&[f64]>,
+    penalizer: f64,
+    watch: Option<&ReadWatch>,
+) -> Result<GammaGammaFit> {
     let data = spend_data(x, m, weights)?;
     fit_from_sums(
-        |p| Ok(log_likelihood_sums(p, &data)),
+        |p| {
+            checkpoint(watch, "Gamma-Gamma fit")?;
+            Ok(log_likelihood_sums(p, &data))
+        },
         data.total_w,
         data.x.len(),
         penalizer,
@@ -321,7 +331,7 @@ mod tests {
             x.push((1.0 + 12.0 * uniform() * uniform()).floor());
             m.push((20.0 + 400.0 * uniform().powi(3) * 100.0).round() / 100.0);
         }
-        let whole = fit(&x, &m, None, 0.01).expect("whole fit");
+        let whole = fit(&x, &m, None, 0.01, None).expect("whole fit");
         let parts: Vec<GammaGammaData> = [0..1500, 1500..1501, 1501..n]
             .into_iter()
             .map(|r| spend_data(&x[r.clone()], &m[r], None).unwrap())
@@ -348,7 +358,7 @@ mod tests {
 
     #[test]
     fn zero_monetary_is_a_clear_error() {
-        let e = fit(&[2.0, 3.0], &[10.0, 0.0], None, 0.01)
+        let e = fit(&[2.0, 3.0], &[10.0, 0.0], None, 0.01, None)
             .unwrap_err()
             .to_string();
         assert!(e.contains("monetary_value > 0"), "{e}");

@@ -6,8 +6,9 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::special::{digamma, ln_gamma};
-use super::{fit_log_params, FitInfo, ScaledHistory, TermSums};
+use super::{checkpoint, fit_log_params, FitInfo, ScaledHistory, TermSums};
 use crate::core::error::Result;
+use crate::core::reader::ReadWatch;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ParetoParams {
@@ -366,11 +367,15 @@ pub fn fit(
     t: &[f64],
     weights: Option<&[f64]>,
     penalizer: f64,
+    watch: Option<&ReadWatch>,
 ) -> Result<ParetoFit> {
     let scaled = ScaledHistory::new(x, t_x, t, weights)?;
     let data = ParetoData::new(scaled.x, scaled.t_x, scaled.t, scaled.w, x.len());
     let (e, mut info) = fit_log_params::<4>(
-        |lp, g| Ok(mean_objective(lp, &data, penalizer, g)),
+        |lp, g| {
+            checkpoint(watch, "Pareto/NBD fit")?;
+            Ok(mean_objective(lp, &data, penalizer, g))
+        },
         data.x.len(),
         data.total_w,
         "Pareto/NBD",

@@ -4,6 +4,7 @@ use super::bgnbd::{self, BgNbdData, BgNbdHistory, BgNbdParams};
 use super::pareto::{self, ParetoData, ParetoHistory, ParetoParams};
 use super::FitInfo;
 use crate::core::error::{FloError, Result};
+use crate::core::reader::ReadWatch;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
@@ -187,10 +188,12 @@ pub fn fit(
     t: &[f64],
     weights: Option<&[f64]>,
     penalizer: f64,
+    watch: Option<&ReadWatch>,
 ) -> Result<PurchasesFit> {
     match kind {
         Kind::BgNbd | Kind::ModifiedBgNbd => {
-            let f = bgnbd::fit(x, t_x, t, weights, kind == Kind::ModifiedBgNbd, penalizer)?;
+            let modified = kind == Kind::ModifiedBgNbd;
+            let f = bgnbd::fit(x, t_x, t, weights, modified, penalizer, watch)?;
             Ok(PurchasesFit {
                 model: Purchases::BgNbd(f.params),
                 scale: f.scale,
@@ -198,7 +201,7 @@ pub fn fit(
             })
         }
         Kind::ParetoNbd => {
-            let f = pareto::fit(x, t_x, t, weights, penalizer)?;
+            let f = pareto::fit(x, t_x, t, weights, penalizer, watch)?;
             Ok(PurchasesFit {
                 model: Purchases::ParetoNbd(f.params),
                 scale: f.scale,
