@@ -1,8 +1,9 @@
-"""The reading progress bar: tqdm.auto's when tqdm is installed, a text bar on stderr otherwise,
-nothing under progress=False."""
+"""Progress bars: tqdm.auto's when tqdm is installed, else a text bar on stderr when it is a
+terminal, else (a notebook without tqdm) nothing; nothing under progress=False."""
 
 from __future__ import annotations
 
+import io
 import sys
 import types
 from pathlib import Path
@@ -69,13 +70,21 @@ def test_failed_read_closes_the_bar_without_filling_it(
     assert bar.closed and bar.n < bar.total
 
 
-def test_text_bar_without_tqdm(
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_text_bar_without_tqdm_on_a_terminal_only(
     sample: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # import raises ImportError
     flo_rfm.read_csv(sample, progress=True)
-    err = capsys.readouterr().err
-    assert "100.0%" in err and "MB" in err
+    assert capsys.readouterr().err == ""  # not a terminal (a notebook's stderr): quiet
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    flo_rfm.read_csv(sample, progress=True)
+    assert "100.0%" in terminal.getvalue() and "MB" in terminal.getvalue()
 
 
 def test_quiet_without_progress(
@@ -111,7 +120,11 @@ def test_bootstrap_progress_counts_replicates(
     assert quiet.equals(shown)  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "tqdm.auto", None)
     _bootstrap(weekly, progress=True)
-    assert capsys.readouterr().err.endswith("bootstrap: 12/12 replicates\n")
+    assert capsys.readouterr().err == ""
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    _bootstrap(weekly, progress=True)
+    assert terminal.getvalue().endswith("bootstrap: 12/12 replicates\n")
 
 
 def test_a_cancelled_bootstrap_stops_with_keyboard_interrupt(weekly: tuple[object, ...]) -> None:

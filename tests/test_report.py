@@ -383,3 +383,32 @@ def test_renders_in_headless_chromium(chromium, sample_study, sample_report, tmp
         assert rendered.tables["segments"][seg]["monetary_mean"][1] == _mean(mean)
     assert rendered.facts["fact-cltv-customers"][1] == _count(len(c))
     assert len(rendered.grid) == 25
+
+
+def test_prints_on_a4_pages_with_every_section(chromium, sample_study, sample_report, tmp_path):
+    """Printed by the browser (its print stylesheet): A4 pages, none blank, every heading and
+    the segment table's figures in the printed text."""
+    import pypdfium2 as pdfium
+
+    res, _ = sample_study
+    pdf_path = tmp_path / "report.pdf"
+    url = sample_report.resolve().as_uri()
+    _browser(chromium, "--no-pdf-header-footer", f"--print-to-pdf={pdf_path}", url)
+    pdf = pdfium.PdfDocument(str(pdf_path))
+    assert 2 <= len(pdf) <= 12, f"{len(pdf)} pages"
+    text = ""
+    for k in range(len(pdf)):
+        page = pdf[k]
+        width, height = page.get_size()
+        assert (round(width), round(height)) == (595, 842), f"page {k + 1} is not A4: {width} x {height}"
+        grey = page.render(scale=0.5).to_pil().convert("L")
+        inked = sum(1 for v in grey.getdata() if v < 200)
+        assert inked > 500, f"page {k + 1} looks blank ({inked} dark pixels)"
+        text += page.get_textpage().get_text_range() + "\n"
+    flat = " ".join(text.split())
+    for heading in HEADINGS + CLTV_HEADINGS:
+        assert heading in flat, heading
+    summary = res.segment_summary
+    for seg in summary.index:
+        assert _count(summary.loc[seg, ("recency", "count")]) in flat, seg
+        assert _mean(float(summary.loc[seg, ("monetary", "mean")])) in flat, seg

@@ -373,7 +373,8 @@ def read_csv(
         Force a delimiter instead of detecting it.
     progress : bool
         Show a progress bar while reading (useful for files of gigabytes): ``tqdm.auto``'s when
-        tqdm is installed (a widget in Jupyter), else a text bar on stderr. Quiet when False.
+        tqdm is installed (a widget in Jupyter), else a text bar on stderr when it is a terminal,
+        else nothing. Quiet when False.
     encoding : str, optional
         The file's text encoding when it is not UTF-8: ``"windows-1254"`` (or ``"cp1254"``, a
         Turkish Excel export), ``"iso-8859-9"``, ``"latin-1"``, ``"utf-16"``...

@@ -694,7 +694,8 @@ def bootstrap_clv(
     Rust. Columns: ``clv`` (the models fitted on all customers), ``clv_mean``, ``clv_std`` and
     the ``level`` interval ``lower`` / ``upper`` (linear percentiles). ``attrs["failed"]`` counts
     replicates that did not converge (left out). ``progress=True`` shows the replicates done
-    (``tqdm.auto``'s bar when tqdm is installed, a widget in Jupyter; else a line on stderr).
+    (``tqdm.auto``'s bar when tqdm is installed, a widget in Jupyter; else a line on stderr when
+    it is a terminal).
     Ctrl-C stops the run once the replicates under way finish (``KeyboardInterrupt``).
 
     Examples
@@ -1003,7 +1004,8 @@ def cltv(
         ``"repeat_orders"`` (the textbook BTYD definition): orders − 1, the same customers.
     progress : bool
         Show the study's progress (reading a file, then the frame, each fit, the predictions):
-        ``tqdm.auto``'s bar when tqdm is installed (a bar in Jupyter), else a line on stderr.
+        ``tqdm.auto``'s bar when tqdm is installed (a bar in Jupyter), else a line on stderr when it
+        is a terminal.
         Ctrl-C stops the study at the fits' next evaluation either way (``KeyboardInterrupt``).
 
     Examples

@@ -1,6 +1,7 @@
-"""A progress bar for reading large files: the Rust reader runs in a worker thread with the GIL
-released and counts bytes; this thread draws the bar — ``tqdm.auto``'s (a widget in Jupyter) when
-tqdm is installed, else a text bar on stderr."""
+"""Progress bars for long work (reading large files, the CLTV study, the bootstrap): the core
+runs in a worker thread with the GIL released and counts bytes or steps; this thread draws the
+bar — ``tqdm.auto``'s (a widget in Jupyter) when tqdm is installed, else a text line on stderr
+when stderr is a terminal (the command line), else nothing (a notebook without tqdm)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,14 @@ from typing import Any, Callable, TextIO, TypeVar
 from . import _flo_rfm
 
 T = TypeVar("T")
+
+
+def _text_stream(stream: TextIO | None) -> TextIO | None:
+    """Where a text bar goes without tqdm: ``stream`` if given, else stderr on a terminal."""
+    if stream is not None:
+        return stream
+    isatty = getattr(sys.stderr, "isatty", None)
+    return sys.stderr if isatty is not None and isatty() else None
 
 
 def _bar(done: int, total: int, started: float, width: int = 30) -> str:
@@ -95,7 +104,7 @@ def with_step_progress(
 ) -> T:
     """:func:`run_watched` showing the steps done (``Progress.steps_done``) out of ``total``:
     tqdm's bar when it is installed and no ``stream`` is given, else a text line on ``stream``
-    (stderr)."""
+    (or on stderr when it is a terminal), else nothing."""
     bar = _tqdm_bar(total, unit, desc) if stream is None else None
     if bar is not None:
         try:
@@ -104,7 +113,9 @@ def with_step_progress(
             return result
         finally:
             bar.close()
-    out = stream if stream is not None else sys.stderr
+    out = _text_stream(stream)
+    if out is None:
+        return run_watched(work, interval=interval, steps=True)
 
     def draw(done: int) -> None:
         out.write(f"\r{desc}: {done}/{total} {unit}")
@@ -124,7 +135,8 @@ def with_progress(
     path: str, work: Callable[[_flo_rfm.Progress], T], stream: TextIO | None = None, interval: float = 0.2
 ) -> T:
     """:func:`run_watched` drawing a bar of the bytes read against the size of ``path``: tqdm's
-    when it is installed and no ``stream`` is given, else a text bar on ``stream`` (stderr)."""
+    when it is installed and no ``stream`` is given, else a text bar on ``stream`` (or on stderr
+    when it is a terminal), else nothing."""
     try:
         total = os.path.getsize(path)
     except OSError:
@@ -138,7 +150,9 @@ def with_progress(
             return result
         finally:
             bar.close()
-    out = stream if stream is not None else sys.stderr
+    out = _text_stream(stream)
+    if out is None:
+        return run_watched(work, interval=interval)
     started = time.monotonic()
 
     def draw(done: int) -> None:
