@@ -225,3 +225,20 @@ def test_mismatched_array_lengths_are_a_clear_error():
     ggf = flo_rfm.GammaGamma(0.01).fit([2, 3, 5, 2, 4], [100.0, 80.0, 120.0, 60.0, 90.0])
     with pytest.raises(InvalidArgumentError, match="same length"):
         ggf.conditional_expected_average_profit([2, 3], [100.0])
+
+
+def _pandas_segment_summary(res: flo_rfm.CltvResult) -> pd.DataFrame:
+    t = res.to_pandas()
+    numbers = t.drop(columns=["cltv_segment"])
+    return numbers.groupby(t["cltv_segment"], observed=False).agg(["count", "mean", "sum"])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_segment_summary_is_pandas_groupby(seed: int) -> None:
+    res = flo_rfm.cltv(flo_rfm.datasets.sample(1500 * seed, seed=seed), segments=3 + seed)
+    pd.testing.assert_frame_equal(res.segment_summary(), _pandas_segment_summary(res), check_exact=True)
+
+
+def test_segment_summary_is_pandas_groupby_on_real_file(real_path) -> None:
+    res = flo_rfm.cltv(real_path)
+    pd.testing.assert_frame_equal(res.segment_summary(), _pandas_segment_summary(res), check_exact=True)

@@ -854,7 +854,9 @@ class CltvResult:
         return self._pd.copy()
 
     def segment_summary(self) -> Any:
-        """Per CLTV segment: count, mean and sum of each numeric column.
+        """Per CLTV segment: count, mean and sum of each numeric column, computed in the core
+        with pandas' arithmetic (equal to ``table.groupby("cltv_segment", observed=False)
+        .agg(["count", "mean", "sum"])``).
 
         Examples
         --------
@@ -863,9 +865,16 @@ class CltvResult:
         >>> s.index.tolist()
         ['D', 'C', 'B', 'A']
         """
-        t = self._pd if self._table is not None else self._numbers()
-        numeric = t.drop(columns=["cltv_segment"])
-        summary = numeric.groupby(t["cltv_segment"], observed=False).agg(["count", "mean", "sum"])
+        labels = self._core.segment_labels()
+        columns: dict[tuple[str, str], np.ndarray] = {}
+        for name, (count, total) in zip(CLTV_COLUMNS, self._core.segment_summary()):
+            n = np.asarray(count, dtype=np.int64)
+            sums = np.asarray(total, dtype=np.float64)
+            columns[(name, "count")] = n
+            columns[(name, "mean")] = np.divide(sums, n, out=np.full(len(n), np.nan), where=n > 0)
+            columns[(name, "sum")] = sums
+        index = pd.CategoricalIndex(labels, categories=labels, ordered=True, name="cltv_segment")
+        summary = pd.DataFrame(columns, index=index)
         return to_kind(summary, self.kind)
 
     def write(self, out_dir: str | os.PathLike[str], *, format: str = "csv") -> dict[str, str]:

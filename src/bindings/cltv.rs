@@ -39,21 +39,22 @@ impl Cltv {
 
     /// The table's eight float columns, in the seeds' order.
     fn columns<'py>(&self, py: Python<'py>) -> Vec<F64Out<'py>> {
-        let s = &self.inner;
-        let f = &s.frame;
-        [
-            &f.recency_weekly,
-            &f.t_weekly,
-            &f.frequency,
-            &f.monetary_avg,
-            &s.exp_sales_3_month,
-            &s.exp_sales_6_month,
-            &s.exp_average_value,
-            &s.cltv,
-        ]
-        .into_iter()
-        .map(|c| PyArray1::from_slice(py, c))
-        .collect()
+        self.inner
+            .number_columns()
+            .into_iter()
+            .map(|c| PyArray1::from_slice(py, c))
+            .collect()
+    }
+
+    /// Per number column, per CLV segment in bin order: (counts, sums), pandas' groupby's.
+    fn segment_summary(&self, py: Python<'_>) -> Vec<(Vec<u64>, Vec<f64>)> {
+        py.detach(|| {
+            self.inner
+                .segment_summary()
+                .into_iter()
+                .map(|g| (g.count, g.sum))
+                .collect()
+        })
     }
 
     /// (bin codes, edges, labels in bin order) of the CLV segments.

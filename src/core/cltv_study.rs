@@ -15,6 +15,8 @@ use super::models::purchases::{self, HorizonTable, Kind, PurchasesFit};
 use super::outliers::{cltv_frame, CltvFrame, FrequencyDefinition};
 use super::quantile::{qcut, qcut_probabilities, Cut, DuplicateEdges};
 use super::reader::ReadWatch;
+use super::stats::GroupSums;
+use super::summary::group_table;
 
 #[derive(Debug, Clone)]
 pub struct CltvOptions {
@@ -66,6 +68,35 @@ pub struct CltvStudy {
     pub segment: Cut,
     /// Segment labels in bin order (worst first).
     pub labels: Vec<String>,
+}
+
+impl CltvStudy {
+    /// The table's eight number columns, in the seeds' order.
+    pub fn number_columns(&self) -> [&[f64]; 8] {
+        let f = &self.frame;
+        [
+            &f.recency_weekly,
+            &f.t_weekly,
+            &f.frequency,
+            &f.monetary_avg,
+            &self.exp_sales_3_month,
+            &self.exp_sales_6_month,
+            &self.exp_average_value,
+            &self.cltv,
+        ]
+    }
+
+    /// Per CLV segment (bin order, worst first), the count and sum of each number column, as
+    /// pandas' `groupby(cltv_segment, observed=False)` makes them.
+    pub fn segment_summary(&self) -> Vec<GroupSums> {
+        let rows: Vec<Option<usize>> = self
+            .segment
+            .codes
+            .iter()
+            .map(|&c| usize::try_from(c).ok())
+            .collect();
+        group_table(&rows, self.labels.len(), &self.number_columns())
+    }
 }
 
 /// The seeds' labels for `n` CLV segments: letters from the best (`A`) down, listed worst first.
