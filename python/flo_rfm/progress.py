@@ -94,6 +94,44 @@ def _tqdm_bar(total: int, unit: str = "B", desc: str = "reading") -> Any | None:
     return tqdm(total=total, unit=unit, unit_scale=scaled, unit_divisor=1000, desc=desc)
 
 
+def _shown(
+    work: Callable[[_flo_rfm.Progress], T],
+    total: int,
+    steps: bool,
+    tqdm_args: tuple[str, str],
+    line: Callable[[int], str],
+    stream: TextIO | None,
+    interval: float,
+) -> T:
+    """:func:`run_watched` with ``total`` bytes (or ``steps``) shown: tqdm's bar (``tqdm_args``:
+    unit and description) when it is installed and no ``stream`` is given, else ``line(done)``
+    on ``stream`` (or on stderr when it is a terminal), else nothing."""
+    bar = _tqdm_bar(total, *tqdm_args) if stream is None else None
+    if bar is not None:
+        try:
+            result = run_watched(work, lambda done: bar.update(done - bar.n), interval, steps)
+            bar.update(total - bar.n)
+            return result
+        finally:
+            bar.close()
+    out = _text_stream(stream)
+    if out is None:
+        return run_watched(work, interval=interval, steps=steps)
+
+    def draw(done: int) -> None:
+        out.write(line(done))
+        out.flush()
+
+    try:
+        result = run_watched(work, draw, interval, steps)
+    except BaseException:
+        out.write("\n")
+        raise
+    out.write(line(total) + "\n")
+    out.flush()
+    return result
+
+
 def with_step_progress(
     total: int,
     work: Callable[[_flo_rfm.Progress], T],
@@ -102,68 +140,24 @@ def with_step_progress(
     stream: TextIO | None = None,
     interval: float = 0.2,
 ) -> T:
-    """:func:`run_watched` showing the steps done (``Progress.steps_done``) out of ``total``:
-    tqdm's bar when it is installed and no ``stream`` is given, else a text line on ``stream``
-    (or on stderr when it is a terminal), else nothing."""
-    bar = _tqdm_bar(total, unit, desc) if stream is None else None
-    if bar is not None:
-        try:
-            result = run_watched(work, lambda done: bar.update(done - bar.n), interval, steps=True)
-            bar.update(total - bar.n)
-            return result
-        finally:
-            bar.close()
-    out = _text_stream(stream)
-    if out is None:
-        return run_watched(work, interval=interval, steps=True)
-
-    def draw(done: int) -> None:
-        out.write(f"\r{desc}: {done}/{total} {unit}")
-        out.flush()
-
-    try:
-        result = run_watched(work, draw, interval, steps=True)
-    except BaseException:
-        out.write("\n")
-        raise
-    out.write(f"\r{desc}: {total}/{total} {unit}\n")
-    out.flush()
-    return result
+    """:func:`run_watched` showing the steps done (``Progress.steps_done``) out of ``total``
+    (see :func:`_shown`)."""
+    return _shown(
+        work, total, True, (unit, desc), lambda done: f"\r{desc}: {done}/{total} {unit}", stream, interval
+    )
 
 
 def with_progress(
     path: str, work: Callable[[_flo_rfm.Progress], T], stream: TextIO | None = None, interval: float = 0.2
 ) -> T:
-    """:func:`run_watched` drawing a bar of the bytes read against the size of ``path``: tqdm's
-    when it is installed and no ``stream`` is given, else a text bar on ``stream`` (or on stderr
-    when it is a terminal), else nothing."""
+    """:func:`run_watched` drawing a bar of the bytes read against the size of ``path`` (see
+    :func:`_shown`)."""
     try:
         total = os.path.getsize(path)
     except OSError:
         # No bar for a file that cannot be read: the reader raises the flo_rfm error saying why.
         return run_watched(work)
-    bar = _tqdm_bar(total) if stream is None else None
-    if bar is not None:
-        try:
-            result = run_watched(work, lambda done: bar.update(done - bar.n), interval)
-            bar.update(total - bar.n)
-            return result
-        finally:
-            bar.close()
-    out = _text_stream(stream)
-    if out is None:
-        return run_watched(work, interval=interval)
     started = time.monotonic()
-
-    def draw(done: int) -> None:
-        out.write(_bar(done, total, started))
-        out.flush()
-
-    try:
-        result = run_watched(work, draw, interval)
-    except BaseException:
-        out.write("\n")
-        raise
-    out.write(_bar(total, total, started) + "\n")
-    out.flush()
-    return result
+    return _shown(
+        work, total, False, ("B", "reading"), lambda done: _bar(done, total, started), stream, interval
+    )
