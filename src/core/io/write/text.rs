@@ -52,23 +52,19 @@ pub fn push_float(v: f64, out: &mut Vec<u8>) {
         return;
     }
     let mut buf = ryu::Buffer::new();
-    let text = buf.format_finite(v).as_bytes();
+    let text = buf.format_finite(v);
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
     // ryu writes what repr writes except in exponent form and at 10^-5 <= |v| < 10^-4, which
     // ryu keeps positional (`0.0000d`) and repr does not (`de-05`).
-    if !text.contains(&b'e')
-        && !text
-            .strip_prefix(b"-")
-            .unwrap_or(text)
-            .starts_with(b"0.0000")
-    {
-        out.extend_from_slice(text);
+    if !unsigned.contains('e') && !unsigned.starts_with("0.0000") {
+        out.extend_from_slice(text.as_bytes());
         return;
     }
     if v.is_sign_negative() {
         out.push(b'-');
     }
     let mut digits = [0u8; 24];
-    let (n, decpt) = shortest_digits(buf.format_finite(v.abs()), &mut digits);
+    let (n, decpt) = shortest_digits(unsigned, &mut digits);
     let digits = &digits[..n];
     if digits.is_empty() {
         out.extend_from_slice(b"0.0");
