@@ -7,7 +7,7 @@ use super::special::{digamma, ln_gamma, signed_ln_hyp2f1};
 use rustc_hash::FxHashMap;
 
 use super::{
-    by_frequency_unit_weights_first, checkpoint, fit_log_params, frequency_slots, frequency_sums,
+    checkpoint, fit_log_params, frequency_slots, frequency_sums, sorted_by_frequency,
     weight_by_value, FitInfo, ScaledHistory, TermSums,
 };
 use crate::core::error::{FloError, Result};
@@ -102,7 +102,7 @@ pub struct BgNbdData {
 
 impl BgNbdData {
     pub fn new(x: Vec<f64>, t_x: Vec<f64>, t: Vec<f64>, w: Vec<f64>) -> Self {
-        let [x, t_x, t, w] = by_frequency_unit_weights_first([x, t_x, t, w]);
+        let [x, t_x, t, w] = sorted_by_frequency([x, t_x, t, w]);
         let (x_values, x_weights) = weight_by_value(&x, &w);
         let total_w = w.iter().sum();
         let x_index = frequency_slots(&x_values, &x);

@@ -3,8 +3,8 @@
 use super::special::{digamma, ln_gamma};
 
 use super::{
-    by_frequency_unit_weights_first, checkpoint, collapse, fit_log_params, frequency_slots,
-    frequency_sums, weight_by_value, FitInfo, TermSums,
+    checkpoint, collapse, fit_log_params, frequency_slots, frequency_sums, sorted_by_frequency,
+    weight_by_value, FitInfo, TermSums,
 };
 use crate::core::error::{FloError, Result};
 use crate::core::fixed_sum::FixedSum;
@@ -73,7 +73,7 @@ pub struct GammaGammaData {
 
 impl GammaGammaData {
     pub fn new(x: Vec<f64>, m: Vec<f64>, w: Vec<f64>) -> Self {
-        let [x, m, w] = by_frequency_unit_weights_first([x, m, w]);
+        let [x, m, w] = sorted_by_frequency([x, m, w]);
         let (x_values, x_weights) = weight_by_value(&x, &w);
         let total_w = w.iter().sum();
         let xm = x.iter().zip(&m).map(|(a, b)| a * b).collect();

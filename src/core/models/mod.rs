@@ -71,15 +71,13 @@ pub fn weight_by_value(x: &[f64], w: &[f64]) -> (Vec<f64>, Vec<f64>) {
     pairs.into_iter().unzip()
 }
 
-/// The rows of `columns` sorted by the first (the frequency), the weight-1 rows (the last
-/// column holds the weights) first within each frequency: the sums are order-free, terms that
-/// share a factor of the frequency come in runs, and blocks of unit weights take the cheapest
-/// path.
-pub fn by_frequency_unit_weights_first<const N: usize>(columns: [Vec<f64>; N]) -> [Vec<f64>; N] {
-    let (x, w) = (&columns[0], &columns[N - 1]);
+/// The rows of `columns` sorted by the first (the frequency): the sums are order-free, and each
+/// frequency's rows then come in one run for [`frequency_sums`].
+pub fn sorted_by_frequency<const N: usize>(columns: [Vec<f64>; N]) -> [Vec<f64>; N] {
+    let x = &columns[0];
     let mut order: Vec<usize> = (0..x.len()).collect();
     // Frequencies are whole numbers >= 0, whose bits sort as they do.
-    order.par_sort_unstable_by_key(|&i| (x[i].to_bits(), w[i] != 1.0));
+    order.par_sort_unstable_by_key(|&i| x[i].to_bits());
     columns.map(|c| order.iter().map(|&i| c[i]).collect())
 }
 
