@@ -293,19 +293,33 @@ _Parts: TypeAlias = list[list[float]]
 
 def history_groups(x: _F64, t_x: _F64, t: _F64, scale: float) -> tuple[_F64, _F64, _F64, _F64]: ...
 def history_scale(max_t: float) -> float: ...
-def purchases_sums(model: str, params: list[float], x: _F64, t_x: _F64, t: _F64, w: _F64) -> _Parts: ...
+def purchases_sums(
+    model: str,
+    params: list[float],
+    x: _F64,
+    t_x: _F64,
+    t: _F64,
+    w: _F64,
+    hessian: bool = False,
+    sample: int | None = None,
+) -> _Parts: ...
 def spend_groups(x: _F64, m: _F64) -> tuple[_F64, _F64, _F64]: ...
-def gg_sums(params: list[float], x: _F64, m: _F64, w: _F64) -> _Parts: ...
+def gg_sums(
+    params: list[float], x: _F64, m: _F64, w: _F64, hessian: bool = False, sample: int | None = None
+) -> _Parts: ...
 def fit_purchases_from_sums(
     model: str,
-    sums: Callable[[list[float]], list[_Parts]],
+    sums: Callable[[list[float], bool, int | None], list[_Parts]],
     total_weight: float,
     groups: int,
     scale: float,
     penalizer: float = 0.0,
 ) -> tuple[list[float], float, _Info, list[float]]: ...
 def fit_gamma_gamma_from_sums(
-    sums: Callable[[list[float]], list[_Parts]], total_weight: float, groups: int, penalizer: float = 0.0
+    sums: Callable[[list[float], bool, int | None], list[_Parts]],
+    total_weight: float,
+    groups: int,
+    penalizer: float = 0.0,
 ) -> tuple[list[float], _Info, list[float]]: ...
 def write_id_list(ids: list[str], path: str | PathLike[str], header: str) -> None: ...
 

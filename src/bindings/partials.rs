@@ -12,7 +12,7 @@ use crate::core::error::FloError;
 use crate::core::models::bgnbd::{self, BgNbdData, BgNbdParams, FitShape};
 use crate::core::models::gamma_gamma::{self, GammaGammaData, GammaGammaParams, SpendSums};
 use crate::core::models::purchases::Kind;
-use crate::core::models::{time_scale, ScaledHistory, TermSums};
+use crate::core::models::{time_scale, Ask, ScaledHistory, TermSums};
 
 /// Per part: the sums of the value and of each gradient component, as exact partials.
 type Parts = Vec<Vec<Vec<f64>>>;
@@ -69,8 +69,11 @@ fn history_scale(max_t: f64) -> PyResult<f64> {
     time_scale(max_t).map_err(to_py)
 }
 
-/// One part's likelihood sums at natural parameters (scaled time), from `history_groups`.
+/// One part's likelihood sums at natural parameters (scaled time), from `history_groups`:
+/// with the Hessian's when `hessian`, over the fit's subsample `sample` (a shift) if given.
 #[pyfunction]
+#[pyo3(signature = (model, params, x, t_x, t, w, hessian=false, sample=None))]
+#[allow(clippy::too_many_arguments)]
 fn purchases_sums(
     py: Python<'_>,
     model: &str,
@@ -79,16 +82,19 @@ fn purchases_sums(
     t_x: F64In<'_>,
     t: F64In<'_>,
     w: F64In<'_>,
+    hessian: bool,
+    sample: Option<u32>,
 ) -> PyResult<Vec<Vec<f64>>> {
     let modified = modified_of(model)?;
-    let data = BgNbdData::new(
-        x.as_slice()?.to_vec(),
-        t_x.as_slice()?.to_vec(),
-        t.as_slice()?.to_vec(),
-        w.as_slice()?.to_vec(),
-    );
-    let p = BgNbdParams::new(params, modified);
-    Ok(py.detach(|| bgnbd::log_likelihood_sums(&p, &data).to_parts()))
+    let (x, t_x, t, w) = (x.as_slice()?, t_x.as_slice()?, t.as_slice()?, w.as_slice()?);
+    Ok(py.detach(|| {
+        let mut data = BgNbdData::new(x.to_vec(), t_x.to_vec(), t.to_vec(), w.to_vec());
+        if let Some(shift) = sample {
+            data = data.sample(shift);
+        }
+        let p = BgNbdParams::new(params, modified);
+        bgnbd::log_likelihood_sums(&p, &data, hessian).to_parts()
+    }))
 }
 
 /// One part's spend rows checked and collapsed: `(x, m, weight)`.
@@ -108,37 +114,46 @@ fn spend_groups<'py>(
     Ok((vec_out(py, d.x), vec_out(py, d.m), vec_out(py, d.w)))
 }
 
-/// One part's Gamma-Gamma likelihood sums at natural parameters, from `spend_groups`.
+/// One part's Gamma-Gamma likelihood sums at natural parameters, from `spend_groups`: as
+/// `purchases_sums`.
 #[pyfunction]
+#[pyo3(signature = (params, x, m, w, hessian=false, sample=None))]
 fn gg_sums(
     py: Python<'_>,
     params: [f64; 3],
     x: F64In<'_>,
     m: F64In<'_>,
     w: F64In<'_>,
+    hessian: bool,
+    sample: Option<u32>,
 ) -> PyResult<Vec<Vec<f64>>> {
-    let data = GammaGammaData::new(
-        x.as_slice()?.to_vec(),
-        m.as_slice()?.to_vec(),
-        w.as_slice()?.to_vec(),
-    );
-    let p = GammaGammaParams {
-        p: params[0],
-        q: params[1],
-        v: params[2],
-    };
-    Ok(py.detach(|| gamma_gamma::log_likelihood_sums(&p, &data).to_parts()))
+    let (x, m, w) = (x.as_slice()?, m.as_slice()?, w.as_slice()?);
+    Ok(py.detach(|| {
+        let mut data = GammaGammaData::new(x.to_vec(), m.to_vec(), w.to_vec());
+        if let Some(shift) = sample {
+            data = data.sample(shift);
+        }
+        let p = GammaGammaParams {
+            p: params[0],
+            q: params[1],
+            v: params[2],
+        };
+        gamma_gamma::log_likelihood_sums(&p, &data, hessian).to_parts()
+    }))
 }
 
-/// Calls `sums(params)` (Python, returning every part's sums) and merges the parts with
-/// `from_parts`; a Python error is kept in `failed` and stops the fit.
+/// Calls `sums(params, hessian, sample)` (Python, returning every part's sums) and merges the
+/// parts with `from_parts`; a Python error is kept in `failed` and stops the fit.
 fn merged<T>(
     sums: &Bound<'_, PyAny>,
     params: Vec<f64>,
+    ask: Ask,
     failed: &RefCell<Option<PyErr>>,
     from_parts: impl Fn(&Parts) -> crate::core::error::Result<T>,
 ) -> crate::core::error::Result<T> {
-    let parts: PyResult<Parts> = sums.call1((params,)).and_then(|r| r.extract());
+    let parts: PyResult<Parts> = sums
+        .call1((params, ask.hessian, ask.sample))
+        .and_then(|r| r.extract());
     match parts {
         Ok(p) => from_parts(&p),
         Err(e) => {
@@ -155,7 +170,8 @@ fn finish<T>(out: crate::core::error::Result<T>, failed: RefCell<Option<PyErr>>)
     }
 }
 
-/// The BG/NBD (or MBG/NBD) fit from `sums(params) -> [part sums]`: as `fit_purchases`.
+/// The BG/NBD (or MBG/NBD) fit from `sums(params, hessian, sample) -> [part sums]` (each part's
+/// `purchases_sums` with those arguments): as `fit_purchases`.
 #[pyfunction]
 #[pyo3(signature = (model, sums, total_weight, groups, scale, penalizer=0.0))]
 fn fit_purchases_from_sums(
@@ -175,8 +191,8 @@ fn fit_purchases_from_sums(
     };
     let failed = RefCell::new(None);
     let out = bgnbd::fit_from_sums(
-        |p| {
-            merged(sums, vec![p.r, p.alpha, p.a, p.b], &failed, |q| {
+        |p, ask| {
+            merged(sums, vec![p.r, p.alpha, p.a, p.b], ask, &failed, |q| {
                 TermSums::from_parts(q)
             })
         },
@@ -187,7 +203,8 @@ fn fit_purchases_from_sums(
     Ok((p, f.scale, info(&f.info), f.info.covariance(&p)))
 }
 
-/// The Gamma-Gamma fit from `sums(params) -> [part sums]`: as `fit_gamma_gamma`.
+/// The Gamma-Gamma fit from `sums(params, hessian, sample) -> [part sums]` (each part's `gg_sums`):
+/// as `fit_gamma_gamma`.
 #[pyfunction]
 #[pyo3(signature = (sums, total_weight, groups, penalizer=0.0))]
 fn fit_gamma_gamma_from_sums(
@@ -198,8 +215,8 @@ fn fit_gamma_gamma_from_sums(
 ) -> PyResult<([f64; 3], Info, Vec<f64>)> {
     let failed = RefCell::new(None);
     let out = gamma_gamma::fit_from_sums(
-        |p| {
-            merged(sums, vec![p.p, p.q, p.v], &failed, |q| {
+        |p, ask| {
+            merged(sums, vec![p.p, p.q, p.v], ask, &failed, |q| {
                 SpendSums::from_parts(q)
             })
         },

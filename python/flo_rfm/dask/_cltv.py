@@ -88,23 +88,31 @@ def _group_count(groups: tuple[np.ndarray, ...]) -> tuple[int, float]:
     return len(groups[0]), float(np.sum(groups[-1]))
 
 
-def _purchase_sums(params: list[float], groups: tuple[np.ndarray, ...]) -> list[list[float]]:
-    return _flo_rfm.purchases_sums("bgnbd", params, *groups)
+PartSums = Callable[[list[float], bool, "int | None", tuple[np.ndarray, ...]], list[list[float]]]
 
 
-def _spend_sums(params: list[float], groups: tuple[np.ndarray, ...]) -> list[list[float]]:
-    return _flo_rfm.gg_sums(params, *groups)
+def _purchase_sums(
+    params: list[float], hessian: bool, sample: int | None, groups: tuple[np.ndarray, ...]
+) -> list[list[float]]:
+    return _flo_rfm.purchases_sums("bgnbd", params, *groups, hessian=hessian, sample=sample)
+
+
+def _spend_sums(
+    params: list[float], hessian: bool, sample: int | None, groups: tuple[np.ndarray, ...]
+) -> list[list[float]]:
+    return _flo_rfm.gg_sums(params, *groups, hessian=hessian, sample=sample)
 
 
 def _likelihood(
-    groups: Sequence[Any], part_sums: Callable[[list[float], tuple[np.ndarray, ...]], list[list[float]]]
-) -> tuple[Callable[[list[float]], list[list[list[float]]]], int, float]:
-    """The function the optimiser calls (every partition's order-free sums at some parameters, computed
-    where the partition lives), the distinct groups and the customers."""
+    groups: Sequence[Any], part_sums: PartSums
+) -> tuple[Callable[[list[float], bool, int | None], list[list[list[float]]]], int, float]:
+    """The function the optimiser calls (every partition's order-free sums at some parameters, with the
+    Hessian's or over the fit's subsample as it asks, computed where the partition lives), the distinct
+    groups and the customers."""
     shape = dask.compute(*[delayed(_group_count)(g) for g in groups])
 
-    def sums(params: list[float]) -> list[list[list[float]]]:
-        return list(dask.compute(*[delayed(part_sums)(params, g) for g in groups]))
+    def sums(params: list[float], hessian: bool, sample: int | None) -> list[list[list[float]]]:
+        return list(dask.compute(*[delayed(part_sums)(params, hessian, sample, g) for g in groups]))
 
     return sums, sum(s[0] for s in shape), sum(s[1] for s in shape)
 

@@ -3,12 +3,13 @@
 //! gradient, fit and expectations. The two differ only by a shift of one in `b` (and, for the
 //! modified model, a dropout term for customers with no repeat purchase), so one code serves both.
 
-use super::special::{digamma, ln_gamma, signed_ln_hyp2f1};
+use super::special::{digamma, ln_gamma, signed_ln_hyp2f1, trigamma};
 use rustc_hash::FxHashMap;
 
 use super::{
-    checkpoint, fit_log_params, frequency_slots, frequency_sums, sorted_by_frequency,
-    weight_by_value, FitInfo, ScaledHistory, TermSums,
+    checkpoint, fit_log_params, frequency_slots, frequency_sums, in_sample, log_hessian,
+    sorted_by_frequency, tri_index, weight_by_value, Ask, FitInfo, FitSpec, ScaledHistory,
+    TermSums,
 };
 use crate::core::error::{FloError, Result};
 use crate::core::fixed_sum::FixedSum;
@@ -120,6 +121,15 @@ impl BgNbdData {
             t_times,
             tx_times,
         }
+    }
+
+    /// The rows in the subsample of `shift` ([`in_sample`]).
+    pub fn sample(&self, shift: u32) -> BgNbdData {
+        let keep: Vec<usize> = (0..self.x.len())
+            .filter(|&i| in_sample([self.x[i], self.t_x[i], self.t[i]], shift))
+            .collect();
+        let pick = |c: &[f64]| keep.iter().map(|&i| c[i]).collect();
+        BgNbdData::new(pick(&self.x), pick(&self.t_x), pick(&self.t), pick(&self.w))
     }
 }
 
@@ -245,16 +255,53 @@ fn frequency_part(p: &BgNbdParams, x: f64) -> (f64, [f64; 4]) {
     (a1 + a2, [d_r, d_alpha, d_a, d_b])
 }
 
+/// The Hessian of [`frequency_part`], upper triangle row by row (r, alpha, a, b).
+fn frequency_hessian(p: &BgNbdParams, x: f64) -> [f64; 10] {
+    let BgNbdParams { r, alpha, a, b, .. } = *p;
+    let k = p.shift();
+    let ab = trigamma(a + b) - trigamma(a + b + x + k);
+    let bb = trigamma(a + b) + trigamma(b + x + k) - trigamma(b) - trigamma(a + b + x + k);
+    let rr = trigamma(r + x) - trigamma(r);
+    [
+        rr,
+        1.0 / alpha,
+        0.0,
+        0.0,
+        -r / (alpha * alpha),
+        0.0,
+        0.0,
+        ab,
+        ab,
+        bb,
+    ]
+}
+
 /// The rest: `ln(exp(A3) + [x > 0] exp(A4))` (the modified model keeps the `A4` term at
 /// `x = 0`), and what its gradient is made of: `[value, d/dr, s, w4]` where, with `w3 + w4 = 1`
 /// the two terms' shares, `d/dalpha = -(r + x) s` with `s = w3 / (alpha + T) + w4 / (alpha +
 /// t_x)`, `d/da = w4 / a` and `d/db = -w4 / (b + x - 1)`: the factors that depend on the
 /// frequency or on `a` alone are applied to each run's sums, not to each customer's term.
+///
+/// With `K = 11` the seven per-customer terms of the Hessian follow ([`history_hessian`]):
+/// with `q = w3 w4`, `u = ln(alpha + t_x) - ln(alpha + T)` and `v = 1 / (alpha + t_x) -
+/// 1 / (alpha + T)`, they are `q u^2`, `q u v`, `q u`, `w3 / (alpha + T)^2 + w4 / (alpha +
+/// t_x)^2`, `q v^2`, `q v` and `q`.
 #[inline(always)]
-fn history_part(r: f64, x: f64, at: Time, atx: Time, a4_rest: Option<f64>) -> [f64; 4] {
+fn history_part<const K: usize>(
+    r: f64,
+    x: f64,
+    at: Time,
+    atx: Time,
+    a4_rest: Option<f64>,
+) -> [f64; K] {
+    let mut out = [0.0; K];
     let a3 = -(r + x) * at.ln;
     let Some(rest) = a4_rest else {
-        return [a3, -at.ln, at.inv, 0.0];
+        out[..4].copy_from_slice(&[a3, -at.ln, at.inv, 0.0]);
+        if K > 4 {
+            out[7] = at.inv * at.inv;
+        }
+        return out;
     };
     let a4 = rest - (r + x) * atx.ln;
     let m = a3.max(a4);
@@ -268,28 +315,112 @@ fn history_part(r: f64, x: f64, at: Time, atx: Time, a4_rest: Option<f64>) -> [f
     };
     let total = e3 + e4;
     let (w3, w4) = (e3 / total, e4 / total);
-    [
+    out[..4].copy_from_slice(&[
         m + total.ln(),
         -w3 * at.ln - w4 * atx.ln,
         w3 * at.inv + w4 * atx.inv,
         w4,
-    ]
+    ]);
+    if K > 4 {
+        let (q, u, v) = (w3 * w4, atx.ln - at.ln, atx.inv - at.inv);
+        out[4..].copy_from_slice(&[
+            q * u * u,
+            q * u * v,
+            q * u,
+            w3 * at.inv * at.inv + w4 * atx.inv * atx.inv,
+            q * v * v,
+            q * v,
+            q,
+        ]);
+    }
+    out
 }
 
-/// The weighted log-likelihood and gradient sums (natural parameters) over `data`, exactly.
-/// Times must already be scaled.
-pub fn log_likelihood_sums(p: &BgNbdParams, data: &BgNbdData) -> TermSums<4> {
+/// The history part's Hessian (natural parameters) from one frequency's sums of
+/// [`history_part`]'s eleven terms: `H = w3 d2A3 + w4 d2A4 + q D D'` with `D = dA3 - dA4 =
+/// (u, (r + x) v, -1/a, 1/bx)`. Each entry is a sum times factors of the frequency and `a`,
+/// applied exactly once per frequency.
+fn history_hessian(sums: &[FixedSum; 11], p: &BgNbdParams, x: f64) -> [FixedSum; 10] {
+    let [_, _, s, w4, quu, quv, qu, s2, qvv, qv, q] = sums;
+    let (c, ia, ib) = (p.r + x, 1.0 / p.a, 1.0 / bx_of(p, x));
+    let plus = |a: FixedSum, b: FixedSum| {
+        let mut out = a;
+        out.merge(&b);
+        out
+    };
+    let mut q_w4 = q.clone();
+    q_w4.merge(&w4.times(-1.0));
+    let zero = FixedSum::default;
+    let mut h: [FixedSum; 10] = std::array::from_fn(|_| zero());
+    let at = |i, j| tri_index(4, i, j);
+    h[at(0, 0)] = quu.clone();
+    h[at(0, 1)] = plus(s.times(-1.0), quv.times(c));
+    h[at(0, 2)] = qu.times(-ia);
+    h[at(0, 3)] = qu.times(ib);
+    h[at(1, 1)] = plus(s2.times(c), qvv.times(c * c));
+    h[at(1, 2)] = qv.times(-c * ia);
+    h[at(1, 3)] = qv.times(c * ib);
+    h[at(2, 2)] = q_w4.times(ia * ia);
+    h[at(2, 3)] = q.times(-ia * ib);
+    h[at(3, 3)] = plus(w4.times(ib * ib), q.times(ib * ib));
+    h
+}
+
+/// The weighted log-likelihood and gradient sums (natural parameters) over `data`, exactly,
+/// and the Hessian's when `hessian`. Times must already be scaled.
+pub fn log_likelihood_sums(p: &BgNbdParams, data: &BgNbdData, hessian: bool) -> TermSums<4> {
     let by_frequency = TermSums::over(data.x_values.len(), &data.x_weights, |k| {
         frequency_part(p, data.x_values[k])
     });
+    let (histories, h) = if hessian {
+        let per_frequency = history_sums::<11>(p, data);
+        let mut h: Vec<FixedSum> = vec![FixedSum::default(); 10];
+        for (sums, &x) in per_frequency.iter().zip(&data.x_values) {
+            for (hk, v) in h.iter_mut().zip(history_hessian(sums, p, x)) {
+                hk.merge(&v);
+            }
+        }
+        for (&x, &w) in data.x_values.iter().zip(&data.x_weights) {
+            let whole = crate::core::fixed_sum::fixed_weight(w);
+            for (hk, v) in h.iter_mut().zip(frequency_hessian(p, x)) {
+                hk.add_weighted(whole, w, v);
+            }
+        }
+        let per_frequency: Vec<[FixedSum; 4]> = per_frequency
+            .into_iter()
+            .map(|[v, dr, share, w4, ..]| [v, dr, share, w4])
+            .collect();
+        (gradient_sums(p, data, &per_frequency), h)
+    } else {
+        (
+            gradient_sums(p, data, &history_sums::<4>(p, data)),
+            Vec::new(),
+        )
+    };
+    let mut out = histories.merge(by_frequency);
+    out.hessian = h;
+    out
+}
+
+/// Per distinct frequency, the sums of [`history_part`]'s `K` terms.
+fn history_sums<const K: usize>(p: &BgNbdParams, data: &BgNbdData) -> Vec<[FixedSum; K]> {
     let s = Shared::new(p, data);
     let (ti, txi, xi) = (&data.t_times.index, &data.tx_times.index, &data.x_index);
     let r = p.r;
-    let per_frequency = frequency_sums(xi, data.x_values.len(), &data.w, |i| {
+    frequency_sums(xi, data.x_values.len(), &data.w, |i| {
         let x = data.x[i];
         let a4_rest = (x > 0.0 || p.modified).then(|| s.ln_a - s.ln_bx[xi[i] as usize]);
-        history_part(r, x, s.at[ti[i] as usize], s.atx[txi[i] as usize], a4_rest)
-    });
+        history_part::<K>(r, x, s.at[ti[i] as usize], s.atx[txi[i] as usize], a4_rest)
+    })
+}
+
+/// The history part's value and gradient sums from each frequency's sums.
+fn gradient_sums(
+    p: &BgNbdParams,
+    data: &BgNbdData,
+    per_frequency: &[[FixedSum; 4]],
+) -> TermSums<4> {
+    let r = p.r;
     let [mut value, mut d_r, mut d_alpha, mut w4, mut d_b]: [FixedSum; 5] =
         std::array::from_fn(|_| FixedSum::default());
     for ([v, dr, share, w4k], &x) in per_frequency.iter().zip(&data.x_values) {
@@ -299,11 +430,11 @@ pub fn log_likelihood_sums(p: &BgNbdParams, data: &BgNbdData) -> TermSums<4> {
         w4.merge(w4k);
         d_b.merge(&w4k.times(-1.0 / bx_of(p, x)));
     }
-    let histories = TermSums {
+    TermSums {
         value,
         grad: [d_r, d_alpha, w4.times(1.0 / p.a), d_b],
-    };
-    histories.merge(by_frequency)
+        hessian: Vec::new(),
+    }
 }
 
 /// lifetimes' objective in log-parameters: `-sum(w LL) / sum(w) + penalizer * sum(params^2)`,
@@ -317,7 +448,23 @@ pub fn objective(
 ) -> f64 {
     let e: Vec<f64> = log_params.iter().map(|v| v.exp()).collect();
     let p = BgNbdParams::new([e[0], e[1], e[2], e[3]], modified);
-    log_likelihood_sums(&p, data).objective(&e, data.total_w, penalizer, grad)
+    log_likelihood_sums(&p, data, false).objective(&e, data.total_w, penalizer, grad)
+}
+
+/// The objective (as [`objective`]) from likelihood sums, with its Hessian in the
+/// log-parameters when the sums hold one.
+pub fn evaluation(
+    sums: &TermSums<4>,
+    e: &[f64],
+    mean_weight: f64,
+    penalizer: f64,
+    grad: &mut [f64],
+) -> super::Evaluation {
+    let value = sums.objective(e, mean_weight, penalizer, grad);
+    let h = sums
+        .hessian_matrix()
+        .map(|h| log_hessian(&h, e, grad, mean_weight, penalizer));
+    (value, h)
 }
 
 #[derive(Debug, Clone)]
@@ -340,6 +487,8 @@ pub fn fit(
 ) -> Result<BgNbdFit> {
     let scaled = ScaledHistory::new(x, t_x, t, weights)?;
     let data = BgNbdData::new(scaled.x, scaled.t_x, scaled.t, scaled.w);
+    // The subsample a large fit starts from, made once (the shift depends on the weight only).
+    let sample = super::sample_shift(data.total_w).map(|shift| data.sample(shift));
     let shape = FitShape {
         total_w: data.total_w,
         groups: data.x.len(),
@@ -353,9 +502,13 @@ pub fn fit(
         "BG/NBD fit"
     };
     fit_from_sums(
-        |p| {
+        |p, ask| {
             checkpoint(watch, name)?;
-            Ok(log_likelihood_sums(p, &data))
+            let rows = match (ask.sample, &sample) {
+                (Some(_), Some(sample)) => sample,
+                _ => &data,
+            };
+            Ok(log_likelihood_sums(p, rows, ask.hessian))
         },
         &shape,
     )
@@ -374,22 +527,35 @@ pub struct FitShape {
     pub penalizer: f64,
 }
 
-/// The fit with the likelihood sums computed by `sums` (at parameters in scaled time): here,
-/// or summed part by part elsewhere. The first error `sums` returns stops the fit.
+/// The fit with the likelihood sums computed by `sums` (at parameters in scaled time, over
+/// the rows and with the Hessian as asked): here, or summed part by part elsewhere. The first
+/// error `sums` returns stops the fit.
 pub fn fit_from_sums(
-    sums: impl Fn(&BgNbdParams) -> Result<TermSums<4>>,
+    sums: impl Fn(&BgNbdParams, Ask) -> Result<TermSums<4>>,
     shape: &FitShape,
 ) -> Result<BgNbdFit> {
+    let spec = FitSpec {
+        groups: shape.groups,
+        total_weight: shape.total_w,
+        model: if shape.modified { "MBG/NBD" } else { "BG/NBD" },
+        advice: "Try a larger penalizer_coef (e.g. 0.01 or 0.1), or check the data for customers with extreme frequencies.",
+        analytic_hessian: true,
+        samples: true,
+    };
     let (e, info) = fit_log_params::<4>(
-        |lp, g| {
+        |lp, ask, g| {
             let e: Vec<f64> = lp.iter().map(|v| v.exp()).collect();
             let p = BgNbdParams::new([e[0], e[1], e[2], e[3]], shape.modified);
-            Ok(sums(&p)?.objective(&e, shape.total_w, shape.penalizer, g))
+            let mean_weight = ask.mean_weight(shape.total_w);
+            Ok(evaluation(
+                &sums(&p, ask)?,
+                &e,
+                mean_weight,
+                shape.penalizer,
+                g,
+            ))
         },
-        shape.groups,
-        shape.total_w,
-        if shape.modified { "MBG/NBD" } else { "BG/NBD" },
-        "Try a larger penalizer_coef (e.g. 0.01 or 0.1), or check the data for customers with extreme frequencies.",
+        &spec,
     )?;
     Ok(BgNbdFit {
         params: BgNbdParams::new([e[0], e[1] / shape.scale, e[2], e[3]], shape.modified),
@@ -483,10 +649,45 @@ mod tests {
         );
     }
 
+    /// The analytic Hessian against differences of the gradient, with and without the
+    /// dropout term at `x = 0` and at a penalizer.
+    #[test]
+    fn analytic_hessian_matches_differences() {
+        for modified in [false, true] {
+            let data = BgNbdData::new(
+                vec![0.0, 1.0, 5.0, 20.0, 1.0, 0.0],
+                vec![0.0, 0.3, 0.7, 0.95, 0.5, 0.0],
+                vec![0.5, 0.8, 0.9, 1.0, 0.6, 0.7],
+                vec![1.0, 2.0, 1.0, 3.0, 1.0, 2.5],
+            );
+            for lp in [[0.2f64, -0.5, 0.3, 0.7], [-1.0, 0.4, -2.0, 1.5]] {
+                let e: Vec<f64> = lp.iter().map(|v| v.exp()).collect();
+                let p = BgNbdParams::new([e[0], e[1], e[2], e[3]], modified);
+                let sums = log_likelihood_sums(&p, &data, true);
+                let mut g = [0.0; 4];
+                let (value, h) = evaluation(&sums, &e, data.total_w, 0.01, &mut g);
+                let mut plain = [0.0; 4];
+                assert_eq!(value, objective(&lp, &data, modified, 0.01, &mut plain));
+                assert_eq!(g, plain);
+                crate::core::models::assert_hessian(
+                    |lp, g| objective(lp, &data, modified, 0.01, g),
+                    &h.expect("asked for"),
+                    lp,
+                );
+            }
+        }
+    }
+
     #[test]
     fn fit_from_parts_equals_fit_bit_for_bit() {
-        // Customers split in three uneven parts, each collapsed and summed on its own.
-        let n = 3_000;
+        // Customers split in three uneven parts, each collapsed and summed on its own; with
+        // 140,000 customers the fits start from the subsample's optimum.
+        for n in [3_000, 140_000] {
+            fit_from_parts_of(n);
+        }
+    }
+
+    fn fit_from_parts_of(n: usize) {
         let mut state = 0x9E37_79B9_7F4A_7C15_u64;
         let mut uniform = move || {
             state ^= state << 13;
@@ -509,6 +710,7 @@ mod tests {
         for modified in [false, true] {
             let whole = fit(&x, &t_x, &t, None, modified, 0.001, None).expect("whole fit");
             let scale = whole.scale;
+            assert_eq!(super::super::sample_shift(n as f64).is_some(), n > 100_000);
             let parts: Vec<BgNbdData> = [0..700, 700..701, 701..n]
                 .into_iter()
                 .map(|r| {
@@ -531,10 +733,20 @@ mod tests {
                 penalizer: 0.001,
             };
             let split = fit_from_sums(
-                |p| {
+                |p, ask| {
                     let sent: Vec<Vec<Vec<f64>>> = parts
                         .iter()
-                        .map(|d| log_likelihood_sums(p, d).to_parts())
+                        .map(|d| {
+                            let sampled;
+                            let rows = match ask.sample {
+                                Some(shift) => {
+                                    sampled = d.sample(shift);
+                                    &sampled
+                                }
+                                None => d,
+                            };
+                            log_likelihood_sums(p, rows, ask.hessian).to_parts()
+                        })
                         .collect();
                     TermSums::from_parts(&sent)
                 },

@@ -1,10 +1,10 @@
 //! Gamma-Gamma spend model (Fader & Hardie, "The Gamma-Gamma model of monetary value", 2013).
 
-use super::special::{digamma, ln_gamma};
+use super::special::{digamma, ln_gamma, trigamma};
 
 use super::{
-    checkpoint, collapse, fit_log_params, frequency_slots, frequency_sums, sorted_by_frequency,
-    weight_by_value, FitInfo, TermSums,
+    checkpoint, collapse, fit_log_params, frequency_slots, frequency_sums, in_sample, log_hessian,
+    sorted_by_frequency, weight_by_value, Ask, Evaluation, FitInfo, FitSpec, TermSums,
 };
 use crate::core::error::{FloError, Result};
 use crate::core::fixed_sum::FixedSum;
@@ -54,6 +54,21 @@ fn frequency_part(par: &GammaGammaParams, x: f64) -> (f64, [f64; 3]) {
     (value, [d_p, d_q, q / v])
 }
 
+/// The Hessian of [`frequency_part`], upper triangle row by row (p, q, v).
+fn frequency_hessian(par: &GammaGammaParams, x: f64) -> [f64; 6] {
+    let GammaGammaParams { p, q, v } = *par;
+    let px = p * x;
+    let t = trigamma(px + q);
+    [
+        x * x * (t - trigamma(px)),
+        x * t,
+        0.0,
+        t - trigamma(q),
+        1.0 / v,
+        -q / (v * v),
+    ]
+}
+
 /// Customers' `(x, m)` with weights, sorted by frequency (the sums do not depend on the order,
 /// and rows of one frequency next to each other share the multiply by `x`), and the distinct
 /// frequencies with their total weight.
@@ -91,6 +106,15 @@ impl GammaGammaData {
             ln_m_sums: [x_ln_m, ln_m],
         }
     }
+
+    /// The rows in the subsample of `shift` ([`in_sample`]).
+    pub fn sample(&self, shift: u32) -> GammaGammaData {
+        let keep: Vec<usize> = (0..self.x.len())
+            .filter(|&i| in_sample([self.x[i], self.m[i]], shift))
+            .collect();
+        let pick = |c: &[f64]| keep.iter().map(|&i| c[i]).collect();
+        GammaGammaData::new(pick(&self.x), pick(&self.m), pick(&self.w))
+    }
 }
 
 /// For each of `K` terms, `sum(w x t)` and `sum(w t)` over the rows, the first as `x` times
@@ -125,6 +149,8 @@ fn by_frequency<const K: usize>(
 pub struct SpendSums {
     pub spend: [FixedSum; 6],
     pub by_frequency: TermSums<3>,
+    /// For the Hessian: `sum(w x R^2)` and `sum(w R^2)`, or empty.
+    pub curvature: Vec<FixedSum>,
 }
 
 impl SpendSums {
@@ -133,35 +159,53 @@ impl SpendSums {
             a.merge(b);
         }
         self.by_frequency = self.by_frequency.merge(other.by_frequency);
+        if self.curvature.is_empty() {
+            self.curvature = other.curvature;
+        } else {
+            for (a, b) in self.curvature.iter_mut().zip(&other.curvature) {
+                a.merge(b);
+            }
+        }
         self
     }
 
-    /// The six spend sums' partials, then the frequency sums' (to merge elsewhere).
+    /// The six spend sums' partials, the curvature sums' if any, then the frequency sums' (to
+    /// merge elsewhere).
     pub fn to_parts(&self) -> Vec<Vec<f64>> {
-        let mut out: Vec<Vec<f64>> = self.spend.iter().map(FixedSum::partials).collect();
+        let mut out: Vec<Vec<f64>> = self
+            .spend
+            .iter()
+            .chain(&self.curvature)
+            .map(FixedSum::partials)
+            .collect();
         out.extend(self.by_frequency.to_parts());
         out
     }
 
     /// The sums of several parts (each as [`SpendSums::to_parts`] gave), merged.
     pub fn from_parts(parts: &[Vec<Vec<f64>>]) -> Result<Self> {
-        let mut spend: [FixedSum; 6] = std::array::from_fn(|_| FixedSum::default());
+        // 6 spend sums and 4 frequency sums, or with the Hessian 8 and 10.
+        let with_hessian = parts.first().is_some_and(|p| p.len() > 10);
+        let (spend_len, expected) = if with_hessian { (8, 18) } else { (6, 10) };
+        let mut spend: Vec<FixedSum> = vec![FixedSum::default(); spend_len];
         let mut frequency = Vec::with_capacity(parts.len());
         for p in parts {
-            if p.len() != 10 {
+            if p.len() != expected {
                 return Err(FloError::invalid(format!(
-                    "a partial Gamma-Gamma likelihood has {} sums, expected 10",
+                    "a partial Gamma-Gamma likelihood has {} sums, expected {expected}",
                     p.len()
                 )));
             }
-            for (s, q) in spend.iter_mut().zip(&p[..6]) {
+            for (s, q) in spend.iter_mut().zip(&p[..spend_len]) {
                 s.merge(&FixedSum::from_partials(q));
             }
-            frequency.push(p[6..].to_vec());
+            frequency.push(p[spend_len..].to_vec());
         }
+        let curvature = spend.split_off(6);
         Ok(SpendSums {
-            spend,
+            spend: spend.try_into().expect("six spend sums"),
             by_frequency: TermSums::from_parts(&frequency)?,
+            curvature,
         })
     }
 
@@ -194,22 +238,75 @@ impl SpendSums {
         let pen: f64 = e.iter().map(|v| v * v).sum::<f64>() * penalizer;
         -value / total_w + pen
     }
+
+    /// The objective (as [`SpendSums::objective`]) with its Hessian in the log-parameters when
+    /// the sums hold the curvature sums.
+    pub fn evaluation(
+        &self,
+        par: &GammaGammaParams,
+        e: &[f64],
+        mean_weight: f64,
+        penalizer: f64,
+        grad: &mut [f64],
+    ) -> Evaluation {
+        let value = self.objective(par, e, mean_weight, penalizer, grad);
+        let (Some(mut h), [x_rr, rr]) = (self.by_frequency.hessian_matrix(), &self.curvature[..])
+        else {
+            return (value, None);
+        };
+        let [.., x_r, r] = &self.spend;
+        let GammaGammaParams { p, q, .. } = *par;
+        h[0][2] -= x_r.value();
+        h[1][2] -= r.value();
+        h[2][2] += p * x_rr.value() + q * rr.value();
+        h[2][0] = h[0][2];
+        h[2][1] = h[1][2];
+        (
+            value,
+            Some(log_hessian(&h, e, grad, mean_weight, penalizer)),
+        )
+    }
 }
 
-/// The weighted log-likelihood and gradient sums (natural parameters) over `data`.
-pub fn log_likelihood_sums(par: &GammaGammaParams, data: &GammaGammaData) -> SpendSums {
-    let by_freq = TermSums::over(data.x_values.len(), &data.x_weights, |k| {
+/// The weighted log-likelihood and gradient sums (natural parameters) over `data`, and what
+/// the Hessian needs when `hessian`.
+pub fn log_likelihood_sums(
+    par: &GammaGammaParams,
+    data: &GammaGammaData,
+    hessian: bool,
+) -> SpendSums {
+    let mut by_freq = TermSums::over(data.x_values.len(), &data.x_weights, |k| {
         frequency_part(par, data.x_values[k])
     });
     let xm = &data.xm;
-    let ([x_l, x_r], [l, r]) = by_frequency((&data.x_values, &data.x_slot), &data.w, |i| {
-        let s = xm[i] + par.v;
-        [s.ln(), 1.0 / s]
-    });
+    let ([x_l, x_r], [l, r], curvature) = if hessian {
+        let ([x_l, x_r, x_rr], [l, r, rr]) =
+            by_frequency((&data.x_values, &data.x_slot), &data.w, |i| {
+                let s = xm[i] + par.v;
+                let inv = 1.0 / s;
+                [s.ln(), inv, inv * inv]
+            });
+        let mut h = vec![FixedSum::default(); 6];
+        for (&x, &w) in data.x_values.iter().zip(&data.x_weights) {
+            let whole = crate::core::fixed_sum::fixed_weight(w);
+            for (hk, v) in h.iter_mut().zip(frequency_hessian(par, x)) {
+                hk.add_weighted(whole, w, v);
+            }
+        }
+        by_freq.hessian = h;
+        ([x_l, x_r], [l, r], vec![x_rr, rr])
+    } else {
+        let (x_sums, sums) = by_frequency((&data.x_values, &data.x_slot), &data.w, |i| {
+            let s = xm[i] + par.v;
+            [s.ln(), 1.0 / s]
+        });
+        (x_sums, sums, Vec::new())
+    };
     let [x_ln_m, ln_m] = data.ln_m_sums.clone();
     SpendSums {
         spend: [x_ln_m, ln_m, x_l, l, x_r, r],
         by_frequency: by_freq,
+        curvature,
     }
 }
 
@@ -226,7 +323,7 @@ pub fn objective(
         q: e[1],
         v: e[2],
     };
-    log_likelihood_sums(&par, data).objective(&par, &e, data.total_w, penalizer, grad)
+    log_likelihood_sums(&par, data, false).objective(&par, &e, data.total_w, penalizer, grad)
 }
 
 #[derive(Debug, Clone)]
@@ -243,10 +340,15 @@ pub fn fit(
     watch: Option<&ReadWatch>,
 ) -> Result<GammaGammaFit> {
     let data = spend_data(x, m, weights)?;
+    let sample = super::sample_shift(data.total_w).map(|shift| data.sample(shift));
     fit_from_sums(
-        |p| {
+        |p, ask| {
             checkpoint(watch, "Gamma-Gamma fit")?;
-            Ok(log_likelihood_sums(p, &data))
+            let rows = match (ask.sample, &sample) {
+                (Some(_), Some(sample)) => sample,
+                _ => &data,
+            };
+            Ok(log_likelihood_sums(p, rows, ask.hessian))
         },
         data.total_w,
         data.x.len(),
@@ -264,25 +366,32 @@ pub fn spend_data(x: &[f64], m: &[f64], weights: Option<&[f64]>) -> Result<Gamma
 /// The fit with the likelihood sums computed by `sums`: here, or summed part by part
 /// elsewhere. `total_w` is the customers' total weight, `groups` the distinct rows (reported).
 pub fn fit_from_sums(
-    sums: impl Fn(&GammaGammaParams) -> Result<SpendSums>,
+    sums: impl Fn(&GammaGammaParams, Ask) -> Result<SpendSums>,
     total_w: f64,
     groups: usize,
     penalizer: f64,
 ) -> Result<GammaGammaFit> {
+    let spec = FitSpec {
+        groups,
+        total_weight: total_w,
+        model: "Gamma-Gamma",
+        advice:
+            "Try a larger penalizer_coef (e.g. 0.1), or check monetary values for extreme outliers.",
+        analytic_hessian: true,
+        samples: true,
+    };
     let (e, info) = fit_log_params::<3>(
-        |lp, g| {
+        |lp, ask, g| {
             let e: Vec<f64> = lp.iter().map(|v| v.exp()).collect();
             let par = GammaGammaParams {
                 p: e[0],
                 q: e[1],
                 v: e[2],
             };
-            Ok(sums(&par)?.objective(&par, &e, total_w, penalizer, g))
+            let mean_weight = ask.mean_weight(total_w);
+            Ok(sums(&par, ask)?.evaluation(&par, &e, mean_weight, penalizer, g))
         },
-        groups,
-        total_w,
-        "Gamma-Gamma",
-        "Try a larger penalizer_coef (e.g. 0.1), or check monetary values for extreme outliers.",
+        &spec,
     )?;
     Ok(GammaGammaFit {
         params: GammaGammaParams {
@@ -322,8 +431,47 @@ mod tests {
     }
 
     #[test]
+    fn analytic_hessian_matches_differences() {
+        let data = GammaGammaData::new(
+            vec![1.0, 3.0, 10.0, 3.0],
+            vec![20.0, 55.5, 300.0, 7.0],
+            vec![1.0, 2.0, 1.0, 1.5],
+        );
+        for lp in [[0.5f64, 0.2, 1.3], [1.4, -0.7, 3.0]] {
+            let e: Vec<f64> = lp.iter().map(|v| v.exp()).collect();
+            let par = GammaGammaParams {
+                p: e[0],
+                q: e[1],
+                v: e[2],
+            };
+            let mut g = [0.0; 3];
+            let (value, h) = log_likelihood_sums(&par, &data, true).evaluation(
+                &par,
+                &e,
+                data.total_w,
+                0.01,
+                &mut g,
+            );
+            let mut plain = [0.0; 3];
+            assert_eq!(value, objective(&lp, &data, 0.01, &mut plain));
+            assert_eq!(g, plain);
+            crate::core::models::assert_hessian(
+                |lp, g| objective(lp, &data, 0.01, g),
+                &h.expect("asked for"),
+                lp,
+            );
+        }
+    }
+
+    #[test]
     fn fit_from_parts_equals_fit_bit_for_bit() {
-        let n = 4_000;
+        // With 140,000 customers the fits start from the subsample's optimum.
+        for n in [4_000, 140_000] {
+            fit_from_parts_of(n);
+        }
+    }
+
+    fn fit_from_parts_of(n: usize) {
         let mut rng = crate::core::synth::Rng::new(7);
         let mut uniform = move || rng.uniform();
         let (mut x, mut m) = (vec![], vec![]);
@@ -337,10 +485,20 @@ mod tests {
             .map(|r| spend_data(&x[r.clone()], &m[r], None).unwrap())
             .collect();
         let split = fit_from_sums(
-            |p| {
+            |p, ask| {
                 let sent: Vec<Vec<Vec<f64>>> = parts
                     .iter()
-                    .map(|d| log_likelihood_sums(p, d).to_parts())
+                    .map(|d| {
+                        let sampled;
+                        let rows = match ask.sample {
+                            Some(shift) => {
+                                sampled = d.sample(shift);
+                                &sampled
+                            }
+                            None => d,
+                        };
+                        log_likelihood_sums(p, rows, ask.hessian).to_parts()
+                    })
                     .collect();
                 SpendSums::from_parts(&sent)
             },

@@ -30,30 +30,52 @@ pub fn checkpoint(watch: Option<&ReadWatch>, what: &str) -> Result<()> {
 }
 
 /// Identical input rows collapsed into one row with a weight: the likelihood is a weighted sum,
-/// so the fit sees the same objective with far fewer terms.
+/// so the fit sees the same objective with far fewer terms. The rows come out sorted by their
+/// columns' bits, the first column first (for the models' non-negative columns, by value: each
+/// frequency's rows in one run, and the times in order within it, which also makes the
+/// likelihood's branches predictable); a row's weights are added in input order.
 pub fn collapse<const N: usize>(
     columns: [&[f64]; N],
     weights: Option<&[f64]>,
 ) -> ([Vec<f64>; N], Vec<f64>) {
     let n = columns.first().map_or(0, |c| c.len());
-    let mut index: FxHashMap<[u64; N], usize> = FxHashMap::default();
+    // Sorting (in parallel) rather than hashing: a million random-access inserts into a table
+    // of most of a million rows cost more than the sort, which also orders the rows.
+    let mut keys: Vec<([u64; N], usize)> = (0..n)
+        .into_par_iter()
+        .with_min_len(4096)
+        .map(|i| (std::array::from_fn(|k| columns[k][i].to_bits()), i))
+        .collect();
+    keys.par_sort_unstable();
     let mut out: [Vec<f64>; N] = std::array::from_fn(|_| Vec::new());
     let mut w: Vec<f64> = Vec::new();
-    for i in 0..n {
-        let key: [u64; N] = std::array::from_fn(|k| columns[k][i].to_bits());
+    let mut last: Option<[u64; N]> = None;
+    for (key, i) in keys {
         let wi = weights.map_or(1.0, |ws| ws[i]);
-        match index.get(&key) {
-            Some(&k) => w[k] += wi,
-            None => {
-                index.insert(key, w.len());
-                for (o, c) in out.iter_mut().zip(&columns) {
-                    o.push(c[i]);
-                }
-                w.push(wi);
+        if last == Some(key) {
+            *w.last_mut().expect("a row was pushed") += wi;
+        } else {
+            for (o, bits) in out.iter_mut().zip(key) {
+                o.push(f64::from_bits(bits));
             }
+            w.push(wi);
+            last = Some(key);
         }
     }
     (out, w)
+}
+
+/// A 64-bit hash of a row's bits (SplitMix64's finaliser over each word): every bit of every
+/// column matters, and it is the same on every machine.
+fn mix<const N: usize>(row: &[u64; N]) -> u64 {
+    let mut h = 0x9E37_79B9_7F4A_7C15_u64;
+    for &v in row {
+        h ^= v;
+        h = (h ^ (h >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        h = (h ^ (h >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        h ^= h >> 31;
+    }
+    h
 }
 
 /// Distinct values of `x` with the total weight of each: the model terms that depend on the
@@ -75,6 +97,10 @@ pub fn weight_by_value(x: &[f64], w: &[f64]) -> (Vec<f64>, Vec<f64>) {
 /// frequency's rows then come in one run for [`frequency_sums`].
 pub fn sorted_by_frequency<const N: usize>(columns: [Vec<f64>; N]) -> [Vec<f64>; N] {
     let x = &columns[0];
+    // Collapsed rows ([`collapse`]) come sorted already.
+    if x.windows(2).all(|p| p[0].to_bits() <= p[1].to_bits()) {
+        return columns;
+    }
     let mut order: Vec<usize> = (0..x.len()).collect();
     // Frequencies are whole numbers >= 0, whose bits sort as they do.
     order.par_sort_unstable_by_key(|&i| x[i].to_bits());
@@ -99,6 +125,9 @@ pub fn scale<const N: usize>(w: f64, v: Term<N>) -> Term<N> {
 pub struct TermSums<const N: usize> {
     pub value: FixedSum,
     pub grad: [FixedSum; N],
+    /// The Hessian's upper triangle row by row (`N (N + 1) / 2` sums), or empty when it was
+    /// not asked for.
+    pub hessian: Vec<FixedSum>,
 }
 
 impl<const N: usize> Default for TermSums<N> {
@@ -106,8 +135,19 @@ impl<const N: usize> Default for TermSums<N> {
         TermSums {
             value: FixedSum::default(),
             grad: std::array::from_fn(|_| FixedSum::default()),
+            hessian: Vec::new(),
         }
     }
+}
+
+/// Entries in the upper triangle of an `n x n` matrix.
+pub const fn triangle(n: usize) -> usize {
+    n * (n + 1) / 2
+}
+
+/// The index of entry `(i, j)`, `i <= j`, in an upper triangle stored row by row.
+pub const fn tri_index(n: usize, i: usize, j: usize) -> usize {
+    i * n - i * (i + 1) / 2 + j
 }
 
 impl<const N: usize> TermSums<N> {
@@ -170,13 +210,22 @@ impl<const N: usize> TermSums<N> {
         for (g, o) in self.grad.iter_mut().zip(&other.grad) {
             g.merge(o);
         }
+        if self.hessian.is_empty() {
+            self.hessian = other.hessian;
+        } else {
+            for (h, o) in self.hessian.iter_mut().zip(&other.hessian) {
+                h.merge(o);
+            }
+        }
         self
     }
 
-    /// The value's partials, then each gradient component's (to merge elsewhere).
+    /// The value's partials, then each gradient component's, then the Hessian's if it was
+    /// computed (to merge elsewhere).
     pub fn to_parts(&self) -> Vec<Vec<f64>> {
         std::iter::once(&self.value)
             .chain(&self.grad)
+            .chain(&self.hessian)
             .map(FixedSum::partials)
             .collect()
     }
@@ -184,20 +233,41 @@ impl<const N: usize> TermSums<N> {
     /// The sums of several parts (each as [`TermSums::to_parts`] gave), merged.
     pub fn from_parts(parts: &[Vec<Vec<f64>>]) -> Result<Self> {
         let mut out = TermSums::default();
+        let with_hessian = parts.first().is_some_and(|p| p.len() > N + 1);
+        if with_hessian {
+            out.hessian = vec![FixedSum::default(); triangle(N)];
+        }
+        let expected = N + 1 + out.hessian.len();
         for p in parts {
-            if p.len() != N + 1 {
+            if p.len() != expected {
                 return Err(FloError::invalid(format!(
-                    "a partial likelihood has {} sums, expected {}",
+                    "a partial likelihood has {} sums, expected {expected}",
                     p.len(),
-                    N + 1
                 )));
             }
             out.value.merge(&FixedSum::from_partials(&p[0]));
-            for (g, q) in out.grad.iter_mut().zip(&p[1..]) {
+            for (g, q) in out.grad.iter_mut().chain(&mut out.hessian).zip(&p[1..]) {
                 g.merge(&FixedSum::from_partials(q));
             }
         }
         Ok(out)
+    }
+
+    /// The Hessian sums as a full symmetric matrix, `None` if they were not computed.
+    #[allow(clippy::needless_range_loop)] // a triangle read into a square
+    pub fn hessian_matrix(&self) -> Option<[[f64; N]; N]> {
+        if self.hessian.len() != triangle(N) {
+            return None;
+        }
+        let mut h = [[0.0; N]; N];
+        for i in 0..N {
+            for j in i..N {
+                let v = self.hessian[tri_index(N, i, j)].value();
+                h[i][j] = v;
+                h[j][i] = v;
+            }
+        }
+        Some(h)
     }
 
     /// lifetimes' objective in log-parameters from the sums: `-sum(w LL) / sum(w) +
@@ -209,6 +279,32 @@ impl<const N: usize> TermSums<N> {
         let pen: f64 = e.iter().map(|v| v * v).sum::<f64>() * penalizer;
         -self.value.value() / total_w + pen
     }
+}
+
+/// The objective's Hessian in the log-parameters from the log-likelihood's Hessian `h` (sums,
+/// natural parameters) and the objective's gradient `grad` in the log-parameters: with `e` the
+/// parameters, `d2/dlp_i dlp_j = -e_i e_j h_ij / W + [i = j] (grad_i + 2 penalizer e_i^2)`.
+pub fn log_hessian<const N: usize>(
+    h: &[[f64; N]; N],
+    e: &[f64],
+    grad: &[f64],
+    total_w: f64,
+    penalizer: f64,
+) -> Vec<Vec<f64>> {
+    (0..N)
+        .map(|i| {
+            (0..N)
+                .map(|j| {
+                    let diagonal = if i == j {
+                        grad[i] + 2.0 * penalizer * e[i] * e[i]
+                    } else {
+                        0.0
+                    };
+                    -e[i] * e[j] * h[i][j] / total_w + diagonal
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// Per row of `x`, the index of its value among `values` (which hold every one).
@@ -299,6 +395,34 @@ pub fn assert_gradient<const N: usize>(f: impl Fn(&[f64], &mut [f64]) -> f64, x:
     }
 }
 
+/// Asserts that `hessian` (with the gradient `f` writes) matches central differences of the
+/// gradient at `x`, relative to the Hessian's largest entry (for the models' tests).
+#[cfg(test)]
+pub fn assert_hessian<const N: usize>(
+    f: impl Fn(&[f64], &mut [f64]) -> f64,
+    hessian: &[Vec<f64>],
+    x: [f64; N],
+) {
+    let size = hessian.iter().flatten().fold(1.0f64, |m, v| m.max(v.abs()));
+    for j in 0..N {
+        let h = 1e-5;
+        let (mut up, mut dn) = (x, x);
+        up[j] += h;
+        dn[j] -= h;
+        let (mut gu, mut gd) = ([0.0; N], [0.0; N]);
+        f(&up, &mut gu);
+        f(&dn, &mut gd);
+        for i in 0..N {
+            let fd = (gu[i] - gd[i]) / (2.0 * h);
+            assert!(
+                (fd - hessian[i][j]).abs() < 1e-6 * size,
+                "entry ({i}, {j}): differences {fd}, analytic {}",
+                hessian[i][j]
+            );
+        }
+    }
+}
+
 /// Customers' `(x, t_x, T)` checked, times scaled by `1 / max(T)` (lifetimes' `_scale_time`)
 /// and identical rows collapsed into weights.
 pub struct ScaledHistory {
@@ -349,37 +473,140 @@ pub fn time_scale(max_t: f64) -> Result<f64> {
     Ok(1.0 / max_t)
 }
 
-/// Maximum likelihood in log-parameters from lifetimes' start (every log-parameter 0.1): the
-/// parameters (exponentiated) and the fit's diagnostics, with the objective's Hessian at the
-/// optimum, or a `ConvergenceError` naming the model and what to try. Never returns a NaN,
-/// infinite or zero parameter. `total_weight` is the customers' total weight, by which the
-/// objective is a mean (for the standard errors).
+/// What a fit asks of its objective at some log-parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Ask {
+    /// The Hessian too (an objective without an analytic one leaves it out).
+    pub hessian: bool,
+    /// Over the deterministic subsample of rows [`in_sample`] picks with this shift only.
+    pub sample: Option<u32>,
+}
+
+impl Ask {
+    /// What the objective is a mean over: the customers' total weight, or for a subsample,
+    /// its expected share of it (the same number wherever the sums were made).
+    pub fn mean_weight(&self, total_w: f64) -> f64 {
+        match self.sample {
+            Some(shift) => total_w / f64::from(1u32 << shift),
+            None => total_w,
+        }
+    }
+}
+
+/// The objective's value, with the gradient in the log-parameters written elsewhere, and its
+/// Hessian in the log-parameters when asked for and available.
+pub type Evaluation = (f64, Option<Vec<Vec<f64>>>);
+
+/// A large fit starts from the optimum over a subsample of its distinct rows: those whose
+/// contents hash to zero in their top `shift` bits, about one in `2^shift`. Chosen by content,
+/// any split of the customers (threads, partitions) picks the same rows with the same total
+/// weights, so the start, and so the fit, is the same number. `None` below 131,072 customers;
+/// the subsample holds 32,768-65,535 customers' worth of rows.
+pub fn sample_shift(total_w: f64) -> Option<u32> {
+    let ratio = total_w / 32_768.0;
+    (ratio >= 4.0).then(|| ratio.log2().floor().min(24.0) as u32)
+}
+
+/// Whether a row (its columns' bits) is in the subsample of [`sample_shift`] `shift`.
+pub fn in_sample<const N: usize>(row: [f64; N], shift: u32) -> bool {
+    // The hash's low bits: its top bits split collapse's buckets.
+    shift == 0 || mix(&row.map(f64::to_bits)) & ((1u64 << shift) - 1) == 0
+}
+
+/// How a fit's objective is evaluated and what it offers.
+pub struct FitSpec<'a> {
+    /// Distinct rows after collapsing identical ones (reported).
+    pub groups: usize,
+    /// The customers' total weight, by which the objective is a mean.
+    pub total_weight: f64,
+    pub model: &'a str,
+    /// What to try when the fit does not converge.
+    pub advice: &'a str,
+    /// The objective gives its Hessian when asked (else it is taken by differences).
+    pub analytic_hessian: bool,
+    /// The objective can be evaluated over a subsample (see [`sample_shift`]).
+    pub samples: bool,
+}
+
+/// A fit's objective as the optimiser sees it: errors become NaN (which stops it) and the
+/// first one is kept.
+struct Asked<'a, F> {
+    objective: &'a F,
+    sample: Option<u32>,
+    analytic: bool,
+    failed: &'a std::cell::RefCell<Option<FloError>>,
+}
+
+impl<F: Fn(&[f64], Ask, &mut [f64]) -> Result<Evaluation>> Asked<'_, F> {
+    fn call(&self, lp: &[f64], hessian: bool, g: &mut [f64]) -> Evaluation {
+        if self.failed.borrow().is_some() {
+            return (f64::NAN, None);
+        }
+        let ask = Ask {
+            hessian,
+            sample: self.sample,
+        };
+        (self.objective)(lp, ask, g).unwrap_or_else(|err| {
+            self.failed.replace(Some(err));
+            (f64::NAN, None)
+        })
+    }
+}
+
+impl<F: Fn(&[f64], Ask, &mut [f64]) -> Result<Evaluation>> optim::Objective for Asked<'_, F> {
+    fn eval(&self, x: &[f64], grad: &mut [f64]) -> f64 {
+        self.call(x, false, grad).0
+    }
+
+    fn eval_hessian(&self, x: &[f64], grad: &mut [f64]) -> Option<(f64, Vec<Vec<f64>>)> {
+        if !self.analytic {
+            return None;
+        }
+        let (value, h) = self.call(x, true, grad);
+        let n = x.len();
+        Some((value, h.unwrap_or_else(|| vec![vec![f64::NAN; n]; n])))
+    }
+}
+
+/// Maximum likelihood in log-parameters from lifetimes' start (every log-parameter 0.1), or
+/// for a large fit that offers a subsample, from the subsample's optimum (Newton steps first):
+/// the parameters (exponentiated) and the fit's diagnostics, with the objective's Hessian at
+/// the optimum, or a `ConvergenceError` naming the model and what to try. Never returns a NaN,
+/// infinite or zero parameter.
 pub fn fit_log_params<const N: usize>(
-    objective: impl Fn(&[f64], &mut [f64]) -> Result<f64>,
-    groups: usize,
-    total_weight: f64,
-    model: &str,
-    advice: &str,
+    objective: impl Fn(&[f64], Ask, &mut [f64]) -> Result<Evaluation>,
+    spec: &FitSpec<'_>,
 ) -> Result<([f64; N], FitInfo)> {
     // The optimiser sees NaN once the objective fails, and stops; the first error is returned.
     let failed = std::cell::RefCell::new(None);
-    let plain = |lp: &[f64], g: &mut [f64]| {
-        if failed.borrow().is_some() {
-            return f64::NAN;
-        }
-        objective(lp, g).unwrap_or_else(|err| {
-            failed.replace(Some(err));
-            f64::NAN
-        })
+    let asked = |sample| Asked {
+        objective: &objective,
+        sample,
+        analytic: spec.analytic_hessian,
+        failed: &failed,
     };
-    let sol = optim::minimize(&plain, &[0.1; N], &optim::Options::default());
+    let mut opts = optim::Options::default();
+    let mut start = vec![0.1; N];
+    if let Some(shift) = sample_shift(spec.total_weight).filter(|_| spec.samples) {
+        let sampled = optim::minimize(&asked(Some(shift)), &start, &opts);
+        if let Some(err) = failed.borrow_mut().take() {
+            return Err(err);
+        }
+        // A subsample that cannot be fitted (too few rows in it) costs only its evaluations.
+        if sampled.converged {
+            start = sampled.x;
+            opts.newton_first = true;
+        }
+    }
+    let full = asked(None);
+    let sol = optim::minimize(&full, &start, &opts);
     let at: [f64; N] = std::array::from_fn(|j| sol.x[j]);
-    // The last Newton step's Hessian, when there was one: within ~1e-8 of the optimum, and
-    // 2 n evaluations saved.
+    // The last Newton step's Hessian, when there was one: at the optimum (analytic), or within
+    // ~1e-8 of it, and 2 n evaluations saved.
     let log_hessian = sol
         .hessian
         .clone()
-        .unwrap_or_else(|| optim::hessian(&plain, &at));
+        .unwrap_or_else(|| optim::hessian_of(&full, &at));
     if let Some(err) = failed.into_inner() {
         return Err(err);
     }
@@ -387,15 +614,15 @@ pub fn fit_log_params<const N: usize>(
         iterations: sol.iterations,
         objective: sol.value,
         gradient_norm: sol.grad_norm(),
-        groups,
+        groups: spec.groups,
         log_hessian,
-        total_weight,
+        total_weight: spec.total_weight,
     };
     let params: [f64; N] = std::array::from_fn(|j| sol.x[j].exp());
     if !sol.converged || params.iter().any(|v| !v.is_finite() || *v <= 0.0) {
         return Err(FloError::Convergence(format!(
-            "{model} did not converge after {} iterations (objective {}, gradient norm {:e}). {advice}",
-            info.iterations, info.objective, info.gradient_norm
+            "{} did not converge after {} iterations (objective {}, gradient norm {:e}). {}",
+            spec.model, info.iterations, info.objective, info.gradient_norm, spec.advice
         )));
     }
     Ok((params, info))

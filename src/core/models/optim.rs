@@ -8,6 +8,13 @@
 /// `f(x, grad)` returns the value and writes the gradient.
 pub trait Objective {
     fn eval(&self, x: &[f64], grad: &mut [f64]) -> f64;
+
+    /// The value (with the same bits as [`Objective::eval`]'s), the gradient and the Hessian,
+    /// for an objective that has an analytic Hessian; `None` for one that has not (the
+    /// Hessian is then taken by differences of the gradient).
+    fn eval_hessian(&self, _x: &[f64], _grad: &mut [f64]) -> Option<(f64, Vec<Vec<f64>>)> {
+        None
+    }
 }
 
 impl<F: Fn(&[f64], &mut [f64]) -> f64> Objective for F {
@@ -21,6 +28,8 @@ pub struct Options {
     /// Stop when the largest gradient component is below this.
     pub gtol: f64,
     pub max_iter: usize,
+    /// Newton steps first, BFGS only if they stall: for a start already near the optimum.
+    pub newton_first: bool,
 }
 
 impl Default for Options {
@@ -28,6 +37,7 @@ impl Default for Options {
         Options {
             gtol: 1e-10,
             max_iter: 1000,
+            newton_first: false,
         }
     }
 }
@@ -190,9 +200,27 @@ pub fn hessian(obj: &dyn Objective, x: &[f64]) -> Vec<Vec<f64>> {
     h
 }
 
+/// The Hessian at `x`: the objective's own, else by differences of the gradient.
+pub fn hessian_of(obj: &dyn Objective, x: &[f64]) -> Vec<Vec<f64>> {
+    let mut g = vec![0.0; x.len()];
+    match obj.eval_hessian(x, &mut g) {
+        Some((_, h)) => h,
+        None => hessian(obj, x),
+    }
+}
+
+/// `x` evaluated, with the Hessian when the objective has an analytic one (one pass).
+fn eval_with_hessian(obj: &dyn Objective, x: Vec<f64>) -> (Point, Option<Vec<Vec<f64>>>) {
+    let mut g = vec![0.0; x.len()];
+    match obj.eval_hessian(&x, &mut g) {
+        Some((f, h)) => (Point { x, f, g }, Some(h)),
+        None => (eval_at(obj, x), None),
+    }
+}
+
 /// Newton steps while they lower the objective or the gradient. Also returns the last Hessian
-/// when it is the one at the returned point, or at a point one step before it whose gradient
-/// was already below `HANDOVER` (so within ~1e-8 of it).
+/// when it is the one at the returned point (always, for an analytic Hessian), or at a point
+/// one step before it whose gradient was already below `HANDOVER` (so within ~1e-8 of it).
 fn polish(
     obj: &dyn Objective,
     mut p: Point,
@@ -200,17 +228,19 @@ fn polish(
     iterations: &mut usize,
 ) -> (Point, Option<Vec<Vec<f64>>>) {
     let mut last = None;
+    // The Hessian at `p`, when the step that reached `p` brought it.
+    let mut at_p: Option<Vec<Vec<f64>>> = None;
     for _ in 0..20 {
         if inf_norm(&p.g) <= gtol * 1e-2 {
             break;
         }
-        let h = hessian(obj, &p.x);
+        let h = at_p.take().unwrap_or_else(|| hessian_of(obj, &p.x));
         let near = inf_norm(&p.g) <= HANDOVER;
         let neg_g: Vec<f64> = p.g.iter().map(|v| -v).collect();
         let Some(d) = solve(h.clone(), neg_g) else {
             return (p, Some(h));
         };
-        let q = eval_at(obj, p.x.iter().zip(&d).map(|(x, s)| x + s).collect());
+        let (q, hq) = eval_with_hessian(obj, p.x.iter().zip(&d).map(|(x, s)| x + s).collect());
         *iterations += 1;
         if finite(&q)
             && (q.f < p.f
@@ -219,7 +249,11 @@ fn polish(
                 || (q.f <= p.f + 1e-12 * p.f.abs().max(1.0) && inf_norm(&q.g) < inf_norm(&p.g)))
         {
             p = q;
-            last = near.then_some(h);
+            last = match &hq {
+                Some(h) => Some(h.clone()),
+                None => near.then_some(h),
+            };
+            at_p = hq;
         } else {
             return (p, Some(h));
         }
@@ -249,6 +283,20 @@ pub fn minimize(obj: &dyn Objective, x0: &[f64], opts: &Options) -> Solution {
     let mut hinv: Vec<Vec<f64>> = (0..n)
         .map(|i| (0..n).map(|j| if i == j { 1.0 } else { 0.0 }).collect())
         .collect();
+    if opts.newton_first {
+        let (q, h) = polish(obj, p, opts.gtol, &mut iterations);
+        if finite(&q) && inf_norm(&q.g) <= opts.gtol {
+            return Solution {
+                x: q.x,
+                value: q.f,
+                gradient: q.g,
+                iterations,
+                converged: true,
+                hessian: h,
+            };
+        }
+        p = q;
+    }
     let mut first = true;
     // Below HANDOVER the Newton steps of `polish` converge in one or two steps, where BFGS's
     // line search would spend dozens of evaluations on differences lost in rounding.

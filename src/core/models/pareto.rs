@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::special::{digamma, ln_gamma};
-use super::{checkpoint, fit_log_params, FitInfo, ScaledHistory, TermSums};
+use super::{checkpoint, fit_log_params, FitInfo, FitSpec, ScaledHistory, TermSums};
 use crate::core::error::Result;
 use crate::core::reader::ReadWatch;
 
@@ -371,15 +371,20 @@ pub fn fit(
 ) -> Result<ParetoFit> {
     let scaled = ScaledHistory::new(x, t_x, t, weights)?;
     let data = ParetoData::new(scaled.x, scaled.t_x, scaled.t, scaled.w, x.len());
+    let spec = FitSpec {
+        groups: data.x.len(),
+        total_weight: data.total_w,
+        model: "Pareto/NBD",
+        advice: "Try a larger penalizer_coef (e.g. 0.01 or 0.1), or check the data for customers with extreme frequencies.",
+        analytic_hessian: false,
+        samples: false,
+    };
     let (e, mut info) = fit_log_params::<4>(
-        |lp, g| {
+        |lp, _, g| {
             checkpoint(watch, "Pareto/NBD fit")?;
-            Ok(mean_objective(lp, &data, penalizer, g))
+            Ok((mean_objective(lp, &data, penalizer, g), None))
         },
-        data.x.len(),
-        data.total_w,
-        "Pareto/NBD",
-        "Try a larger penalizer_coef (e.g. 0.01 or 0.1), or check the data for customers with extreme frequencies.",
+        &spec,
     )?;
     info.objective *= data.rows;
     Ok(ParetoFit {
