@@ -188,6 +188,12 @@ class _Clock:
             print(f"flo-rfm: {step}: {now - self.last:.3f} s", file=sys.stderr)
             self.last = now
 
+    def parts(self, stages: dict[str, float]) -> None:
+        """The stages of the last step, as the core timed them."""
+        if self.on:
+            for name, seconds in stages.items():
+                print(f"flo-rfm:   {name}: {seconds:.3f} s", file=sys.stderr)
+
     def total(self) -> None:
         if self.on:
             print(f"flo-rfm: total: {self._now() - self.start:.3f} s", file=sys.stderr)
@@ -312,6 +318,7 @@ def _cltv(args: argparse.Namespace) -> int:
         opts["analysis_date"] = args.analysis_date
     res = flo_rfm.cltv(data, progress=_progress(args), **opts)
     clock.lap("cltv study")
+    clock.parts(res.stages)
     files: dict[str, str] = res.write(args.out, format=args.format) if args.out else {}
     if files:
         clock.lap("write files")
@@ -378,6 +385,7 @@ def _html_report(args: argparse.Namespace, argv: Sequence[str] | None = None) ->
     if args.cltv:
         cltv = flo_rfm.cltv(data, months=args.months, progress=_progress(args), **opts)
         clock.lap("cltv study")
+        clock.parts(cltv.stages)
         if args.files:
             res.files.update(cltv.write(args.files, format=args.format))
     path = flo_rfm.report(res, args.out, cltv=cltv, command=_report_command(args, argv))

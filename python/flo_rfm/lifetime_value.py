@@ -853,6 +853,20 @@ class CltvResult:
         """
         return self._pd.copy()
 
+    @property
+    def stages(self) -> dict[str, float]:
+        """The seconds each stage of the study took in the core, in order: ``prepare`` (the
+        capped weekly frame), ``BG/NBD fit``, ``Gamma-Gamma fit``, ``predictions and CLV``
+        and ``segments``.
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> list(flo_rfm.cltv(flo_rfm.datasets.sample(2000)).stages)
+        ['prepare', 'BG/NBD fit', 'Gamma-Gamma fit', 'predictions and CLV', 'segments']
+        """
+        return dict(self._core.stages())
+
     def segment_summary(self) -> Any:
         """Per CLTV segment: count, mean and sum of each numeric column, computed in the core
         with pandas' arithmetic (equal to ``table.groupby("cltv_segment", observed=False)

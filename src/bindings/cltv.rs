@@ -23,6 +23,11 @@ pub struct Cltv {
 
 #[pymethods]
 impl Cltv {
+    /// The seconds each stage of the study took: `[(stage, seconds)]` in order.
+    fn stages(&self) -> Vec<(&'static str, f64)> {
+        self.inner.stages.clone()
+    }
+
     #[getter]
     fn analysis_date(&self) -> i32 {
         self.inner.frame.analysis_date
