@@ -9,7 +9,9 @@ use rayon::prelude::*;
 use super::error::{FloError, Result};
 use super::frame::CustomerFrame;
 use super::io::write::{Codes, Column, Format, Table};
-use super::models::clv::{clv_horizons, period_factor, periods_of, total, Horizon};
+use super::models::clv::{
+    clv_horizons, discount_divisors, period_factor, periods_of, total, Horizon,
+};
 use super::models::gamma_gamma::{self, GammaGammaFit};
 use super::models::purchases::{self, HorizonTable, Kind, PurchasesFit};
 use super::outliers::{cltv_frame, CltvFrame, FrequencyDefinition};
@@ -188,6 +190,7 @@ pub fn cltv_study(frame: &CustomerFrame, o: &CltvOptions) -> Result<CltvStudy> {
     let mut horizons = clv_horizons(horizon);
     horizons.extend([three, six]);
     let table = HorizonTable::new(&model, x, t, &horizons);
+    let divisors = discount_divisors(horizon);
     let predictions: Vec<[f64; 4]> = (0..x.len())
         .into_par_iter()
         .with_min_len(1024)
@@ -199,7 +202,7 @@ pub fn cltv_study(frame: &CustomerFrame, o: &CltvOptions) -> Result<CltvStudy> {
                 expected(three),
                 expected(six),
                 value,
-                total(periods_of(expected, value, horizon)),
+                total(periods_of(expected, value, horizon, &divisors)),
             ]
         })
         .collect();

@@ -3,7 +3,7 @@
 //! gradient, fit and expectations. The two differ only by a shift of one in `b` (and, for the
 //! modified model, a dropout term for customers with no repeat purchase), so one code serves both.
 
-use super::special::{digamma, ln_gamma, signed_ln_hyp2f1, trigamma};
+use super::special::{digamma, ln_gamma, signed_ln_hyp2f1, trigamma, Hyp2f1};
 use rustc_hash::FxHashMap;
 
 use super::{
@@ -74,11 +74,45 @@ impl BgNbdParams {
     /// `1 - ((alpha + T) / (alpha + T + t))^(r + x) 2F1(r + x, b + x, a + b + x - 1; z)`. It
     /// depends on `x` and `T` only, not on `t_x`, and holds the costly 2F1 series.
     pub fn horizon_part(&self, x: f64, big_t: f64, t: f64) -> f64 {
-        let BgNbdParams { r, alpha, a, b, .. } = *self;
+        let (ha, hb, hc) = self.series_of(x);
+        self.horizon_part_from(x, big_t, t, |z| signed_ln_hyp2f1(ha, hb, hc, z))
+    }
+
+    /// [`BgNbdParams::horizon_part`] with the 2F1 series' coefficients kept in `series` (made
+    /// again when `x` changes): the same bits, at a multiply per term for each further `T`
+    /// and `t` of the same `x`.
+    pub fn horizon_part_with(
+        &self,
+        series: &mut Option<Hyp2f1>,
+        x: f64,
+        big_t: f64,
+        t: f64,
+    ) -> f64 {
+        let (ha, hb, hc) = self.series_of(x);
+        let f = match series {
+            Some(f) if f.is(ha, hb, hc) => f,
+            _ => series.insert(Hyp2f1::new(ha, hb, hc)),
+        };
+        self.horizon_part_from(x, big_t, t, |z| f.signed_ln(z))
+    }
+
+    /// The 2F1 parameters of the horizon part at frequency `x`.
+    fn series_of(&self, x: f64) -> (f64, f64, f64) {
+        let BgNbdParams { r, a, b, .. } = *self;
         let k = self.shift();
-        let (ha, hb, hc) = (r + x, b + x + k, a + b + x - 1.0 + k);
+        (r + x, b + x + k, a + b + x - 1.0 + k)
+    }
+
+    fn horizon_part_from(
+        &self,
+        x: f64,
+        big_t: f64,
+        t: f64,
+        mut signed_ln_2f1: impl FnMut(f64) -> (f64, f64),
+    ) -> f64 {
+        let BgNbdParams { r, alpha, .. } = *self;
         let z = t / (alpha + big_t + t);
-        let (sign, ln_hyp) = signed_ln_hyp2f1(ha, hb, hc, z);
+        let (sign, ln_hyp) = signed_ln_2f1(z);
         1.0 - sign * (ln_hyp + (r + x) * ((alpha + big_t) / (alpha + t + big_t)).ln()).exp()
     }
 }

@@ -35,11 +35,23 @@ pub fn clv_periods_one(
 ) -> impl Iterator<Item = f64> {
     let (x, t_x, t, m) = c;
     let history = model.history(x, t_x, t);
-    periods_of(
+    let divisors = discount_divisors(h);
+    let periods: Vec<f64> = periods_of(
         move |t| history.expected_purchases(t),
         gg.expected_average_profit(x, m),
         h,
+        &divisors,
     )
+    .collect();
+    periods.into_iter()
+}
+
+/// Each period's discount divisor, `(1 + d)^((i f) / f)` for i = 1..months: the same for every
+/// customer, so computed once.
+pub fn discount_divisors(h: Horizon) -> Vec<f64> {
+    (1..=h.months)
+        .map(|step| (1.0 + h.discount).powf(step as f64 * h.factor / h.factor))
+        .collect()
 }
 
 /// The horizons [`periods_of`] asks `expected` for.
@@ -56,12 +68,14 @@ pub fn clv_horizons(h: Horizon) -> Vec<f64> {
 }
 
 /// The CLV per period of a customer whose expected purchases in `(T, T + t]` are
-/// `expected(t)` and whose expected average spend is `value`.
-pub fn periods_of(
-    expected: impl Fn(f64) -> f64,
+/// `expected(t)` and whose expected average spend is `value`; `divisors` are
+/// [`discount_divisors`]`(h)`.
+pub fn periods_of<'a>(
+    expected: impl Fn(f64) -> f64 + 'a,
     value: f64,
     h: Horizon,
-) -> impl Iterator<Item = f64> {
+    divisors: &'a [f64],
+) -> impl Iterator<Item = f64> + 'a {
     // Each month's end is the next month's start: one expectation per month, not two.
     let mut before = expected(0.0);
     (1..=h.months).map(move |step| {
@@ -74,7 +88,7 @@ pub fn periods_of(
             expected(i - h.factor)
         };
         before = through;
-        value * (through - start) / (1.0 + h.discount).powf(i / h.factor)
+        value * (through - start) / divisors[step - 1]
     })
 }
 
@@ -94,6 +108,7 @@ fn periods_in<'a>(
     c: Customers<'_>,
     i: usize,
     h: Horizon,
+    divisors: &'a [f64],
 ) -> impl Iterator<Item = f64> + 'a {
     let [x, t_x, t, m] = c;
     let history = model.history(x[i], t_x[i], t[i]);
@@ -101,6 +116,7 @@ fn periods_in<'a>(
         move |ti| table.expected_purchases(i, &history, ti),
         gg.expected_average_profit(x[i], m[i]),
         h,
+        divisors,
     )
 }
 
@@ -108,10 +124,11 @@ fn periods_in<'a>(
 /// them), in parallel.
 pub fn clv(model: &Purchases, gg: &GammaGammaParams, c: Customers<'_>, h: Horizon) -> Vec<f64> {
     let table = HorizonTable::new(model, c[0], c[2], &clv_horizons(h));
+    let divisors = discount_divisors(h);
     (0..c[0].len())
         .into_par_iter()
         .with_min_len(1024)
-        .map(|i| total(periods_in(model, gg, &table, c, i, h)))
+        .map(|i| total(periods_in(model, gg, &table, c, i, h, &divisors)))
         .collect()
 }
 
@@ -123,11 +140,15 @@ pub fn clv_periods(
     h: Horizon,
 ) -> Vec<f64> {
     let table = HorizonTable::new(model, c[0], c[2], &clv_horizons(h));
+    let divisors = discount_divisors(h);
     let mut out = vec![0.0; c[0].len() * h.months];
     out.par_chunks_mut(h.months.max(1))
         .enumerate()
         .for_each(|(i, row)| {
-            for (slot, v) in row.iter_mut().zip(periods_in(model, gg, &table, c, i, h)) {
+            for (slot, v) in row
+                .iter_mut()
+                .zip(periods_in(model, gg, &table, c, i, h, &divisors))
+            {
                 *slot = v;
             }
         });

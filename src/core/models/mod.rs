@@ -78,6 +78,45 @@ fn mix<const N: usize>(row: &[u64; N]) -> u64 {
     h
 }
 
+/// Per row, the index of its pair `(a[i], b[i])` among the distinct pairs, and those pairs,
+/// sorted by their bits (`a` first).
+pub fn pair_groups(a: &[f64], b: &[f64]) -> (Vec<u32>, Vec<(f64, f64)>) {
+    // One table, filled in one pass: measured faster on two cores than gathering the pairs
+    // chunk by chunk in parallel and merging (and than ranking each column on a grid).
+    let mut index: FxHashMap<(u64, u64), u32> = FxHashMap::default();
+    let mut pairs: Vec<(u64, u64)> = Vec::new();
+    let group: Vec<u32> = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| {
+            let key = (x.to_bits(), y.to_bits());
+            *index.entry(key).or_insert_with(|| {
+                pairs.push(key);
+                (pairs.len() - 1) as u32
+            })
+        })
+        .collect();
+    let mut order: Vec<u32> = (0..pairs.len() as u32).collect();
+    order.sort_unstable_by_key(|&k| pairs[k as usize]);
+    let mut renumber = vec![0u32; pairs.len()];
+    for (new, &old) in order.iter().enumerate() {
+        renumber[old as usize] = new as u32;
+    }
+    let group = group
+        .par_iter()
+        .with_min_len(4096)
+        .map(|&g| renumber[g as usize])
+        .collect();
+    let keys = order
+        .iter()
+        .map(|&k| {
+            let (x, y) = pairs[k as usize];
+            (f64::from_bits(x), f64::from_bits(y))
+        })
+        .collect();
+    (group, keys)
+}
+
 /// Distinct values of `x` with the total weight of each: the model terms that depend on the
 /// frequency only are computed once per distinct frequency.
 pub fn weight_by_value(x: &[f64], w: &[f64]) -> (Vec<f64>, Vec<f64>) {

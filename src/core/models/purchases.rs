@@ -6,7 +6,6 @@ use super::FitInfo;
 use crate::core::error::{FloError, Result};
 use crate::core::reader::ReadWatch;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -125,30 +124,19 @@ impl HorizonTable {
                 parts: Vec::new(),
             };
         };
-        let mut groups: FxHashMap<(u64, u64), u32> = FxHashMap::default();
-        let mut keys: Vec<(f64, f64)> = Vec::new();
-        let group = x
-            .iter()
-            .zip(big_t)
-            .map(|(&xi, &ti)| {
-                *groups
-                    .entry((xi.to_bits(), ti.to_bits()))
-                    .or_insert_with(|| {
-                        keys.push((xi, ti));
-                        (keys.len() - 1) as u32
-                    })
-            })
-            .collect();
+        let (group, keys) = super::pair_groups(x, big_t);
         let n = horizons.len();
         let mut parts = vec![0.0; keys.len() * n];
-        parts
-            .par_chunks_mut(n.max(1))
-            .zip(&keys)
-            .for_each(|(row, &(xi, ti))| {
+        // Groups come sorted by x: a worker keeps one frequency's series coefficients for
+        // all its T and horizons.
+        parts.par_chunks_mut(n.max(1)).zip(&keys).for_each_init(
+            || None,
+            |series, (row, &(xi, ti))| {
                 for (slot, &h) in row.iter_mut().zip(&horizons) {
-                    *slot = p.horizon_part(xi, ti, h);
+                    *slot = p.horizon_part_with(series, xi, ti, h);
                 }
-            });
+            },
+        );
         HorizonTable {
             horizons,
             group,

@@ -66,6 +66,27 @@ pub fn trigamma(mut x: f64) -> f64 {
 /// cannot overflow. `None` if the series has not converged after `max_terms`, or if a term
 /// turns negative (then the sum could cancel and the log is not safe).
 fn ln_series(a: f64, b: f64, c: f64, z: f64, max_terms: usize) -> Option<f64> {
+    ln_series_by(|k| series_coefficients(a, b, c, k), z, max_terms)
+}
+
+/// The series' term ratio without `z`, `(a + k)(b + k) / ((c + k)(k + 1))`, and the next one
+/// as the tail bound computes it (`a + k + 1` rounds differently from `a + (k + 1)`).
+#[inline(always)]
+fn series_coefficients(a: f64, b: f64, c: f64, k: usize) -> (f64, f64) {
+    let k = k as f64;
+    (
+        (a + k) * (b + k) / ((c + k) * (k + 1.0)),
+        (a + k + 1.0) * (b + k + 1.0) / ((c + k + 1.0) * (k + 2.0)),
+    )
+}
+
+/// [`ln_series`] with the coefficients of term `k` from `coefficients(k)`.
+#[inline(always)]
+fn ln_series_by(
+    mut coefficients: impl FnMut(usize) -> (f64, f64),
+    z: f64,
+    max_terms: usize,
+) -> Option<f64> {
     if z == 0.0 {
         return Some(0.0);
     }
@@ -73,8 +94,8 @@ fn ln_series(a: f64, b: f64, c: f64, z: f64, max_terms: usize) -> Option<f64> {
     let mut sum = 1.0f64;
     let mut term = 1.0f64;
     for k in 0..max_terms {
-        let k = k as f64;
-        let ratio = (a + k) * (b + k) / ((c + k) * (k + 1.0)) * z;
+        let (now, after) = coefficients(k);
+        let ratio = now * z;
         if ratio < 0.0 {
             return None;
         }
@@ -86,14 +107,67 @@ fn ln_series(a: f64, b: f64, c: f64, z: f64, max_terms: usize) -> Option<f64> {
             sum = 1.0;
         }
         // The ratio tends to z; bound the tail by a geometric series with the larger of the two.
-        let next = (a + k + 1.0) * (b + k + 1.0) / ((c + k + 1.0) * (k + 2.0)) * z;
+        let next = after * z;
         let bound = next.max(z);
-        if k > 1.0 && bound < 1.0 && term * bound / (1.0 - bound) <= sum * 1e-17 {
+        if k > 1 && bound < 1.0 && term * bound / (1.0 - bound) <= sum * 1e-17 {
             return Some(log_scale + sum.ln());
         }
     }
     None
 }
+
+/// 2F1(a, b; c; z) for one `(a, b, c)` at many `z`: the series' coefficients are computed once
+/// and kept, so each further `z` costs a multiply per term. Gives the bits
+/// [`signed_ln_hyp2f1`] gives.
+#[derive(Debug, Clone)]
+pub struct Hyp2f1 {
+    a: f64,
+    b: f64,
+    c: f64,
+    coefficients: Vec<(f64, f64)>,
+}
+
+impl Hyp2f1 {
+    pub fn new(a: f64, b: f64, c: f64) -> Self {
+        Hyp2f1 {
+            a,
+            b,
+            c,
+            coefficients: Vec::new(),
+        }
+    }
+
+    /// Whether this is the function of `(a, b, c)`.
+    pub fn is(&self, a: f64, b: f64, c: f64) -> bool {
+        (self.a.to_bits(), self.b.to_bits(), self.c.to_bits())
+            == (a.to_bits(), b.to_bits(), c.to_bits())
+    }
+
+    /// As [`signed_ln_hyp2f1`]`(a, b, c, z)`.
+    pub fn signed_ln(&mut self, z: f64) -> (f64, f64) {
+        let (a, b, c) = (self.a, self.b, self.c);
+        if c > 0.0 {
+            let known = &mut self.coefficients;
+            let direct = ln_series_by(
+                |k| {
+                    while known.len() <= k {
+                        known.push(series_coefficients(a, b, c, known.len()));
+                    }
+                    known[k]
+                },
+                z,
+                DIRECT_TERMS,
+            );
+            if let Some(v) = direct {
+                return (1.0, v);
+            }
+        }
+        signed_ln_hyp2f1(a, b, c, z)
+    }
+}
+
+/// The most terms the direct series is given.
+const DIRECT_TERMS: usize = 200_000;
 
 /// ln 2F1(a, b; c; z) for 0 <= z < 1 and a, b, c > 0 (the range of the BG/NBD expectation).
 /// The direct series first; where it does not settle, Euler's transformation
@@ -111,10 +185,10 @@ pub fn ln_hyp2f1(a: f64, b: f64, c: f64, z: f64) -> f64 {
 /// a + b < 1 makes c = a + b - 1 negative, and then the terms (and the sum) can be negative.
 pub fn signed_ln_hyp2f1(a: f64, b: f64, c: f64, z: f64) -> (f64, f64) {
     if c > 0.0 {
-        if let Some(v) = ln_series(a, b, c, z, 200_000) {
+        if let Some(v) = ln_series(a, b, c, z, DIRECT_TERMS) {
             return (1.0, v);
         }
-        if let Some(v) = ln_series(c - a, c - b, c, z, 200_000) {
+        if let Some(v) = ln_series(c - a, c - b, c, z, DIRECT_TERMS) {
             return (1.0, v + (c - a - b) * (1.0 - z).ln());
         }
     }
