@@ -627,14 +627,26 @@ pub fn fit_log_params<const N: usize>(
     let mut opts = optim::Options::default();
     let mut start = vec![0.1; N];
     if let Some(shift) = sample_shift(spec.total_weight).filter(|_| spec.samples) {
-        let sampled = optim::minimize(&asked(Some(shift)), &start, &opts);
+        let on_sample = asked(Some(shift));
+        let sampled = optim::minimize(&on_sample, &start, &opts);
         if let Some(err) = failed.borrow_mut().take() {
             return Err(err);
         }
         // A subsample that cannot be fitted (too few rows in it) costs only its evaluations.
         if sampled.converged {
-            start = sampled.x;
-            opts.newton_first = true;
+            start = sampled.x.clone();
+            // With an analytic Hessian, Newton steps from there; else BFGS, starting from the
+            // subsample's Hessian (both objectives are means, so of one size).
+            if spec.analytic_hessian {
+                opts.newton_first = true;
+            } else {
+                let at = &sampled.x;
+                opts.initial_hessian = Some(
+                    sampled
+                        .hessian
+                        .unwrap_or_else(|| optim::hessian_of(&on_sample, at)),
+                );
+            }
         }
     }
     let full = asked(None);

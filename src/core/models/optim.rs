@@ -30,6 +30,9 @@ pub struct Options {
     pub max_iter: usize,
     /// Newton steps first, BFGS only if they stall: for a start already near the optimum.
     pub newton_first: bool,
+    /// A Hessian near the start's (e.g. a subsample's at its optimum): BFGS starts from its
+    /// inverse instead of a scaled identity.
+    pub initial_hessian: Option<Vec<Vec<f64>>>,
 }
 
 impl Default for Options {
@@ -38,6 +41,7 @@ impl Default for Options {
             gtol: 1e-10,
             max_iter: 1000,
             newton_first: false,
+            initial_hessian: None,
         }
     }
 }
@@ -174,6 +178,39 @@ pub fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
     x.iter().all(|v| v.is_finite()).then_some(x)
 }
 
+/// The inverse of a symmetric positive definite matrix (column by column), `None` if it is
+/// singular or not positive definite (then no good start for BFGS).
+fn inverse(h: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
+    let n = h.len();
+    // Positive definite if and only if Cholesky's factorisation goes through.
+    let mut l = vec![vec![0.0; n]; n];
+    for i in 0..n {
+        for j in 0..=i {
+            let s: f64 = (0..j).map(|k| l[i][k] * l[j][k]).sum();
+            if i == j {
+                let d = h[i][i] - s;
+                if !(d > 0.0 && d.is_finite()) {
+                    return None;
+                }
+                l[i][i] = d.sqrt();
+            } else {
+                l[i][j] = (h[i][j] - s) / l[j][j];
+            }
+        }
+    }
+    let columns: Vec<Vec<f64>> = (0..n)
+        .map(|j| solve(h.to_vec(), (0..n).map(|i| f64::from(i == j)).collect()))
+        .collect::<Option<_>>()?;
+    let inv: Vec<Vec<f64>> = (0..n)
+        .map(|i| {
+            (0..n)
+                .map(|j| 0.5 * (columns[j][i] + columns[i][j]))
+                .collect()
+        })
+        .collect();
+    Some(inv)
+}
+
 /// The Hessian by central differences of the analytic gradient, symmetrised.
 pub fn hessian(obj: &dyn Objective, x: &[f64]) -> Vec<Vec<f64>> {
     let n = x.len();
@@ -298,6 +335,10 @@ pub fn minimize(obj: &dyn Objective, x0: &[f64], opts: &Options) -> Solution {
         p = q;
     }
     let mut first = true;
+    if let Some(inverse) = opts.initial_hessian.as_ref().and_then(|h| inverse(h)) {
+        hinv = inverse;
+        first = false;
+    }
     // Below HANDOVER the Newton steps of `polish` converge in one or two steps, where BFGS's
     // line search would spend dozens of evaluations on differences lost in rounding.
     while iterations < opts.max_iter && inf_norm(&p.g) > opts.gtol.max(HANDOVER) {

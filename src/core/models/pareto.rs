@@ -261,6 +261,24 @@ impl ParetoData {
             at_t,
         }
     }
+
+    /// The rows in the subsample of `shift` ([`super::in_sample`]), standing for its share of
+    /// the caller's rows.
+    pub fn sample(&self, shift: u32) -> ParetoData {
+        let keep: Vec<usize> = (0..self.x.len())
+            .filter(|&i| super::in_sample([self.x[i], self.t_x[i], self.t[i]], shift))
+            .collect();
+        let pick = |c: &[f64]| keep.iter().map(|&i| c[i]).collect();
+        let mut out = ParetoData::new(
+            pick(&self.x),
+            pick(&self.t_x),
+            pick(&self.t),
+            pick(&self.w),
+            0,
+        );
+        out.rows = self.rows / f64::from(1u32 << shift);
+        out
+    }
 }
 
 /// lifetimes' objective at `params` (not logs): `-sum(w LL) / mean(w) + penalizer sum(p^2)`.
@@ -371,18 +389,23 @@ pub fn fit(
 ) -> Result<ParetoFit> {
     let scaled = ScaledHistory::new(x, t_x, t, weights)?;
     let data = ParetoData::new(scaled.x, scaled.t_x, scaled.t, scaled.w, x.len());
+    let sample = super::sample_shift(data.total_w).map(|shift| data.sample(shift));
     let spec = FitSpec {
         groups: data.x.len(),
         total_weight: data.total_w,
         model: "Pareto/NBD",
         advice: "Try a larger penalizer_coef (e.g. 0.01 or 0.1), or check the data for customers with extreme frequencies.",
         analytic_hessian: false,
-        samples: false,
+        samples: true,
     };
     let (e, mut info) = fit_log_params::<4>(
-        |lp, _, g| {
+        |lp, ask, g| {
             checkpoint(watch, "Pareto/NBD fit")?;
-            Ok((mean_objective(lp, &data, penalizer, g), None))
+            let rows = match (ask.sample, &sample) {
+                (Some(_), Some(sample)) => sample,
+                _ => &data,
+            };
+            Ok((mean_objective(lp, rows, penalizer, g), None))
         },
         &spec,
     )?;
