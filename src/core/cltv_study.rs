@@ -191,25 +191,24 @@ pub fn cltv_study(frame: &CustomerFrame, o: &CltvOptions) -> Result<CltvStudy> {
     horizons.extend([three, six]);
     let table = HorizonTable::new(&model, x, t, &horizons);
     let divisors = discount_divisors(horizon);
-    let predictions: Vec<[f64; 4]> = (0..x.len())
+    // Straight into the four columns (no table of rows to take apart afterwards).
+    type Columns = ((Vec<f64>, Vec<f64>), (Vec<f64>, Vec<f64>));
+    let ((exp_sales_3_month, exp_sales_6_month), (exp_average_value, cltv)): Columns = (0..x.len())
         .into_par_iter()
         .with_min_len(1024)
         .map(|i| {
             let history = model.history(x[i], t_x[i], t[i]);
             let value = spend.params.expected_average_profit(x[i], m[i]);
             let expected = |h: f64| table.expected_purchases(i, &history, h);
-            [
-                expected(three),
-                expected(six),
-                value,
-                total(periods_of(expected, value, horizon, &divisors)),
-            ]
+            (
+                (expected(three), expected(six)),
+                (
+                    value,
+                    total(periods_of(expected, value, horizon, &divisors)),
+                ),
+            )
         })
-        .collect();
-    let column = |k: usize| -> Vec<f64> { predictions.iter().map(|p| p[k]).collect() };
-    let (exp_sales_3_month, exp_sales_6_month) = (column(0), column(1));
-    let (exp_average_value, cltv) = (column(2), column(3));
-    drop(predictions);
+        .unzip();
     step();
     clock.lap(STAGES[3]);
     let study_columns = [

@@ -1,5 +1,7 @@
 //! The CLTV study's data preparation: outlier capping, totals and the weekly CLTV frame.
 
+use rayon::prelude::*;
+
 use super::error::{FloError, Result};
 use super::frame::{CustomerFrame, NULL_DATE};
 use super::quantile::edges;
@@ -26,18 +28,20 @@ pub fn thresholds_of(q1: f64, q3: f64) -> (f64, f64) {
 }
 
 pub fn cap(values: &[f64], low: f64, up: f64) -> Vec<f64> {
-    values
-        .iter()
-        .map(|&v| {
-            if v > up {
-                up
-            } else if v < low {
-                low
-            } else {
-                v
-            }
-        })
-        .collect()
+    values.iter().map(|&v| cap_one(v, low, up)).collect()
+}
+
+/// `v` replaced by `up` above it and by `low` below it (NaN stays NaN), as the seeds'
+/// `df.loc[df[c] > up, c] = up` then `df.loc[df[c] < low, c] = low`.
+#[inline(always)]
+fn cap_one(v: f64, low: f64, up: f64) -> f64 {
+    if v > up {
+        up
+    } else if v < low {
+        low
+    } else {
+        v
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,60 +89,75 @@ pub fn cltv_frame(
                 t.len()
             )))
         }
-        None => columns.iter().map(|c| outlier_thresholds(c)).collect(),
-    };
-    let capped: Vec<Vec<f64>> = columns
-        .iter()
-        .zip(&thresholds)
-        .map(|(c, &(low, up))| cap(c, low, up))
-        .collect();
-    let orders: Vec<f64> = capped[0]
-        .iter()
-        .zip(&capped[1])
-        .map(|(a, b)| a + b)
-        .collect();
-    let value: Vec<f64> = capped[3]
-        .iter()
-        .zip(&capped[2])
-        .map(|(a, b)| a + b)
-        .collect();
-    let mut out = CltvFrame {
-        analysis_date,
-        rows: vec![],
-        recency_weekly: vec![],
-        t_weekly: vec![],
-        frequency: vec![],
-        monetary_avg: vec![],
-        thresholds,
+        None => columns.par_iter().map(|c| outlier_thresholds(c)).collect(),
     };
     let (first, last) = (&frame.dates[0], &frame.dates[1]);
-    for i in 0..frame.len() {
-        // NaN orders are not > 1 either, so they leave too (as the seeds' filter does).
-        if orders[i].is_nan() || orders[i] <= 1.0 {
-            continue;
-        }
-        if first[i] == NULL_DATE || last[i] == NULL_DATE {
-            return Err(FloError::invalid(format!(
-                "{}:{}: the CLTV study needs first_order_date and last_order_date",
-                frame.source, frame.lines[i]
-            )));
-        }
-        if first[i] > analysis_date {
-            return Err(FloError::invalid(format!(
-                "{}:{}: first_order_date is after the analysis date",
-                frame.source, frame.lines[i]
-            )));
-        }
-        out.rows.push(i);
-        out.recency_weekly.push((last[i] - first[i]) as f64 / 7.0);
-        out.t_weekly.push((analysis_date - first[i]) as f64 / 7.0);
-        out.frequency.push(match definition {
-            FrequencyDefinition::Orders => orders[i],
-            FrequencyDefinition::RepeatOrders => orders[i] - 1.0,
-        });
-        out.monetary_avg.push(value[i] / orders[i]);
+    let [online, offline, money_online, money_offline] = columns;
+    let limits: [(f64, f64); 4] = std::array::from_fn(|k| thresholds[k]);
+    let capped = |k: usize, c: &[f64], i: usize| cap_one(c[i], limits[k].0, limits[k].1);
+    // One pass over the customers on all cores, in fixed chunks kept in order: the capped
+    // totals, the filter and the weekly columns of each customer at once.
+    const CHUNK: usize = 1 << 16;
+    let parts: Vec<Result<CltvFrame>> = (0..frame.len().div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let mut out = CltvFrame::empty(analysis_date, Vec::new());
+            for i in c * CHUNK..frame.len().min((c + 1) * CHUNK) {
+                let orders = capped(0, online, i) + capped(1, offline, i);
+                // NaN orders are not > 1 either, so they leave too (as the seeds' filter does).
+                if orders.is_nan() || orders <= 1.0 {
+                    continue;
+                }
+                if first[i] == NULL_DATE || last[i] == NULL_DATE {
+                    return Err(FloError::invalid(format!(
+                        "{}:{}: the CLTV study needs first_order_date and last_order_date",
+                        frame.source, frame.lines[i]
+                    )));
+                }
+                if first[i] > analysis_date {
+                    return Err(FloError::invalid(format!(
+                        "{}:{}: first_order_date is after the analysis date",
+                        frame.source, frame.lines[i]
+                    )));
+                }
+                let value = capped(3, money_offline, i) + capped(2, money_online, i);
+                out.rows.push(i);
+                out.recency_weekly.push((last[i] - first[i]) as f64 / 7.0);
+                out.t_weekly.push((analysis_date - first[i]) as f64 / 7.0);
+                out.frequency.push(match definition {
+                    FrequencyDefinition::Orders => orders,
+                    FrequencyDefinition::RepeatOrders => orders - 1.0,
+                });
+                out.monetary_avg.push(value / orders);
+            }
+            Ok(out)
+        })
+        .collect();
+    // The first bad customer in file order is the one reported.
+    let mut out = CltvFrame::empty(analysis_date, thresholds);
+    for part in parts {
+        let part = part?;
+        out.rows.extend(part.rows);
+        out.recency_weekly.extend(part.recency_weekly);
+        out.t_weekly.extend(part.t_weekly);
+        out.frequency.extend(part.frequency);
+        out.monetary_avg.extend(part.monetary_avg);
     }
     Ok(out)
+}
+
+impl CltvFrame {
+    fn empty(analysis_date: i32, thresholds: Vec<(f64, f64)>) -> Self {
+        CltvFrame {
+            analysis_date,
+            rows: vec![],
+            recency_weekly: vec![],
+            t_weekly: vec![],
+            frequency: vec![],
+            monetary_avg: vec![],
+            thresholds,
+        }
+    }
 }
 
 #[cfg(test)]
