@@ -126,22 +126,31 @@ def cltv_frame(raw: pd.DataFrame) -> pd.DataFrame:
     return cltv_df[cltv_df["frequency"] > 1]
 
 
-def cltv_study(raw: pd.DataFrame, months: int = 6):
+def cltv_study(raw: pd.DataFrame, months: int = 6, lap=lambda stage: None):
+    """The seeds' CLTV study; ``lap(stage)`` is called as each stage ends (the benchmark's
+    stage timers)."""
     from lifetimes import BetaGeoFitter, GammaGammaFitter
 
     cltv_df = cltv_frame(raw).copy()
+    lap("prepare")
     bgf = BetaGeoFitter(penalizer_coef=0.001)
     bgf.fit(cltv_df["frequency"], cltv_df["recency_cltv_weekly"], cltv_df["T_weekly"])
+    lap("BG/NBD fit")
     args = (cltv_df["frequency"], cltv_df["recency_cltv_weekly"], cltv_df["T_weekly"])
     cltv_df["exp_sales_3_month"] = bgf.predict(4 * 3, *args)
     cltv_df["exp_sales_6_month"] = bgf.predict(4 * 6, *args)
+    lap("predictions")
     ggf = GammaGammaFitter(penalizer_coef=0.01)
     ggf.fit(cltv_df["frequency"], cltv_df["monetary_cltv_avg"])
+    lap("Gamma-Gamma fit")
     cltv_df["exp_average_value"] = ggf.conditional_expected_average_profit(
         cltv_df["frequency"], cltv_df["monetary_cltv_avg"]
     )
+    lap("expected average value")
     cltv_df["cltv"] = ggf.customer_lifetime_value(
         bgf, *args, cltv_df["monetary_cltv_avg"], time=months, freq="W", discount_rate=0.01
     )
+    lap("CLV")
     cltv_df["cltv_segment"] = pd.qcut(cltv_df["cltv"], 4, labels=["D", "C", "B", "A"])
+    lap("segments")
     return cltv_df, bgf, ggf

@@ -39,6 +39,10 @@ def test_harness_runs_and_writes_results(tmp_path):
         assert re.search(rf"^\| 2,000 \| [^|]+ \| `{job}` \|", text, re.MULTILINE), job
     assert "both target files byte-identical" in text
     assert "CLTV predictions" in text
+    # The stage table: every stage timed by both jobs.
+    for stage in ("read", "prepare", "BG/NBD fit", "Gamma-Gamma fit", "predictions and CLV", "write files"):
+        row = rf"^\| 2,000 \| {re.escape(stage)} \| \d+\.\d+ \| \d+\.\d+ \|"
+        assert re.search(row, text, re.MULTILINE), stage
     assert "## Against the targets" in text
     assert (tmp_path / "data" / "flo_2000_seed42.csv").exists()  # the input is kept in --data
 
