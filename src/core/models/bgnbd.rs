@@ -522,7 +522,7 @@ pub fn fit(
     let scaled = ScaledHistory::new(x, t_x, t, weights)?;
     let data = BgNbdData::new(scaled.x, scaled.t_x, scaled.t, scaled.w);
     // The subsample a large fit starts from, made once (the shift depends on the weight only).
-    let sample = super::sample_shift(data.total_w).map(|shift| data.sample(shift));
+    let sample = super::sample_shift(data.total_w, data.x.len()).map(|shift| data.sample(shift));
     let shape = FitShape {
         total_w: data.total_w,
         groups: data.x.len(),
@@ -730,12 +730,14 @@ mod tests {
             (state >> 11) as f64 / (1u64 << 53) as f64
         };
         let (mut x, mut t_x, mut t) = (vec![], vec![], vec![]);
+        // Times in 1e-4 weeks: most of 140,000 histories are distinct (the subsample start
+        // asks for 131,072 distinct rows).
         for _ in 0..n {
-            let big_t = (10.0 + 40.0 * uniform()).round();
+            let big_t = ((10.0 + 40.0 * uniform()) * 1e4).round() / 1e4;
             let freq = (-(uniform().max(1e-12)).ln() * 2.0).floor().min(30.0);
             x.push(freq);
             t_x.push(if freq > 0.0 {
-                (big_t * uniform()).floor()
+                (big_t * uniform() * 1e4).floor() / 1e4
             } else {
                 0.0
             });
@@ -744,7 +746,8 @@ mod tests {
         for modified in [false, true] {
             let whole = fit(&x, &t_x, &t, None, modified, 0.001, None).expect("whole fit");
             let scale = whole.scale;
-            assert_eq!(super::super::sample_shift(n as f64).is_some(), n > 100_000);
+            let sampled = super::super::sample_shift(n as f64, whole.info.groups).is_some();
+            assert_eq!(sampled, n > 100_000, "{} groups", whole.info.groups);
             let parts: Vec<BgNbdData> = [0..700, 700..701, 701..n]
                 .into_iter()
                 .map(|r| {
@@ -790,6 +793,37 @@ mod tests {
             assert_eq!(split.params, whole.params);
             assert_eq!(split.info.objective, whole.info.objective);
             assert_eq!(split.info.log_hessian, whole.info.log_hessian);
+        }
+    }
+
+    /// Heavy weights on few distinct rows: a subsample of them would hold a handful of rows (or
+    /// none), whose optimum can sit on a boundary plateau the full fit then stays on (the
+    /// modified model's did, before the fit asked for enough distinct rows too); the fit must
+    /// reach the optimum of the same objective (a mean over the weights, so scaling every weight
+    /// changes nothing).
+    #[test]
+    fn heavy_weights_on_few_rows_reach_the_same_optimum() {
+        let mut rng = crate::core::synth::Rng::new(11);
+        let (mut x, mut t_x, mut t) = (vec![], vec![], vec![]);
+        for _ in 0..60 {
+            let big_t = (10.0 + 40.0 * rng.uniform()).round();
+            let freq = (6.0 * rng.uniform()).floor();
+            x.push(freq);
+            t_x.push(if freq > 0.0 {
+                1.0 + ((big_t - 1.0) * rng.uniform()).floor()
+            } else {
+                0.0
+            });
+            t.push(big_t);
+        }
+        let w: Vec<f64> = (0..x.len()).map(|i| 1.0 + (i % 3) as f64).collect();
+        let heavy: Vec<f64> = w.iter().map(|v| v * 50_000.0).collect();
+        assert!(super::super::sample_shift(heavy.iter().sum(), x.len()).is_none());
+        for modified in [false, true] {
+            let light = fit(&x, &t_x, &t, Some(&w), modified, 0.01, None).unwrap();
+            let weighted = fit(&x, &t_x, &t, Some(&heavy), modified, 0.01, None).unwrap();
+            let (a, b) = (light.info.objective, weighted.info.objective);
+            assert!((a - b).abs() <= 1e-9 * a.abs().max(1.0), "{a} vs {b}");
         }
     }
 

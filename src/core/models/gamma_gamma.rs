@@ -340,7 +340,7 @@ pub fn fit(
     watch: Option<&ReadWatch>,
 ) -> Result<GammaGammaFit> {
     let data = spend_data(x, m, weights)?;
-    let sample = super::sample_shift(data.total_w).map(|shift| data.sample(shift));
+    let sample = super::sample_shift(data.total_w, data.x.len()).map(|shift| data.sample(shift));
     fit_from_sums(
         |p, ask| {
             checkpoint(watch, "Gamma-Gamma fit")?;
@@ -477,9 +477,12 @@ mod tests {
         let (mut x, mut m) = (vec![], vec![]);
         for _ in 0..n {
             x.push((1.0 + 12.0 * uniform() * uniform()).floor());
-            m.push((20.0 + 400.0 * uniform().powi(3) * 100.0).round() / 100.0);
+            // Spend in 1e-4: most of 140,000 rows distinct (for the subsample start).
+            m.push(((20.0 + 400.0 * uniform().powi(3)) * 1e4).round() / 1e4);
         }
         let whole = fit(&x, &m, None, 0.01, None).expect("whole fit");
+        let sampled = super::super::sample_shift(n as f64, whole.info.groups).is_some();
+        assert_eq!(sampled, n > 100_000, "{} groups", whole.info.groups);
         let parts: Vec<GammaGammaData> = [0..1500, 1500..1501, 1501..n]
             .into_iter()
             .map(|r| spend_data(&x[r.clone()], &m[r], None).unwrap())

@@ -537,18 +537,23 @@ impl Ask {
 pub type Evaluation = (f64, Option<Vec<Vec<f64>>>);
 
 /// A large fit starts from the optimum over a subsample of its distinct rows: those whose
-/// contents hash to zero in their top `shift` bits, about one in `2^shift`. Chosen by content,
+/// contents hash to zero in their low `shift` bits, about one in `2^shift`. Chosen by content,
 /// any split of the customers (threads, partitions) picks the same rows with the same total
-/// weights, so the start, and so the fit, is the same number. `None` below 131,072 customers;
-/// the subsample holds 32,768-65,535 customers' worth of rows.
-pub fn sample_shift(total_w: f64) -> Option<u32> {
+/// weights, so the start, and so the fit, is the same number. The shift comes from the total
+/// weight (the same however the customers were split, unlike a count of distinct rows): the
+/// subsample holds about 32,768-65,535 customers' worth of rows. `None` below a total weight of
+/// 131,072 (customers, when unweighted), and below 131,072 distinct `rows`: a subsample of few
+/// heavy rows can have its optimum on a boundary plateau that the full fit would stay on.
+/// (`rows` from a split counts a row once per part that holds it, so a split fit of fewer
+/// distinct rows than that but more counted can start differently: it then equals the one-machine
+/// fit to the optimiser's tolerance, not bit for bit.)
+pub fn sample_shift(total_w: f64, rows: usize) -> Option<u32> {
     let ratio = total_w / 32_768.0;
-    (ratio >= 4.0).then(|| ratio.log2().floor().min(24.0) as u32)
+    (ratio >= 4.0 && rows >= 131_072).then(|| ratio.log2().floor().min(24.0) as u32)
 }
 
 /// Whether a row (its columns' bits) is in the subsample of [`sample_shift`] `shift`.
 pub fn in_sample<const N: usize>(row: [f64; N], shift: u32) -> bool {
-    // The hash's low bits: its top bits split collapse's buckets.
     shift == 0 || mix(&row.map(f64::to_bits)) & ((1u64 << shift) - 1) == 0
 }
 
@@ -601,14 +606,17 @@ impl<F: Fn(&[f64], Ask, &mut [f64]) -> Result<Evaluation>> optim::Objective for 
         if !self.analytic {
             return None;
         }
+        // No Hessian from an objective that has one (a caller's sums without it): taken by
+        // differences instead.
         let (value, h) = self.call(x, true, grad);
-        let n = x.len();
-        Some((value, h.unwrap_or_else(|| vec![vec![f64::NAN; n]; n])))
+        h.map(|h| (value, h))
     }
 }
 
 /// Maximum likelihood in log-parameters from lifetimes' start (every log-parameter 0.1), or
-/// for a large fit that offers a subsample, from the subsample's optimum (Newton steps first):
+/// for a large fit that offers a subsample, from the subsample's optimum (Newton steps with an
+/// analytic Hessian, else BFGS from the subsample's Hessian; from lifetimes' start again if
+/// that does not converge):
 /// the parameters (exponentiated) and the fit's diagnostics, with the objective's Hessian at
 /// the optimum, or a `ConvergenceError` naming the model and what to try. Never returns a NaN,
 /// infinite or zero parameter.
@@ -626,7 +634,7 @@ pub fn fit_log_params<const N: usize>(
     };
     let mut opts = optim::Options::default();
     let mut start = vec![0.1; N];
-    if let Some(shift) = sample_shift(spec.total_weight).filter(|_| spec.samples) {
+    if let Some(shift) = sample_shift(spec.total_weight, spec.groups).filter(|_| spec.samples) {
         let on_sample = asked(Some(shift));
         let sampled = optim::minimize(&on_sample, &start, &opts);
         if let Some(err) = failed.borrow_mut().take() {
@@ -650,7 +658,11 @@ pub fn fit_log_params<const N: usize>(
         }
     }
     let full = asked(None);
-    let sol = optim::minimize(&full, &start, &opts);
+    let mut sol = optim::minimize(&full, &start, &opts);
+    let usable = |sol: &optim::Solution| sol.converged && sol.x.iter().all(|v| v.exp() > 0.0);
+    if !usable(&sol) && start != [0.1; N] && failed.borrow().is_none() {
+        sol = optim::minimize(&full, &[0.1; N], &optim::Options::default());
+    }
     let at: [f64; N] = std::array::from_fn(|j| sol.x[j]);
     // The last Newton step's Hessian, when there was one: at the optimum (analytic), or within
     // ~1e-8 of it, and 2 n evaluations saved.

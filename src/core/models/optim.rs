@@ -1,6 +1,7 @@
 //! A small, careful minimiser for smooth objectives of a few parameters: BFGS with a strong-Wolfe
-//! line search (Nocedal & Wright, algorithms 3.5 and 3.6), then Newton steps on a
-//! finite-difference Hessian of the analytic gradient to settle the optimum to machine precision.
+//! line search (Nocedal & Wright, algorithms 3.5 and 3.6), then Newton steps on the objective's
+//! analytic Hessian (or one by differences of the analytic gradient) to settle the optimum to
+//! machine precision; from a start already near the optimum, Newton steps first.
 
 // Dense n x n algebra reads best with explicit indices.
 #![allow(clippy::needless_range_loop)]

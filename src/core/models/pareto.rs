@@ -262,8 +262,9 @@ impl ParetoData {
         }
     }
 
-    /// The rows in the subsample of `shift` ([`super::in_sample`]), standing for its share of
-    /// the caller's rows.
+    /// The rows in the subsample of `shift` ([`super::in_sample`]). Its objective keeps the
+    /// caller's row count, so that the penalty weighs as much against its mean log-likelihood
+    /// as in the full objective.
     pub fn sample(&self, shift: u32) -> ParetoData {
         let keep: Vec<usize> = (0..self.x.len())
             .filter(|&i| super::in_sample([self.x[i], self.t_x[i], self.t[i]], shift))
@@ -276,7 +277,7 @@ impl ParetoData {
             pick(&self.w),
             0,
         );
-        out.rows = self.rows / f64::from(1u32 << shift);
+        out.rows = self.rows;
         out
     }
 }
@@ -389,7 +390,7 @@ pub fn fit(
 ) -> Result<ParetoFit> {
     let scaled = ScaledHistory::new(x, t_x, t, weights)?;
     let data = ParetoData::new(scaled.x, scaled.t_x, scaled.t, scaled.w, x.len());
-    let sample = super::sample_shift(data.total_w).map(|shift| data.sample(shift));
+    let sample = super::sample_shift(data.total_w, data.x.len()).map(|shift| data.sample(shift));
     let spec = FitSpec {
         groups: data.x.len(),
         total_weight: data.total_w,
