@@ -175,4 +175,27 @@ mod tests {
             vec![1.0, 246.0, -146.0]
         );
     }
+
+    /// Made chunk by chunk on all cores: the rows in file order, and of two bad customers in
+    /// different chunks the first in the file is the one reported.
+    #[test]
+    fn chunks_keep_file_order_and_report_the_first_bad_row() {
+        use crate::core::reader::{read_from, ReadOptions};
+        let bytes = crate::core::synth::sample_bytes(150_000, 3);
+        let mut frame = read_from(&bytes[..], "sample", &ReadOptions::default()).unwrap();
+        let day = default_analysis_date(&frame).unwrap();
+        let f = cltv_frame(&frame, Some(day), FrequencyDefinition::Orders, None).unwrap();
+        assert!(f.rows.windows(2).all(|w| w[0] < w[1]));
+        assert!(f.rows.len() > 100_000, "{} rows", f.rows.len());
+        let (early, late) = (f.rows[5], f.rows[f.rows.len() - 5]);
+        assert!(late - early > 2 << 16, "in different chunks");
+        for i in [late, early] {
+            frame.dates[0][i] = day + 1;
+        }
+        let err = cltv_frame(&frame, Some(day), FrequencyDefinition::Orders, None)
+            .unwrap_err()
+            .to_string();
+        let at = format!("sample:{}:", frame.lines[early]);
+        assert!(err.starts_with(&at), "{err}");
+    }
 }

@@ -538,10 +538,7 @@ pub fn fit(
     fit_from_sums(
         |p, ask| {
             checkpoint(watch, name)?;
-            let rows = match (ask.sample, &sample) {
-                (Some(_), Some(sample)) => sample,
-                _ => &data,
-            };
+            let rows = ask.rows(&data, &sample);
             Ok(log_likelihood_sums(p, rows, ask.hessian))
         },
         &shape,
@@ -774,15 +771,11 @@ mod tests {
                     let sent: Vec<Vec<Vec<f64>>> = parts
                         .iter()
                         .map(|d| {
-                            let sampled;
-                            let rows = match ask.sample {
-                                Some(shift) => {
-                                    sampled = d.sample(shift);
-                                    &sampled
-                                }
-                                None => d,
-                            };
-                            log_likelihood_sums(p, rows, ask.hessian).to_parts()
+                            ask.over_part(
+                                d,
+                                BgNbdData::sample,
+                                |rows| log_likelihood_sums(p, rows, ask.hessian).to_parts(),
+                            )
                         })
                         .collect();
                     TermSums::from_parts(&sent)

@@ -344,10 +344,7 @@ pub fn fit(
     fit_from_sums(
         |p, ask| {
             checkpoint(watch, "Gamma-Gamma fit")?;
-            let rows = match (ask.sample, &sample) {
-                (Some(_), Some(sample)) => sample,
-                _ => &data,
-            };
+            let rows = ask.rows(&data, &sample);
             Ok(log_likelihood_sums(p, rows, ask.hessian))
         },
         data.total_w,
@@ -492,15 +489,11 @@ mod tests {
                 let sent: Vec<Vec<Vec<f64>>> = parts
                     .iter()
                     .map(|d| {
-                        let sampled;
-                        let rows = match ask.sample {
-                            Some(shift) => {
-                                sampled = d.sample(shift);
-                                &sampled
-                            }
-                            None => d,
-                        };
-                        log_likelihood_sums(p, rows, ask.hessian).to_parts()
+                        ask.over_part(
+                            d,
+                            GammaGammaData::sample,
+                            |rows| log_likelihood_sums(p, rows, ask.hessian).to_parts(),
+                        )
                     })
                     .collect();
                 SpendSums::from_parts(&sent)

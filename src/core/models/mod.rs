@@ -32,8 +32,8 @@ pub fn checkpoint(watch: Option<&ReadWatch>, what: &str) -> Result<()> {
 /// Identical input rows collapsed into one row with a weight: the likelihood is a weighted sum,
 /// so the fit sees the same objective with far fewer terms. The rows come out sorted by their
 /// columns' bits, the first column first (for the models' non-negative columns, by value: each
-/// frequency's rows in one run, and the times in order within it, which also makes the
-/// likelihood's branches predictable); a row's weights are added in input order.
+/// frequency's rows in one run, and the times in order within it); a row's weights are added in
+/// input order.
 pub fn collapse<const N: usize>(
     columns: [&[f64]; N],
     weights: Option<&[f64]>,
@@ -522,6 +522,29 @@ pub struct Ask {
 }
 
 impl Ask {
+    /// The rows this evaluation is over: `sample` when it asks for the subsample and one was
+    /// made, else `all`.
+    pub fn rows<'a, T>(&self, all: &'a T, sample: &'a Option<T>) -> &'a T {
+        match (self.sample, sample) {
+            (Some(_), Some(sample)) => sample,
+            _ => all,
+        }
+    }
+
+    /// `f` over `part`'s rows as asked: the whole part, or its subsample made by `sample`
+    /// (a part's sums for a split fit, in the tests).
+    #[cfg(test)]
+    pub fn over_part<T, R>(
+        &self,
+        part: &T,
+        sample: impl Fn(&T, u32) -> T,
+        f: impl FnOnce(&T) -> R,
+    ) -> R {
+        match self.sample {
+            Some(shift) => f(&sample(part, shift)),
+            None => f(part),
+        }
+    }
     /// What the objective is a mean over: the customers' total weight, or for a subsample,
     /// its expected share of it (the same number wherever the sums were made).
     pub fn mean_weight(&self, total_w: f64) -> f64 {

@@ -264,10 +264,10 @@ fn polish(
     mut p: Point,
     gtol: f64,
     iterations: &mut usize,
+    // The Hessian at `p`, when the evaluation of `p` brought it.
+    mut at_p: Option<Vec<Vec<f64>>>,
 ) -> (Point, Option<Vec<Vec<f64>>>) {
     let mut last = None;
-    // The Hessian at `p`, when the step that reached `p` brought it.
-    let mut at_p: Option<Vec<Vec<f64>>> = None;
     for _ in 0..20 {
         if inf_norm(&p.g) <= gtol * 1e-2 {
             break;
@@ -305,7 +305,12 @@ const HANDOVER: f64 = 1e-8;
 /// Minimises `obj` from `x0`.
 pub fn minimize(obj: &dyn Objective, x0: &[f64], opts: &Options) -> Solution {
     let n = x0.len();
-    let mut p = eval_at(obj, x0.to_vec());
+    // Newton steps first need the start's Hessian: one evaluation gives both.
+    let (mut p, mut start_hessian) = if opts.newton_first {
+        eval_with_hessian(obj, x0.to_vec())
+    } else {
+        (eval_at(obj, x0.to_vec()), None)
+    };
     let mut iterations = 0;
     if !finite(&p) {
         return Solution {
@@ -322,7 +327,7 @@ pub fn minimize(obj: &dyn Objective, x0: &[f64], opts: &Options) -> Solution {
         .map(|i| (0..n).map(|j| if i == j { 1.0 } else { 0.0 }).collect())
         .collect();
     if opts.newton_first {
-        let (q, h) = polish(obj, p, opts.gtol, &mut iterations);
+        let (q, h) = polish(obj, p, opts.gtol, &mut iterations, start_hessian.take());
         if finite(&q) && inf_norm(&q.g) <= opts.gtol {
             return Solution {
                 x: q.x,
@@ -380,7 +385,7 @@ pub fn minimize(obj: &dyn Objective, x0: &[f64], opts: &Options) -> Solution {
             break;
         }
     }
-    let (p, hessian) = polish(obj, p, opts.gtol, &mut iterations);
+    let (p, hessian) = polish(obj, p, opts.gtol, &mut iterations, None);
     // Accepted at a largest gradient component of 1e-6 (objectives here are O(1-10), so the
     // value is then within ~1e-12 of the optimum); the polish usually gets far below that.
     let converged = finite(&p) && inf_norm(&p.g) <= opts.gtol.max(1e-6);

@@ -402,10 +402,7 @@ pub fn fit(
     let (e, mut info) = fit_log_params::<4>(
         |lp, ask, g| {
             checkpoint(watch, "Pareto/NBD fit")?;
-            let rows = match (ask.sample, &sample) {
-                (Some(_), Some(sample)) => sample,
-                _ => &data,
-            };
+            let rows = ask.rows(&data, &sample);
             Ok((mean_objective(lp, rows, penalizer, g), None))
         },
         &spec,

@@ -162,7 +162,7 @@ impl Hyp2f1 {
                 return (1.0, v);
             }
         }
-        signed_ln_hyp2f1(a, b, c, z)
+        beyond_direct_series(a, b, c, z)
     }
 }
 
@@ -188,6 +188,13 @@ pub fn signed_ln_hyp2f1(a: f64, b: f64, c: f64, z: f64) -> (f64, f64) {
         if let Some(v) = ln_series(a, b, c, z, DIRECT_TERMS) {
             return (1.0, v);
         }
+    }
+    beyond_direct_series(a, b, c, z)
+}
+
+/// [`signed_ln_hyp2f1`] where the direct series did not settle (or `c <= 0`).
+fn beyond_direct_series(a: f64, b: f64, c: f64, z: f64) -> (f64, f64) {
+    if c > 0.0 {
         if let Some(v) = ln_series(c - a, c - b, c, z, DIRECT_TERMS) {
             return (1.0, v + (c - a - b) * (1.0 - z).ln());
         }
