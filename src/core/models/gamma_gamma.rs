@@ -489,11 +489,9 @@ mod tests {
                 let sent: Vec<Vec<Vec<f64>>> = parts
                     .iter()
                     .map(|d| {
-                        ask.over_part(
-                            d,
-                            GammaGammaData::sample,
-                            |rows| log_likelihood_sums(p, rows, ask.hessian).to_parts(),
-                        )
+                        ask.over_part(d, GammaGammaData::sample, |rows| {
+                            log_likelihood_sums(p, rows, ask.hessian).to_parts()
+                        })
                     })
                     .collect();
                 SpendSums::from_parts(&sent)
