@@ -1,7 +1,7 @@
 //! Every input a fuzz target crashed on, run again: no panic, and every row accounted for.
 
 use flo_rfm::core::frame::{BadRows, Duplicates};
-use flo_rfm::core::reader::{read_from, ReadOptions};
+use flo_rfm::core::io::schema::customers::{read_from, ReadOptions};
 
 #[test]
 fn reader_crashes_found_by_fuzzing_stay_fixed() {

@@ -2,7 +2,7 @@
 #![no_main]
 
 use flo_rfm::core::frame::{BadRows, Duplicates};
-use flo_rfm::core::reader::{read_from, ReadOptions};
+use flo_rfm::core::io::schema::customers::{read_from, ReadOptions};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

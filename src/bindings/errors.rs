@@ -115,6 +115,7 @@ pub fn to_py(err: FloError) -> PyErr {
             FloError::MissingColumns {
                 source_name,
                 columns,
+                ..
             } => {
                 let cols = columns.clone().into_pyobject(py).unwrap().into_any();
                 raise(

@@ -15,14 +15,15 @@ use crate::core::cltv_study::{cltv_study, CltvOptions};
 use crate::core::columnar::{frame_from_columns, Columns, DateInput, NumberInput};
 use crate::core::error::FloError;
 use crate::core::frame::{CustomerFrame, Duplicates};
+use crate::core::io::schema::customers::{read_from, read_path, ReadOptions};
 use crate::core::io::write::{write_ids, Format};
 use crate::core::outliers::{cltv_frame, FrequencyDefinition};
 use crate::core::quantile::{qcut_probabilities, Cut};
-use crate::core::reader::{read_from, read_path, ReadOptions, ReadWatch};
 use crate::core::rfm::{metrics, Labels, ScoreOptions, Scores};
 use crate::core::rfm_study::prepared_columns;
 use crate::core::segment::SegmentMap;
 use crate::core::summary::{group_table, sorted_groups};
+use crate::core::watch::Watch;
 
 #[pyclass(frozen, module = "flo_rfm._flo_rfm")]
 pub struct Frame {
@@ -65,7 +66,7 @@ fn options(on_bad_rows: &str, duplicates: &str, delimiter: Option<&str>) -> PyRe
 /// can also stop that work (`cancel`).
 #[pyclass(frozen, module = "flo_rfm._flo_rfm")]
 pub struct Progress {
-    pub(crate) watch: Arc<ReadWatch>,
+    pub(crate) watch: Arc<Watch>,
 }
 
 #[pymethods]

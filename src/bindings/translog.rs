@@ -6,9 +6,11 @@ use pyo3::prelude::*;
 use super::errors::run;
 use super::frame::Frame;
 use super::rfm::{bad_rows_of, parse_enum};
+use crate::core::io::read::engine::CsvOptions;
+use crate::core::io::schema::orders::{read_path, OrderOptions};
 use crate::core::translog::{
-    btyd_summary, calibration_holdout, customer_frame, read_log_path, transactions, Btyd,
-    BtydOptions, Freq, LogColumns, LogInput, Transactions,
+    btyd_summary, calibration_holdout, customer_frame, transactions, Btyd, BtydOptions, Freq,
+    LogColumns, LogInput, Transactions,
 };
 
 #[pyclass(frozen, module = "flo_rfm._flo_rfm")]
@@ -92,24 +94,24 @@ fn read_log(
     encoding: Option<String>,
 ) -> PyResult<Log> {
     let bad_rows = bad_rows_of(on_bad_rows)?;
-    let columns = LogColumns {
-        customer,
-        datetime,
-        amount,
-        channel,
-        order,
+    let opts = OrderOptions {
+        columns: LogColumns {
+            customer,
+            datetime,
+            amount,
+            channel,
+            order,
+        },
+        online,
+        offline,
+        bad_rows,
+        csv: CsvOptions {
+            delimiter: delimiter.map(|d| d as u8),
+            encoding,
+            progress: None,
+        },
     };
-    let inner = run(py, || {
-        read_log_path(
-            &path,
-            encoding.as_deref(),
-            &columns,
-            delimiter.map(|d| d as u8),
-            &online,
-            &offline,
-            bad_rows,
-        )
-    })?;
+    let inner = run(py, || read_path(&path, &opts))?;
     Ok(Log { inner })
 }
 

@@ -145,7 +145,7 @@ impl RfmTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::reader::{read_from, ReadOptions};
+    use crate::core::io::schema::customers::{read_from, ReadOptions};
     use crate::core::synth::sample_bytes;
     use crate::core::target::{discount_rule, CategoryMatch};
 

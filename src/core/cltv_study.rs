@@ -16,9 +16,9 @@ use super::models::gamma_gamma::{self, GammaGammaFit};
 use super::models::purchases::{self, HorizonTable, Kind, PurchasesFit};
 use super::outliers::{cltv_frame, CltvFrame, FrequencyDefinition};
 use super::quantile::{qcut, qcut_probabilities, Cut, DuplicateEdges};
-use super::reader::ReadWatch;
 use super::stats::GroupSums;
 use super::summary::group_table;
+use super::watch::Watch;
 
 #[derive(Debug, Clone)]
 pub struct CltvOptions {
@@ -34,7 +34,7 @@ pub struct CltvOptions {
     pub segments: usize,
     /// Counts the study's steps done (see [`STUDY_STEPS`]) for a progress bar elsewhere, and
     /// can stop it: the fits stop at their next evaluation with [`FloError::Cancelled`].
-    pub watch: Option<Arc<ReadWatch>>,
+    pub watch: Option<Arc<Watch>>,
 }
 
 /// The steps a watched study counts: the frame, the BG/NBD fit, the Gamma-Gamma fit, the
@@ -317,7 +317,7 @@ impl CltvStudy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::reader::{read_from, ReadOptions};
+    use crate::core::io::schema::customers::{read_from, ReadOptions};
     use crate::core::synth::sample_bytes;
 
     #[test]

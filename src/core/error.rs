@@ -27,7 +27,7 @@ pub enum IoKind {
     Other,
 }
 
-/// The io error a watched read returns once it is cancelled (see `reader::ReadWatch`).
+/// The io error a watched read returns once it is cancelled (see `watch::Watch`).
 #[derive(Debug, Clone, Copy)]
 pub struct Cancelled;
 
@@ -58,10 +58,12 @@ pub enum FloError {
     #[error("refusing to write {path}: it is an input file")]
     OutputIsInput { path: String },
 
-    #[error("{source_name}: missing required column(s): {}", .columns.join(", "))]
+    /// `hint` (empty, or starting with "; ") says why, when the header shows it.
+    #[error("{source_name}: missing required column(s): {}{hint}", .columns.join(", "))]
     MissingColumns {
         source_name: String,
         columns: Vec<String>,
+        hint: String,
     },
 
     /// A field that cannot be read as its column's type.

@@ -180,7 +180,7 @@ mod tests {
     /// different chunks the first in the file is the one reported.
     #[test]
     fn chunks_keep_file_order_and_report_the_first_bad_row() {
-        use crate::core::reader::{read_from, ReadOptions};
+        use crate::core::io::schema::customers::{read_from, ReadOptions};
         let bytes = crate::core::synth::sample_bytes(150_000, 3);
         let mut frame = read_from(&bytes[..], "sample", &ReadOptions::default()).unwrap();
         let day = default_analysis_date(&frame).unwrap();

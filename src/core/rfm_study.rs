@@ -235,7 +235,7 @@ pub fn write_rfm_study(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::reader::{read_from, ReadOptions};
+    use crate::core::io::schema::customers::{read_from, ReadOptions};
     use crate::core::synth::sample_bytes;
 
     #[test]

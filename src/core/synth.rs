@@ -224,7 +224,7 @@ pub fn sample_bytes(customers: usize, seed: u64) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::reader::{read_from, ReadOptions};
+    use crate::core::io::schema::customers::{read_from, ReadOptions};
 
     #[test]
     fn same_seed_same_bytes_other_seed_other_bytes() {

@@ -8,12 +8,9 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::columns::{DictColumn, StrColumn};
-use super::csvscan::{scan_block, split_record};
 use super::error::{FloError, Location, Result};
 use super::frame::{BadRows, CustomerFrame, Record, RowReport, SkippedRow, NULL_DATE};
-use super::io::read::{open_file, text_input};
 use super::parse::{parse_date, parse_money};
-use super::reader::detect_delimiter;
 use super::stats::{group_sums, Kahan};
 
 /// The caller's names for the log's columns.
@@ -118,22 +115,28 @@ impl<'a> LogBuilder<'a> {
         channel: &str,
         order: Option<&str>,
     ) -> Result<()> {
-        self.tx.report.rows_read += 1;
         match self.parse(line, id, when, amount) {
             Ok((t, value)) => {
+                self.tx.report.rows_read += 1;
                 self.add(line, id, t, value, channel, order);
                 Ok(())
             }
-            Err(e) => match self.bad_rows {
-                BadRows::Raise => Err(e),
-                BadRows::Skip => {
-                    self.tx.report.skipped.push(SkippedRow {
-                        line,
-                        message: e.to_string(),
-                    });
-                    Ok(())
-                }
-            },
+            Err(e) => self.reject(line, e),
+        }
+    }
+
+    /// A line that breaks a rule: raised, or skipped and reported (`BadRows`).
+    pub fn reject(&mut self, line: u64, e: FloError) -> Result<()> {
+        self.tx.report.rows_read += 1;
+        match self.bad_rows {
+            BadRows::Raise => Err(e),
+            BadRows::Skip => {
+                self.tx.report.skipped.push(SkippedRow {
+                    line,
+                    message: e.to_string(),
+                });
+                Ok(())
+            }
         }
     }
 
@@ -204,7 +207,7 @@ impl<'a> LogBuilder<'a> {
 
     /// Appends a builder that read the next lines on its own, renumbering its customers and
     /// orders into this one's (first appearance in file order, as reading them here would).
-    fn absorb(&mut self, part: LogBuilder<'_>) {
+    pub fn absorb(&mut self, part: LogBuilder<'_>) {
         let p = part.tx;
         let customers: Vec<u32> = p.ids.iter().map(|id| self.customer_code(id)).collect();
         let mut orders = vec![u32::MAX; part.orders.len()];
@@ -232,18 +235,6 @@ impl<'a> LogBuilder<'a> {
         tx.lines.extend_from_slice(&p.lines);
         tx.report.rows_read += p.report.rows_read;
         tx.report.skipped.extend(p.report.skipped);
-    }
-
-    /// Room for `lines` more lines, so joining pieces copies each column once.
-    fn reserve(&mut self, lines: usize) {
-        let tx = &mut self.tx;
-        tx.customer.reserve(lines);
-        tx.time.reserve(lines);
-        tx.amount.reserve(lines);
-        tx.side.reserve(lines);
-        tx.channel.codes.reserve(lines);
-        tx.order.reserve(lines);
-        tx.lines.reserve(lines);
     }
 
     fn customer_code(&mut self, id: &str) -> u32 {
@@ -287,189 +278,6 @@ pub fn transactions(
         )?;
     }
     Ok(b.finish())
-}
-
-/// Reads a CSV log from disk (plain or compressed, in `encoding`); see [`read_log_bytes`].
-#[allow(clippy::too_many_arguments)]
-pub fn read_log_path(
-    path: &std::path::Path,
-    encoding: Option<&str>,
-    columns: &LogColumns,
-    delimiter: Option<u8>,
-    online: &[String],
-    offline: &[String],
-    bad_rows: BadRows,
-) -> Result<Transactions> {
-    let source = path.display().to_string();
-    let mut text = text_input(open_file(path)?, &source, encoding)?;
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut text, &mut bytes).map_err(|e| FloError::io(&source, &e))?;
-    read_log_bytes(
-        &bytes, &source, columns, delimiter, online, offline, bad_rows,
-    )
-}
-
-/// Reads a CSV log; `columns` names the caller's columns.
-pub fn read_log_bytes(
-    bytes: &[u8],
-    source: &str,
-    columns: &LogColumns,
-    delimiter: Option<u8>,
-    online: &[String],
-    offline: &[String],
-    bad_rows: BadRows,
-) -> Result<Transactions> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let header_end = memchr::memchr(b'\n', bytes).map_or(bytes.len(), |p| p + 1);
-    let delim = delimiter.unwrap_or_else(|| detect_delimiter(&bytes[..header_end]));
-    let mut fields = Vec::new();
-    split_record(&bytes[..header_end], 0, delim, &mut fields);
-    let header: Vec<String> = fields
-        .iter()
-        .map(|f| String::from_utf8_lossy(f).into_owned())
-        .collect();
-    let wanted = [
-        Some(&columns.customer),
-        Some(&columns.datetime),
-        columns.amount.as_ref(),
-        columns.channel.as_ref(),
-        columns.order.as_ref(),
-    ];
-    let mut index: Vec<Option<usize>> = Vec::new();
-    let mut missing = Vec::new();
-    for name in wanted {
-        index.push(name.and_then(|n| {
-            let found = header.iter().position(|h| h == n);
-            if found.is_none() {
-                missing.push(n.clone());
-            }
-            found
-        }));
-    }
-    if !missing.is_empty() {
-        return Err(FloError::MissingColumns {
-            source_name: source.to_string(),
-            columns: missing,
-        });
-    }
-    // Pieces of about a megabyte, cut at line ends outside quotes, are parsed on all cores; each
-    // numbers its customers (and orders) itself, and the pieces are then joined in file order.
-    let body = &bytes[header_end..];
-    let scan = scan_block(body, 1 << 20);
-    let pieces: Vec<(usize, usize, u64)> = scan
-        .splits
-        .iter()
-        .enumerate()
-        .map(|(k, &(start, nl))| {
-            let end = scan.splits.get(k + 1).map_or(body.len(), |s| s.0);
-            (start, end, 2 + nl)
-        })
-        .collect();
-    let piece = LogPiece {
-        source,
-        header: &header,
-        index: &index,
-        delim,
-        has_amount: columns.amount.is_some(),
-        online,
-        offline,
-        bad_rows,
-    };
-    let parts: Vec<Result<LogBuilder>> = pieces
-        .par_iter()
-        .map(|&(start, end, line)| piece.parse(&body[start..end], line))
-        .collect();
-    let mut b = LogBuilder::new(source, columns.amount.is_some(), online, offline, bad_rows);
-    b.reserve(parts.iter().flatten().map(|p| p.tx.time.len()).sum());
-    for part in parts {
-        b.absorb(part?);
-    }
-    Ok(b.finish())
-}
-
-/// What a piece of a CSV log needs to be parsed on its own.
-struct LogPiece<'a> {
-    source: &'a str,
-    header: &'a [String],
-    /// Field index of customer, datetime, amount, channel and order (the optional ones `None`).
-    index: &'a [Option<usize>],
-    delim: u8,
-    has_amount: bool,
-    online: &'a [String],
-    offline: &'a [String],
-    bad_rows: BadRows,
-}
-
-impl<'a> LogPiece<'a> {
-    /// The lines of `bytes`, the first of which is line `line` of the file.
-    fn parse(&self, bytes: &[u8], mut line: u64) -> Result<LogBuilder<'a>> {
-        let mut b = LogBuilder::new(
-            self.source,
-            self.has_amount,
-            self.online,
-            self.offline,
-            self.bad_rows,
-        );
-        let mut fields = Vec::new();
-        let mut pos = 0;
-        while pos < bytes.len() {
-            let (end, newlines) = split_record(bytes, pos, self.delim, &mut fields);
-            let record_line = line;
-            line += newlines;
-            pos = end;
-            if fields.len() == 1 && fields[0].iter().all(|c| *c == b'\r') {
-                continue;
-            }
-            if fields.len() != self.header.len() {
-                let e = FloError::Format {
-                    source_name: self.source.to_string(),
-                    line: record_line,
-                    message: format!(
-                        "expected {} fields, found {}",
-                        self.header.len(),
-                        fields.len()
-                    ),
-                };
-                match self.bad_rows {
-                    BadRows::Raise => return Err(e),
-                    BadRows::Skip => {
-                        b.tx.report.rows_read += 1;
-                        b.tx.report.skipped.push(SkippedRow {
-                            line: record_line,
-                            message: e.to_string(),
-                        });
-                        continue;
-                    }
-                }
-            }
-            let text = |k: usize| -> Result<Option<&str>> {
-                self.index[k]
-                    .map(|i| {
-                        std::str::from_utf8(&fields[i]).map_err(|_| FloError::Parse {
-                            location: Location {
-                                source: self.source.to_string(),
-                                line: record_line,
-                                column: self.header[i].clone(),
-                            },
-                            text: String::from_utf8_lossy(&fields[i]).into_owned(),
-                            expected: "UTF-8 text".to_string(),
-                        })
-                    })
-                    .transpose()
-            };
-            let (id, when, amount, channel, order) =
-                (text(0)?, text(1)?, text(2)?, text(3)?, text(4)?);
-            b.push(
-                record_line,
-                id.unwrap_or(""),
-                when.unwrap_or(""),
-                amount,
-                channel.unwrap_or(""),
-                order,
-            )?;
-        }
-        Ok(b)
-    }
 }
 
 /// The period a BTYD summary counts in.
@@ -799,121 +607,4 @@ pub fn customer_frame(tx: &Transactions) -> Result<CustomerFrame> {
         frame.push(&rec, c as u64 + 2, c as u64)?;
     }
     Ok(frame)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn columns() -> LogColumns {
-        LogColumns {
-            customer: "id".into(),
-            datetime: "when".into(),
-            amount: Some("amount".into()),
-            channel: Some("channel".into()),
-            order: Some("order".into()),
-        }
-    }
-
-    /// A log of several pieces: customers recur across pieces, orders span lines, one line is
-    /// quoted with a line break inside.
-    fn big_log() -> String {
-        let mut s = String::from("id,when,amount,channel,order\n");
-        for i in 0..120_000u64 {
-            let c = (i * 7919) % 5003;
-            let day = 1 + i % 28;
-            let note = if i == 40_000 {
-                "\"Mobile\nApp\""
-            } else {
-                "Web"
-            };
-            s.push_str(&format!(
-                "c{c},2021-03-{day:02},{}.5,{note},o{}\n",
-                i % 97,
-                i / 3
-            ));
-        }
-        s
-    }
-
-    #[test]
-    fn pieces_join_to_what_one_pass_reads() {
-        let text = big_log();
-        assert!(text.len() > 3 << 20, "the log must span several pieces");
-        let online = vec!["Web".to_string()];
-        let whole = read_log_bytes(
-            text.as_bytes(),
-            "log.csv",
-            &columns(),
-            None,
-            &online,
-            &[],
-            BadRows::Raise,
-        )
-        .unwrap();
-        // One piece over the whole body, as a single-threaded reader would read it.
-        let header_end = text.find('\n').unwrap() + 1;
-        let header: Vec<String> = ["id", "when", "amount", "channel", "order"]
-            .map(String::from)
-            .to_vec();
-        let index = [Some(0), Some(1), Some(2), Some(3), Some(4)];
-        let piece = LogPiece {
-            source: "log.csv",
-            header: &header,
-            index: &index,
-            delim: b',',
-            has_amount: true,
-            online: &online,
-            offline: &[],
-            bad_rows: BadRows::Raise,
-        };
-        let one = piece
-            .parse(&text.as_bytes()[header_end..], 2)
-            .unwrap()
-            .finish();
-        assert_eq!(whole.ids, one.ids);
-        assert_eq!(whole.customer, one.customer);
-        assert_eq!(whole.order, one.order);
-        assert_eq!(whole.time, one.time);
-        assert_eq!(whole.amount, one.amount);
-        assert_eq!(whole.side, one.side);
-        assert_eq!(whole.lines, one.lines);
-        assert_eq!(whole.channel.len(), one.channel.len());
-        for i in 0..whole.channel.len() {
-            assert_eq!(whole.channel.get(i), one.channel.get(i));
-        }
-        assert_eq!(whole.report.rows_read, 120_000);
-    }
-
-    #[test]
-    fn a_bad_line_late_in_the_file_is_named_by_its_line() {
-        let mut text = big_log();
-        text.push_str("c1,2021-13-01,1.0,Web,o1\n");
-        let lines = text.matches('\n').count() as u64;
-        let e = read_log_bytes(
-            text.as_bytes(),
-            "log.csv",
-            &columns(),
-            None,
-            &[],
-            &[],
-            BadRows::Raise,
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(e.contains(&format!("log.csv:{lines}:")), "{e}");
-        let skipped = read_log_bytes(
-            text.as_bytes(),
-            "log.csv",
-            &columns(),
-            None,
-            &[],
-            &[],
-            BadRows::Skip,
-        )
-        .unwrap();
-        assert_eq!(skipped.report.rows_read, 120_001);
-        assert_eq!(skipped.report.skipped.len(), 1);
-        assert_eq!(skipped.report.skipped[0].line, lines);
-    }
 }

@@ -1,5 +1,6 @@
-//! Files in and out: inputs opened (decompressed, decoded) here and parsed by `reader.rs` /
-//! `translog.rs`; every output file is written here, by one writer.
+//! Files in and out: inputs opened (decompressed, decoded) here and parsed by one CSV engine
+//! (`read::engine`) into one of two row schemas (`schema::customers`, `schema::orders`); every output file is written here, by one writer.
 
 pub mod read;
+pub mod schema;
 pub mod write;

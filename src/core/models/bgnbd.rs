@@ -13,7 +13,7 @@ use super::{
 };
 use crate::core::error::{FloError, Result};
 use crate::core::fixed_sum::FixedSum;
-use crate::core::reader::ReadWatch;
+use crate::core::watch::Watch;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BgNbdParams {
@@ -517,7 +517,7 @@ pub fn fit(
     weights: Option<&[f64]>,
     modified: bool,
     penalizer: f64,
-    watch: Option<&ReadWatch>,
+    watch: Option<&Watch>,
 ) -> Result<BgNbdFit> {
     let scaled = ScaledHistory::new(x, t_x, t, weights)?;
     let data = BgNbdData::new(scaled.x, scaled.t_x, scaled.t, scaled.w);
@@ -830,7 +830,7 @@ mod tests {
             vec![3.0, 0.0, 9.0],
             vec![10.0, 8.0, 12.0],
         );
-        let watch = ReadWatch::default();
+        let watch = Watch::default();
         assert!(fit(&x, &t_x, &t, None, false, 0.001, Some(&watch)).is_ok());
         watch.cancel();
         let err = fit(&x, &t_x, &t, None, false, 0.001, Some(&watch)).unwrap_err();

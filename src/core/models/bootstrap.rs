@@ -10,8 +10,8 @@ use super::gamma_gamma::{self, GammaGammaParams};
 use super::purchases::{self, Kind, Purchases};
 use crate::core::error::{FloError, Result};
 use crate::core::quantile::quantile_sorted;
-use crate::core::reader::ReadWatch;
 use crate::core::synth::Rng;
+use crate::core::watch::Watch;
 
 pub struct BootstrapOptions {
     pub kind: Kind,
@@ -24,7 +24,7 @@ pub struct BootstrapOptions {
     pub level: f64,
     /// Counts the replicates done (for a progress bar elsewhere), and can stop the run: it then
     /// ends with [`FloError::Cancelled`] once the replicates under way finish.
-    pub watch: Option<Arc<ReadWatch>>,
+    pub watch: Option<Arc<Watch>>,
 }
 
 /// Per customer: the CLV from the models fitted on all customers, the replicates' mean,

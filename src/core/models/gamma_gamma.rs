@@ -8,7 +8,7 @@ use super::{
 };
 use crate::core::error::{FloError, Result};
 use crate::core::fixed_sum::FixedSum;
-use crate::core::reader::ReadWatch;
+use crate::core::watch::Watch;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GammaGammaParams {
@@ -337,7 +337,7 @@ pub fn fit(
     m: &[f64],
     weights: Option<&[f64]>,
     penalizer: f64,
-    watch: Option<&ReadWatch>,
+    watch: Option<&Watch>,
 ) -> Result<GammaGammaFit> {
     let data = spend_data(x, m, weights)?;
     let sample = super::sample_shift(data.total_w, data.x.len()).map(|shift| data.sample(shift));

@@ -15,12 +15,12 @@ use rustc_hash::FxHashMap;
 
 use crate::core::error::{FloError, Result};
 use crate::core::fixed_sum::{fixed_weight, BlockWeights, FixedSum};
-use crate::core::reader::ReadWatch;
+use crate::core::watch::Watch;
 use rayon::prelude::*;
 
 /// `Err(Cancelled)` once `watch` has been asked to stop (Ctrl-C in Python): checked at every
 /// evaluation of a fit's objective, so a long fit stops within one evaluation.
-pub fn checkpoint(watch: Option<&ReadWatch>, what: &str) -> Result<()> {
+pub fn checkpoint(watch: Option<&Watch>, what: &str) -> Result<()> {
     match watch {
         Some(w) if w.is_cancelled() => Err(FloError::Cancelled {
             path: what.to_string(),

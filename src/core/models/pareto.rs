@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 use super::special::{digamma, ln_gamma};
 use super::{checkpoint, fit_log_params, FitInfo, FitSpec, ScaledHistory, TermSums};
 use crate::core::error::Result;
-use crate::core::reader::ReadWatch;
+use crate::core::watch::Watch;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ParetoParams {
@@ -386,7 +386,7 @@ pub fn fit(
     t: &[f64],
     weights: Option<&[f64]>,
     penalizer: f64,
-    watch: Option<&ReadWatch>,
+    watch: Option<&Watch>,
 ) -> Result<ParetoFit> {
     let scaled = ScaledHistory::new(x, t_x, t, weights)?;
     let data = ParetoData::new(scaled.x, scaled.t_x, scaled.t, scaled.w, x.len());

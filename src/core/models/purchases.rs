@@ -4,7 +4,7 @@ use super::bgnbd::{self, BgNbdData, BgNbdHistory, BgNbdParams};
 use super::pareto::{self, ParetoData, ParetoHistory, ParetoParams};
 use super::FitInfo;
 use crate::core::error::{FloError, Result};
-use crate::core::reader::ReadWatch;
+use crate::core::watch::Watch;
 use rayon::prelude::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,7 +176,7 @@ pub fn fit(
     t: &[f64],
     weights: Option<&[f64]>,
     penalizer: f64,
-    watch: Option<&ReadWatch>,
+    watch: Option<&Watch>,
 ) -> Result<PurchasesFit> {
     match kind {
         Kind::BgNbd | Kind::ModifiedBgNbd => {

@@ -4,6 +4,9 @@
 
 mod decode;
 mod decompress;
+pub mod engine;
+pub mod fields;
+pub mod sniff;
 
 pub use decode::text_stream;
 

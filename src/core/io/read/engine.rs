@@ -1,0 +1,384 @@
+//! The one CSV engine. A file (plain, compressed, in any encoding) is read in blocks cut at
+//! line ends outside quotes; each block's pieces are parsed on all cores by a row [`Schema`]
+//! (the customer file, the order log) and appended in file order. Memory stays near one block
+//! beyond the table, and the first bad row in file order is the one reported.
+
+use std::borrow::Cow;
+use std::io::Read;
+use std::path::Path;
+use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use super::super::super::error::{Cancelled, FloError, Location, Result};
+use super::super::super::watch::Watch;
+use super::fields::{scan_block, split_record, Fields};
+use super::sniff::Header;
+use super::{is_plain_utf8, open_file, text_input};
+
+/// How to read the text of a file, whatever its rows hold.
+#[derive(Debug, Clone, Default)]
+pub struct CsvOptions {
+    /// `None` detects `,` `;` tab or `|` from the header line.
+    pub delimiter: Option<u8>,
+    /// The file's text encoding; `None`: UTF-8 (or UTF-16 with a byte-order mark).
+    pub encoding: Option<String>,
+    /// Bytes read so far are counted here, and another thread can stop the read here.
+    pub progress: Option<Arc<Watch>>,
+}
+
+/// What a file's rows become: a schema parses pieces on their own (on any core) and appends
+/// them to its table in file order.
+pub trait Schema: Sync {
+    type Part: Send;
+    type Table: Send;
+
+    /// The rows of one piece.
+    fn parse(&self, piece: Piece<'_>) -> Self::Part;
+
+    /// Appends the next piece; an error (the piece's first bad row) stops the read.
+    fn append(&self, table: &mut Self::Table, part: Self::Part) -> Result<()>;
+}
+
+/// Records of a file, whole, the first of them on line `first_line`.
+pub struct Piece<'a> {
+    pub bytes: &'a [u8],
+    pub first_line: u64,
+    pub header: &'a Header,
+    /// Whether the whole piece is valid UTF-8 (checked once, far cheaper than per field).
+    pub utf8: bool,
+}
+
+impl<'a> Piece<'a> {
+    pub fn new(bytes: &'a [u8], first_line: u64, header: &'a Header) -> Self {
+        let utf8 = std::str::from_utf8(bytes).is_ok();
+        Piece {
+            bytes,
+            first_line,
+            header,
+            utf8,
+        }
+    }
+
+    /// The piece's records, blank lines left out.
+    pub fn records(&self) -> Records<'a> {
+        Records {
+            bytes: self.bytes,
+            pos: 0,
+            line: self.first_line,
+            delimiter: self.header.delimiter,
+            fields: Vec::with_capacity(self.header.names.len()),
+        }
+    }
+
+    /// Field `col` of a record on `line` as text; invalid UTF-8 is named with its line and
+    /// column and the fix.
+    pub fn text<'r>(&self, record: &'r [Cow<'_, [u8]>], col: usize, line: u64) -> Result<&'r str> {
+        let raw: &'r [u8] = &record[col];
+        if self.utf8 {
+            // SAFETY: the whole piece is valid UTF-8 and fields are cut at ASCII delimiters,
+            // quotes and line breaks (or have ASCII quotes removed), which keeps them valid.
+            return Ok(unsafe { std::str::from_utf8_unchecked(raw) });
+        }
+        std::str::from_utf8(raw).map_err(|_| FloError::Parse {
+            location: self.location(line, col),
+            text: String::from_utf8_lossy(raw).into_owned(),
+            expected: "UTF-8 text (if the file is in another encoding, name it: \
+                       encoding=\"windows-1254\", \"latin-1\", ...)"
+                .to_string(),
+        })
+    }
+
+    pub fn location(&self, line: u64, col: usize) -> Location {
+        Location {
+            source: self.header.source.clone(),
+            line,
+            column: self.header.names[col].clone(),
+        }
+    }
+
+    /// The error for a record of the wrong width, if it is one.
+    pub fn check_width(&self, record: &[Cow<'_, [u8]>], line: u64) -> Result<()> {
+        let width = self.header.names.len();
+        if record.len() == width {
+            return Ok(());
+        }
+        Err(FloError::Format {
+            source_name: self.header.source.clone(),
+            line,
+            message: format!("expected {width} fields, found {}", record.len()),
+        })
+    }
+}
+
+/// A piece's records one at a time, with the line each starts on.
+pub struct Records<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    line: u64,
+    delimiter: u8,
+    fields: Fields<'a>,
+}
+
+impl<'a> Records<'a> {
+    /// The next record that is not a blank line, and its line.
+    #[allow(clippy::should_implement_trait)] // it lends its fields, which Iterator cannot
+    pub fn next(&mut self) -> Option<(u64, &[Cow<'a, [u8]>])> {
+        while self.pos < self.bytes.len() {
+            let (end, newlines) =
+                split_record(self.bytes, self.pos, self.delimiter, &mut self.fields);
+            let line = self.line;
+            self.line += newlines;
+            self.pos = end;
+            let blank = self.fields.len() == 1 && self.fields[0].iter().all(|b| *b == b'\r');
+            if !blank {
+                return Some((line, &self.fields));
+            }
+        }
+        None
+    }
+}
+
+/// Reads a file from disk: plain, gzip, bzip2, xz or zstd, in `opts.encoding`. `start` sees the
+/// header and returns the schema and its empty table.
+pub fn read_file<S: Schema>(
+    path: &Path,
+    opts: &CsvOptions,
+    start: impl FnOnce(&Header) -> Result<(S, S::Table)>,
+) -> Result<S::Table> {
+    let name = path.display().to_string();
+    let mut file = open_file(path)?;
+    let head = peek(&mut file).map_err(|e| FloError::io(&name, &e))?;
+    if is_plain_utf8(&head, opts.encoding.as_deref()) {
+        return read(file, &name, opts, start);
+    }
+    // Progress counts the file's own bytes (compressed or not), so it ends at its size.
+    let file = Counting {
+        inner: file,
+        progress: opts.progress.clone(),
+    };
+    let text = text_input(file, &name, opts.encoding.as_deref())?;
+    let inner = CsvOptions {
+        progress: None,
+        ..opts.clone()
+    };
+    read(text, &name, &inner, start)
+}
+
+/// The file's first bytes (enough to tell compression and byte-order marks), the file then
+/// rewound.
+pub fn peek(file: &mut std::fs::File) -> std::io::Result<Vec<u8>> {
+    use std::io::{Seek, SeekFrom};
+    let mut head = Vec::with_capacity(8);
+    file.by_ref().take(8).read_to_end(&mut head)?;
+    file.seek(SeekFrom::Start(0))?;
+    Ok(head)
+}
+
+/// Counts the bytes that pass through into `progress`, and stops when it is cancelled.
+struct Counting<R> {
+    inner: R,
+    progress: Option<Arc<Watch>>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if let Some(p) = &self.progress {
+            if p.is_cancelled() {
+                return Err(std::io::Error::other(Cancelled));
+            }
+        }
+        let n = self.inner.read(buf)?;
+        if let Some(p) = &self.progress {
+            p.add_bytes(n as u64);
+        }
+        Ok(n)
+    }
+}
+
+/// Bytes read and scanned at a time; each block is parsed in parallel in pieces of `PIECE`.
+const BLOCK: usize = 16 << 20;
+const PIECE: usize = 512 << 10;
+
+/// Reads CSV text from any byte stream; `source` names it in errors. `start` sees the header and
+/// returns the schema and its empty table.
+pub fn read<R: Read + Send, S: Schema>(
+    input: R,
+    source: &str,
+    opts: &CsvOptions,
+    start: impl FnOnce(&Header) -> Result<(S, S::Table)>,
+) -> Result<S::Table> {
+    let mut input = Counting {
+        inner: input,
+        progress: opts.progress.clone(),
+    };
+    let io_err = |e: std::io::Error| FloError::io(source, &e);
+    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK + PIECE);
+    let mut eof = fill(&mut input, &mut buf, BLOCK).map_err(io_err)?;
+    if buf.starts_with(b"\xEF\xBB\xBF") {
+        buf.drain(..3);
+    }
+    // The header: the first line (column names hold no line breaks).
+    let header_end = loop {
+        if let Some(p) = memchr::memchr(b'\n', &buf) {
+            break p + 1;
+        }
+        if eof {
+            break buf.len();
+        }
+        let target = buf.len() + BLOCK;
+        eof = fill(&mut input, &mut buf, target).map_err(io_err)?;
+    };
+    if buf[..header_end].iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(FloError::Format {
+            source_name: source.to_string(),
+            line: 1,
+            message: "empty file: no header line".to_string(),
+        });
+    }
+    let (header, header_lines) = Header::parse(&buf[..header_end], source, opts.delimiter);
+    let (schema, mut table) = start(&header)?;
+    buf.drain(..header_end);
+    let first_line = 1 + header_lines.max(1);
+
+    // Three stages overlap: one thread reads and cuts blocks, all cores parse a block's pieces,
+    // one thread appends parsed pieces in file order. Bounded channels keep one block in each.
+    let (schema, header) = (&schema, &header);
+    std::thread::scope(|scope| {
+        let (block_tx, block_rx) = sync_channel::<Result<Block>>(1);
+        let (spent_tx, spent_rx) = channel::<Vec<u8>>();
+        scope.spawn(move || {
+            let blocks = Blocks {
+                input,
+                buf,
+                eof,
+                next_line: first_line,
+                spent: spent_rx,
+            };
+            blocks.send_all(&block_tx, &io_err);
+        });
+        let (parts_tx, parts_rx) = sync_channel::<Vec<S::Part>>(1);
+        let appender = scope.spawn(move || -> Result<S::Table> {
+            for parts in parts_rx {
+                for part in parts {
+                    schema.append(&mut table, part)?;
+                }
+            }
+            Ok(table)
+        });
+        let mut read_error = None;
+        for block in block_rx {
+            let block = match block {
+                Ok(b) => b,
+                Err(e) => {
+                    read_error = Some(e);
+                    break;
+                }
+            };
+            let parts: Vec<S::Part> = block
+                .pieces
+                .par_iter()
+                .map(|&(start, end, line)| {
+                    schema.parse(Piece::new(&block.bytes[start..end], line, header))
+                })
+                .collect();
+            let _ = spent_tx.send(block.bytes);
+            if parts_tx.send(parts).is_err() {
+                break; // the appender stopped at a bad row
+            }
+        }
+        drop(parts_tx);
+        let appended = appender
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        // A bad row comes before a later read error in the file, so it is the one to report.
+        match (appended, read_error) {
+            (Err(e), _) | (Ok(_), Some(e)) => Err(e),
+            (Ok(table), None) => Ok(table),
+        }
+    })
+}
+
+/// Whole records read from the input, and the pieces to parse them in.
+struct Block {
+    bytes: Vec<u8>,
+    /// `(start, end, first line)` of each piece.
+    pieces: Vec<(usize, usize, u64)>,
+}
+
+/// The reading stage: fills a buffer, cuts it after the last whole record, hands that on.
+struct Blocks<R> {
+    input: R,
+    buf: Vec<u8>,
+    eof: bool,
+    next_line: u64,
+    /// Buffers the parsers are done with, reused to spare fresh pages.
+    spent: Receiver<Vec<u8>>,
+}
+
+impl<R: Read> Blocks<R> {
+    fn send_all(
+        mut self,
+        tx: &SyncSender<Result<Block>>,
+        io_err: &dyn Fn(std::io::Error) -> FloError,
+    ) {
+        loop {
+            let (block, last) = match self.next_block() {
+                Ok((block, last)) => (Ok(block), last),
+                Err(e) => (Err(io_err(e)), true),
+            };
+            if tx.send(block).is_err() || last {
+                return;
+            }
+        }
+    }
+
+    /// The next block, and whether it is the last.
+    fn next_block(&mut self) -> std::io::Result<(Block, bool)> {
+        loop {
+            let scan = scan_block(&self.buf, PIECE);
+            let cut = match scan.cut {
+                Some(c) if !self.eof => c,
+                _ if self.eof => self.buf.len(),
+                _ => {
+                    // No complete record yet (a very long one): read on.
+                    let target = self.buf.len() + BLOCK;
+                    self.eof = fill(&mut self.input, &mut self.buf, target)?;
+                    continue;
+                }
+            };
+            let pieces: Vec<(usize, usize, u64)> = scan
+                .splits
+                .iter()
+                .enumerate()
+                .filter(|(_, (start, _))| *start < cut)
+                .map(|(k, &(start, nl))| {
+                    let end = scan.splits.get(k + 1).map_or(cut, |s| s.0.min(cut));
+                    (start, end, self.next_line + nl)
+                })
+                .collect();
+            self.next_line += scan.newlines_before_cut;
+            let mut rest = self
+                .spent
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(BLOCK + PIECE));
+            rest.clear();
+            rest.extend_from_slice(&self.buf[cut..]);
+            let mut bytes = std::mem::replace(&mut self.buf, rest);
+            bytes.truncate(cut);
+            let last = self.eof;
+            if !last {
+                self.eof = fill(&mut self.input, &mut self.buf, BLOCK)?;
+            }
+            return Ok((Block { bytes, pieces }, last));
+        }
+    }
+}
+
+/// Reads until `buf` holds `target` bytes or the input ends; returns whether it ended.
+fn fill<R: Read>(input: &mut R, buf: &mut Vec<u8>, target: usize) -> std::io::Result<bool> {
+    let want = target.saturating_sub(buf.len());
+    let got = input.by_ref().take(want as u64).read_to_end(buf)?;
+    Ok(got < want)
+}
