@@ -47,7 +47,8 @@ pub(super) fn label_encoding(label: &str) -> Option<&'static Encoding> {
     let norm = label.trim().to_ascii_lowercase().replace('_', "-");
     let alias = match norm.as_str() {
         "utf-8-sig" | "utf8" => "utf-8",
-        "utf16" | "utf-16" => "utf-16le",
+        "utf16" | "utf-16" | "utf-16-le" | "utf16le" => "utf-16le",
+        "utf-16-be" | "utf16be" => "utf-16be",
         "latin-1" | "latin1" => "iso-8859-1",
         "latin-5" | "latin5" => "iso-8859-9",
         other => other,
@@ -88,6 +89,10 @@ mod tests {
         assert_eq!(decode(&cp1254, Some("cp1254")), text);
         assert_eq!(decode(&cp1254, Some("windows-1254")), text);
         assert_eq!(decode(text.as_bytes(), None), text);
+        let bare_le: Vec<u8> = text.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        assert_eq!(decode(&bare_le, Some("utf-16-le")), text);
+        let bare_be: Vec<u8> = text.encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
+        assert_eq!(decode(&bare_be, Some("utf_16_be")), text);
         assert!(text_stream(Box::new(std::io::empty()), "t", Some("klingon")).is_err());
     }
 }

@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, BufReader, Read};
 
-use super::super::super::error::{FloError, Result};
+use crate::core::error::{Cancelled, FloError, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
@@ -35,8 +35,9 @@ pub fn decompressed<R: Read + Send + 'static>(
 ) -> Result<Box<dyn Read + Send>> {
     let mut buffered = BufReader::with_capacity(1 << 20, raw);
     let head = buffered.fill_buf().map_err(|e| FloError::io(source, &e))?;
-    Ok(match Compression::sniff(head) {
-        Compression::None => Box::new(buffered),
+    let kind = Compression::sniff(head);
+    let decoder: Box<dyn Read + Send> = match kind {
+        Compression::None => return Ok(Box::new(buffered)),
         Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(buffered)),
         Compression::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(buffered)),
         Compression::Xz => Box::new(xz2::bufread::XzDecoder::new_multi_decoder(buffered)),
@@ -51,7 +52,62 @@ pub fn decompressed<R: Read + Send + 'static>(
                     .into(),
             })
         }
-    })
+    };
+    Ok(Box::new(Decoding {
+        inner: decoder,
+        kind,
+        ended: false,
+    }))
+}
+
+impl Compression {
+    fn name(self) -> &'static str {
+        match self {
+            Compression::None => "plain",
+            Compression::Gzip => "gzip",
+            Compression::Bzip2 => "bzip2",
+            Compression::Xz => "xz",
+            Compression::Zstd => "zstd",
+            Compression::Zip => "zip",
+        }
+    }
+}
+
+/// A decompressor whose failures say that the file is compressed and broken (a truncated
+/// download, a corrupt block), not merely that a read failed.
+struct Decoding {
+    inner: Box<dyn Read + Send>,
+    kind: Compression,
+    ended: bool,
+}
+
+impl Read for Decoding {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.ended {
+            return Ok(0);
+        }
+        match self.inner.read(buf) {
+            Ok(0) if !buf.is_empty() => {
+                self.ended = true;
+                Ok(0)
+            }
+            Ok(n) => Ok(n),
+            // Errors of the file itself (and a cancelled read) pass as they are.
+            Err(e)
+                if e.raw_os_error().is_some()
+                    || e.get_ref().is_some_and(|i| i.is::<Cancelled>()) =>
+            {
+                Err(e)
+            }
+            Err(e) => Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "is a {} file that cannot be decompressed (truncated or corrupt?): {e}",
+                    self.kind.name()
+                ),
+            )),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -83,5 +139,43 @@ mod tests {
         let zst = zstd::stream::encode_all(&text[..], 3).unwrap();
         assert_eq!(read_all(zst), text);
         assert_eq!(read_all(text.clone()), text);
+    }
+
+    #[test]
+    fn a_truncated_file_says_it_is_compressed_and_broken() {
+        let text: Vec<u8> = (0..200_000u32)
+            .flat_map(|i| format!("{i},{}\n", i * 7).into_bytes())
+            .collect();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&text).unwrap();
+        let packed = [
+            ("gzip", gz.finish().unwrap()),
+            ("zstd", zstd::stream::encode_all(&text[..], 3).unwrap()),
+            ("bzip2", {
+                let mut bz =
+                    bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+                bz.write_all(&text).unwrap();
+                bz.finish().unwrap()
+            }),
+            ("xz", {
+                let mut xz = xz2::write::XzEncoder::new(Vec::new(), 6);
+                xz.write_all(&text).unwrap();
+                xz.finish().unwrap()
+            }),
+        ];
+        for (name, bytes) in packed {
+            let cut = bytes[..bytes.len() / 2].to_vec();
+            let mut out = Vec::new();
+            let e = decompressed(std::io::Cursor::new(cut), "t")
+                .unwrap()
+                .read_to_end(&mut out)
+                .unwrap_err();
+            assert_eq!(e.kind(), std::io::ErrorKind::InvalidData, "{name}: {e}");
+            assert!(
+                e.to_string()
+                    .starts_with(&format!("is a {name} file that cannot be decompressed")),
+                "{e}"
+            );
+        }
     }
 }

@@ -237,6 +237,13 @@ pub fn read<R: Read + Send, S: Schema>(
             message: "empty file: no header line".to_string(),
         });
     }
+    if let Some(message) = utf16_without_mark(&buf[..header_end]) {
+        return Err(FloError::Format {
+            source_name: source.to_string(),
+            line: 1,
+            message,
+        });
+    }
     let (header, header_lines) = Header::parse(&buf[..header_end], source, opts.delimiter);
     let (schema, mut table) = start(&header)?;
     buf.drain(..header_end);
@@ -298,6 +305,23 @@ pub fn read<R: Read + Send, S: Schema>(
             (Ok(table), None) => Ok(table),
         }
     })
+}
+
+/// Text whose every other byte is NUL is UTF-16 that came without its byte-order mark (or was
+/// named as another encoding): say so, and which one to name.
+fn utf16_without_mark(header: &[u8]) -> Option<String> {
+    if !header.contains(&0) {
+        return None;
+    }
+    let order = if header.first() == Some(&0) {
+        "be"
+    } else {
+        "le"
+    };
+    Some(format!(
+        "the header holds NUL bytes: the file looks like UTF-16 without a byte-order mark; \
+         name its encoding: encoding=\"utf-16-{order}\""
+    ))
 }
 
 /// Whole records read from the input, and the pieces to parse them in.
@@ -381,4 +405,28 @@ fn fill<R: Read>(input: &mut R, buf: &mut Vec<u8>, target: usize) -> std::io::Re
     let want = target.saturating_sub(buf.len());
     let got = input.by_ref().take(want as u64).read_to_end(buf)?;
     Ok(got < want)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf16_without_its_mark_is_named() {
+        let le: Vec<u8> = "id,date\n"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
+        let be: Vec<u8> = "id,date\n"
+            .encode_utf16()
+            .flat_map(|u| u.to_be_bytes())
+            .collect();
+        assert!(utf16_without_mark(&le)
+            .unwrap()
+            .ends_with("encoding=\"utf-16-le\""));
+        assert!(utf16_without_mark(&be)
+            .unwrap()
+            .ends_with("encoding=\"utf-16-be\""));
+        assert_eq!(utf16_without_mark(b"id,date\n"), None);
+    }
 }
