@@ -65,9 +65,29 @@ fn digits(b: &[u8]) -> Option<u32> {
     Some(b.iter().fold(0, |acc, d| acc * 10 + (d - b'0') as u32))
 }
 
+/// Exactly `YYYY-MM-DD`, the common case, without the general path's trimming and missing-value
+/// checks; `None` for anything else (which the general path then reads or rejects).
+#[inline]
+fn iso_date(b: &[u8]) -> Option<i32> {
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let d = |i: usize| -> Option<u32> {
+        let v = b[i].wrapping_sub(b'0');
+        (v < 10).then_some(v as u32)
+    };
+    let year = ((d(0)? * 10 + d(1)?) * 10 + d(2)?) * 10 + d(3)?;
+    let month = d(5)? * 10 + d(6)?;
+    let day = d(8)? * 10 + d(9)?;
+    days_from_civil(year as i64, month, day)
+}
+
 /// `YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS` (time dropped) or `DD.MM.YYYY`, as days since 1970-01-01.
 /// A missing value is `NULL_DATE`.
 pub fn parse_date(s: &str) -> Result<i32, String> {
+    if let Some(days) = iso_date(s.as_bytes()) {
+        return Ok(days);
+    }
     let t = trimmed(s);
     if is_na(t) {
         return Ok(NULL_DATE);
@@ -176,6 +196,9 @@ mod tests {
         assert!(parse_date("2021-13-01").is_err());
         assert!(parse_date("2021-1-01").is_err());
         assert!(parse_date("2021-01-01x").is_err());
+        assert!(parse_date("2021-00-10").is_err());
+        assert!(parse_date("2021-01-+1").is_err());
+        assert_eq!(parse_date(" 2021-05-30 ").unwrap(), d);
     }
 
     #[test]

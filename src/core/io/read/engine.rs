@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use super::super::super::error::{Cancelled, FloError, Location, Result};
 use super::super::super::watch::Watch;
-use super::fields::{scan_block, split_record, Fields};
+use super::fields::{scan_block, Fields, Structure};
 use super::sniff::Header;
 use super::{is_plain_utf8, open_file, text_input};
 
@@ -64,10 +64,10 @@ impl<'a> Piece<'a> {
     /// The piece's records, blank lines left out.
     pub fn records(&self) -> Records<'a> {
         Records {
-            bytes: self.bytes,
+            index: Structure::new(self.bytes, self.header.delimiter),
+            len: self.bytes.len(),
             pos: 0,
             line: self.first_line,
-            delimiter: self.header.delimiter,
             fields: Vec::with_capacity(self.header.names.len()),
         }
     }
@@ -114,10 +114,10 @@ impl<'a> Piece<'a> {
 
 /// A piece's records one at a time, with the line each starts on.
 pub struct Records<'a> {
-    bytes: &'a [u8],
+    index: Structure<'a>,
+    len: usize,
     pos: usize,
     line: u64,
-    delimiter: u8,
     fields: Fields<'a>,
 }
 
@@ -125,9 +125,8 @@ impl<'a> Records<'a> {
     /// The next record that is not a blank line, and its line.
     #[allow(clippy::should_implement_trait)] // it lends its fields, which Iterator cannot
     pub fn next(&mut self) -> Option<(u64, &[Cow<'a, [u8]>])> {
-        while self.pos < self.bytes.len() {
-            let (end, newlines) =
-                split_record(self.bytes, self.pos, self.delimiter, &mut self.fields);
+        while self.pos < self.len {
+            let (end, newlines) = self.index.split_record(self.pos, &mut self.fields);
             let line = self.line;
             self.line += newlines;
             self.pos = end;

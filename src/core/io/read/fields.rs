@@ -1,105 +1,197 @@
 //! Splitting CSV bytes into records and fields (RFC 4180 quoting), and finding record
 //! boundaries in a block so blocks can be parsed in parallel.
+//!
+//! Both work from a structural index: 64 bytes at a time, one SIMD pass marks every delimiter,
+//! quote and line feed in a bit mask, and fields are cut by walking the set bits (as simdjson
+//! and simd-csv do), instead of a search call per field.
 
 use std::borrow::Cow;
 
 /// One record's fields, borrowed from the input unless a quoted field held `""` escapes.
 pub type Fields<'a> = Vec<Cow<'a, [u8]>>;
 
-/// Splits the record starting at `start`. Returns the offset just past its terminator and the
-/// number of `\n` it spans (1 for a plain record; more if quoted fields hold newlines; 0 for a
-/// last record with no terminator). A `\r` before the `\n` is dropped.
+/// Bit `i` set where `chunk[i]` is one of `a`, `b`, `c` (`chunk` at most 64 bytes).
+#[inline]
+fn mask3(chunk: &[u8], a: u8, b: u8, c: u8) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    if chunk.len() == 64 {
+        // SAFETY: SSE2 is part of x86_64; the four 16-byte loads are within the 64 bytes.
+        return unsafe { mask3_sse2(chunk.as_ptr(), a, b, c) };
+    }
+    chunk
+        .iter()
+        .enumerate()
+        .filter(|(_, &x)| x == a || x == b || x == c)
+        .fold(0u64, |m, (i, _)| m | (1 << i))
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline]
+unsafe fn mask3_sse2(p: *const u8, a: u8, b: u8, c: u8) -> u64 {
+    use std::arch::x86_64::*;
+    let (va, vb, vc) = (
+        _mm_set1_epi8(a as i8),
+        _mm_set1_epi8(b as i8),
+        _mm_set1_epi8(c as i8),
+    );
+    let mut m = 0u64;
+    for k in 0..4 {
+        let v = _mm_loadu_si128(p.add(16 * k) as *const __m128i);
+        let hit = _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb)),
+            _mm_cmpeq_epi8(v, vc),
+        );
+        m |= (_mm_movemask_epi8(hit) as u16 as u64) << (16 * k);
+    }
+    m
+}
+
+/// The structural bytes of a text: delimiters, quotes and line feeds, found a chunk at a time.
+pub struct Structure<'a> {
+    bytes: &'a [u8],
+    delim: u8,
+    /// Offset of the chunk `mask` describes (a multiple of 64).
+    base: usize,
+    mask: u64,
+}
+
+impl<'a> Structure<'a> {
+    pub fn new(bytes: &'a [u8], delim: u8) -> Self {
+        let mut s = Structure {
+            bytes,
+            delim,
+            base: 0,
+            mask: 0,
+        };
+        s.load(0);
+        s
+    }
+
+    #[inline]
+    fn load(&mut self, base: usize) {
+        let end = (base + 64).min(self.bytes.len());
+        self.base = base;
+        self.mask = if base < end {
+            mask3(&self.bytes[base..end], self.delim, b'"', b'\n')
+        } else {
+            0
+        };
+    }
+
+    /// The first structural byte at or after `pos`, or the text's length.
+    #[inline]
+    fn next(&mut self, pos: usize) -> usize {
+        if pos < self.base || pos >= self.base + 64 {
+            self.load(pos & !63);
+        }
+        let mut m = self.mask & (!0u64 << (pos - self.base));
+        loop {
+            if m != 0 {
+                return self.base + m.trailing_zeros() as usize;
+            }
+            let next = self.base + 64;
+            if next >= self.bytes.len() {
+                return self.bytes.len();
+            }
+            self.load(next);
+            m = self.mask;
+        }
+    }
+
+    /// End of an unquoted field starting at `pos`: the next delimiter or `\n` (a quote inside
+    /// an unquoted field is text), or the end of the input.
+    #[inline]
+    fn field_end(&mut self, pos: usize) -> usize {
+        let mut p = self.next(pos);
+        while p < self.bytes.len() && self.bytes[p] == b'"' {
+            p = self.next(p + 1);
+        }
+        p
+    }
+
+    /// Splits the record starting at `start`. Returns the offset just past its terminator and
+    /// the number of `\n` it spans (1 for a plain record; more if quoted fields hold newlines;
+    /// 0 for a last record with no terminator). A `\r` before the `\n` is dropped.
+    pub fn split_record(&mut self, start: usize, fields: &mut Fields<'a>) -> (usize, u64) {
+        fields.clear();
+        let bytes = self.bytes;
+        let n = bytes.len();
+        let mut pos = start;
+        let mut newlines = 0u64;
+        loop {
+            if pos < n && bytes[pos] == b'"' {
+                let (field, end, lines) = self.quoted_field(pos);
+                fields.push(field);
+                newlines += lines;
+                pos = end;
+            } else {
+                let end = self.field_end(pos);
+                fields.push(Cow::Borrowed(trim_cr(&bytes[pos..end], end, bytes)));
+                pos = end;
+            }
+            if pos >= n {
+                return (n, newlines);
+            }
+            if bytes[pos] == b'\n' {
+                return (pos + 1, newlines + 1);
+            }
+            pos += 1; // the delimiter
+        }
+    }
+
+    /// The quoted field opening at `open`: its text (`""` read as `"`; text after the closing
+    /// quote kept, as the csv crate reads it), where it ends, and the `\n` inside it.
+    fn quoted_field(&mut self, open: usize) -> (Cow<'a, [u8]>, usize, u64) {
+        let bytes = self.bytes;
+        let n = bytes.len();
+        let mut i = open + 1;
+        let mut owned: Option<Vec<u8>> = None;
+        let mut seg = i;
+        loop {
+            let Some(off) = memchr::memchr(b'"', &bytes[i..]) else {
+                // Unterminated: the field runs to the end of the input.
+                let lines = bytecount(&bytes[open..]);
+                let field = match owned {
+                    Some(mut o) => {
+                        o.extend_from_slice(&bytes[seg..]);
+                        Cow::Owned(o)
+                    }
+                    None => Cow::Borrowed(&bytes[seg..]),
+                };
+                return (field, n, lines);
+            };
+            let q = i + off;
+            if q + 1 < n && bytes[q + 1] == b'"' {
+                owned
+                    .get_or_insert_with(Vec::new)
+                    .extend_from_slice(&bytes[seg..=q]);
+                i = q + 2;
+                seg = i;
+                continue;
+            }
+            let lines = bytecount(&bytes[open..q]);
+            let piece = &bytes[seg..q];
+            let after = q + 1;
+            let rest_end = self.field_end(after);
+            if owned.is_none() && rest_end == after {
+                return (Cow::Borrowed(piece), after, lines);
+            }
+            let mut field = owned.unwrap_or_default();
+            field.extend_from_slice(piece);
+            field.extend_from_slice(trim_cr(&bytes[after..rest_end], rest_end, bytes));
+            return (Cow::Owned(field), rest_end, lines);
+        }
+    }
+}
+
+/// Splits the record of `bytes` starting at `start` (see [`Structure::split_record`]).
 pub fn split_record<'a>(
     bytes: &'a [u8],
     start: usize,
     delim: u8,
     fields: &mut Fields<'a>,
 ) -> (usize, u64) {
-    fields.clear();
-    let n = bytes.len();
-    let mut pos = start;
-    let mut newlines = 0u64;
-    loop {
-        if pos < n && bytes[pos] == b'"' {
-            // Quoted field: up to the closing quote; `""` is a literal quote.
-            let mut i = pos + 1;
-            let mut owned: Option<Vec<u8>> = None;
-            let mut seg = i;
-            loop {
-                match memchr::memchr(b'"', &bytes[i..]) {
-                    None => {
-                        // Unterminated: the field runs to the end of the input.
-                        newlines += bytecount(&bytes[i..]);
-                        let tail = &bytes[seg..];
-                        fields.push(match owned {
-                            Some(mut o) => {
-                                o.extend_from_slice(tail);
-                                Cow::Owned(o)
-                            }
-                            None => Cow::Borrowed(tail),
-                        });
-                        return (n, newlines);
-                    }
-                    Some(off) => {
-                        let q = i + off;
-                        newlines += bytecount(&bytes[i..q]);
-                        if q + 1 < n && bytes[q + 1] == b'"' {
-                            let o = owned.get_or_insert_with(Vec::new);
-                            o.extend_from_slice(&bytes[seg..=q]);
-                            i = q + 2;
-                            seg = i;
-                            continue;
-                        }
-                        let piece = &bytes[seg..q];
-                        let field = match owned.take() {
-                            Some(mut o) => {
-                                o.extend_from_slice(piece);
-                                o
-                            }
-                            None => piece.to_vec(),
-                        };
-                        pos = q + 1;
-                        // Text after the closing quote belongs to the field, as the csv crate reads it.
-                        let rest_end = field_end(bytes, pos, delim);
-                        let mut field = field;
-                        if rest_end > pos {
-                            field.extend_from_slice(trim_cr(
-                                &bytes[pos..rest_end],
-                                rest_end,
-                                bytes,
-                            ));
-                        }
-                        fields.push(if field.len() == piece.len() && rest_end == pos {
-                            Cow::Borrowed(piece)
-                        } else {
-                            Cow::Owned(field)
-                        });
-                        pos = rest_end;
-                        break;
-                    }
-                }
-            }
-        } else {
-            let end = field_end(bytes, pos, delim);
-            fields.push(Cow::Borrowed(trim_cr(&bytes[pos..end], end, bytes)));
-            pos = end;
-        }
-        if pos >= n {
-            return (n, newlines);
-        }
-        if bytes[pos] == b'\n' {
-            return (pos + 1, newlines + 1);
-        }
-        pos += 1; // the delimiter
-    }
-}
-
-/// End of an unquoted field: the next delimiter or `\n`, or the end of the input.
-fn field_end(bytes: &[u8], pos: usize, delim: u8) -> usize {
-    match memchr::memchr2(delim, b'\n', &bytes[pos..]) {
-        Some(off) => pos + off,
-        None => bytes.len(),
-    }
+    Structure::new(bytes, delim).split_record(start, fields)
 }
 
 /// Drops a `\r` that ends a record (`\r\n`).
@@ -124,27 +216,44 @@ pub struct BlockScan {
     pub newlines_before_cut: u64,
 }
 
+/// Bit `i` of the result is the parity of bits `0..=i` of `m`: with `m` the quotes of a chunk
+/// that starts outside quotes, the bytes inside quotes (opening quotes included).
+#[inline]
+fn prefix_xor(mut m: u64) -> u64 {
+    for shift in [1, 2, 4, 8, 16, 32] {
+        m ^= m << shift;
+    }
+    m
+}
+
 pub fn scan_block(bytes: &[u8], every: usize) -> BlockScan {
-    let mut quoted = false;
     let mut newlines = 0u64;
     let mut cut = None;
     let mut newlines_before_cut = 0;
     let mut splits = vec![(0usize, 0u64)];
     let mut next_split = every;
-    for i in memchr::memchr2_iter(b'"', b'\n', bytes) {
-        if bytes[i] == b'"' {
-            quoted = !quoted;
-            continue;
-        }
-        newlines += 1;
-        if !quoted {
-            cut = Some(i + 1);
-            newlines_before_cut = newlines;
-            if i + 1 >= next_split && i + 1 < bytes.len() {
-                splits.push((i + 1, newlines));
-                next_split = i + 1 + every;
+    // All ones while the previous chunk ended inside quotes.
+    let mut inside = 0u64;
+    for (k, chunk) in bytes.chunks(64).enumerate() {
+        let quotes = mask3(chunk, b'"', b'"', b'"');
+        let lf = mask3(chunk, b'\n', b'\n', b'\n');
+        let quoted = prefix_xor(quotes) ^ inside;
+        inside = 0u64.wrapping_sub(quoted >> 63);
+        let mut free = lf & !quoted;
+        while free != 0 {
+            let bit = free.trailing_zeros();
+            let at = 64 * k + bit as usize + 1;
+            // Line numbers count every `\n`, quoted or not.
+            let count = newlines + (lf & ((1u64 << bit) - 1)).count_ones() as u64 + 1;
+            cut = Some(at);
+            newlines_before_cut = count;
+            if at >= next_split && at < bytes.len() {
+                splits.push((at, count));
+                next_split = at + every;
             }
+            free &= free - 1;
         }
+        newlines += lf.count_ones() as u64;
     }
     BlockScan {
         cut,
@@ -197,5 +306,119 @@ mod tests {
         assert_eq!(s.cut, Some(12));
         assert_eq!(s.newlines_before_cut, 3);
         assert_eq!(s.splits, vec![(0, 0), (8, 2), (12, 3)]);
+    }
+
+    /// The byte-at-a-time reading the structural index replaces.
+    fn reference_scan(bytes: &[u8], every: usize) -> (Option<usize>, Vec<(usize, u64)>, u64) {
+        let (mut quoted, mut newlines, mut cut, mut before) = (false, 0u64, None, 0u64);
+        let mut splits = vec![(0usize, 0u64)];
+        let mut next_split = every;
+        for (i, &b) in bytes.iter().enumerate() {
+            if b == b'"' {
+                quoted = !quoted;
+            } else if b == b'\n' {
+                newlines += 1;
+                if !quoted {
+                    cut = Some(i + 1);
+                    before = newlines;
+                    if i + 1 >= next_split && i + 1 < bytes.len() {
+                        splits.push((i + 1, newlines));
+                        next_split = i + 1 + every;
+                    }
+                }
+            }
+        }
+        (cut, splits, before)
+    }
+
+    /// Fields byte at a time: a field ends at a delimiter or line feed outside quotes, `""`
+    /// inside quotes is a quote, text after a closing quote is kept, a `\r` ending a record
+    /// is dropped.
+    fn reference_split(bytes: &[u8], start: usize, delim: u8) -> (Vec<Vec<u8>>, usize, u64) {
+        let (mut fields, mut cur, mut pos, mut nl) = (vec![], vec![], start, 0u64);
+        let n = bytes.len();
+        // `kept`: bytes read inside quotes, which a `\r` trim never takes.
+        fn finish(cur: &mut Vec<u8>, fields: &mut Vec<Vec<u8>>, at_end: bool, kept: usize) {
+            if at_end && cur.len() > kept && cur.last() == Some(&b'\r') {
+                cur.pop();
+            }
+            fields.push(std::mem::take(cur));
+        }
+        loop {
+            if pos < n && bytes[pos] == b'"' {
+                pos += 1;
+                loop {
+                    if pos >= n {
+                        finish(&mut cur, &mut fields, false, 0);
+                        return (fields, n, nl);
+                    }
+                    if bytes[pos] == b'"' {
+                        if pos + 1 < n && bytes[pos + 1] == b'"' {
+                            cur.push(b'"');
+                            pos += 2;
+                            continue;
+                        }
+                        pos += 1;
+                        break;
+                    }
+                    nl += (bytes[pos] == b'\n') as u64;
+                    cur.push(bytes[pos]);
+                    pos += 1;
+                }
+            }
+            let kept = cur.len();
+            while pos < n && bytes[pos] != delim && bytes[pos] != b'\n' {
+                cur.push(bytes[pos]);
+                pos += 1;
+            }
+            finish(&mut cur, &mut fields, pos >= n || bytes[pos] == b'\n', kept);
+            if pos >= n {
+                return (fields, n, nl);
+            }
+            if bytes[pos] == b'\n' {
+                return (fields, pos + 1, nl + 1);
+            }
+            pos += 1;
+        }
+    }
+
+    fn text_of(
+        alphabet: Vec<u8>,
+        len: usize,
+    ) -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(proptest::sample::select(alphabet), 0..len)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn index_reads_as_byte_at_a_time(
+            text in text_of(b"a1,;\"\n\r ".to_vec(), 400),
+            every in 1usize..200,
+            start in 0usize..400,
+        ) {
+            let s = scan_block(&text, every);
+            proptest::prop_assert_eq!(
+                (s.cut, s.splits, s.newlines_before_cut),
+                reference_scan(&text, every)
+            );
+            let start = start.min(text.len());
+            let mut f = Vec::new();
+            let (end, nl) = split_record(&text, start, b',', &mut f);
+            let got: Vec<Vec<u8>> = f.iter().map(|x| x.to_vec()).collect();
+            proptest::prop_assert_eq!((got, end, nl), reference_split(&text, start, b','));
+        }
+
+        #[test]
+        fn records_in_turn_read_as_each_alone(text in text_of(b"ax;,\"\n".to_vec(), 600)) {
+            // One index over a whole text, records in turn, equals a fresh split of each.
+            let mut index = Structure::new(&text, b';');
+            let (mut pos, mut f, mut g) = (0, Vec::new(), Vec::new());
+            while pos < text.len() {
+                let (end, nl) = index.split_record(pos, &mut f);
+                let (end2, nl2) = split_record(&text, pos, b';', &mut g);
+                proptest::prop_assert_eq!((end, nl, &f), (end2, nl2, &g));
+                pos = end;
+            }
+        }
     }
 }
