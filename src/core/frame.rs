@@ -378,15 +378,15 @@ impl CustomerFrame {
     /// Ids are hashed and sorted on all cores; equal hashes are then compared as text.
     fn duplicate_pairs(&self) -> Vec<(usize, usize)> {
         let ids = &self.master_id;
-        let mut keyed: Vec<(u64, u32)> = (0..ids.len())
+        let hashes: Vec<u64> = (0..ids.len())
             .into_par_iter()
             .map(|i| {
                 let mut h = FxHasher::default();
                 ids.get(i).hash(&mut h);
-                (h.finish(), i as u32)
+                h.finish()
             })
             .collect();
-        keyed.par_sort_unstable();
+        let keyed = sorted_by_hash(&hashes);
         let mut dups = Vec::new();
         let mut i = 0;
         while i < keyed.len() {
@@ -458,6 +458,36 @@ impl CustomerFrame {
 }
 
 /// pandas' `groupby().sum()` treats NaN as missing; so does merging duplicates.
+/// `(hash, row)` pairs sorted. Rows are first spread into buckets by the hash's top bits, then
+/// each bucket is sorted on its own (in parallel, in cache): the same order as one sort.
+fn sorted_by_hash(hashes: &[u64]) -> Vec<(u64, u32)> {
+    const BITS: u32 = 12;
+    let bucket = |h: u64| (h >> (64 - BITS)) as usize;
+    let mut starts = vec![0usize; (1 << BITS) + 1];
+    for &h in hashes {
+        starts[bucket(h) + 1] += 1;
+    }
+    for b in 0..1 << BITS {
+        starts[b + 1] += starts[b];
+    }
+    let mut keyed = vec![(0u64, 0u32); hashes.len()];
+    let mut next = starts.clone();
+    for (row, &h) in hashes.iter().enumerate() {
+        let b = bucket(h);
+        keyed[next[b]] = (h, row as u32);
+        next[b] += 1;
+    }
+    let mut buckets = Vec::with_capacity(1 << BITS);
+    let mut rest = &mut keyed[..];
+    for b in 0..1 << BITS {
+        let (this, after) = rest.split_at_mut(starts[b + 1] - starts[b]);
+        buckets.push(this);
+        rest = after;
+    }
+    buckets.into_par_iter().for_each(|b| b.sort_unstable());
+    keyed
+}
+
 fn nan_sum(a: f64, b: f64) -> f64 {
     match (a.is_nan(), b.is_nan()) {
         (true, true) => f64::NAN,
@@ -566,6 +596,21 @@ mod tests {
         assert_eq!(f.dates[1], vec![300, 200]);
         assert_eq!(f.counts[0], vec![4.0, 2.0]);
         assert_eq!(f.report.merged, 1);
+    }
+
+    #[test]
+    fn bucketed_sort_equals_one_sort() {
+        let hashes: Vec<u64> = (0..50_000u64)
+            .map(|i| (i % 7_919).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+            .collect();
+        let mut want: Vec<(u64, u32)> = hashes
+            .iter()
+            .enumerate()
+            .map(|(i, &h)| (h, i as u32))
+            .collect();
+        want.sort_unstable();
+        assert_eq!(sorted_by_hash(&hashes), want);
+        assert!(sorted_by_hash(&[]).is_empty());
     }
 
     #[test]

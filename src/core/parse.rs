@@ -79,7 +79,36 @@ fn iso_date(b: &[u8]) -> Option<i32> {
     let year = ((d(0)? * 10 + d(1)?) * 10 + d(2)?) * 10 + d(3)?;
     let month = d(5)? * 10 + d(6)?;
     let day = d(8)? * 10 + d(9)?;
-    days_from_civil(year as i64, month, day)
+    let in_table =
+        (TABLE_FROM..TABLE_FROM + TABLE_YEARS).contains(&year) && (1..=12).contains(&month);
+    if !in_table {
+        return days_from_civil(year as i64, month, day);
+    }
+    let (start, len) = month_starts()[((year - TABLE_FROM) * 12 + month - 1) as usize];
+    (day >= 1 && day <= len as u32).then(|| start + day as i32 - 1)
+}
+
+/// Years whose months' first days are kept in a table (the rest are computed).
+const TABLE_FROM: u32 = 1900;
+const TABLE_YEARS: u32 = 300;
+
+/// Days since 1970-01-01 of the first of each month from 1900 on, and the month's length.
+fn month_starts() -> &'static [(i32, u8)] {
+    static TABLE: std::sync::OnceLock<Vec<(i32, u8)>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t = Vec::with_capacity((TABLE_YEARS * 12) as usize);
+        for y in TABLE_FROM..TABLE_FROM + TABLE_YEARS {
+            for m in 1..=12u32 {
+                let start = days_from_civil(y as i64, m, 1).expect("a valid date");
+                let len = (28..=31)
+                    .rev()
+                    .find(|&d| days_from_civil(y as i64, m, d).is_some())
+                    .expect("a month has 28 to 31 days");
+                t.push((start, len as u8));
+            }
+        }
+        t
+    })
 }
 
 /// `YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS` (time dropped) or `DD.MM.YYYY`, as days since 1970-01-01.
@@ -199,6 +228,19 @@ mod tests {
         assert!(parse_date("2021-00-10").is_err());
         assert!(parse_date("2021-01-+1").is_err());
         assert_eq!(parse_date(" 2021-05-30 ").unwrap(), d);
+    }
+
+    #[test]
+    fn table_dates_match_the_computed_ones() {
+        for y in [1899, 1900, 1970, 2000, 2024, 2100, 2199, 2200, 9999] {
+            for m in 0..=13u32 {
+                for d in 0..=32u32 {
+                    let s = format!("{y:04}-{m:02}-{d:02}");
+                    let want = days_from_civil(y, m, d);
+                    assert_eq!(iso_date(s.as_bytes()), want, "{s}");
+                }
+            }
+        }
     }
 
     #[test]

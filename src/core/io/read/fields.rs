@@ -147,10 +147,11 @@ impl<'a> Structure<'a> {
         let mut i = open + 1;
         let mut owned: Option<Vec<u8>> = None;
         let mut seg = i;
+        let mut lines = 0u64;
         loop {
-            let Some(off) = memchr::memchr(b'"', &bytes[i..]) else {
+            let q = self.next(i);
+            if q >= n {
                 // Unterminated: the field runs to the end of the input.
-                let lines = bytecount(&bytes[open..]);
                 let field = match owned {
                     Some(mut o) => {
                         o.extend_from_slice(&bytes[seg..]);
@@ -159,27 +160,30 @@ impl<'a> Structure<'a> {
                     None => Cow::Borrowed(&bytes[seg..]),
                 };
                 return (field, n, lines);
-            };
-            let q = i + off;
-            if q + 1 < n && bytes[q + 1] == b'"' {
-                owned
-                    .get_or_insert_with(Vec::new)
-                    .extend_from_slice(&bytes[seg..=q]);
-                i = q + 2;
-                seg = i;
-                continue;
             }
-            let lines = bytecount(&bytes[open..q]);
-            let piece = &bytes[seg..q];
-            let after = q + 1;
-            let rest_end = self.field_end(after);
-            if owned.is_none() && rest_end == after {
-                return (Cow::Borrowed(piece), after, lines);
+            i = q + 1;
+            match bytes[q] {
+                b'"' if q + 1 < n && bytes[q + 1] == b'"' => {
+                    owned
+                        .get_or_insert_with(Vec::new)
+                        .extend_from_slice(&bytes[seg..=q]);
+                    i = q + 2;
+                    seg = i;
+                }
+                b'"' => {
+                    let piece = &bytes[seg..q];
+                    let rest_end = self.field_end(i);
+                    if owned.is_none() && rest_end == i {
+                        return (Cow::Borrowed(piece), i, lines);
+                    }
+                    let mut field = owned.unwrap_or_default();
+                    field.extend_from_slice(piece);
+                    field.extend_from_slice(trim_cr(&bytes[i..rest_end], rest_end, bytes));
+                    return (Cow::Owned(field), rest_end, lines);
+                }
+                b'\n' => lines += 1,
+                _ => {} // a delimiter inside quotes is text
             }
-            let mut field = owned.unwrap_or_default();
-            field.extend_from_slice(piece);
-            field.extend_from_slice(trim_cr(&bytes[after..rest_end], rest_end, bytes));
-            return (Cow::Owned(field), rest_end, lines);
         }
     }
 }
@@ -201,10 +205,6 @@ fn trim_cr<'a>(field: &'a [u8], end: usize, bytes: &[u8]) -> &'a [u8] {
         Some(b'\r') if at_record_end => &field[..field.len() - 1],
         _ => field,
     }
-}
-
-fn bytecount(b: &[u8]) -> u64 {
-    memchr::memchr_iter(b'\n', b).count() as u64
 }
 
 /// Where a block can be cut: `cut` is just past the last `\n` outside quotes (or `None` if the

@@ -101,16 +101,13 @@ impl Schema for Customers {
         while let Some((line, fields)) = records.next() {
             let position = part.report.rows_read;
             part.report.rows_read += 1;
-            let outcome = self
-                .layout
-                .row(&piece, fields, line)
-                .and_then(|(rec, extra)| {
-                    part.push(&rec, line, position)?;
-                    for (col, text) in part.extra.iter_mut().zip(extra) {
-                        col.push(text);
-                    }
-                    Ok(())
-                });
+            let outcome = self.layout.row(&piece, fields, line).and_then(|rec| {
+                part.push(&rec, line, position)?;
+                for (col, &i) in part.extra.iter_mut().zip(&self.layout.extra) {
+                    col.push(piece.text(fields, i, line)?);
+                }
+                Ok(())
+            });
             if let Err(e) = outcome {
                 match self.bad_rows {
                     BadRows::Raise => {
@@ -177,8 +174,14 @@ impl Layout {
         piece: &Piece<'_>,
         record: &'r [Cow<'_, [u8]>],
         line: u64,
-    ) -> Result<(Record<'r>, Vec<&'r str>)> {
+    ) -> Result<Record<'r>> {
         piece.check_width(record, line)?;
+        if !piece.utf8 {
+            // Checked before the row is pushed, so a bad extra field leaves no half row.
+            for &i in &self.extra {
+                piece.text(record, i, line)?;
+            }
+        }
         let field = |k: usize| piece.text(record, self.index[k], line);
         let parse_err = |k: usize, s: &str, expected: String| FloError::Parse {
             location: piece.location(line, self.index[k]),
@@ -206,12 +209,7 @@ impl Layout {
             money: [number(9, parse_money)?, number(10, parse_money)?],
             categories: field(11)?,
         };
-        let extra = self
-            .extra
-            .iter()
-            .map(|&i| piece.text(record, i, line))
-            .collect::<Result<Vec<_>>>()?;
-        Ok((rec, extra))
+        Ok(rec)
     }
 }
 
