@@ -3,7 +3,6 @@
 //! (the customer file, the order log) and appended in file order. Memory stays near one block
 //! beyond the table, and the first bad row in file order is the one reported.
 
-use std::borrow::Cow;
 use std::io::Read;
 use std::path::Path;
 use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
@@ -13,7 +12,7 @@ use rayon::prelude::*;
 
 use super::super::super::error::{Cancelled, FloError, Location, Result};
 use super::super::super::watch::Watch;
-use super::fields::{scan_block, Fields, Structure};
+use super::fields::{scan_block, Fields, Row, Structure};
 use super::sniff::Header;
 use super::{is_plain_utf8, open_file, text_input};
 
@@ -65,17 +64,17 @@ impl<'a> Piece<'a> {
     pub fn records(&self) -> Records<'a> {
         Records {
             index: Structure::new(self.bytes, self.header.delimiter),
-            len: self.bytes.len(),
+            bytes: self.bytes,
             pos: 0,
             line: self.first_line,
-            fields: Vec::with_capacity(self.header.names.len()),
+            fields: Fields::with_capacity(self.header.names.len()),
         }
     }
 
     /// Field `col` of a record on `line` as text; invalid UTF-8 is named with its line and
     /// column and the fix.
-    pub fn text<'r>(&self, record: &'r [Cow<'_, [u8]>], col: usize, line: u64) -> Result<&'r str> {
-        let raw: &'r [u8] = &record[col];
+    pub fn text<'r>(&self, record: Row<'r>, col: usize, line: u64) -> Result<&'r str> {
+        let raw: &'r [u8] = record.get(col);
         if self.utf8 {
             // SAFETY: the whole piece is valid UTF-8 and fields are cut at ASCII delimiters,
             // quotes and line breaks (or have ASCII quotes removed), which keeps them valid.
@@ -99,7 +98,7 @@ impl<'a> Piece<'a> {
     }
 
     /// The error for a record of the wrong width, if it is one.
-    pub fn check_width(&self, record: &[Cow<'_, [u8]>], line: u64) -> Result<()> {
+    pub fn check_width(&self, record: Row<'_>, line: u64) -> Result<()> {
         let width = self.header.names.len();
         if record.len() == width {
             return Ok(());
@@ -115,27 +114,28 @@ impl<'a> Piece<'a> {
 /// A piece's records one at a time, with the line each starts on.
 pub struct Records<'a> {
     index: Structure<'a>,
-    len: usize,
+    bytes: &'a [u8],
     pos: usize,
     line: u64,
-    fields: Fields<'a>,
+    fields: Fields,
 }
 
 impl<'a> Records<'a> {
     /// The next record that is not a blank line, and its line.
     #[allow(clippy::should_implement_trait)] // it lends its fields, which Iterator cannot
-    pub fn next(&mut self) -> Option<(u64, &[Cow<'a, [u8]>])> {
-        while self.pos < self.len {
+    pub fn next(&mut self) -> Option<(u64, Row<'_>)> {
+        loop {
+            if self.pos >= self.bytes.len() {
+                return None;
+            }
             let (end, newlines) = self.index.split_record(self.pos, &mut self.fields);
             let line = self.line;
             self.line += newlines;
             self.pos = end;
-            let blank = self.fields.len() == 1 && self.fields[0].iter().all(|b| *b == b'\r');
-            if !blank {
-                return Some((line, &self.fields));
+            if !self.fields.row(self.bytes).is_blank() {
+                return Some((line, self.fields.row(self.bytes)));
             }
         }
-        None
     }
 }
 

@@ -5,10 +5,75 @@
 //! quote and line feed in a bit mask, and fields are cut by walking the set bits (as simdjson
 //! and simd-csv do), instead of a search call per field.
 
-use std::borrow::Cow;
+/// One record's fields as spans of the input, or of `unescaped` for a quoted field that held
+/// `""` escapes or text after its closing quote. Plain spans, not slices, so filling them
+/// costs two stores a field.
+#[derive(Debug, Default)]
+pub struct Fields {
+    spans: Vec<(usize, usize)>,
+    unescaped: Vec<u8>,
+}
 
-/// One record's fields, borrowed from the input unless a quoted field held `""` escapes.
-pub type Fields<'a> = Vec<Cow<'a, [u8]>>;
+/// Marks a span of `Fields::unescaped`.
+const UNESCAPED: usize = 1 << (usize::BITS - 1);
+
+impl Fields {
+    pub fn with_capacity(fields: usize) -> Self {
+        Fields {
+            spans: Vec::with_capacity(fields),
+            unescaped: Vec::new(),
+        }
+    }
+
+    fn clear(&mut self) {
+        self.spans.clear();
+        self.unescaped.clear();
+    }
+
+    /// The fields, read against the input they were split from.
+    pub fn row<'r>(&'r self, bytes: &'r [u8]) -> Row<'r> {
+        Row {
+            bytes,
+            fields: self,
+        }
+    }
+}
+
+/// A record's fields.
+#[derive(Clone, Copy)]
+pub struct Row<'r> {
+    bytes: &'r [u8],
+    fields: &'r Fields,
+}
+
+impl<'r> Row<'r> {
+    pub fn len(&self) -> usize {
+        self.fields.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fields.spans.is_empty()
+    }
+
+    #[inline]
+    pub fn get(&self, i: usize) -> &'r [u8] {
+        let (start, end) = self.fields.spans[i];
+        if start & UNESCAPED != 0 {
+            &self.fields.unescaped[start & !UNESCAPED..end]
+        } else {
+            &self.bytes[start..end]
+        }
+    }
+
+    /// A line with nothing on it (or only a `\r`).
+    pub fn is_blank(&self) -> bool {
+        self.len() == 1 && self.get(0).iter().all(|b| *b == b'\r')
+    }
+
+    pub fn to_vecs(&self) -> Vec<Vec<u8>> {
+        (0..self.len()).map(|i| self.get(i).to_vec()).collect()
+    }
+}
 
 /// Bit `i` set where `chunk[i]` is one of `a`, `b`, `c` (`chunk` at most 64 bytes).
 #[inline]
@@ -112,7 +177,7 @@ impl<'a> Structure<'a> {
     /// Splits the record starting at `start`. Returns the offset just past its terminator and
     /// the number of `\n` it spans (1 for a plain record; more if quoted fields hold newlines;
     /// 0 for a last record with no terminator). A `\r` before the `\n` is dropped.
-    pub fn split_record(&mut self, start: usize, fields: &mut Fields<'a>) -> (usize, u64) {
+    pub fn split_record(&mut self, start: usize, fields: &mut Fields) -> (usize, u64) {
         fields.clear();
         let bytes = self.bytes;
         let n = bytes.len();
@@ -120,13 +185,13 @@ impl<'a> Structure<'a> {
         let mut newlines = 0u64;
         loop {
             if pos < n && bytes[pos] == b'"' {
-                let (field, end, lines) = self.quoted_field(pos);
-                fields.push(field);
+                let (span, end, lines) = self.quoted_field(pos, &mut fields.unescaped);
+                fields.spans.push(span);
                 newlines += lines;
                 pos = end;
             } else {
                 let end = self.field_end(pos);
-                fields.push(Cow::Borrowed(trim_cr(&bytes[pos..end], end, bytes)));
+                fields.spans.push((pos, trim_cr(bytes, pos, end)));
                 pos = end;
             }
             if pos >= n {
@@ -139,47 +204,52 @@ impl<'a> Structure<'a> {
         }
     }
 
-    /// The quoted field opening at `open`: its text (`""` read as `"`; text after the closing
-    /// quote kept, as the csv crate reads it), where it ends, and the `\n` inside it.
-    fn quoted_field(&mut self, open: usize) -> (Cow<'a, [u8]>, usize, u64) {
+    /// The quoted field opening at `open`: its span (`""` read as `"` and text after the
+    /// closing quote kept, as the csv crate reads them, in `unescaped`), where it ends, and the
+    /// `\n` inside it.
+    fn quoted_field(
+        &mut self,
+        open: usize,
+        unescaped: &mut Vec<u8>,
+    ) -> ((usize, usize), usize, u64) {
         let bytes = self.bytes;
         let n = bytes.len();
         let mut i = open + 1;
-        let mut owned: Option<Vec<u8>> = None;
+        // Where this field's text starts in `unescaped`, once it needs copying.
+        let mut copied: Option<usize> = None;
         let mut seg = i;
         let mut lines = 0u64;
+        let span_of =
+            |copied: Option<usize>, unescaped: &Vec<u8>, seg: usize, end: usize| match copied {
+                Some(from) => (from | UNESCAPED, unescaped.len()),
+                None => (seg, end),
+            };
         loop {
             let q = self.next(i);
             if q >= n {
                 // Unterminated: the field runs to the end of the input.
-                let field = match owned {
-                    Some(mut o) => {
-                        o.extend_from_slice(&bytes[seg..]);
-                        Cow::Owned(o)
-                    }
-                    None => Cow::Borrowed(&bytes[seg..]),
-                };
-                return (field, n, lines);
+                if copied.is_some() {
+                    unescaped.extend_from_slice(&bytes[seg..]);
+                }
+                return (span_of(copied, unescaped, seg, n), n, lines);
             }
             i = q + 1;
             match bytes[q] {
                 b'"' if q + 1 < n && bytes[q + 1] == b'"' => {
-                    owned
-                        .get_or_insert_with(Vec::new)
-                        .extend_from_slice(&bytes[seg..=q]);
+                    copied.get_or_insert(unescaped.len());
+                    unescaped.extend_from_slice(&bytes[seg..=q]);
                     i = q + 2;
                     seg = i;
                 }
                 b'"' => {
-                    let piece = &bytes[seg..q];
                     let rest_end = self.field_end(i);
-                    if owned.is_none() && rest_end == i {
-                        return (Cow::Borrowed(piece), i, lines);
+                    if copied.is_none() && rest_end == i {
+                        return ((seg, q), i, lines);
                     }
-                    let mut field = owned.unwrap_or_default();
-                    field.extend_from_slice(piece);
-                    field.extend_from_slice(trim_cr(&bytes[i..rest_end], rest_end, bytes));
-                    return (Cow::Owned(field), rest_end, lines);
+                    copied.get_or_insert(unescaped.len());
+                    unescaped.extend_from_slice(&bytes[seg..q]);
+                    unescaped.extend_from_slice(&bytes[i..trim_cr(bytes, i, rest_end)]);
+                    return (span_of(copied, unescaped, seg, q), rest_end, lines);
                 }
                 b'\n' => lines += 1,
                 _ => {} // a delimiter inside quotes is text
@@ -189,21 +259,17 @@ impl<'a> Structure<'a> {
 }
 
 /// Splits the record of `bytes` starting at `start` (see [`Structure::split_record`]).
-pub fn split_record<'a>(
-    bytes: &'a [u8],
-    start: usize,
-    delim: u8,
-    fields: &mut Fields<'a>,
-) -> (usize, u64) {
+pub fn split_record(bytes: &[u8], start: usize, delim: u8, fields: &mut Fields) -> (usize, u64) {
     Structure::new(bytes, delim).split_record(start, fields)
 }
 
-/// Drops a `\r` that ends a record (`\r\n`).
-fn trim_cr<'a>(field: &'a [u8], end: usize, bytes: &[u8]) -> &'a [u8] {
+/// The end of the field `bytes[start..end]` without a `\r` that ends its record (`\r\n`).
+fn trim_cr(bytes: &[u8], start: usize, end: usize) -> usize {
     let at_record_end = end >= bytes.len() || bytes[end] == b'\n';
-    match field.last() {
-        Some(b'\r') if at_record_end => &field[..field.len() - 1],
-        _ => field,
+    if at_record_end && end > start && bytes[end - 1] == b'\r' {
+        end - 1
+    } else {
+        end
     }
 }
 
@@ -267,11 +333,12 @@ mod tests {
     use super::*;
 
     fn split(s: &str) -> (Vec<String>, usize, u64) {
-        let mut f = Vec::new();
+        let mut f = Fields::default();
         let (end, nl) = split_record(s.as_bytes(), 0, b',', &mut f);
+        let row = f.row(s.as_bytes());
         (
-            f.iter()
-                .map(|x| String::from_utf8_lossy(x).into_owned())
+            (0..row.len())
+                .map(|i| String::from_utf8_lossy(row.get(i)).into_owned())
                 .collect(),
             end,
             nl,
@@ -402,9 +469,9 @@ mod tests {
                 reference_scan(&text, every)
             );
             let start = start.min(text.len());
-            let mut f = Vec::new();
+            let mut f = Fields::default();
             let (end, nl) = split_record(&text, start, b',', &mut f);
-            let got: Vec<Vec<u8>> = f.iter().map(|x| x.to_vec()).collect();
+            let got = f.row(&text).to_vecs();
             proptest::prop_assert_eq!((got, end, nl), reference_split(&text, start, b','));
         }
 
@@ -412,11 +479,14 @@ mod tests {
         fn records_in_turn_read_as_each_alone(text in text_of(b"ax;,\"\n".to_vec(), 600)) {
             // One index over a whole text, records in turn, equals a fresh split of each.
             let mut index = Structure::new(&text, b';');
-            let (mut pos, mut f, mut g) = (0, Vec::new(), Vec::new());
+            let (mut pos, mut f, mut g) = (0, Fields::default(), Fields::default());
             while pos < text.len() {
                 let (end, nl) = index.split_record(pos, &mut f);
                 let (end2, nl2) = split_record(&text, pos, b';', &mut g);
-                proptest::prop_assert_eq!((end, nl, &f), (end2, nl2, &g));
+                proptest::prop_assert_eq!(
+                    (end, nl, f.row(&text).to_vecs()),
+                    (end2, nl2, g.row(&text).to_vecs())
+                );
                 pos = end;
             }
         }

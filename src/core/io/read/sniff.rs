@@ -1,7 +1,7 @@
 //! The header line: its delimiter, its column names, and where the columns a schema wants sit.
 
 use super::super::super::error::{FloError, Result};
-use super::fields::split_record;
+use super::fields::{split_record, Fields};
 
 /// The delimiters a header is tried with, in the order a tie is settled.
 pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
@@ -38,9 +38,11 @@ impl Header {
     pub fn parse(line: &[u8], source: &str, delimiter: Option<u8>) -> (Header, u64) {
         let detected = delimiter.is_none();
         let delimiter = delimiter.unwrap_or_else(|| detect_delimiter(line));
-        let mut fields = Vec::new();
+        let mut fields = Fields::default();
         let (_, lines) = split_record(line, 0, delimiter, &mut fields);
         let names = fields
+            .row(line)
+            .to_vecs()
             .iter()
             .map(|f| String::from_utf8_lossy(f).into_owned())
             .collect();

@@ -1,7 +1,6 @@
 //! The customer file's row schema over the one CSV engine: twelve required columns (any
 //! order, any extra columns kept as text), each row checked by the table's rules.
 
-use std::borrow::Cow;
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
@@ -12,6 +11,7 @@ use crate::core::frame::{
     REQUIRED_COLUMNS,
 };
 use crate::core::io::read::engine::{self, CsvOptions, Piece, Schema};
+use crate::core::io::read::fields::Row;
 use crate::core::io::read::sniff::Header;
 use crate::core::parse::{parse_count, parse_date, parse_money};
 use crate::core::watch::Watch;
@@ -169,12 +169,7 @@ impl Layout {
             .collect()
     }
 
-    fn row<'r>(
-        &self,
-        piece: &Piece<'_>,
-        record: &'r [Cow<'_, [u8]>],
-        line: u64,
-    ) -> Result<Record<'r>> {
+    fn row<'r>(&self, piece: &Piece<'_>, record: Row<'r>, line: u64) -> Result<Record<'r>> {
         piece.check_width(record, line)?;
         if !piece.utf8 {
             // Checked before the row is pushed, so a bad extra field leaves no half row.
