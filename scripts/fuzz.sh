@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-30}
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked --quiet
 export RUSTC_BOOTSTRAP=1
-for target in reader segment_map; do
+for target in reader orders segment_map; do
   mkdir -p "fuzz/corpus/$target"
   echo "== fuzz $target for ${seconds}s"
   cargo fuzz run "$target" "fuzz/corpus/$target" -- -max_total_time="$seconds" -rss_limit_mb=4096 2>&1 \

@@ -143,3 +143,132 @@ def test_order_logs_share_the_reader_rules(tmp_path):
     packed = tmp_path / "log.csv.gz"
     packed.write_bytes(gzip.compress(plain.read_bytes()))
     pdt.assert_frame_equal(flo_rfm.summarize_transactions(packed, "id", "date", "amount"), want)
+
+
+def test_a_missing_file_is_named(tmp_path):
+    from flo_rfm.exceptions import FileMissingError
+
+    path = tmp_path / "nope.csv"
+    with pytest.raises(FileMissingError) as err:
+        flo_rfm.read_csv(path)
+    assert isinstance(err.value, FileNotFoundError)
+    assert err.value.filename == str(path)
+    with pytest.raises(FileNotFoundError):
+        flo_rfm.summarize_transactions(path, "id", "date", "amount")
+
+
+def _unreadable(tmp_path) -> str:
+    path = tmp_path / "locked.csv"
+    path.write_bytes(flo_rfm.datasets.sample_bytes(20, seed=1))
+    path.chmod(0)
+    return str(path)
+
+
+def test_an_unreadable_file_is_a_permission_error(tmp_path):
+    """As root a chmod does not stop a read, so the read runs in a child that gives up root
+    first (after importing flo_rfm, which root's site-packages may hide from others)."""
+    import os
+    import subprocess
+    import sys
+
+    path = _unreadable(tmp_path)
+    tmp_path.chmod(0o755)
+    drop = "os.setgid(65534); os.setuid(65534)" if os.geteuid() == 0 else "pass"
+    child = f"""
+import os, flo_rfm
+from flo_rfm.exceptions import FileAccessError
+{drop}
+for read in (lambda p: flo_rfm.read_csv(p), lambda p: flo_rfm.summarize_transactions(p, "id", "d")):
+    try:
+        read({path!r})
+    except FileAccessError as e:
+        assert isinstance(e, PermissionError) and e.filename == {path!r}, e
+        print("refused")
+"""
+    out = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["refused", "refused"], out.stderr
+
+
+@pytest.mark.parametrize("kind", ["gzip", "bz2", "xz", "zstd"])
+def test_a_truncated_compressed_file_says_so(kind, real_bytes, tmp_path):
+    import zstandard
+
+    packers = {
+        "gzip": gzip.compress,
+        "bz2": bz2.compress,
+        "xz": lzma.compress,
+        "zstd": zstandard.ZstdCompressor().compress,
+    }
+    packed = packers[kind](real_bytes)
+    path = tmp_path / "flo.csv.x"
+    path.write_bytes(packed[: len(packed) // 2])
+    name = {"bz2": "bzip2"}.get(kind, kind)
+    with pytest.raises(OSError, match=f"is a {name} file that cannot be decompressed"):
+        flo_rfm.read_csv(path)
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_its_mark_says_which_encoding_to_name(codec, real_bytes, real_table, tmp_path):
+    path = tmp_path / "flo.csv"
+    path.write_bytes(real_bytes.decode("utf-8").encode(codec))
+    with pytest.raises(InputError, match=f'looks like UTF-16 without a byte-order mark.*encoding="{codec}"'):
+        flo_rfm.read_csv(path)
+    pdt.assert_frame_equal(flo_rfm.read_csv(path, encoding=codec).to_pandas(), real_table)
+
+
+def test_a_header_that_does_not_split_names_the_delimiters_tried(real_raw, tmp_path):
+    from flo_rfm.exceptions import MissingColumnsError
+
+    path = tmp_path / "colon.csv"
+    real_raw.head(20).to_csv(path, index=False, sep=":")
+    with pytest.raises(MissingColumnsError, match=r"the header is one field: none of \",\" \";\" tab \"\|\""):
+        flo_rfm.read_csv(path)
+    got = flo_rfm.read_csv(path, delimiter=":").to_pandas()
+    assert len(got) == 20
+
+
+def _log_text(header: str) -> str:
+    rows = ["c1,2021-01-04,10.0", "c2,2021-02-01,20.5", "c1,2021-03-01,7.25"]
+    return "\n".join([header, *rows]) + "\n"
+
+
+def test_an_order_log_with_a_repeated_column_names_both_positions(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text(_log_text("id,date,amount").replace("\n", ",x\n").replace("amount,x", "amount,id"))
+    with pytest.raises(InputError, match=r"column \"id\" appears 2 times in the header \(columns 1, 4\)"):
+        flo_rfm.summarize_transactions(path, "id", "date", "amount")
+
+
+def test_an_order_log_in_another_encoding(tmp_path):
+    log = pd.DataFrame(
+        {
+            "müşteri": ["Çiğdem", "İlker", "Çiğdem"],
+            "date": ["2021-01-04", "2021-02-01", "2021-03-01"],
+            "amount": [10.0, 20.5, 7.25],
+        }
+    )
+    path = tmp_path / "log.csv"
+    log.to_csv(path, index=False, encoding="cp1254")
+    with pytest.raises(InputError, match=r"the header is not UTF-8 text \(byte 0xFC at position 2\).*encoding="):
+        flo_rfm.summarize_transactions(path, "müşteri", "date", "amount")
+    plain = tmp_path / "plain_header.csv"
+    plain.write_bytes(path.read_bytes().replace("müşteri".encode("cp1254"), b"id"))
+    with pytest.raises(InputError, match="encoding=") as err:
+        flo_rfm.summarize_transactions(plain, "id", "date", "amount")
+    assert (err.value.line, err.value.column) == (2, "id")
+    got = flo_rfm.summarize_transactions(path, "müşteri", "date", "amount", encoding="cp1254")
+    want = flo_rfm.summarize_transactions(log, "müşteri", "date", "amount")
+    pdt.assert_frame_equal(got, want)
+
+
+@pytest.mark.parametrize("pack", [bz2.compress, lzma.compress, "zstd"])
+def test_order_logs_read_compressed(pack, tmp_path):
+    import zstandard
+
+    plain = tmp_path / "log.csv"
+    plain.write_text(_log_text("id,date,amount"))
+    packed = tmp_path / "log.bin"
+    packer = zstandard.ZstdCompressor().compress if pack == "zstd" else pack
+    packed.write_bytes(packer(plain.read_bytes()))
+    want = flo_rfm.summarize_transactions(plain, "id", "date", "amount")
+    pdt.assert_frame_equal(flo_rfm.summarize_transactions(packed, "id", "date", "amount"), want)

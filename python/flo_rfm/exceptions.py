@@ -108,7 +108,14 @@ class MissingDependencyError(FloRfmError, ImportError):
 
 class FileError(FloRfmError, OSError):
     """A file or folder could not be read or written; ``errno``, ``strerror`` and ``filename``
-    as any ``OSError`` (``errno.ENOSPC`` for a full disk, ``errno.EROFS`` for a read-only one)."""
+    as any ``OSError`` (``errno.ENOSPC`` for a full disk, ``errno.EROFS`` for a read-only one).
+    A problem that is not the operating system's (a corrupt compressed file) has no ``errno``."""
+
+    def __str__(self) -> str:
+        # OSError would print "[Errno None] None: 'path'" for an error without errno.
+        if self.errno is None and self.args:
+            return str(self.args[0])
+        return super().__str__()
 
 
 class FileMissingError(FileError, FileNotFoundError):

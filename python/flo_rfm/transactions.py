@@ -48,6 +48,8 @@ def _log(
     online: Sequence[str] = ONLINE,
     offline: Sequence[str] = OFFLINE,
     on_bad_rows: str = "raise",
+    encoding: str | None = None,
+    delimiter: str | None = None,
 ) -> _flo_rfm.Log:
     if kind_of(source) is not None:
         df = to_pandas(source)
@@ -101,6 +103,8 @@ def _log(
             _names(online, "online"),
             _names(offline, "offline"),
             on_bad_rows,
+            delimiter,
+            encoding,
         )
 
 
@@ -140,6 +144,9 @@ def summarize_transactions(
     freq: Freq = "D",
     freq_multiplier: float = 1,
     include_first_transaction: bool = False,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
 ) -> pd.DataFrame:
     """Per-customer ``frequency``, ``recency``, ``T`` (and ``monetary_value``) exactly as
     lifetimes' ``summary_data_from_transaction_data`` computes them, from a CSV path or a
@@ -147,6 +154,8 @@ def summarize_transactions(
 
     ``freq`` is ``"D"`` (days) or ``"W"`` (weeks starting on Monday, pandas' ``"W"``);
     ``freq_multiplier`` divides every duration (e.g. 7 with ``"D"`` for weeks of days).
+    A file is read as :func:`flo_rfm.read_csv` reads one (compressed, ``encoding=``,
+    ``delimiter=`` detected unless given).
 
     Examples
     --------
@@ -163,7 +172,14 @@ def summarize_transactions(
         None if observation_period_end is None else _seconds(observation_period_end, "observation_period_end")
     )
     multiplier = as_float(freq_multiplier, "freq_multiplier")
-    log = _log(transactions, customer_id_col, datetime_col, monetary_value_col)
+    log = _log(
+        transactions,
+        customer_id_col,
+        datetime_col,
+        monetary_value_col,
+        encoding=encoding,
+        delimiter=delimiter,
+    )
     with argument_errors():
         ids, f, r, t, m = log.btyd(freq, multiplier, end, include_first_transaction)
     cols = {"frequency": f, "recency": r, "T": t}
@@ -181,10 +197,14 @@ def calibration_holdout(
     freq: Freq = "D",
     freq_multiplier: float = 1,
     monetary_value_col: str | None = None,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
 ) -> pd.DataFrame:
     """lifetimes' ``calibration_and_holdout_data``: the calibration summary (``*_cal``) and, for
     each calibration customer, the holdout ``frequency_holdout`` (periods with a purchase),
-    ``monetary_value_holdout`` (mean purchase) and ``duration_holdout``.
+    ``monetary_value_holdout`` (mean purchase) and ``duration_holdout``. A file is read as
+    :func:`summarize_transactions` reads one.
 
     Examples
     --------
@@ -202,7 +222,14 @@ def calibration_holdout(
         None if observation_period_end is None else _seconds(observation_period_end, "observation_period_end")
     )
     multiplier = as_float(freq_multiplier, "freq_multiplier")
-    log = _log(transactions, customer_id_col, datetime_col, monetary_value_col)
+    log = _log(
+        transactions,
+        customer_id_col,
+        datetime_col,
+        monetary_value_col,
+        encoding=encoding,
+        delimiter=delimiter,
+    )
     with argument_errors():
         (ids, f, r, t, m), f_h, m_h, duration = log.calibration_holdout(cal, obs, freq, multiplier)
     cols: dict[str, Any] = {"frequency_cal": f, "recency_cal": r, "T_cal": t}
@@ -274,6 +301,9 @@ def customers_from_transactions(
     online: Sequence[str] = ONLINE,
     offline: Sequence[str] = OFFLINE,
     on_bad_rows: Literal["raise", "skip"] = "raise",
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
 ) -> CustomerData:
     """The FLO customer summary of an order log, ready for :func:`flo_rfm.run` and
     :func:`flo_rfm.cltv`: first/last order dates overall and per side, order counts (an order id
@@ -300,5 +330,7 @@ def customers_from_transactions(
         online,
         offline,
         on_bad_rows,
+        encoding,
+        delimiter,
     )
     return CustomerData(log.customers())

@@ -23,6 +23,7 @@ use crate::core::rfm::{metrics, Labels, ScoreOptions, Scores};
 use crate::core::rfm_study::prepared_columns;
 use crate::core::segment::SegmentMap;
 use crate::core::summary::{group_table, sorted_groups};
+use crate::core::io::read::engine::delimiter_of;
 use crate::core::watch::Watch;
 
 #[pyclass(frozen, module = "flo_rfm._flo_rfm")]
@@ -44,15 +45,7 @@ fn options(on_bad_rows: &str, duplicates: &str, delimiter: Option<&str>) -> PyRe
             ("merge", Duplicates::Merge),
         ],
     )?;
-    let delimiter = match delimiter {
-        None => None,
-        Some(d) if d.len() == 1 => Some(d.as_bytes()[0]),
-        Some(d) => {
-            return Err(super::errors::to_py(FloError::invalid(format!(
-                "delimiter must be one character, got {d:?}"
-            ))))
-        }
-    };
+    let delimiter = delimiter_of(delimiter).map_err(super::errors::to_py)?;
     Ok(ReadOptions {
         bad_rows,
         duplicates,

@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use super::errors::run;
 use super::frame::Frame;
 use super::rfm::{bad_rows_of, parse_enum};
-use crate::core::io::read::engine::CsvOptions;
+use crate::core::io::read::engine::{delimiter_of, CsvOptions};
 use crate::core::io::schema::orders::{read_path, OrderOptions};
 use crate::core::translog::{
     btyd_summary, calibration_holdout, customer_frame, transactions, Btyd, BtydOptions, Freq,
@@ -90,7 +90,7 @@ fn read_log(
     online: Vec<String>,
     offline: Vec<String>,
     on_bad_rows: &str,
-    delimiter: Option<char>,
+    delimiter: Option<&str>,
     encoding: Option<String>,
 ) -> PyResult<Log> {
     let bad_rows = bad_rows_of(on_bad_rows)?;
@@ -106,7 +106,7 @@ fn read_log(
         offline,
         bad_rows,
         csv: CsvOptions {
-            delimiter: delimiter.map(|d| d as u8),
+            delimiter: delimiter_of(delimiter).map_err(super::errors::to_py)?,
             encoding,
             progress: None,
         },

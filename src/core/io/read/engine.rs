@@ -27,6 +27,17 @@ pub struct CsvOptions {
     pub progress: Option<Arc<Watch>>,
 }
 
+/// A delimiter given as text: one ASCII character, or `None` to detect it.
+pub fn delimiter_of(text: Option<&str>) -> Result<Option<u8>> {
+    match text {
+        None => Ok(None),
+        Some(d) if d.len() == 1 && d != "\"" && d != "\n" => Ok(Some(d.as_bytes()[0])),
+        Some(d) => Err(FloError::invalid(format!(
+            "delimiter must be one ASCII character other than a quote or a line break, got {d:?}"
+        ))),
+    }
+}
+
 /// What a file's rows become: a schema parses pieces on their own (on any core) and appends
 /// them to its table in file order.
 pub trait Schema: Sync {
@@ -73,6 +84,7 @@ impl<'a> Piece<'a> {
 
     /// Field `col` of a record on `line` as text; invalid UTF-8 is named with its line and
     /// column and the fix.
+    #[inline]
     pub fn text<'r>(&self, record: Row<'r>, col: usize, line: u64) -> Result<&'r str> {
         let raw: &'r [u8] = record.get(col);
         if self.utf8 {
@@ -241,6 +253,19 @@ pub fn read<R: Read + Send, S: Schema>(
             source_name: source.to_string(),
             line: 1,
             message,
+        });
+    }
+    if let Err(e) = std::str::from_utf8(&buf[..header_end]) {
+        let at = e.valid_up_to();
+        return Err(FloError::Format {
+            source_name: source.to_string(),
+            line: 1,
+            message: format!(
+                "the header is not UTF-8 text (byte 0x{:02X} at position {}): if the file is in \
+                 another encoding, name it: encoding=\"windows-1254\", \"latin-1\", ...",
+                buf[at],
+                at + 1
+            ),
         });
     }
     let (header, header_lines) = Header::parse(&buf[..header_end], source, opts.delimiter);

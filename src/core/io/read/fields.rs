@@ -144,7 +144,7 @@ impl<'a> Structure<'a> {
     }
 
     /// The first structural byte at or after `pos`, or the text's length.
-    #[inline]
+    #[inline(always)]
     fn next(&mut self, pos: usize) -> usize {
         if pos < self.base || pos >= self.base + 64 {
             self.load(pos & !63);
@@ -165,7 +165,7 @@ impl<'a> Structure<'a> {
 
     /// End of an unquoted field starting at `pos`: the next delimiter or `\n` (a quote inside
     /// an unquoted field is text), or the end of the input.
-    #[inline]
+    #[inline(always)]
     fn field_end(&mut self, pos: usize) -> usize {
         let mut p = self.next(pos);
         while p < self.bytes.len() && self.bytes[p] == b'"' {
