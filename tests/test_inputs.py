@@ -249,7 +249,9 @@ def test_an_order_log_in_another_encoding(tmp_path):
     )
     path = tmp_path / "log.csv"
     log.to_csv(path, index=False, encoding="cp1254")
-    with pytest.raises(InputError, match=r"the header is not UTF-8 text \(byte 0xFC at position 2\).*encoding="):
+    with pytest.raises(
+        InputError, match=r"the header is not UTF-8 text \(byte 0xFC at position 2\).*encoding="
+    ):
         flo_rfm.summarize_transactions(path, "müşteri", "date", "amount")
     plain = tmp_path / "plain_header.csv"
     plain.write_bytes(path.read_bytes().replace("müşteri".encode("cp1254"), b"id"))

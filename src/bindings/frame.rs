@@ -15,6 +15,7 @@ use crate::core::cltv_study::{cltv_study, CltvOptions};
 use crate::core::columnar::{frame_from_columns, Columns, DateInput, NumberInput};
 use crate::core::error::FloError;
 use crate::core::frame::{CustomerFrame, Duplicates};
+use crate::core::io::read::engine::delimiter_of;
 use crate::core::io::schema::customers::{read_from, read_path, ReadOptions};
 use crate::core::io::write::{write_ids, Format};
 use crate::core::outliers::{cltv_frame, FrequencyDefinition};
@@ -23,7 +24,6 @@ use crate::core::rfm::{metrics, Labels, ScoreOptions, Scores};
 use crate::core::rfm_study::prepared_columns;
 use crate::core::segment::SegmentMap;
 use crate::core::summary::{group_table, sorted_groups};
-use crate::core::io::read::engine::delimiter_of;
 use crate::core::watch::Watch;
 
 #[pyclass(frozen, module = "flo_rfm._flo_rfm")]
