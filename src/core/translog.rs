@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use super::columns::{DictColumn, StrColumn};
+use super::columns::{DictColumn, StrColumn, NULL_CODE};
 use super::error::{FloError, Location, Result};
 use super::frame::{BadRows, CustomerFrame, Record, RowReport, SkippedRow, NULL_DATE};
 use super::parse::{parse_date, parse_money};
@@ -77,7 +77,12 @@ pub fn parse_datetime(s: &str) -> std::result::Result<i64, String> {
 pub struct LogBuilder<'a> {
     tx: Transactions,
     id_index: FxHashMap<String, u32>,
-    orders: FxHashMap<(u32, String), u32>,
+    /// Order ids as texts, and each order (customer, text) numbered by first appearance.
+    order_texts: DictColumn,
+    orders: FxHashMap<(u32, u32), u32>,
+    order_keys: Vec<(u32, u32)>,
+    /// The side of each channel level, found once per level.
+    sides: Vec<u8>,
     online: &'a [String],
     offline: &'a [String],
     bad_rows: BadRows,
@@ -98,7 +103,10 @@ impl<'a> LogBuilder<'a> {
                 ..Default::default()
             },
             id_index: FxHashMap::default(),
+            order_texts: DictColumn::default(),
             orders: FxHashMap::default(),
+            order_keys: Vec::new(),
+            sides: Vec::new(),
             online,
             offline,
             bad_rows,
@@ -186,23 +194,52 @@ impl<'a> LogBuilder<'a> {
         tx.customer.push(c);
         tx.time.push(t);
         tx.amount.push(amount);
-        let is = |names: &[String]| names.iter().any(|n| n == channel);
-        tx.side.push(if is(self.online) {
-            ONLINE
-        } else if is(self.offline) {
-            OFFLINE
-        } else {
-            UNKNOWN
-        });
-        tx.channel.push(channel);
-        tx.order.push(match order {
+        let code = tx.channel.intern(channel);
+        tx.channel.codes.push(code);
+        let side = self.side(code, channel);
+        self.tx.side.push(side);
+        let order = match order {
             None => u32::MAX,
             Some(o) => {
-                let n = self.orders.len() as u32;
-                *self.orders.entry((c, o.to_string())).or_insert(n)
+                let text = self.order_texts.intern(o);
+                self.order_code(c, text)
             }
-        });
+        };
+        let tx = &mut self.tx;
+        tx.order.push(order);
         tx.lines.push(line);
+    }
+
+    /// Which side a channel counts on, looked up once per channel level.
+    fn side(&mut self, code: u32, channel: &str) -> u8 {
+        let by_name = |online: &[String], offline: &[String], name: &str| {
+            let is = |names: &[String]| names.iter().any(|n| n == name);
+            if is(online) {
+                ONLINE
+            } else if is(offline) {
+                OFFLINE
+            } else {
+                UNKNOWN
+            }
+        };
+        if code == NULL_CODE {
+            return by_name(self.online, self.offline, channel);
+        }
+        while self.sides.len() <= code as usize {
+            let level = &self.tx.channel.levels[self.sides.len()];
+            self.sides.push(by_name(self.online, self.offline, level));
+        }
+        self.sides[code as usize]
+    }
+
+    /// The number of the order `(customer, order text)`, a new one if it is new.
+    fn order_code(&mut self, customer: u32, text: u32) -> u32 {
+        let n = self.order_keys.len() as u32;
+        let code = *self.orders.entry((customer, text)).or_insert(n);
+        if code == n {
+            self.order_keys.push((customer, text));
+        }
+        code
     }
 
     /// Appends a builder that read the next lines on its own, renumbering its customers and
@@ -210,16 +247,20 @@ impl<'a> LogBuilder<'a> {
     pub fn absorb(&mut self, part: LogBuilder<'_>) {
         let p = part.tx;
         let customers: Vec<u32> = p.ids.iter().map(|id| self.customer_code(id)).collect();
-        let mut orders = vec![u32::MAX; part.orders.len()];
-        let mut keyed: Vec<(&(u32, String), &u32)> = part.orders.iter().collect();
-        keyed.sort_unstable_by_key(|(_, &code)| code);
-        for ((c, o), &code) in keyed {
-            let n = self.orders.len() as u32;
-            orders[code as usize] = *self
-                .orders
-                .entry((customers[*c as usize], o.clone()))
-                .or_insert(n);
-        }
+        // The part's orders in their order of first appearance, renumbered into this log's.
+        let orders: Vec<u32> = part
+            .order_keys
+            .iter()
+            .map(|&(c, text)| {
+                let text = match text {
+                    NULL_CODE => NULL_CODE,
+                    t => self
+                        .order_texts
+                        .intern(&part.order_texts.levels[t as usize]),
+                };
+                self.order_code(customers[c as usize], text)
+            })
+            .collect();
         let tx = &mut self.tx;
         tx.customer
             .extend(p.customer.iter().map(|&c| customers[c as usize]));

@@ -84,12 +84,16 @@ impl<'a> Schema for Orders<'a> {
                 b.reject(line, e)?;
                 continue;
             }
-            let texts: Result<Vec<Option<&str>>> = self
+            let mut texts: [Option<&str>; 5] = [None; 5];
+            let read = self
                 .index
                 .iter()
-                .map(|at| at.map(|i| piece.text(fields, i, line)).transpose())
-                .collect();
-            match texts {
+                .zip(&mut texts)
+                .try_for_each(|(at, slot)| {
+                    *slot = at.map(|i| piece.text(fields, i, line)).transpose()?;
+                    Ok(())
+                });
+            match read.map(|()| texts) {
                 Err(e) => b.reject(line, e)?,
                 Ok(t) => b.push(
                     line,
