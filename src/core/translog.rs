@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use hashbrown::hash_table::{Entry, HashTable};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
@@ -72,11 +73,19 @@ pub fn parse_datetime(s: &str) -> std::result::Result<i64, String> {
     Ok(day as i64 * 86_400 + secs)
 }
 
+fn hash_text(s: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    s.hash(&mut h);
+    h.finish()
+}
+
 /// Adds log lines one at a time, with the reader's rules: a bad line raises, or is skipped and
 /// reported (`BadRows`).
 pub struct LogBuilder<'a> {
     tx: Transactions,
-    id_index: FxHashMap<String, u32>,
+    /// Customer codes by id: indexes into `tx.ids`, so an id is stored once, as text there.
+    id_index: HashTable<u32>,
     /// Order ids as texts, and each order (customer, text) numbered by first appearance.
     order_texts: DictColumn,
     orders: FxHashMap<(u32, u32), u32>,
@@ -102,7 +111,7 @@ impl<'a> LogBuilder<'a> {
                 has_amount,
                 ..Default::default()
             },
-            id_index: FxHashMap::default(),
+            id_index: HashTable::new(),
             order_texts: DictColumn::default(),
             orders: FxHashMap::default(),
             order_keys: Vec::new(),
@@ -279,12 +288,19 @@ impl<'a> LogBuilder<'a> {
     }
 
     fn customer_code(&mut self, id: &str) -> u32 {
-        match self.id_index.get(id) {
-            Some(&c) => c,
-            None => {
-                let c = self.id_index.len() as u32;
-                self.id_index.insert(id.to_string(), c);
-                self.tx.ids.push(id);
+        let ids = &mut self.tx.ids;
+        let hash = hash_text(id);
+        let found = self.id_index.entry(
+            hash,
+            |&c| ids.get(c as usize) == id,
+            |&c| hash_text(ids.get(c as usize)),
+        );
+        match found {
+            Entry::Occupied(e) => *e.get(),
+            Entry::Vacant(e) => {
+                let c = ids.len() as u32;
+                ids.push(id);
+                e.insert(c);
                 c
             }
         }
