@@ -4,6 +4,7 @@
 
 mod decode;
 mod decompress;
+pub mod parquet;
 
 pub use decode::text_stream;
 
