@@ -142,6 +142,40 @@ impl<'a> LogBuilder<'a> {
         }
     }
 
+    /// One line whose date-time (seconds since 1970) and amount (NaN when the log has none)
+    /// are values already, as a Parquet file holds them.
+    pub fn push_values(
+        &mut self,
+        line: u64,
+        id: &str,
+        seconds: i64,
+        amount: f64,
+        channel: &str,
+        order: Option<&str>,
+    ) -> Result<()> {
+        if let Err(e) = self.check_id(line, id) {
+            return self.reject(line, e);
+        }
+        self.tx.report.rows_read += 1;
+        self.add(line, id, seconds, amount, channel, order);
+        Ok(())
+    }
+
+    fn check_id(&self, line: u64, id: &str) -> Result<()> {
+        if !id.trim().is_empty() {
+            return Ok(());
+        }
+        Err(FloError::Data {
+            location: Location {
+                source: self.tx.source.clone(),
+                line,
+                column: "customer".to_string(),
+            },
+            text: id.to_string(),
+            problem: "is an empty id".to_string(),
+        })
+    }
+
     /// A line that breaks a rule: raised, or skipped and reported (`BadRows`).
     pub fn reject(&mut self, line: u64, e: FloError) -> Result<()> {
         self.tx.report.rows_read += 1;
@@ -163,13 +197,7 @@ impl<'a> LogBuilder<'a> {
             line,
             column: column.to_string(),
         };
-        if id.trim().is_empty() {
-            return Err(FloError::Data {
-                location: location("customer"),
-                text: id.to_string(),
-                problem: "is an empty id".to_string(),
-            });
-        }
+        self.check_id(line, id)?;
         let parse_err = |column: &str, text: &str, expected: String| FloError::Parse {
             location: location(column),
             text: text.to_string(),

@@ -6,6 +6,7 @@ mod decode;
 mod decompress;
 pub mod engine;
 pub mod fields;
+pub mod parquet;
 pub mod sniff;
 
 pub use decode::text_stream;

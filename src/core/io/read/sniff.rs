@@ -55,45 +55,19 @@ impl Header {
         (header, lines)
     }
 
-    /// Where each of `wanted` sits (`None` for a name not asked for). A name that appears more
-    /// than once is an error naming its positions; missing names are named together.
+    /// Where each of `wanted` sits (`None` for a name not asked for); see [`find_columns`].
     pub fn find(&self, wanted: &[Option<&str>]) -> Result<Vec<Option<usize>>> {
-        for name in wanted.iter().flatten() {
-            let at: Vec<String> = (0..self.names.len())
-                .filter(|&i| self.names[i] == *name)
-                .map(|i| (i + 1).to_string())
-                .collect();
-            if at.len() > 1 {
-                return Err(FloError::Format {
-                    source_name: self.source.clone(),
-                    line: 1,
-                    message: format!(
-                        "column {name:?} appears {} times in the header (columns {}): keep one",
-                        at.len(),
-                        at.join(", ")
-                    ),
-                });
-            }
-        }
-        let found: Vec<Option<usize>> = wanted
-            .iter()
-            .map(|name| name.and_then(|n| self.names.iter().position(|h| h == n)))
-            .collect();
-        let missing: Vec<String> = wanted
-            .iter()
-            .zip(&found)
-            .filter_map(|(name, at)| match (name, at) {
-                (Some(n), None) => Some(n.to_string()),
-                _ => None,
-            })
-            .collect();
-        if missing.is_empty() {
-            return Ok(found);
-        }
-        Err(FloError::MissingColumns {
-            source_name: self.source.clone(),
-            columns: missing,
-            hint: self.one_field_hint(),
+        find_columns(&self.source, &self.names, wanted).map_err(|e| match e {
+            FloError::MissingColumns {
+                source_name,
+                columns,
+                ..
+            } => FloError::MissingColumns {
+                source_name,
+                columns,
+                hint: self.one_field_hint(),
+            },
+            e => e,
         })
     }
 
@@ -113,6 +87,73 @@ impl Header {
             )
         }
     }
+}
+
+/// Where each of `wanted` sits among a file's column `names` (`None` for a name not asked
+/// for). A name that appears more than once is an error naming its positions; missing names
+/// are named together.
+pub fn find_columns(
+    source: &str,
+    names: &[String],
+    wanted: &[Option<&str>],
+) -> Result<Vec<Option<usize>>> {
+    for name in wanted.iter().flatten() {
+        let at: Vec<String> = (0..names.len())
+            .filter(|&i| names[i] == *name)
+            .map(|i| (i + 1).to_string())
+            .collect();
+        if at.len() > 1 {
+            return Err(FloError::Format {
+                source_name: source.to_string(),
+                line: 1,
+                message: format!(
+                    "column {name:?} appears {} times in the header (columns {}): keep one",
+                    at.len(),
+                    at.join(", ")
+                ),
+            });
+        }
+    }
+    let found: Vec<Option<usize>> = wanted
+        .iter()
+        .map(|name| name.and_then(|n| names.iter().position(|h| h == n)))
+        .collect();
+    let missing: Vec<String> = wanted
+        .iter()
+        .zip(&found)
+        .filter_map(|(name, at)| match (name, at) {
+            (Some(n), None) => Some(n.to_string()),
+            _ => None,
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(found);
+    }
+    Err(FloError::MissingColumns {
+        source_name: source.to_string(),
+        columns: missing,
+        hint: String::new(),
+    })
+}
+
+/// The names of the columns `extra` of `names`, a name already `taken` (or repeated) numbered
+/// as pandas' `read_csv` numbers it (`x`, `x.1`, `x.2`).
+pub fn numbered_names(names: &[String], extra: &[usize], taken: &[&str]) -> Vec<String> {
+    let mut seen: Vec<String> = taken.iter().map(|s| s.to_string()).collect();
+    extra
+        .iter()
+        .map(|&i| {
+            let base = &names[i];
+            let mut name = base.clone();
+            let mut k = 0;
+            while seen.contains(&name) {
+                k += 1;
+                name = format!("{base}.{k}");
+            }
+            seen.push(name.clone());
+            name
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -12,7 +12,8 @@ use crate::core::frame::{
 };
 use crate::core::io::read::engine::{self, CsvOptions, Piece, Schema};
 use crate::core::io::read::fields::Row;
-use crate::core::io::read::sniff::Header;
+use crate::core::io::read::parquet;
+use crate::core::io::read::sniff::{numbered_names, Header};
 use crate::core::parse::{parse_count, parse_date, parse_money};
 use crate::core::watch::Watch;
 
@@ -51,8 +52,12 @@ impl ReadOptions {
     }
 }
 
-/// Reads a customer file from disk: plain, gzip, bzip2, xz or zstd, in `opts.encoding`.
+/// Reads a customer file from disk: CSV (plain, gzip, bzip2, xz or zstd, in `opts.encoding`) or
+/// Parquet, told apart by their first bytes.
 pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<CustomerFrame> {
+    if parquet::is_parquet_file(path)? {
+        return parquet::read_customers(path, opts);
+    }
     let frame = engine::read_file(path, &opts.csv(), |h| start(h, opts))?;
     finish(frame, opts)
 }
@@ -149,24 +154,8 @@ impl Layout {
         Ok(Layout { index, extra })
     }
 
-    /// The extra columns' names, a repeated name numbered as pandas' `read_csv` numbers it
-    /// (`x`, `x.1`, `x.2`).
     fn extra_names(&self, header: &[String]) -> Vec<String> {
-        let mut seen: Vec<String> = REQUIRED_COLUMNS.iter().map(|s| s.to_string()).collect();
-        self.extra
-            .iter()
-            .map(|&i| {
-                let base = &header[i];
-                let mut name = base.clone();
-                let mut k = 0;
-                while seen.contains(&name) {
-                    k += 1;
-                    name = format!("{base}.{k}");
-                }
-                seen.push(name.clone());
-                name
-            })
-            .collect()
+        numbered_names(header, &self.extra, &REQUIRED_COLUMNS)
     }
 
     fn row<'r>(&self, piece: &Piece<'_>, record: Row<'r>, line: u64) -> Result<Record<'r>> {

@@ -7,6 +7,7 @@ use std::path::Path;
 use crate::core::error::Result;
 use crate::core::frame::BadRows;
 use crate::core::io::read::engine::{self, CsvOptions, Piece, Schema};
+use crate::core::io::read::parquet;
 use crate::core::io::read::sniff::Header;
 use crate::core::translog::{LogBuilder, LogColumns, Transactions};
 
@@ -21,8 +22,12 @@ pub struct OrderOptions {
     pub csv: CsvOptions,
 }
 
-/// Reads an order log from disk: plain, gzip, bzip2, xz or zstd, in `opts.csv.encoding`.
+/// Reads an order log from disk: CSV (plain, gzip, bzip2, xz or zstd, in `opts.csv.encoding`)
+/// or Parquet, told apart by their first bytes.
 pub fn read_path(path: &Path, opts: &OrderOptions) -> Result<Transactions> {
+    if parquet::is_parquet_file(path)? {
+        return parquet::read_orders(path, opts);
+    }
     let log = engine::read_file(path, &opts.csv, |h| start(h, opts))?;
     Ok(log.finish())
 }

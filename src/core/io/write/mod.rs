@@ -10,7 +10,7 @@ mod text;
 pub use atomic::{check_not_input, write_atomically};
 pub use csv::{write_csv, Codes, Column, Table};
 pub use parquet::write_parquet;
-pub use text::push_float;
+pub use text::{push_date, push_float};
 
 use std::path::Path;
 
