@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from . import datasets, exceptions
 from ._flo_rfm import __version__
-from .data import CustomerData, ReadReport, from_pandas, prepare, read_csv
+from .data import CustomerData, ReadReport, from_pandas, prepare, read_csv, read_parquet
 from .lifetime_value import (
     PERIODS_PER_MONTH,
     BetaGeo,
@@ -62,6 +62,7 @@ __all__ = [
     "holdout_validation",
     "prepare",
     "read_csv",
+    "read_parquet",
     "report",
     "rfm",
     "run",

@@ -356,7 +356,8 @@ def read_csv(
     ``\\r\\n``, dates as ``YYYY-MM-DD``, ``YYYY-MM-DD HH:MM:SS`` or ``DD.MM.YYYY``, counts as ``4``
     or ``4.0``, and extra columns (kept as text; a repeated name numbered ``x.1`` as pandas does).
     Files compressed with gzip, bzip2, xz or zstd are read as they are (recognised by their
-    first bytes, whatever their name); UTF-16 is recognised by its byte-order mark.
+    first bytes, whatever their name); UTF-16 is recognised by its byte-order mark. A Parquet
+    file is read too (see :func:`read_parquet`), so every call that takes a path takes one.
 
     Parameters
     ----------
@@ -415,6 +416,37 @@ def read_csv(
     frame = with_progress(path, read) if progress else run_watched(read)
     _check_on_missing(frame, on_missing)
     return CustomerData(frame)
+
+
+def read_parquet(
+    path: str | os.PathLike[str],
+    *,
+    on_bad_rows: BadRows = "raise",
+    duplicates: Duplicates = "raise",
+    progress: bool = False,
+    on_missing: OnMissing = "keep",
+) -> CustomerData:
+    """Read a FLO customer file stored as Parquet (pandas' ``to_parquet``, Polars'
+    ``write_parquet``, Spark...), in the Rust core: the same values, row rules and errors as the
+    same table written as CSV and read with :func:`read_csv` (which also reads Parquet files,
+    told apart by their first bytes).
+
+    Dates may be stored as dates, timestamps (a zoned one gives its local date) or text; counts
+    and money as integers, floats or text; missing values as nulls. A row's ``line`` in errors
+    and reports is its position + 2, the line it would have in the CSV. The options are
+    :func:`read_csv`'s.
+
+    Examples
+    --------
+    >>> import flo_rfm, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "s.parquet")
+    >>> flo_rfm.datasets.sample_frame(300, seed=1).to_parquet(path)
+    >>> len(flo_rfm.read_parquet(path))
+    300
+    """
+    return read_csv(
+        path, on_bad_rows=on_bad_rows, duplicates=duplicates, progress=progress, on_missing=on_missing
+    )
 
 
 def from_pandas(
