@@ -273,20 +273,28 @@ pub fn read<R: Read + Send, S: Schema>(
     buf.drain(..header_end);
     let first_line = 1 + header_lines.max(1);
 
+    let (spent_tx, spent_rx) = channel::<Vec<u8>>();
+    let mut blocks = Blocks {
+        input,
+        buf,
+        eof,
+        next_line: first_line,
+        spent: spent_rx,
+    };
+    let (schema, header) = (&schema, &header);
+    if eof {
+        // All of it in one block: no stages to overlap, so no threads to start.
+        let (block, _) = blocks.next_block().map_err(io_err)?;
+        for part in parse_block(schema, header, &block) {
+            schema.append(&mut table, part)?;
+        }
+        return Ok(table);
+    }
     // Three stages overlap: one thread reads and cuts blocks, all cores parse a block's pieces,
     // one thread appends parsed pieces in file order. Bounded channels keep one block in each.
-    let (schema, header) = (&schema, &header);
     std::thread::scope(|scope| {
         let (block_tx, block_rx) = sync_channel::<Result<Block>>(1);
-        let (spent_tx, spent_rx) = channel::<Vec<u8>>();
         scope.spawn(move || {
-            let blocks = Blocks {
-                input,
-                buf,
-                eof,
-                next_line: first_line,
-                spent: spent_rx,
-            };
             blocks.send_all(&block_tx, &io_err);
         });
         let (parts_tx, parts_rx) = sync_channel::<Vec<S::Part>>(1);
@@ -307,13 +315,7 @@ pub fn read<R: Read + Send, S: Schema>(
                     break;
                 }
             };
-            let parts: Vec<S::Part> = block
-                .pieces
-                .par_iter()
-                .map(|&(start, end, line)| {
-                    schema.parse(Piece::new(&block.bytes[start..end], line, header))
-                })
-                .collect();
+            let parts = parse_block(schema, header, &block);
             let _ = spent_tx.send(block.bytes);
             if parts_tx.send(parts).is_err() {
                 break; // the appender stopped at a bad row
@@ -346,6 +348,15 @@ fn utf16_without_mark(header: &[u8]) -> Option<String> {
         "the header holds NUL bytes: the file looks like UTF-16 without a byte-order mark; \
          name its encoding: encoding=\"utf-16-{order}\""
     ))
+}
+
+/// A block's pieces, parsed on all cores, in file order.
+fn parse_block<S: Schema>(schema: &S, header: &Header, block: &Block) -> Vec<S::Part> {
+    block
+        .pieces
+        .par_iter()
+        .map(|&(start, end, line)| schema.parse(Piece::new(&block.bytes[start..end], line, header)))
+        .collect()
 }
 
 /// Whole records read from the input, and the pieces to parse them in.
