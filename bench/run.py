@@ -550,6 +550,19 @@ def markdown(
     return "\n".join(lines) + "\n"
 
 
+def kept_readers_section(path: Path) -> str:
+    """The reader table bench/readers.py wrote into the results file (between its markers),
+    kept when this harness writes the file anew; empty when there is none."""
+    begin, end = "<!-- readers:begin -->", "<!-- readers:end -->"
+    if not path.exists():
+        return ""
+    old = path.read_text(encoding="utf-8")
+    start, stop = old.find(begin), old.find(end)
+    if start < 0 or stop < start:
+        return ""
+    return "\n" + old[start : stop + len(end)] + "\n"
+
+
 # --- main -------------------------------------------------------------------------------------
 
 
@@ -614,7 +627,7 @@ def main(argv: list[str] | None = None) -> None:
             notes += [
                 f"CLTV, {n:,} customers: {note}" for note in run_cltv(args, n, path, outs_root, results)
             ]
-    text = markdown(args, results, sizes, notes, files)
+    text = markdown(args, results, sizes, notes, files) + kept_readers_section(args.out_md)
     args.out_md.write_text(text, encoding="utf-8")
     print()
     print("\n".join(results_table(results, sizes)))
