@@ -265,7 +265,7 @@ fn write_id_list(
     path: std::path::PathBuf,
     header: &str,
 ) -> PyResult<()> {
-    let mut column = StrColumn::with_capacity(ids.len());
+    let mut column = StrColumn::with_capacity(ids.len(), ids.iter().map(String::len).sum());
     for id in &ids {
         column.push(id);
     }

@@ -10,9 +10,10 @@ pub struct StrColumn {
 }
 
 impl StrColumn {
-    pub fn with_capacity(rows: usize) -> Self {
+    /// Room for `rows` strings of `bytes` bytes in all.
+    pub fn with_capacity(rows: usize, bytes: usize) -> Self {
         StrColumn {
-            data: String::new(),
+            data: String::with_capacity(bytes),
             ends: Vec::with_capacity(rows),
         }
     }
@@ -42,7 +43,7 @@ impl StrColumn {
 
     /// Keeps the rows whose `keep` flag is true, in order.
     pub fn retain(&mut self, keep: &[bool]) {
-        let mut out = StrColumn::with_capacity(self.len());
+        let mut out = StrColumn::with_capacity(self.len(), self.data.len());
         for (i, k) in keep.iter().enumerate() {
             if *k {
                 out.push(self.get(i));

@@ -154,6 +154,30 @@ impl CustomerFrame {
         }
     }
 
+    /// An empty table with room for `rows` rows (ids of about `id_bytes` bytes in all).
+    pub fn with_capacity(
+        source: &str,
+        extra_names: Vec<String>,
+        rows: usize,
+        id_bytes: usize,
+    ) -> Self {
+        let mut f = CustomerFrame::new(source, extra_names);
+        f.master_id = StrColumn::with_capacity(rows, id_bytes);
+        f.order_channel.codes.reserve(rows);
+        f.last_order_channel.codes.reserve(rows);
+        for k in 0..4 {
+            f.dates[k].reserve(rows);
+        }
+        for k in 0..2 {
+            f.counts[k].reserve(rows);
+            f.money[k].reserve(rows);
+        }
+        f.categories.codes.reserve(rows);
+        f.lines.reserve(rows);
+        f.positions.reserve(rows);
+        f
+    }
+
     pub fn len(&self) -> usize {
         self.master_id.len()
     }
@@ -461,7 +485,7 @@ impl CustomerFrame {
 /// `(hash, row)` pairs sorted. Rows are first spread into buckets by the hash's top bits, then
 /// each bucket is sorted on its own (in parallel, in cache): the same order as one sort.
 fn sorted_by_hash(hashes: &[u64]) -> Vec<(u64, u32)> {
-    const BITS: u32 = 12;
+    const BITS: u32 = 16;
     let bucket = |h: u64| (h >> (64 - BITS)) as usize;
     let mut starts = vec![0usize; (1 << BITS) + 1];
     for &h in hashes {

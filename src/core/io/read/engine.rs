@@ -58,6 +58,8 @@ pub struct Piece<'a> {
     pub header: &'a Header,
     /// Whether the whole piece is valid UTF-8 (checked once, far cheaper than per field).
     pub utf8: bool,
+    /// At most how many records the piece holds (0: not known).
+    pub rows: usize,
 }
 
 impl<'a> Piece<'a> {
@@ -68,6 +70,7 @@ impl<'a> Piece<'a> {
             first_line,
             header,
             utf8,
+            rows: 0,
         }
     }
 
@@ -355,15 +358,27 @@ fn parse_block<S: Schema>(schema: &S, header: &Header, block: &Block) -> Vec<S::
     block
         .pieces
         .par_iter()
-        .map(|&(start, end, line)| schema.parse(Piece::new(&block.bytes[start..end], line, header)))
+        .map(|p| {
+            let mut piece = Piece::new(&block.bytes[p.start..p.end], p.line, header);
+            piece.rows = p.rows;
+            schema.parse(piece)
+        })
         .collect()
 }
 
 /// Whole records read from the input, and the pieces to parse them in.
 struct Block {
     bytes: Vec<u8>,
-    /// `(start, end, first line)` of each piece.
-    pieces: Vec<(usize, usize, u64)>,
+    pieces: Vec<PieceAt>,
+}
+
+/// Where a piece of a block is, the line it starts on, and at most how many records it holds
+/// (its line feeds, plus one), so its table can be sized once.
+struct PieceAt {
+    start: usize,
+    end: usize,
+    line: u64,
+    rows: usize,
 }
 
 /// The reading stage: fills a buffer, cuts it after the last whole record, hands that on.
@@ -407,14 +422,21 @@ impl<R: Read> Blocks<R> {
                     continue;
                 }
             };
-            let pieces: Vec<(usize, usize, u64)> = scan
+            let pieces: Vec<PieceAt> = scan
                 .splits
                 .iter()
                 .enumerate()
                 .filter(|(_, (start, _))| *start < cut)
                 .map(|(k, &(start, nl))| {
-                    let end = scan.splits.get(k + 1).map_or(cut, |s| s.0.min(cut));
-                    (start, end, self.next_line + nl)
+                    let next = scan.splits.get(k + 1).filter(|s| s.0 < cut);
+                    let end = next.map_or(cut, |s| s.0);
+                    let end_nl = next.map_or(scan.newlines_before_cut, |s| s.1);
+                    PieceAt {
+                        start,
+                        end,
+                        line: self.next_line + nl,
+                        rows: (end_nl.saturating_sub(nl) + 1) as usize,
+                    }
                 })
                 .collect();
             self.next_line += scan.newlines_before_cut;
