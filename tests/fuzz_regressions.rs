@@ -1,4 +1,5 @@
-//! Every input a fuzz target crashed on, run again: no panic, and every row accounted for.
+//! Every input a fuzz target crashed on (or flagged), run again: no panic, and every row
+//! accounted for.
 
 use flo_rfm::core::frame::{BadRows, Duplicates};
 use flo_rfm::core::io::read::engine::CsvOptions;
@@ -6,21 +7,28 @@ use flo_rfm::core::io::schema::customers::{read_from, ReadOptions};
 use flo_rfm::core::io::schema::orders::{self, OrderOptions};
 use flo_rfm::core::translog::LogColumns;
 
+/// The saved inputs whose names start with `target-`.
+fn inputs(target: &str) -> Vec<Vec<u8>> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_regressions");
+    let prefix = format!("{target}-");
+    let found: Vec<Vec<u8>> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            path.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(&prefix)
+        })
+        .map(|path| std::fs::read(path).unwrap())
+        .collect();
+    assert!(!found.is_empty(), "no {target} regression inputs found");
+    found
+}
+
 #[test]
 fn reader_crashes_found_by_fuzzing_stay_fixed() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_regressions");
-    let mut seen = 0;
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if !path
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .starts_with("reader-")
-        {
-            continue;
-        }
-        let data = std::fs::read(&path).unwrap();
+    for data in inputs("reader") {
         for bad_rows in [BadRows::Raise, BadRows::Skip] {
             let opts = ReadOptions {
                 bad_rows,
@@ -35,26 +43,12 @@ fn reader_crashes_found_by_fuzzing_stay_fixed() {
                 );
             }
         }
-        seen += 1;
     }
-    assert!(seen > 0, "no regression inputs found");
 }
 
 #[test]
 fn order_log_inputs_found_by_fuzzing_stay_fixed() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_regressions");
-    let mut seen = 0;
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if !path
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .starts_with("orders-")
-        {
-            continue;
-        }
-        let data = std::fs::read(&path).unwrap();
+    for data in inputs("orders") {
         for bad_rows in [BadRows::Raise, BadRows::Skip] {
             let opts = OrderOptions {
                 columns: LogColumns {
@@ -74,7 +68,5 @@ fn order_log_inputs_found_by_fuzzing_stay_fixed() {
                 assert_eq!(r.rows_read, log.time.len() as u64 + r.skipped.len() as u64);
             }
         }
-        seen += 1;
     }
-    assert!(seen > 0, "no order-log regression inputs found");
 }

@@ -254,6 +254,25 @@ impl CustomerFrame {
         }
     }
 
+    /// Applies the bad-row policy to a row that failed on `line`: under `BadRows::Raise` the
+    /// error is kept as `first_error` (raised by `append`) and `false` says to stop; under
+    /// `BadRows::Skip` the row is reported as skipped.
+    pub fn reject(&mut self, line: u64, e: FloError, bad_rows: BadRows) -> bool {
+        match bad_rows {
+            BadRows::Raise => {
+                self.first_error = Some(Box::new(e));
+                false
+            }
+            BadRows::Skip => {
+                self.report.skipped.push(SkippedRow {
+                    line,
+                    message: e.to_string(),
+                });
+                true
+            }
+        }
+    }
+
     /// Checks the row rules of SPEC.md (non-empty id, whole non-negative counts, non-negative
     /// money, last order not before first) and appends the row if it meets them.
     pub fn push(&mut self, r: &Record<'_>, line: u64, position: u64) -> Result<()> {

@@ -42,8 +42,8 @@ use super::open_file;
 use super::sniff::{find_columns, numbered_names};
 use crate::core::error::{FloError, Location, Result};
 use crate::core::frame::{
-    BadRows, CustomerFrame, Record, SkippedRow, COUNT_COLUMNS, DATE_COLUMNS, MONEY_COLUMNS,
-    NULL_DATE, REQUIRED_COLUMNS,
+    BadRows, CustomerFrame, Record, COUNT_COLUMNS, DATE_COLUMNS, MONEY_COLUMNS, NULL_DATE,
+    REQUIRED_COLUMNS,
 };
 use crate::core::io::schema::customers::ReadOptions;
 use crate::core::io::schema::orders::OrderOptions;
@@ -1155,15 +1155,8 @@ impl CustomerContext<'_> {
                 Ok(())
             })();
             if let Err(e) = outcome {
-                match self.bad_rows {
-                    BadRows::Raise => {
-                        part.first_error = Some(Box::new(e));
-                        return false;
-                    }
-                    BadRows::Skip => part.report.skipped.push(SkippedRow {
-                        line,
-                        message: e.to_string(),
-                    }),
+                if !part.reject(line, e, self.bad_rows) {
+                    return false;
                 }
             }
         }

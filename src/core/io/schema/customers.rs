@@ -7,8 +7,7 @@ use std::sync::Arc;
 
 use crate::core::error::{FloError, Result};
 use crate::core::frame::{
-    BadRows, CustomerFrame, Duplicates, Record, SkippedRow, DATE_COLUMNS, NULL_DATE,
-    REQUIRED_COLUMNS,
+    BadRows, CustomerFrame, Duplicates, Record, DATE_COLUMNS, NULL_DATE, REQUIRED_COLUMNS,
 };
 use crate::core::io::read::engine::{self, CsvOptions, Piece, Schema};
 use crate::core::io::read::fields::Row;
@@ -120,15 +119,8 @@ impl Schema for Customers {
                 Ok(())
             });
             if let Err(e) = outcome {
-                match self.bad_rows {
-                    BadRows::Raise => {
-                        part.first_error = Some(Box::new(e));
-                        return part;
-                    }
-                    BadRows::Skip => part.report.skipped.push(SkippedRow {
-                        line,
-                        message: e.to_string(),
-                    }),
+                if !part.reject(line, e, self.bad_rows) {
+                    return part;
                 }
             }
         }
