@@ -274,3 +274,14 @@ def test_order_logs_read_compressed(pack, tmp_path):
     packed.write_bytes(packer(plain.read_bytes()))
     want = flo_rfm.summarize_transactions(plain, "id", "date", "amount")
     pdt.assert_frame_equal(flo_rfm.summarize_transactions(packed, "id", "date", "amount"), want)
+
+
+@pytest.mark.parametrize("as_file", [True, False])
+def test_an_order_log_error_names_the_callers_column(as_file, tmp_path):
+    log = pd.DataFrame({"kunde": ["c1", "c2"], "tag": ["2021-01-04", "2021-13-01"], "betrag": [1.0, 2.0]})
+    source = tmp_path / "log.csv" if as_file else log
+    if as_file:
+        log.to_csv(source, index=False)
+    with pytest.raises(InputError, match=r':3: column tag: cannot parse "2021-13-01" as a date') as err:
+        flo_rfm.summarize_transactions(source, "kunde", "tag", "betrag")
+    assert (err.value.line, err.value.column) == (3, "tag")

@@ -115,7 +115,7 @@ def test_order_ids_count_once_and_bad_rows_are_reported(tmp_path):
     bad = log.copy()
     bad.loc[1, "d"] = "2021-13-01"
     with pytest.raises(
-        flo_rfm.exceptions.InputError, match=r'<DataFrame>:3: column datetime: cannot parse "2021-13-01"'
+        flo_rfm.exceptions.InputError, match=r'<DataFrame>:3: column d: cannot parse "2021-13-01"'
     ):
         flo_rfm.customers_from_transactions(bad, "c", "d", "v", "ch")
     skipped = flo_rfm.customers_from_transactions(bad, "c", "d", "v", "ch", on_bad_rows="skip")

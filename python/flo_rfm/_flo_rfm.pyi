@@ -355,6 +355,7 @@ def log_from_columns(
     online: list[str] = ...,
     offline: list[str] = ...,
     on_bad_rows: str = "raise",
+    names: list[str] = ...,
 ) -> Log: ...
 def read_log(
     path: str | PathLike[str],

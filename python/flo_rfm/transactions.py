@@ -84,6 +84,7 @@ def _log(
                 _names(online, "online"),
                 _names(offline, "offline"),
                 on_bad_rows,
+                [customer, datetime, amount or ""],
             )
     if not isinstance(source, (str, os.PathLike)):
         raise ArgumentTypeError(

@@ -46,7 +46,7 @@ fn btyd_out<'py>(py: Python<'py>, log: &Transactions, b: Btyd) -> BtydOut<'py> {
 
 /// Builds a log from text columns (a DataFrame's) or reads it from a CSV file.
 #[pyfunction]
-#[pyo3(signature = (source, customer, datetime, amount=None, channel=None, order=None, online=vec![], offline=vec![], on_bad_rows="raise"))]
+#[pyo3(signature = (source, customer, datetime, amount=None, channel=None, order=None, online=vec![], offline=vec![], on_bad_rows="raise", names=vec![]))]
 #[allow(clippy::too_many_arguments)]
 fn log_from_columns(
     py: Python<'_>,
@@ -59,9 +59,19 @@ fn log_from_columns(
     online: Vec<String>,
     offline: Vec<String>,
     on_bad_rows: &str,
+    names: Vec<String>,
 ) -> PyResult<Log> {
     let bad_rows = bad_rows_of(on_bad_rows)?;
     let lines = (0..customer.len() as u64).map(|i| i + 2).collect();
+    // The customer, date-time and amount columns' names, for errors.
+    let name = |k: usize, default: &str| names.get(k).cloned().unwrap_or_else(|| default.into());
+    let columns = LogColumns {
+        customer: name(0, "customer"),
+        datetime: name(1, "datetime"),
+        amount: amount.as_ref().map(|_| name(2, "amount")),
+        channel: None,
+        order: None,
+    };
     let input = LogInput {
         customer,
         datetime,
@@ -69,6 +79,7 @@ fn log_from_columns(
         channel,
         order,
         lines,
+        columns,
     };
     let inner = run(py, || {
         transactions(source, &input, &online, &offline, bad_rows)

@@ -33,6 +33,8 @@ pub struct LogInput {
     pub order: Option<Vec<Option<String>>>,
     /// 1-based line of each row.
     pub lines: Vec<u64>,
+    /// The columns' names (`amount` given when the amount column is).
+    pub columns: LogColumns,
 }
 
 /// Channel of a line: which FLO side it counts on.
@@ -95,12 +97,16 @@ pub struct LogBuilder<'a> {
     online: &'a [String],
     offline: &'a [String],
     bad_rows: BadRows,
+    /// The customer, date-time and amount columns' names, for errors.
+    names: [String; 3],
 }
 
 impl<'a> LogBuilder<'a> {
+    /// `columns` names the log's columns in errors; whether it has an amount column says
+    /// whether lines carry amounts.
     pub fn new(
         source: &str,
-        has_amount: bool,
+        columns: &LogColumns,
         online: &'a [String],
         offline: &'a [String],
         bad_rows: BadRows,
@@ -108,9 +114,14 @@ impl<'a> LogBuilder<'a> {
         LogBuilder {
             tx: Transactions {
                 source: source.to_string(),
-                has_amount,
+                has_amount: columns.amount.is_some(),
                 ..Default::default()
             },
+            names: [
+                columns.customer.clone(),
+                columns.datetime.clone(),
+                columns.amount.clone().unwrap_or_default(),
+            ],
             id_index: HashTable::new(),
             order_texts: DictColumn::default(),
             orders: FxHashMap::default(),
@@ -169,7 +180,7 @@ impl<'a> LogBuilder<'a> {
             location: Location {
                 source: self.tx.source.clone(),
                 line,
-                column: "customer".to_string(),
+                column: self.names[0].clone(),
             },
             text: id.to_string(),
             problem: "is an empty id".to_string(),
@@ -203,13 +214,13 @@ impl<'a> LogBuilder<'a> {
             text: text.to_string(),
             expected,
         };
-        let t = parse_datetime(when).map_err(|e| parse_err("datetime", when, e))?;
+        let t = parse_datetime(when).map_err(|e| parse_err(&self.names[1], when, e))?;
         let value = match amount {
             None => f64::NAN,
             Some(s) => {
-                let v = parse_money(s).map_err(|e| parse_err("amount", s, e))?;
+                let v = parse_money(s).map_err(|e| parse_err(&self.names[2], s, e))?;
                 if !v.is_finite() {
-                    return Err(parse_err("amount", s, "a finite number".to_string()));
+                    return Err(parse_err(&self.names[2], s, "a finite number".to_string()));
                 }
                 v
             }
@@ -348,7 +359,7 @@ pub fn transactions(
     offline: &[String],
     bad_rows: BadRows,
 ) -> Result<Transactions> {
-    let mut b = LogBuilder::new(source, input.amount.is_some(), online, offline, bad_rows);
+    let mut b = LogBuilder::new(source, &input.columns, online, offline, bad_rows);
     fn text(col: &[Option<String>], i: usize) -> &str {
         col[i].as_deref().unwrap_or("")
     }

@@ -1246,7 +1246,7 @@ fn read_orders_in(
 
     // Units are decoded on all cores, a window at a time, while one thread adds their lines in
     // file order (`LogBuilder` numbers customers and orders by first appearance).
-    let mut builder = LogBuilder::new(source, columns.amount.is_some(), online, offline, bad_rows);
+    let mut builder = LogBuilder::new(source, columns, online, offline, bad_rows);
     std::thread::scope(|scope| {
         let (tx, rx) = sync_channel::<Vec<(u64, Result<Vec<RecordBatch>>)>>(1);
         let adder = scope.spawn(move || -> Result<LogBuilder> {

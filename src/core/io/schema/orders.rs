@@ -66,13 +66,7 @@ struct Orders<'a> {
 impl<'a> Orders<'a> {
     fn builder(&self, source: &str) -> LogBuilder<'a> {
         let o = self.opts;
-        LogBuilder::new(
-            source,
-            o.columns.amount.is_some(),
-            &o.online,
-            &o.offline,
-            o.bad_rows,
-        )
+        LogBuilder::new(source, &o.columns, &o.online, &o.offline, o.bad_rows)
     }
 }
 
