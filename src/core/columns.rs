@@ -2,6 +2,14 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
+/// The hash the core keys ids by (FxHash: fast on short texts, and the same on every run).
+pub fn hash_text(s: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    s.hash(&mut h);
+    h.finish()
+}
+
 /// Many strings stored back to back in one buffer (ids, pass-through columns).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StrColumn {

@@ -1,11 +1,8 @@
 //! The typed customer table and the rules every row must meet, whatever it was read from.
 
-use std::hash::{Hash, Hasher};
-
 use rayon::prelude::*;
-use rustc_hash::FxHasher;
 
-use super::columns::{retain_vec, CategoryColumn, DictColumn, StrColumn};
+use super::columns::{hash_text, retain_vec, CategoryColumn, DictColumn, StrColumn};
 use super::error::{FloError, Location, Result};
 
 /// Dates are days since 1970-01-01; this marks a missing date.
@@ -423,11 +420,7 @@ impl CustomerFrame {
         let ids = &self.master_id;
         let hashes: Vec<u64> = (0..ids.len())
             .into_par_iter()
-            .map(|i| {
-                let mut h = FxHasher::default();
-                ids.get(i).hash(&mut h);
-                h.finish()
-            })
+            .map(|i| hash_text(ids.get(i)))
             .collect();
         let keyed = sorted_by_hash(&hashes);
         let mut dups = Vec::new();
@@ -504,13 +497,14 @@ impl CustomerFrame {
 /// `(hash, row)` pairs sorted. Rows are first spread into buckets by the hash's top bits, then
 /// each bucket is sorted on its own (in parallel, in cache): the same order as one sort.
 fn sorted_by_hash(hashes: &[u64]) -> Vec<(u64, u32)> {
-    const BITS: u32 = 16;
-    let bucket = |h: u64| (h >> (64 - BITS)) as usize;
-    let mut starts = vec![0usize; (1 << BITS) + 1];
+    // About 64 rows a bucket, at most 65,536 buckets: small tables pay for few.
+    let bits = (hashes.len() / 64).max(1).ilog2().min(16);
+    let bucket = |h: u64| h.checked_shr(64 - bits).unwrap_or(0) as usize;
+    let mut starts = vec![0usize; (1 << bits) + 1];
     for &h in hashes {
         starts[bucket(h) + 1] += 1;
     }
-    for b in 0..1 << BITS {
+    for b in 0..1 << bits {
         starts[b + 1] += starts[b];
     }
     let mut keyed = vec![(0u64, 0u32); hashes.len()];
@@ -520,9 +514,9 @@ fn sorted_by_hash(hashes: &[u64]) -> Vec<(u64, u32)> {
         keyed[next[b]] = (h, row as u32);
         next[b] += 1;
     }
-    let mut buckets = Vec::with_capacity(1 << BITS);
+    let mut buckets = Vec::with_capacity(1 << bits);
     let mut rest = &mut keyed[..];
-    for b in 0..1 << BITS {
+    for b in 0..1 << bits {
         let (this, after) = rest.split_at_mut(starts[b + 1] - starts[b]);
         buckets.push(this);
         rest = after;
@@ -653,6 +647,11 @@ mod tests {
             .collect();
         want.sort_unstable();
         assert_eq!(sorted_by_hash(&hashes), want);
+        let few = [u64::MAX, 3, 1 << 63, 3];
+        assert_eq!(
+            sorted_by_hash(&few),
+            vec![(3, 1), (3, 3), (1 << 63, 2), (u64::MAX, 0)]
+        );
         assert!(sorted_by_hash(&[]).is_empty());
     }
 

@@ -8,7 +8,7 @@ use hashbrown::hash_table::{Entry, HashTable};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use super::columns::{DictColumn, StrColumn, NULL_CODE};
+use super::columns::{hash_text, DictColumn, StrColumn, NULL_CODE};
 use super::error::{FloError, Location, Result};
 use super::frame::{BadRows, CustomerFrame, Record, RowReport, SkippedRow, NULL_DATE};
 use super::parse::{parse_date, parse_money};
@@ -73,13 +73,6 @@ pub fn parse_datetime(s: &str) -> std::result::Result<i64, String> {
         secs += v * [3600, 60, 1].get(k).copied().unwrap_or(0);
     }
     Ok(day as i64 * 86_400 + secs)
-}
-
-fn hash_text(s: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = rustc_hash::FxHasher::default();
-    s.hash(&mut h);
-    h.finish()
 }
 
 /// Adds log lines one at a time, with the reader's rules: a bad line raises, or is skipped and

@@ -212,7 +212,7 @@ impl<R: Read> Read for Counting<R> {
 }
 
 /// Bytes read and scanned at a time; each block is parsed in parallel in pieces of `PIECE`.
-const BLOCK: usize = 16 << 20;
+pub(crate) const BLOCK: usize = 16 << 20;
 const PIECE: usize = 512 << 10;
 
 /// Reads CSV text from any byte stream; `source` names it in errors. `start` sees the header and

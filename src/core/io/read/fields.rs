@@ -111,6 +111,36 @@ unsafe fn mask3_sse2(p: *const u8, a: u8, b: u8, c: u8) -> u64 {
     m
 }
 
+/// The quotes and the line feeds of `chunk` (at most 64 bytes), as two masks from one pass.
+#[inline]
+fn quotes_and_line_feeds(chunk: &[u8]) -> (u64, u64) {
+    #[cfg(target_arch = "x86_64")]
+    if chunk.len() == 64 {
+        // SAFETY: SSE2 is part of x86_64; the four 16-byte loads are within the 64 bytes.
+        return unsafe { quotes_and_line_feeds_sse2(chunk.as_ptr()) };
+    }
+    chunk.iter().enumerate().fold((0, 0), |(q, lf), (i, &x)| {
+        (
+            q | ((x == b'"') as u64) << i,
+            lf | ((x == b'\n') as u64) << i,
+        )
+    })
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline]
+unsafe fn quotes_and_line_feeds_sse2(p: *const u8) -> (u64, u64) {
+    use std::arch::x86_64::*;
+    let (vq, vn) = (_mm_set1_epi8(b'"' as i8), _mm_set1_epi8(b'\n' as i8));
+    let (mut q, mut lf) = (0u64, 0u64);
+    for k in 0..4 {
+        let v = _mm_loadu_si128(p.add(16 * k) as *const __m128i);
+        q |= (_mm_movemask_epi8(_mm_cmpeq_epi8(v, vq)) as u16 as u64) << (16 * k);
+        lf |= (_mm_movemask_epi8(_mm_cmpeq_epi8(v, vn)) as u16 as u64) << (16 * k);
+    }
+    (q, lf)
+}
+
 /// The structural bytes of a text: delimiters, quotes and line feeds, found a chunk at a time.
 pub struct Structure<'a> {
     bytes: &'a [u8],
@@ -301,8 +331,7 @@ pub fn scan_block(bytes: &[u8], every: usize) -> BlockScan {
     // All ones while the previous chunk ended inside quotes.
     let mut inside = 0u64;
     for (k, chunk) in bytes.chunks(64).enumerate() {
-        let quotes = mask3(chunk, b'"', b'"', b'"');
-        let lf = mask3(chunk, b'\n', b'\n', b'\n');
+        let (quotes, lf) = quotes_and_line_feeds(chunk);
         let quoted = prefix_xor(quotes) ^ inside;
         inside = 0u64.wrapping_sub(quoted >> 63);
         let mut free = lf & !quoted;
