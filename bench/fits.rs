@@ -6,14 +6,14 @@
 
 use std::time::Instant;
 
-use flo_rfm::core::cltv_study::{cltv_study, CltvOptions};
+use flo_rfm::core::clv::bgnbd::{self, BgNbdData, BgNbdParams};
+use flo_rfm::core::clv::history::ScaledHistory;
+use flo_rfm::core::clv::gamma_gamma;
+use flo_rfm::core::clv::prepare::{cltv_frame, FrequencyDefinition};
+use flo_rfm::core::clv::purchases::{self, HorizonTable, Kind};
+use flo_rfm::core::clv::study::{cltv_study, CltvOptions};
+use flo_rfm::core::clv::value::{clv, clv_horizons, Horizon};
 use flo_rfm::core::io::schema::customers::{read_from, ReadOptions};
-use flo_rfm::core::models::bgnbd::{self, BgNbdData, BgNbdParams};
-use flo_rfm::core::models::clv::{clv, clv_horizons, Horizon};
-use flo_rfm::core::models::gamma_gamma;
-use flo_rfm::core::models::purchases::{self, HorizonTable, Kind};
-use flo_rfm::core::models::ScaledHistory;
-use flo_rfm::core::outliers::{cltv_frame, FrequencyDefinition};
 use flo_rfm::core::synth::sample_bytes;
 use rayon::prelude::*;
 

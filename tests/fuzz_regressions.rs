@@ -1,11 +1,11 @@
 //! Every input a fuzz target crashed on (or flagged), run again: no panic, and every row
 //! accounted for.
 
-use flo_rfm::core::frame::{BadRows, Duplicates};
 use flo_rfm::core::io::read::engine::CsvOptions;
 use flo_rfm::core::io::schema::customers::{read_from, ReadOptions};
 use flo_rfm::core::io::schema::orders::{self, OrderOptions};
-use flo_rfm::core::translog::LogColumns;
+use flo_rfm::core::table::customers::{BadRows, Duplicates};
+use flo_rfm::core::table::orders::OrderColumns;
 
 /// The saved inputs whose names start with `target-`.
 fn inputs(target: &str) -> Vec<Vec<u8>> {
@@ -51,7 +51,7 @@ fn order_log_inputs_found_by_fuzzing_stay_fixed() {
     for data in inputs("orders") {
         for bad_rows in [BadRows::Raise, BadRows::Skip] {
             let opts = OrderOptions {
-                columns: LogColumns {
+                columns: OrderColumns {
                     customer: "id".into(),
                     datetime: "date".into(),
                     amount: Some("amount".into()),

@@ -2,10 +2,10 @@
 //! columns: no panic, and every line accounted for.
 #![no_main]
 
-use flo_rfm::core::frame::BadRows;
+use flo_rfm::core::table::customers::BadRows;
 use flo_rfm::core::io::read::engine::CsvOptions;
 use flo_rfm::core::io::schema::orders::{read_from, OrderOptions};
-use flo_rfm::core::translog::LogColumns;
+use flo_rfm::core::table::orders::OrderColumns;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
     ] {
         let name = |n: &str| optional.then(|| n.to_string());
         let opts = OrderOptions {
-            columns: LogColumns {
+            columns: OrderColumns {
                 customer: "id".into(),
                 datetime: "date".into(),
                 amount: name("amount"),

@@ -1,7 +1,7 @@
 //! Any bytes through the reader, both bad-row policies: no panic, and every row accounted for.
 #![no_main]
 
-use flo_rfm::core::frame::{BadRows, Duplicates};
+use flo_rfm::core::table::customers::{BadRows, Duplicates};
 use flo_rfm::core::io::schema::customers::{read_from, ReadOptions};
 use libfuzzer_sys::fuzz_target;
 

@@ -1,7 +1,7 @@
 //! Any pattern, replacement and text through the segment map: no panic.
 #![no_main]
 
-use flo_rfm::core::segment::SegmentMap;
+use flo_rfm::core::rfm::segments::SegmentMap;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

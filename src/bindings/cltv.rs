@@ -9,9 +9,9 @@ use pyo3::types::PyCapsule;
 
 use super::errors::{run, to_py};
 use super::models::{info, Info};
-use crate::core::cltv_study::{cltv_table, CltvStudy};
-use crate::core::frame::CustomerFrame;
+use crate::core::clv::study::{cltv_table, CltvStudy};
 use crate::core::io::write::Format;
+use crate::core::table::customers::CustomerFrame;
 
 type F64Out<'py> = Bound<'py, PyArray1<f64>>;
 

@@ -167,7 +167,7 @@ pub fn run<T: Send>(
 }
 
 /// Skipped rows as `(line, message)` pairs for Python.
-pub fn skipped_rows(report: &crate::core::frame::RowReport) -> Vec<(u64, String)> {
+pub fn skipped_rows(report: &crate::core::table::customers::RowReport) -> Vec<(u64, String)> {
     report
         .skipped
         .iter()

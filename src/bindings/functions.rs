@@ -5,18 +5,18 @@ use pyo3::prelude::*;
 
 use super::errors::{run, to_py};
 use super::rfm::edge_duplicates_of;
-use crate::core::columns::StrColumn;
+use crate::core::clv::prepare::thresholds_of;
 use crate::core::error::FloError;
 use crate::core::io::write::{push_float, write_atomically, write_ids, Format};
-use crate::core::outliers::thresholds_of;
-use crate::core::quantile::{
+use crate::core::numeric::quantile::{
     cut_codes, edges, order_positions, qcut, qcut_probabilities, quantile_at, rank_edges,
     rank_first, unique_edges,
 };
-use crate::core::segment::SegmentMap;
-use crate::core::stats::{self, describe, Kahan};
-use crate::core::summary::top_n;
+use crate::core::numeric::stats::{self, describe, Kahan};
+use crate::core::rfm::segments::SegmentMap;
+use crate::core::rfm::summary::top_n;
 use crate::core::synth::{sample_bytes, write_sample};
+use crate::core::table::columns::StrColumn;
 
 type F64Array<'py> = Bound<'py, PyArray1<f64>>;
 
@@ -293,7 +293,7 @@ fn write_transactions_csv(
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add(
         "OUTLIER_QUANTILES",
-        crate::core::outliers::OUTLIER_QUANTILES.to_vec(),
+        crate::core::clv::prepare::OUTLIER_QUANTILES.to_vec(),
     )?;
     m.add_function(wrap_pyfunction!(float_cells, m)?)?;
     m.add_function(wrap_pyfunction!(write_file, m)?)?;

@@ -2,32 +2,32 @@
 
 mod arrow;
 mod cltv;
+mod customers;
 mod errors;
-mod frame;
 mod functions;
 mod models;
+mod orders;
 mod partials;
 mod rfm;
-mod translog;
 
 use pyo3::prelude::*;
 
 #[pymodule]
 fn _flo_rfm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add("CLTV_STEPS", crate::core::cltv_study::STUDY_STEPS)?;
+    m.add("CLTV_STEPS", crate::core::clv::study::STUDY_STEPS)?;
     m.add(
         "REQUIRED_COLUMNS",
-        crate::core::frame::REQUIRED_COLUMNS.to_vec(),
+        crate::core::table::customers::REQUIRED_COLUMNS.to_vec(),
     )?;
-    m.add_class::<frame::Frame>()?;
-    m.add_class::<frame::Progress>()?;
+    m.add_class::<customers::Frame>()?;
+    m.add_class::<customers::Progress>()?;
     m.add_class::<rfm::Rfm>()?;
     m.add_class::<cltv::Cltv>()?;
-    frame::register(m)?;
+    customers::register(m)?;
     functions::register(m)?;
     models::register(m)?;
     partials::register(m)?;
-    translog::register(m)?;
+    orders::register(m)?;
     Ok(())
 }

@@ -4,12 +4,12 @@ use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
 use super::errors::{run, to_py};
+use crate::core::clv::bootstrap::{self, BootstrapOptions};
+use crate::core::clv::fit::FitInfo;
+use crate::core::clv::gamma_gamma::{self, GammaGammaParams};
+use crate::core::clv::purchases::{self, Kind, Purchases};
+use crate::core::clv::value::{clv, clv_periods, Horizon};
 use crate::core::error::FloError;
-use crate::core::models::bootstrap::{self, BootstrapOptions};
-use crate::core::models::clv::{clv, clv_periods, Horizon};
-use crate::core::models::gamma_gamma::{self, GammaGammaParams};
-use crate::core::models::purchases::{self, Kind, Purchases};
-use crate::core::models::FitInfo;
 
 pub(super) type F64In<'py> = PyReadonlyArray1<'py, f64>;
 pub(super) type F64Out<'py> = Bound<'py, PyArray1<f64>>;
@@ -85,7 +85,7 @@ fn fit_purchases(
     t: F64In<'_>,
     weights: Option<F64In<'_>>,
     penalizer: f64,
-    progress: Option<&super::frame::Progress>,
+    progress: Option<&super::customers::Progress>,
 ) -> PyResult<([f64; 4], f64, Info, Vec<f64>)> {
     let kind = Kind::parse(model).map_err(to_py)?;
     let w = weights.as_ref();
@@ -176,7 +176,7 @@ fn fit_gamma_gamma(
     m: F64In<'_>,
     weights: Option<F64In<'_>>,
     penalizer: f64,
-    progress: Option<&super::frame::Progress>,
+    progress: Option<&super::customers::Progress>,
 ) -> PyResult<([f64; 3], Info, Vec<f64>)> {
     let w = weights.as_ref();
     let [x, m] = columns([&x, &m])?;
@@ -290,7 +290,7 @@ fn bootstrap_clv<'py>(
     replicates: usize,
     seed: u64,
     level: f64,
-    progress: Option<&super::frame::Progress>,
+    progress: Option<&super::customers::Progress>,
 ) -> PyResult<BootstrapOut<'py>> {
     let cols = columns([&x, &t_x, &t, &m])?;
     let o = BootstrapOptions {
@@ -325,7 +325,7 @@ fn special<'py>(
     c: F64In<'py>,
     z: F64In<'py>,
 ) -> PyResult<F64Out<'py>> {
-    use crate::core::models::special::{digamma, ln_gamma, ln_hyp2f1};
+    use crate::core::numeric::special::{digamma, ln_gamma, ln_hyp2f1};
     let (a, b, c, z) = (a.as_slice()?, b.as_slice()?, c.as_slice()?, z.as_slice()?);
     let out: Vec<f64> = match name {
         "ln_gamma" => a.iter().map(|&v| ln_gamma(v)).collect(),

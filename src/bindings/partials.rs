@@ -8,11 +8,13 @@ use pyo3::prelude::*;
 
 use super::errors::{run, to_py};
 use super::models::{info, F64In, F64Out, Info};
+use crate::core::clv::bgnbd::{self, BgNbdData, BgNbdParams, FitShape};
+use crate::core::clv::fit::Ask;
+use crate::core::clv::gamma_gamma::{self, GammaGammaData, GammaGammaParams, SpendSums};
+use crate::core::clv::history::{time_scale, ScaledHistory};
+use crate::core::clv::likelihood::TermSums;
+use crate::core::clv::purchases::Kind;
 use crate::core::error::FloError;
-use crate::core::models::bgnbd::{self, BgNbdData, BgNbdParams, FitShape};
-use crate::core::models::gamma_gamma::{self, GammaGammaData, GammaGammaParams, SpendSums};
-use crate::core::models::purchases::Kind;
-use crate::core::models::{time_scale, Ask, ScaledHistory, TermSums};
 
 /// Per part: the sums of the value and of each gradient component, as exact partials.
 type Parts = Vec<Vec<Vec<f64>>>;

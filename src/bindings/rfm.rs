@@ -8,16 +8,16 @@ use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 
 use super::errors::{run, to_py};
-use crate::core::analysis::RfmTable;
 use crate::core::error::FloError;
-use crate::core::frame::CustomerFrame;
 use crate::core::io::write::Format;
-use crate::core::quantile::Cut;
-use crate::core::rfm::ScoreStrings;
-use crate::core::rfm_study::{rfm_columns, seed_targets, write_rfm_study, RfmFiles};
-use crate::core::target::{
+use crate::core::numeric::quantile::Cut;
+use crate::core::rfm::rules::{
     Bound as MetricBound, CategoryMatch, CategoryRule, Combine, Metric, TargetRule,
 };
+use crate::core::rfm::scores::ScoreStrings;
+use crate::core::rfm::study::{rfm_columns, seed_targets, write_rfm_study, RfmFiles};
+use crate::core::rfm::table::RfmTable;
+use crate::core::table::customers::CustomerFrame;
 
 /// Reads a string option against its allowed values, naming them all in the error.
 pub fn parse_enum<T: Copy>(value: &str, what: &str, allowed: &[(&str, T)]) -> PyResult<T> {
@@ -47,8 +47,8 @@ fn match_of(value: &str) -> PyResult<CategoryMatch> {
 }
 
 /// `on_bad_rows`: "raise" or "skip".
-pub fn bad_rows_of(value: &str) -> PyResult<crate::core::frame::BadRows> {
-    use crate::core::frame::BadRows;
+pub fn bad_rows_of(value: &str) -> PyResult<crate::core::table::customers::BadRows> {
+    use crate::core::table::customers::BadRows;
     parse_enum(
         value,
         "on_bad_rows",
@@ -57,8 +57,8 @@ pub fn bad_rows_of(value: &str) -> PyResult<crate::core::frame::BadRows> {
 }
 
 /// `duplicates` for bin edges: "raise" or "drop" (pandas' qcut).
-pub fn edge_duplicates_of(value: &str) -> PyResult<crate::core::quantile::DuplicateEdges> {
-    use crate::core::quantile::DuplicateEdges;
+pub fn edge_duplicates_of(value: &str) -> PyResult<crate::core::numeric::quantile::DuplicateEdges> {
+    use crate::core::numeric::quantile::DuplicateEdges;
     parse_enum(
         value,
         "duplicates",

@@ -1,24 +1,16 @@
 //! The pure-Rust core: no Python here, so `cargo test` runs without an interpreter.
+//!
+//! The folders follow the data: `io` reads inputs into the typed tables of `table`, `rfm` and
+//! `clv` run the two studies on them, `orders` summarises order logs, and `io::write` writes
+//! every output file. `numeric` holds the arithmetic they share (quantiles, order-free sums,
+//! special functions, the minimiser).
 
-pub mod analysis;
-pub mod cltv_study;
-pub mod columnar;
-pub mod columns;
+pub mod clv;
 pub mod error;
-pub mod exact_sum;
-pub mod fixed_sum;
-pub mod frame;
 pub mod io;
-pub mod models;
-pub mod outliers;
-pub mod parse;
-pub mod quantile;
+pub mod numeric;
+pub mod orders;
 pub mod rfm;
-pub mod rfm_study;
-pub mod segment;
-pub mod stats;
-pub mod summary;
 pub mod synth;
-pub mod target;
-pub mod translog;
+pub mod table;
 pub mod watch;

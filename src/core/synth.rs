@@ -4,8 +4,8 @@
 
 use std::io::Write;
 
-use super::frame::{format_date, REQUIRED_COLUMNS};
-use super::parse::parse_date;
+use crate::core::io::parse::parse_date;
+use crate::core::table::customers::{format_date, REQUIRED_COLUMNS};
 
 /// xoshiro256** seeded by splitmix64 (Blackman & Vigna).
 pub struct Rng {

@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader, Read};
 use encoding_rs::Encoding;
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
-use super::super::super::error::{FloError, Result};
+use crate::core::error::{FloError, Result};
 
 /// `input` as UTF-8 bytes. A named `encoding` is decoded (a byte-order mark, if any, still
 /// wins, as Python's `utf-8-sig`/`utf-16` do); without one, UTF-16 is recognised by its

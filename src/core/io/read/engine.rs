@@ -10,11 +10,11 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::super::super::error::{Cancelled, FloError, Location, Result};
-use super::super::super::watch::Watch;
-use super::fields::{scan_block, Fields, Row, Structure};
-use super::sniff::Header;
-use super::{is_plain_utf8, open_file, text_input};
+use crate::core::error::{Cancelled, FloError, Location, Result};
+use crate::core::io::read::fields::{scan_block, Fields, Row, Structure};
+use crate::core::io::read::sniff::Header;
+use crate::core::io::read::{is_plain_utf8, open_file, text_input};
+use crate::core::watch::Watch;
 
 /// How to read the text of a file, whatever its rows hold.
 #[derive(Debug, Clone, Default)]

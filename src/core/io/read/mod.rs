@@ -18,7 +18,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use super::super::error::{FloError, Result};
+use crate::core::error::{FloError, Result};
 
 /// `path` opened for reading, its failures named: missing, a folder, unreadable.
 pub fn open_file(path: &Path) -> Result<File> {

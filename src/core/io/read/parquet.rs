@@ -38,18 +38,18 @@ use parquet::arrow::ProjectionMask;
 use parquet::file::metadata::ParquetMetaData;
 use rayon::prelude::*;
 
-use super::open_file;
-use super::sniff::{find_columns, numbered_names};
 use crate::core::error::{FloError, Location, Result};
-use crate::core::frame::{
-    BadRows, CustomerFrame, Record, COUNT_COLUMNS, DATE_COLUMNS, MONEY_COLUMNS, NULL_DATE,
-    REQUIRED_COLUMNS,
-};
+use crate::core::io::parse::{parse_count, parse_date, parse_money};
+use crate::core::io::read::open_file;
+use crate::core::io::read::sniff::{find_columns, numbered_names};
 use crate::core::io::schema::customers::ReadOptions;
 use crate::core::io::schema::orders::OrderOptions;
 use crate::core::io::write::{push_date, push_float};
-use crate::core::parse::{parse_count, parse_date, parse_money};
-use crate::core::translog::{LogBuilder, LogColumns, Transactions};
+use crate::core::table::customers::{
+    BadRows, CustomerFrame, Record, COUNT_COLUMNS, DATE_COLUMNS, MONEY_COLUMNS, NULL_DATE,
+    REQUIRED_COLUMNS,
+};
+use crate::core::table::orders::{OrderColumns, OrderLog, OrderLogBuilder};
 
 /// Whether a file's first bytes are a Parquet file's (magic `PAR1`).
 pub fn is_parquet(head: &[u8]) -> bool {
@@ -76,7 +76,7 @@ pub fn read_customers(path: &Path, opts: &ReadOptions) -> Result<CustomerFrame> 
 
 /// An order log from a Parquet file, read as the CSV engine reads the same table written as
 /// CSV; `opts.columns` names the caller's columns (`opts.csv` does not apply).
-pub fn read_orders(path: &Path, opts: &OrderOptions) -> Result<Transactions> {
+pub fn read_orders(path: &Path, opts: &OrderOptions) -> Result<OrderLog> {
     read_orders_in(
         path,
         &opts.columns,
@@ -1205,12 +1205,12 @@ fn read_customers_in(
 
 fn read_orders_in(
     path: &Path,
-    columns: &LogColumns,
+    columns: &OrderColumns,
     online: &[String],
     offline: &[String],
     bad_rows: BadRows,
     unit_rows: Option<usize>,
-) -> Result<Transactions> {
+) -> Result<OrderLog> {
     let file = ParquetFile::open(path)?;
     let source = file.name.as_str();
     let fields = file.fields();
@@ -1245,11 +1245,11 @@ fn read_orders_in(
     let units = file.units(unit_rows);
 
     // Units are decoded on all cores, a window at a time, while one thread adds their lines in
-    // file order (`LogBuilder` numbers customers and orders by first appearance).
-    let mut builder = LogBuilder::new(source, columns, online, offline, bad_rows);
+    // file order (`OrderLogBuilder` numbers customers and orders by first appearance).
+    let mut builder = OrderLogBuilder::new(source, columns, online, offline, bad_rows);
     std::thread::scope(|scope| {
         let (tx, rx) = sync_channel::<Vec<(u64, Result<Vec<RecordBatch>>)>>(1);
-        let adder = scope.spawn(move || -> Result<LogBuilder> {
+        let adder = scope.spawn(move || -> Result<OrderLogBuilder> {
             for window in rx {
                 for (first_row, batches) in window {
                     let mut row = first_row;
@@ -1273,7 +1273,7 @@ fn read_orders_in(
         adder
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            .map(LogBuilder::finish)
+            .map(OrderLogBuilder::finish)
     })
 }
 
@@ -1329,7 +1329,7 @@ fn wall_seconds(array: &dyn Array) -> Option<Vec<i64>> {
 
 /// The lines of one batch, the first of which is the file's row `*row`.
 fn add_lines(
-    b: &mut LogBuilder<'_>,
+    b: &mut OrderLogBuilder<'_>,
     batch: &RecordBatch,
     batch_column: &[Option<usize>; 5],
     print: &[Print; 5],
@@ -1389,18 +1389,18 @@ mod tests {
     use parquet::file::properties::{EnabledStatistics, WriterProperties};
 
     use super::*;
-    use crate::core::frame::Duplicates;
     use crate::core::io::read::engine::CsvOptions;
     use crate::core::io::schema::customers::read_from;
     use crate::core::io::schema::orders;
+    use crate::core::table::customers::Duplicates;
 
     fn read_orders(
         path: &Path,
-        columns: &LogColumns,
+        columns: &OrderColumns,
         online: &[String],
         offline: &[String],
         bad_rows: BadRows,
-    ) -> Result<Transactions> {
+    ) -> Result<OrderLog> {
         read_orders_in(path, columns, online, offline, bad_rows, None)
     }
 
@@ -1408,12 +1408,12 @@ mod tests {
     fn read_log_bytes(
         bytes: &[u8],
         source: &str,
-        columns: &LogColumns,
+        columns: &OrderColumns,
         delimiter: Option<u8>,
         online: &[String],
         offline: &[String],
         bad_rows: BadRows,
-    ) -> Result<Transactions> {
+    ) -> Result<OrderLog> {
         let opts = OrderOptions {
             columns: columns.clone(),
             online: online.to_vec(),
@@ -2071,8 +2071,8 @@ d,Mobile,Offline,2020-10-30,2021-02-26,2021-02-21,2021-02-26,2,1,10.5,20.25,[KAD
         assert_eq!(e.to_string(), csv.to_string());
     }
 
-    fn log_columns(order: bool) -> LogColumns {
-        LogColumns {
+    fn log_columns(order: bool) -> OrderColumns {
+        OrderColumns {
             customer: "customer_id".into(),
             datetime: "date".into(),
             amount: Some("amount".into()),
@@ -2081,7 +2081,7 @@ d,Mobile,Offline,2020-10-30,2021-02-26,2021-02-21,2021-02-26,2,1,10.5,20.25,[KAD
         }
     }
 
-    fn assert_same_log(a: &Transactions, b: &Transactions) {
+    fn assert_same_log(a: &OrderLog, b: &OrderLog) {
         assert_eq!(a.source, b.source);
         assert_eq!(a.ids, b.ids);
         assert_eq!(a.customer, b.customer);

@@ -1,7 +1,7 @@
 //! The header line: its delimiter, its column names, and where the columns a schema wants sit.
 
-use super::super::super::error::{FloError, Result};
-use super::fields::{split_record, Fields};
+use crate::core::error::{FloError, Result};
+use crate::core::io::read::fields::{split_record, Fields};
 
 /// The delimiters a header is tried with, in the order a tie is settled.
 pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];

@@ -6,14 +6,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::core::error::{FloError, Result};
-use crate::core::frame::{
-    BadRows, CustomerFrame, Duplicates, Record, DATE_COLUMNS, NULL_DATE, REQUIRED_COLUMNS,
-};
+use crate::core::io::parse::{parse_count, parse_date, parse_money};
 use crate::core::io::read::engine::{self, CsvOptions, Piece, Schema};
 use crate::core::io::read::fields::Row;
 use crate::core::io::read::parquet;
 use crate::core::io::read::sniff::{numbered_names, Header};
-use crate::core::parse::{parse_count, parse_date, parse_money};
+use crate::core::table::customers::{
+    BadRows, CustomerFrame, Duplicates, Record, DATE_COLUMNS, NULL_DATE, REQUIRED_COLUMNS,
+};
 use crate::core::watch::Watch;
 
 #[derive(Debug, Clone)]

@@ -5,16 +5,16 @@ use std::io::Read;
 use std::path::Path;
 
 use crate::core::error::Result;
-use crate::core::frame::BadRows;
 use crate::core::io::read::engine::{self, CsvOptions, Piece, Schema};
 use crate::core::io::read::parquet;
 use crate::core::io::read::sniff::Header;
-use crate::core::translog::{LogBuilder, LogColumns, Transactions};
+use crate::core::table::customers::BadRows;
+use crate::core::table::orders::{OrderColumns, OrderLog, OrderLogBuilder};
 
 /// How to read an order log.
 #[derive(Debug, Clone)]
 pub struct OrderOptions {
-    pub columns: LogColumns,
+    pub columns: OrderColumns,
     /// Channel names that count as online / offline purchases.
     pub online: Vec<String>,
     pub offline: Vec<String>,
@@ -24,7 +24,7 @@ pub struct OrderOptions {
 
 /// Reads an order log from disk: CSV (plain, gzip, bzip2, xz or zstd, in `opts.csv.encoding`)
 /// or Parquet, told apart by their first bytes.
-pub fn read_path(path: &Path, opts: &OrderOptions) -> Result<Transactions> {
+pub fn read_path(path: &Path, opts: &OrderOptions) -> Result<OrderLog> {
     if parquet::is_parquet_file(path)? {
         return parquet::read_orders(path, opts);
     }
@@ -33,16 +33,12 @@ pub fn read_path(path: &Path, opts: &OrderOptions) -> Result<Transactions> {
 }
 
 /// Reads an order log from any byte stream; `source` names it in errors.
-pub fn read_from<R: Read + Send>(
-    input: R,
-    source: &str,
-    opts: &OrderOptions,
-) -> Result<Transactions> {
+pub fn read_from<R: Read + Send>(input: R, source: &str, opts: &OrderOptions) -> Result<OrderLog> {
     let log = engine::read(input, source, &opts.csv, |h| start(h, opts))?;
     Ok(log.finish())
 }
 
-fn start<'a>(header: &Header, opts: &'a OrderOptions) -> Result<(Orders<'a>, LogBuilder<'a>)> {
+fn start<'a>(header: &Header, opts: &'a OrderOptions) -> Result<(Orders<'a>, OrderLogBuilder<'a>)> {
     let c = &opts.columns;
     let index = header.find(&[
         Some(c.customer.as_str()),
@@ -64,18 +60,18 @@ struct Orders<'a> {
 }
 
 impl<'a> Orders<'a> {
-    fn builder(&self, source: &str) -> LogBuilder<'a> {
+    fn builder(&self, source: &str) -> OrderLogBuilder<'a> {
         let o = self.opts;
-        LogBuilder::new(source, &o.columns, &o.online, &o.offline, o.bad_rows)
+        OrderLogBuilder::new(source, &o.columns, &o.online, &o.offline, o.bad_rows)
     }
 }
 
 impl<'a> Schema for Orders<'a> {
     /// A piece's lines, numbered on their own; the first bad line under `BadRows::Raise`.
-    type Part = Result<LogBuilder<'a>>;
-    type Table = LogBuilder<'a>;
+    type Part = Result<OrderLogBuilder<'a>>;
+    type Table = OrderLogBuilder<'a>;
 
-    fn parse(&self, piece: Piece<'_>) -> Result<LogBuilder<'a>> {
+    fn parse(&self, piece: Piece<'_>) -> Result<OrderLogBuilder<'a>> {
         let mut b = self.builder(&piece.header.source);
         let mut records = piece.records();
         while let Some((line, fields)) = records.next() {
@@ -107,7 +103,11 @@ impl<'a> Schema for Orders<'a> {
         Ok(b)
     }
 
-    fn append(&self, table: &mut LogBuilder<'a>, part: Result<LogBuilder<'a>>) -> Result<()> {
+    fn append(
+        &self,
+        table: &mut OrderLogBuilder<'a>,
+        part: Result<OrderLogBuilder<'a>>,
+    ) -> Result<()> {
         table.absorb(part?);
         Ok(())
     }
@@ -120,7 +120,7 @@ mod tests {
 
     fn options(online: &[&str], bad_rows: BadRows) -> OrderOptions {
         OrderOptions {
-            columns: LogColumns {
+            columns: OrderColumns {
                 customer: "id".into(),
                 datetime: "when".into(),
                 amount: Some("amount".into()),

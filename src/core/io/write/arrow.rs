@@ -16,8 +16,8 @@ use arrow_array::{
 };
 use arrow_schema::{ArrowError, Field, Schema};
 
-use super::super::super::frame::NULL_DATE;
-use super::csv::{Column, Table};
+use crate::core::io::write::csv::{Column, Table};
+use crate::core::table::customers::NULL_DATE;
 
 fn floats(values: impl Iterator<Item = f64>) -> ArrayRef {
     Arc::new(Float64Array::from_iter(
@@ -87,8 +87,8 @@ impl Table<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::columns::StrColumn;
     use crate::core::io::write::Codes;
+    use crate::core::table::columns::StrColumn;
 
     #[test]
     fn columns_become_arrow_with_nulls() {

@@ -7,7 +7,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::super::super::error::{FloError, Result};
+use crate::core::error::{FloError, Result};
 
 fn io_error(path: &Path, e: std::io::Error) -> FloError {
     FloError::io(path.display(), &e)

@@ -6,11 +6,11 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::super::super::columns::{CategoryColumn, DictColumn, StrColumn, NULL_CODE};
-use super::super::super::error::Result;
-use super::super::super::frame::NULL_DATE;
-use super::atomic::write_atomically;
-use super::text::{push_date, push_field, push_float, push_text_cell, push_whole};
+use crate::core::error::Result;
+use crate::core::io::write::atomic::write_atomically;
+use crate::core::io::write::text::{push_date, push_field, push_float, push_text_cell, push_whole};
+use crate::core::table::columns::{CategoryColumn, DictColumn, StrColumn, NULL_CODE};
+use crate::core::table::customers::NULL_DATE;
 
 /// One column of a table: what the CSV, Parquet and Arrow outputs are all made from.
 pub enum Column<'a> {

@@ -14,8 +14,8 @@ pub use text::{push_date, push_float};
 
 use std::path::Path;
 
-use super::super::columns::StrColumn;
-use super::super::error::{FloError, Result};
+use crate::core::error::{FloError, Result};
+use crate::core::table::columns::StrColumn;
 
 /// The file formats tables are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

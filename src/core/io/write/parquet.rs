@@ -8,9 +8,9 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
-use super::super::super::error::Result;
-use super::atomic::write_atomically;
-use super::csv::Table;
+use crate::core::error::Result;
+use crate::core::io::write::atomic::write_atomically;
+use crate::core::io::write::csv::Table;
 
 const ROWS_PER_GROUP: usize = 1 << 20;
 
@@ -48,8 +48,8 @@ pub fn write_parquet(path: &Path, inputs: &[&Path], table: &Table<'_>) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::columns::StrColumn;
     use crate::core::io::write::Column;
+    use crate::core::table::columns::StrColumn;
     use parquet::file::reader::{FileReader, SerializedFileReader};
 
     #[test]

@@ -2,8 +2,8 @@
 
 use rayon::prelude::*;
 
-use super::columns::{hash_text, retain_vec, CategoryColumn, DictColumn, StrColumn};
-use super::error::{FloError, Location, Result};
+use crate::core::error::{FloError, Location, Result};
+use crate::core::table::columns::{hash_text, retain_vec, CategoryColumn, DictColumn, StrColumn};
 
 /// Dates are days since 1970-01-01; this marks a missing date.
 pub const NULL_DATE: i32 = i32::MIN;

@@ -2,8 +2,8 @@
 
 use rayon::prelude::*;
 
-use super::gamma_gamma::GammaGammaParams;
-use super::purchases::{HorizonTable, Purchases};
+use crate::core::clv::gamma_gamma::GammaGammaParams;
+use crate::core::clv::purchases::{HorizonTable, Purchases};
 
 /// How many model time units make one CLV period (a month): lifetimes' `freq` factors.
 pub fn period_factor(unit: &str) -> Option<f64> {

@@ -3,16 +3,18 @@
 //! gradient, fit and expectations. The two differ only by a shift of one in `b` (and, for the
 //! modified model, a dropout term for customers with no repeat purchase), so one code serves both.
 
-use super::special::{digamma, ln_gamma, signed_ln_hyp2f1, trigamma, Hyp2f1};
+use crate::core::numeric::special::{digamma, ln_gamma, signed_ln_hyp2f1, trigamma, Hyp2f1};
 use rustc_hash::FxHashMap;
 
-use super::{
-    checkpoint, fit_log_params, frequency_slots, frequency_sums, in_sample, log_hessian,
-    sorted_by_frequency, tri_index, weight_by_value, Ask, FitInfo, FitSpec, ScaledHistory,
-    TermSums,
+use crate::core::clv::fit::{checkpoint, fit_log_params, Ask, FitInfo, FitSpec};
+
+use crate::core::clv::history::{
+    frequency_slots, frequency_sums, in_sample, sorted_by_frequency, weight_by_value, ScaledHistory,
 };
+
+use crate::core::clv::likelihood::{log_hessian, tri_index, TermSums};
 use crate::core::error::{FloError, Result};
-use crate::core::fixed_sum::FixedSum;
+use crate::core::numeric::fixed_sum::FixedSum;
 use crate::core::watch::Watch;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -415,7 +417,7 @@ pub fn log_likelihood_sums(p: &BgNbdParams, data: &BgNbdData, hessian: bool) -> 
             }
         }
         for (&x, &w) in data.x_values.iter().zip(&data.x_weights) {
-            let whole = crate::core::fixed_sum::fixed_weight(w);
+            let whole = crate::core::numeric::fixed_sum::fixed_weight(w);
             for (hk, v) in h.iter_mut().zip(frequency_hessian(p, x)) {
                 hk.add_weighted(whole, w, v);
             }
@@ -493,7 +495,7 @@ pub fn evaluation(
     mean_weight: f64,
     penalizer: f64,
     grad: &mut [f64],
-) -> super::Evaluation {
+) -> crate::core::clv::fit::Evaluation {
     let value = sums.objective(e, mean_weight, penalizer, grad);
     let h = sums
         .hessian_matrix()
@@ -522,7 +524,8 @@ pub fn fit(
     let scaled = ScaledHistory::new(x, t_x, t, weights)?;
     let data = BgNbdData::new(scaled.x, scaled.t_x, scaled.t, scaled.w);
     // The subsample a large fit starts from, made once (the shift depends on the weight only).
-    let sample = super::sample_shift(data.total_w, data.x.len()).map(|shift| data.sample(shift));
+    let sample = crate::core::clv::history::sample_shift(data.total_w, data.x.len())
+        .map(|shift| data.sample(shift));
     let shape = FitShape {
         total_w: data.total_w,
         groups: data.x.len(),
@@ -660,7 +663,7 @@ mod tests {
             vec![0.5, 0.8, 0.9, 1.0, 0.6],
             vec![1.0, 2.0, 1.0, 3.0, 1.0],
         );
-        crate::core::models::assert_gradient(
+        crate::core::clv::likelihood::assert_gradient(
             |lp, g| objective(lp, &data, false, 0.01, g),
             [0.2, -0.5, 0.3, 0.7],
         );
@@ -674,7 +677,7 @@ mod tests {
             vec![0.5, 0.8, 0.9, 1.0, 0.6],
             vec![1.0, 2.0, 1.0, 3.0, 1.0],
         );
-        crate::core::models::assert_gradient(
+        crate::core::clv::likelihood::assert_gradient(
             |lp, g| objective(lp, &data, true, 0.01, g),
             [0.2, -0.5, 0.3, 0.7],
         );
@@ -700,7 +703,7 @@ mod tests {
                 let mut plain = [0.0; 4];
                 assert_eq!(value, objective(&lp, &data, modified, 0.01, &mut plain));
                 assert_eq!(g, plain);
-                crate::core::models::assert_hessian(
+                crate::core::clv::likelihood::assert_hessian(
                     |lp, g| objective(lp, &data, modified, 0.01, g),
                     &h.expect("asked for"),
                     lp,
@@ -743,7 +746,8 @@ mod tests {
         for modified in [false, true] {
             let whole = fit(&x, &t_x, &t, None, modified, 0.001, None).expect("whole fit");
             let scale = whole.scale;
-            let sampled = super::super::sample_shift(n as f64, whole.info.groups).is_some();
+            let sampled =
+                crate::core::clv::history::sample_shift(n as f64, whole.info.groups).is_some();
             assert_eq!(sampled, n > 100_000, "{} groups", whole.info.groups);
             let parts: Vec<BgNbdData> = [0..700, 700..701, 701..n]
                 .into_iter()
@@ -809,7 +813,7 @@ mod tests {
         }
         let w: Vec<f64> = (0..x.len()).map(|i| 1.0 + (i % 3) as f64).collect();
         let heavy: Vec<f64> = w.iter().map(|v| v * 50_000.0).collect();
-        assert!(super::super::sample_shift(heavy.iter().sum(), x.len()).is_none());
+        assert!(crate::core::clv::history::sample_shift(heavy.iter().sum(), x.len()).is_none());
         for modified in [false, true] {
             let light = fit(&x, &t_x, &t, Some(&w), modified, 0.01, None).unwrap();
             let weighted = fit(&x, &t_x, &t, Some(&heavy), modified, 0.01, None).unwrap();

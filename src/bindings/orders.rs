@@ -3,19 +3,18 @@
 use numpy::PyArray1;
 use pyo3::prelude::*;
 
+use super::customers::Frame;
 use super::errors::run;
-use super::frame::Frame;
 use super::rfm::{bad_rows_of, parse_enum};
 use crate::core::io::read::engine::{delimiter_of, CsvOptions};
 use crate::core::io::schema::orders::{read_path, OrderOptions};
-use crate::core::translog::{
-    btyd_summary, calibration_holdout, customer_frame, transactions, Btyd, BtydOptions, Freq,
-    LogColumns, LogInput, Transactions,
-};
+use crate::core::orders::btyd::{btyd_summary, calibration_holdout, Btyd, BtydOptions, Freq};
+use crate::core::orders::customers::customer_frame;
+use crate::core::table::orders::{transactions, OrderColumns, OrderInput, OrderLog};
 
 #[pyclass(frozen, module = "flo_rfm._flo_rfm")]
 pub struct Log {
-    inner: Transactions,
+    inner: OrderLog,
 }
 
 type F64Out<'py> = Bound<'py, PyArray1<f64>>;
@@ -31,7 +30,7 @@ fn freq_of(freq: &str) -> PyResult<Freq> {
     parse_enum(freq, "freq", &[("D", Freq::Day), ("W", Freq::Week)])
 }
 
-fn btyd_out<'py>(py: Python<'py>, log: &Transactions, b: Btyd) -> BtydOut<'py> {
+fn btyd_out<'py>(py: Python<'py>, log: &OrderLog, b: Btyd) -> BtydOut<'py> {
     (
         b.customers
             .iter()
@@ -65,14 +64,14 @@ fn log_from_columns(
     let lines = (0..customer.len() as u64).map(|i| i + 2).collect();
     // The customer, date-time and amount columns' names, for errors.
     let name = |k: usize, default: &str| names.get(k).cloned().unwrap_or_else(|| default.into());
-    let columns = LogColumns {
+    let columns = OrderColumns {
         customer: name(0, "customer"),
         datetime: name(1, "datetime"),
         amount: amount.as_ref().map(|_| name(2, "amount")),
         channel: None,
         order: None,
     };
-    let input = LogInput {
+    let input = OrderInput {
         customer,
         datetime,
         amount,
@@ -106,7 +105,7 @@ fn read_log(
 ) -> PyResult<Log> {
     let bad_rows = bad_rows_of(on_bad_rows)?;
     let opts = OrderOptions {
-        columns: LogColumns {
+        columns: OrderColumns {
             customer,
             datetime,
             amount,

@@ -2,12 +2,12 @@
 //! parsing and row rules as the file reader. Lines are numbered as in the CSV the frame was read
 //! from: data row `i` (0-based) is line `i + 2`.
 
-use super::error::{FloError, Location, Result};
-use super::frame::{
+use crate::core::error::{FloError, Location, Result};
+use crate::core::io::parse::{parse_count, parse_date, parse_money};
+use crate::core::table::customers::{
     BadRows, CustomerFrame, Duplicates, Record, SkippedRow, COUNT_COLUMNS, DATE_COLUMNS,
     MONEY_COLUMNS, NULL_DATE,
 };
-use super::parse::{parse_count, parse_date, parse_money};
 
 pub enum DateInput {
     /// Days since 1970-01-01, `NULL_DATE` for missing.

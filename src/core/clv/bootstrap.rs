@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::clv::{clv, Customers, Horizon};
-use super::gamma_gamma::{self, GammaGammaParams};
-use super::purchases::{self, Kind, Purchases};
+use crate::core::clv::gamma_gamma::{self, GammaGammaParams};
+use crate::core::clv::purchases::{self, Kind, Purchases};
+use crate::core::clv::value::{clv, Customers, Horizon};
 use crate::core::error::{FloError, Result};
-use crate::core::quantile::quantile_sorted;
+use crate::core::numeric::quantile::quantile_sorted;
 use crate::core::synth::Rng;
 use crate::core::watch::Watch;
 

@@ -1,8 +1,10 @@
 //! Task 2 and 3: recency, frequency, monetary and their pandas-exact quantile scores.
 
-use super::error::{FloError, Result};
-use super::frame::{format_date, CustomerFrame, NULL_DATE};
-use super::quantile::{qcut, qcut_probabilities, qcut_ranks, rank_first, Cut, DuplicateEdges};
+use crate::core::error::{FloError, Result};
+use crate::core::numeric::quantile::{
+    qcut, qcut_probabilities, qcut_ranks, rank_first, Cut, DuplicateEdges,
+};
+use crate::core::table::customers::{format_date, CustomerFrame, NULL_DATE};
 
 /// Per-customer RFM metrics; null inputs give NaN.
 #[derive(Debug, Clone, PartialEq)]

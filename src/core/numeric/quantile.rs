@@ -2,7 +2,7 @@
 
 use rayon::prelude::*;
 
-use super::error::{FloError, Result};
+use crate::core::error::{FloError, Result};
 
 /// numpy's `linear` quantile of `sorted` (ascending, no NaN, non-empty) at probability `p`.
 pub fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {

@@ -1,6 +1,6 @@
 //! Sums, means and summaries computed the way numpy and pandas compute them, bit for bit.
 
-use super::quantile::quantile_sorted;
+use crate::core::numeric::quantile::quantile_sorted;
 
 /// numpy's pairwise summation (`np.add.reduce` on a contiguous float64 array).
 pub fn pairwise_sum(a: &[f64]) -> f64 {

@@ -1,7 +1,7 @@
 //! Field parsers shared by the file reader and the DataFrame path. Each returns what it
 //! expected on failure, so the caller can build an error naming line, column and text.
 
-use super::frame::NULL_DATE;
+use crate::core::table::customers::NULL_DATE;
 
 /// The texts pandas' `read_csv` reads as missing by default.
 pub const NA_VALUES: [&str; 19] = [

@@ -2,11 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use super::analysis::{rfm_table, RfmConfig, RfmTable, SegmentSummary};
-use super::error::{FloError, Result};
-use super::frame::{CustomerFrame, COUNT_COLUMNS, DATE_COLUMNS, MONEY_COLUMNS};
-use super::io::write::{check_not_input, write_ids, Codes, Column, Format, Table};
-use super::target::{discount_rule, new_brand_rule, CategoryMatch};
+use crate::core::error::{FloError, Result};
+use crate::core::io::write::{check_not_input, write_ids, Codes, Column, Format, Table};
+use crate::core::rfm::rules::{discount_rule, new_brand_rule, CategoryMatch};
+use crate::core::rfm::table::{rfm_table, RfmConfig, RfmTable, SegmentSummary};
+use crate::core::table::customers::{CustomerFrame, COUNT_COLUMNS, DATE_COLUMNS, MONEY_COLUMNS};
 
 /// The study's files, by name and file stem (the extension is the format's).
 pub const FILES: [(&str, &str); 5] = [

@@ -1,8 +1,8 @@
 //! The purchase models behind one face: fit by name, predict, and lifetimes' objective.
 
-use super::bgnbd::{self, BgNbdData, BgNbdHistory, BgNbdParams};
-use super::pareto::{self, ParetoData, ParetoHistory, ParetoParams};
-use super::FitInfo;
+use crate::core::clv::bgnbd::{self, BgNbdData, BgNbdHistory, BgNbdParams};
+use crate::core::clv::fit::FitInfo;
+use crate::core::clv::pareto::{self, ParetoData, ParetoHistory, ParetoParams};
 use crate::core::error::{FloError, Result};
 use crate::core::watch::Watch;
 use rayon::prelude::*;
@@ -124,7 +124,7 @@ impl HorizonTable {
                 parts: Vec::new(),
             };
         };
-        let (group, keys) = super::pair_groups(x, big_t);
+        let (group, keys) = crate::core::clv::history::pair_groups(x, big_t);
         let n = horizons.len();
         let mut parts = vec![0.0; keys.len() * n];
         // Groups come sorted by x: a worker keeps one frequency's series coefficients for

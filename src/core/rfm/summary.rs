@@ -1,6 +1,6 @@
 //! Group tables (per channel, per segment) and top-N lists, with pandas' arithmetic.
 
-use super::stats::{group_sums, GroupSums};
+use crate::core::numeric::stats::{group_sums, GroupSums};
 
 /// Groups rows by a code (`None` = null key, left out) and orders the groups by their name,
 /// as pandas' `groupby(sort=True)` does. Returns the sorted names and each row's group.

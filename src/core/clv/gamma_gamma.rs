@@ -1,13 +1,16 @@
 //! Gamma-Gamma spend model (Fader & Hardie, "The Gamma-Gamma model of monetary value", 2013).
 
-use super::special::{digamma, ln_gamma, trigamma};
+use crate::core::numeric::special::{digamma, ln_gamma, trigamma};
 
-use super::{
-    checkpoint, collapse, fit_log_params, frequency_slots, frequency_sums, in_sample, log_hessian,
-    sorted_by_frequency, weight_by_value, Ask, Evaluation, FitInfo, FitSpec, TermSums,
+use crate::core::clv::fit::{checkpoint, fit_log_params, Ask, Evaluation, FitInfo, FitSpec};
+
+use crate::core::clv::history::{
+    collapse, frequency_slots, frequency_sums, in_sample, sorted_by_frequency, weight_by_value,
 };
+
+use crate::core::clv::likelihood::{log_hessian, TermSums};
 use crate::core::error::{FloError, Result};
-use crate::core::fixed_sum::FixedSum;
+use crate::core::numeric::fixed_sum::FixedSum;
 use crate::core::watch::Watch;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -288,7 +291,7 @@ pub fn log_likelihood_sums(
             });
         let mut h = vec![FixedSum::default(); 6];
         for (&x, &w) in data.x_values.iter().zip(&data.x_weights) {
-            let whole = crate::core::fixed_sum::fixed_weight(w);
+            let whole = crate::core::numeric::fixed_sum::fixed_weight(w);
             for (hk, v) in h.iter_mut().zip(frequency_hessian(par, x)) {
                 hk.add_weighted(whole, w, v);
             }
@@ -340,7 +343,8 @@ pub fn fit(
     watch: Option<&Watch>,
 ) -> Result<GammaGammaFit> {
     let data = spend_data(x, m, weights)?;
-    let sample = super::sample_shift(data.total_w, data.x.len()).map(|shift| data.sample(shift));
+    let sample = crate::core::clv::history::sample_shift(data.total_w, data.x.len())
+        .map(|shift| data.sample(shift));
     fit_from_sums(
         |p, ask| {
             checkpoint(watch, "Gamma-Gamma fit")?;
@@ -421,7 +425,7 @@ mod tests {
             vec![20.0, 55.5, 300.0, 7.0],
             vec![1.0, 2.0, 1.0, 1.0],
         );
-        crate::core::models::assert_gradient(
+        crate::core::clv::likelihood::assert_gradient(
             |lp, g| objective(lp, &data, 0.01, g),
             [0.5, 0.2, 1.3],
         );
@@ -452,7 +456,7 @@ mod tests {
             let mut plain = [0.0; 3];
             assert_eq!(value, objective(&lp, &data, 0.01, &mut plain));
             assert_eq!(g, plain);
-            crate::core::models::assert_hessian(
+            crate::core::clv::likelihood::assert_hessian(
                 |lp, g| objective(lp, &data, 0.01, g),
                 &h.expect("asked for"),
                 lp,
@@ -478,7 +482,8 @@ mod tests {
             m.push(((20.0 + 400.0 * uniform().powi(3)) * 1e4).round() / 1e4);
         }
         let whole = fit(&x, &m, None, 0.01, None).expect("whole fit");
-        let sampled = super::super::sample_shift(n as f64, whole.info.groups).is_some();
+        let sampled =
+            crate::core::clv::history::sample_shift(n as f64, whole.info.groups).is_some();
         assert_eq!(sampled, n > 100_000, "{} groups", whole.info.groups);
         let parts: Vec<GammaGammaData> = [0..1500, 1500..1501, 1501..n]
             .into_iter()

@@ -3,7 +3,7 @@
 
 use regex::Regex;
 
-use super::error::{FloError, Result};
+use crate::core::error::{FloError, Result};
 
 /// The seeds' map over `RF_SCORE`.
 pub const DEFAULT_MAP: [(&str, &str); 10] = [

@@ -1,14 +1,14 @@
 //! Tasks 2–5 chained: metrics, scores, score strings, segments, the segment summary and targets.
 
-use super::error::Result;
-use super::frame::CustomerFrame;
-use super::rfm::{
+use crate::core::error::Result;
+use crate::core::numeric::stats::GroupSums;
+use crate::core::rfm::rules::{select, TargetRule};
+use crate::core::rfm::scores::{
     metrics, score_strings, scores, Labels, Metrics, ScoreOptions, ScoreStrings, Scores,
 };
-use super::segment::{segment_levels, SegmentMap};
-use super::stats::GroupSums;
-use super::summary::{group_table, sorted_groups};
-use super::target::{select, TargetRule};
+use crate::core::rfm::segments::{segment_levels, SegmentMap};
+use crate::core::rfm::summary::{group_table, sorted_groups};
+use crate::core::table::customers::CustomerFrame;
 
 /// Which score string the segment map reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,8 +146,8 @@ impl RfmTable {
 mod tests {
     use super::*;
     use crate::core::io::schema::customers::{read_from, ReadOptions};
+    use crate::core::rfm::rules::{discount_rule, CategoryMatch};
     use crate::core::synth::sample_bytes;
-    use crate::core::target::{discount_rule, CategoryMatch};
 
     #[test]
     fn sample_runs_end_to_end() {

@@ -6,19 +6,19 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::error::{FloError, Result};
-use super::frame::CustomerFrame;
-use super::io::write::{Codes, Column, Format, Table};
-use super::models::clv::{
+use crate::core::clv::gamma_gamma::{self, GammaGammaFit};
+use crate::core::clv::prepare::{cltv_frame, CltvFrame, FrequencyDefinition};
+use crate::core::clv::purchases::{self, HorizonTable, Kind, PurchasesFit};
+use crate::core::clv::value::{
     clv_horizons, discount_divisors, period_factor, periods_of, total, Horizon,
 };
-use super::models::gamma_gamma::{self, GammaGammaFit};
-use super::models::purchases::{self, HorizonTable, Kind, PurchasesFit};
-use super::outliers::{cltv_frame, CltvFrame, FrequencyDefinition};
-use super::quantile::{qcut, qcut_probabilities, Cut, DuplicateEdges};
-use super::stats::GroupSums;
-use super::summary::group_table;
-use super::watch::Watch;
+use crate::core::error::{FloError, Result};
+use crate::core::io::write::{Codes, Column, Format, Table};
+use crate::core::numeric::quantile::{qcut, qcut_probabilities, Cut, DuplicateEdges};
+use crate::core::numeric::stats::GroupSums;
+use crate::core::rfm::summary::group_table;
+use crate::core::table::customers::CustomerFrame;
+use crate::core::watch::Watch;
 
 #[derive(Debug, Clone)]
 pub struct CltvOptions {

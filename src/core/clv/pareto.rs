@@ -5,9 +5,11 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use super::special::{digamma, ln_gamma};
-use super::{checkpoint, fit_log_params, FitInfo, FitSpec, ScaledHistory, TermSums};
+use crate::core::clv::fit::{checkpoint, fit_log_params, FitInfo, FitSpec};
+use crate::core::clv::history::ScaledHistory;
+use crate::core::clv::likelihood::TermSums;
 use crate::core::error::Result;
+use crate::core::numeric::special::{digamma, ln_gamma};
 use crate::core::watch::Watch;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -262,12 +264,14 @@ impl ParetoData {
         }
     }
 
-    /// The rows in the subsample of `shift` ([`super::in_sample`]). Its objective keeps the
+    /// The rows in the subsample of `shift` ([`crate::core::clv::history::in_sample`]). Its objective keeps the
     /// caller's row count, so that the penalty weighs as much against its mean log-likelihood
     /// as in the full objective.
     pub fn sample(&self, shift: u32) -> ParetoData {
         let keep: Vec<usize> = (0..self.x.len())
-            .filter(|&i| super::in_sample([self.x[i], self.t_x[i], self.t[i]], shift))
+            .filter(|&i| {
+                crate::core::clv::history::in_sample([self.x[i], self.t_x[i], self.t[i]], shift)
+            })
             .collect();
         let pick = |c: &[f64]| keep.iter().map(|&i| c[i]).collect();
         let mut out = ParetoData::new(
@@ -390,7 +394,8 @@ pub fn fit(
 ) -> Result<ParetoFit> {
     let scaled = ScaledHistory::new(x, t_x, t, weights)?;
     let data = ParetoData::new(scaled.x, scaled.t_x, scaled.t, scaled.w, x.len());
-    let sample = super::sample_shift(data.total_w, data.x.len()).map(|shift| data.sample(shift));
+    let sample = crate::core::clv::history::sample_shift(data.total_w, data.x.len())
+        .map(|shift| data.sample(shift));
     let spec = FitSpec {
         groups: data.x.len(),
         total_weight: data.total_w,
@@ -446,7 +451,10 @@ mod tests {
         );
         // alpha < beta and alpha > beta take different series.
         for at in [[0.2, -0.5, 0.3, 0.7], [-0.3, 0.9, -0.2, -1.1]] {
-            crate::core::models::assert_gradient(|lp, g| mean_objective(lp, &data, 0.01, g), at);
+            crate::core::clv::likelihood::assert_gradient(
+                |lp, g| mean_objective(lp, &data, 0.01, g),
+                at,
+            );
         }
     }
 
@@ -459,7 +467,7 @@ mod tests {
             (3.0, 2.0, 0.0),
         ] {
             let ours = hyp2f1_a_a1(a, b, z).unwrap()[0];
-            let general = crate::core::models::special::ln_hyp2f1(a, b, a + 1.0, z);
+            let general = crate::core::numeric::special::ln_hyp2f1(a, b, a + 1.0, z);
             assert!(
                 (ours - general).abs() < 1e-13 * (1.0 + general.abs()),
                 "{ours} vs {general}"

@@ -20,7 +20,7 @@
 // The `plain-sums` benchmark build leaves the fixed-point path unused.
 #![cfg_attr(feature = "plain-sums", allow(dead_code, unreachable_code))]
 
-use crate::core::exact_sum::{int_parts, ExactSum};
+use crate::core::numeric::exact_sum::{int_parts, ExactSum};
 
 /// `1.5 * 2^52`: `(v + MAGIC) - MAGIC` is `v` rounded to a whole number (ties to even) for
 /// `|v| <= 2^51`, and the bits of `v + MAGIC` minus those of `MAGIC` are that number.

@@ -2,10 +2,10 @@
 
 use rayon::prelude::*;
 
-use super::error::{FloError, Result};
-use super::frame::{CustomerFrame, NULL_DATE};
-use super::quantile::edges;
-use super::rfm::default_analysis_date;
+use crate::core::error::{FloError, Result};
+use crate::core::numeric::quantile::edges;
+use crate::core::rfm::scores::default_analysis_date;
+use crate::core::table::customers::{CustomerFrame, NULL_DATE};
 
 /// The seeds' `outlier_thresholds`: quantiles 0.01 and 0.99 (linear), 1.5 times their range
 /// beyond them, each rounded half to even as Python's `round`.

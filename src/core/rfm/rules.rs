@@ -1,8 +1,8 @@
 //! Task 5: picking campaign target customers by segment, categories and metric bounds.
 
-use super::columns::CategoryColumn;
-use super::error::{FloError, Result};
-use super::rfm::Metrics;
+use crate::core::error::{FloError, Result};
+use crate::core::rfm::scores::Metrics;
+use crate::core::table::columns::CategoryColumn;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CategoryMatch {

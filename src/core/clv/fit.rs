@@ -1,0 +1,240 @@
+//! Fitting a model's parameters: the objective (a penalised mean log-likelihood in the
+//! log-parameters, as lifetimes defines it) handed to the minimiser, what it may ask of the
+//! objective, and what a fit reports.
+
+use crate::core::clv::history::sample_shift;
+use crate::core::error::{FloError, Result};
+use crate::core::numeric::optimize;
+use crate::core::watch::Watch;
+
+/// `Err(Cancelled)` once `watch` has been asked to stop (Ctrl-C in Python): checked at every
+/// evaluation of a fit's objective, so a long fit stops within one evaluation.
+pub fn checkpoint(watch: Option<&Watch>, what: &str) -> Result<()> {
+    match watch {
+        Some(w) if w.is_cancelled() => Err(FloError::Cancelled {
+            path: what.to_string(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// What a fit asks of its objective at some log-parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Ask {
+    /// The Hessian too (an objective without an analytic one leaves it out).
+    pub hessian: bool,
+    /// Over the deterministic subsample of rows [`in_sample`] picks with this shift only.
+    pub sample: Option<u32>,
+}
+
+impl Ask {
+    /// The rows this evaluation is over: `sample` when it asks for the subsample and one was
+    /// made, else `all`.
+    pub fn rows<'a, T>(&self, all: &'a T, sample: &'a Option<T>) -> &'a T {
+        match (self.sample, sample) {
+            (Some(_), Some(sample)) => sample,
+            _ => all,
+        }
+    }
+
+    /// `f` over `part`'s rows as asked: the whole part, or its subsample made by `sample`
+    /// (a part's sums for a split fit, in the tests).
+    #[cfg(test)]
+    pub fn over_part<T, R>(
+        &self,
+        part: &T,
+        sample: impl Fn(&T, u32) -> T,
+        f: impl FnOnce(&T) -> R,
+    ) -> R {
+        match self.sample {
+            Some(shift) => f(&sample(part, shift)),
+            None => f(part),
+        }
+    }
+    /// What the objective is a mean over: the customers' total weight, or for a subsample,
+    /// its expected share of it (the same number wherever the sums were made).
+    pub fn mean_weight(&self, total_w: f64) -> f64 {
+        match self.sample {
+            Some(shift) => total_w / f64::from(1u32 << shift),
+            None => total_w,
+        }
+    }
+}
+
+/// The objective's value, with the gradient in the log-parameters written elsewhere, and its
+/// Hessian in the log-parameters when asked for and available.
+pub type Evaluation = (f64, Option<Vec<Vec<f64>>>);
+
+/// How a fit's objective is evaluated and what it offers.
+pub struct FitSpec<'a> {
+    /// Distinct rows after collapsing identical ones (reported).
+    pub groups: usize,
+    /// The customers' total weight, by which the objective is a mean.
+    pub total_weight: f64,
+    pub model: &'a str,
+    /// What to try when the fit does not converge.
+    pub advice: &'a str,
+    /// The objective gives its Hessian when asked (else it is taken by differences).
+    pub analytic_hessian: bool,
+    /// The objective can be evaluated over a subsample (see [`sample_shift`]).
+    pub samples: bool,
+}
+
+/// A fit's objective as the optimiser sees it: errors become NaN (which stops it) and the
+/// first one is kept.
+struct Asked<'a, F> {
+    objective: &'a F,
+    sample: Option<u32>,
+    analytic: bool,
+    failed: &'a std::cell::RefCell<Option<FloError>>,
+}
+
+impl<F: Fn(&[f64], Ask, &mut [f64]) -> Result<Evaluation>> Asked<'_, F> {
+    fn call(&self, lp: &[f64], hessian: bool, g: &mut [f64]) -> Evaluation {
+        if self.failed.borrow().is_some() {
+            return (f64::NAN, None);
+        }
+        let ask = Ask {
+            hessian,
+            sample: self.sample,
+        };
+        (self.objective)(lp, ask, g).unwrap_or_else(|err| {
+            self.failed.replace(Some(err));
+            (f64::NAN, None)
+        })
+    }
+}
+
+impl<F: Fn(&[f64], Ask, &mut [f64]) -> Result<Evaluation>> optimize::Objective for Asked<'_, F> {
+    fn eval(&self, x: &[f64], grad: &mut [f64]) -> f64 {
+        self.call(x, false, grad).0
+    }
+
+    fn eval_hessian(&self, x: &[f64], grad: &mut [f64]) -> Option<(f64, Vec<Vec<f64>>)> {
+        if !self.analytic {
+            return None;
+        }
+        // No Hessian from an objective that has one (a caller's sums without it): taken by
+        // differences instead.
+        let (value, h) = self.call(x, true, grad);
+        h.map(|h| (value, h))
+    }
+}
+
+/// Maximum likelihood in log-parameters from lifetimes' start (every log-parameter 0.1), or
+/// for a large fit that offers a subsample, from the subsample's optimum (Newton steps with an
+/// analytic Hessian, else BFGS from the subsample's Hessian; from lifetimes' start again if
+/// that does not converge):
+/// the parameters (exponentiated) and the fit's diagnostics, with the objective's Hessian at
+/// the optimum, or a `ConvergenceError` naming the model and what to try. Never returns a NaN,
+/// infinite or zero parameter.
+pub fn fit_log_params<const N: usize>(
+    objective: impl Fn(&[f64], Ask, &mut [f64]) -> Result<Evaluation>,
+    spec: &FitSpec<'_>,
+) -> Result<([f64; N], FitInfo)> {
+    // The optimiser sees NaN once the objective fails, and stops; the first error is returned.
+    let failed = std::cell::RefCell::new(None);
+    let asked = |sample| Asked {
+        objective: &objective,
+        sample,
+        analytic: spec.analytic_hessian,
+        failed: &failed,
+    };
+    let mut opts = optimize::Options::default();
+    let mut start = vec![0.1; N];
+    if let Some(shift) = sample_shift(spec.total_weight, spec.groups).filter(|_| spec.samples) {
+        let on_sample = asked(Some(shift));
+        let sampled = optimize::minimize(&on_sample, &start, &opts);
+        if let Some(err) = failed.borrow_mut().take() {
+            return Err(err);
+        }
+        // A subsample that cannot be fitted (too few rows in it) costs only its evaluations.
+        if sampled.converged {
+            start = sampled.x.clone();
+            // With an analytic Hessian, Newton steps from there; else BFGS, starting from the
+            // subsample's Hessian (both objectives are means, so of one size).
+            if spec.analytic_hessian {
+                opts.newton_first = true;
+            } else {
+                let at = &sampled.x;
+                opts.initial_hessian = Some(
+                    sampled
+                        .hessian
+                        .unwrap_or_else(|| optimize::hessian_of(&on_sample, at)),
+                );
+            }
+        }
+    }
+    let full = asked(None);
+    let mut sol = optimize::minimize(&full, &start, &opts);
+    let usable = |sol: &optimize::Solution| sol.converged && sol.x.iter().all(|v| v.exp() > 0.0);
+    if !usable(&sol) && start != [0.1; N] && failed.borrow().is_none() {
+        sol = optimize::minimize(&full, &[0.1; N], &optimize::Options::default());
+    }
+    let at: [f64; N] = std::array::from_fn(|j| sol.x[j]);
+    // The last Newton step's Hessian, when there was one: at the optimum (analytic), or within
+    // ~1e-8 of it, and 2 n evaluations saved.
+    let log_hessian = sol
+        .hessian
+        .clone()
+        .unwrap_or_else(|| optimize::hessian_of(&full, &at));
+    if let Some(err) = failed.into_inner() {
+        return Err(err);
+    }
+    let info = FitInfo {
+        iterations: sol.iterations,
+        objective: sol.value,
+        gradient_norm: sol.grad_norm(),
+        groups: spec.groups,
+        log_hessian,
+        total_weight: spec.total_weight,
+    };
+    let params: [f64; N] = std::array::from_fn(|j| sol.x[j].exp());
+    if !sol.converged || params.iter().any(|v| !v.is_finite() || *v <= 0.0) {
+        return Err(FloError::Convergence(format!(
+            "{} did not converge after {} iterations (objective {}, gradient norm {:e}). {}",
+            spec.model, info.iterations, info.objective, info.gradient_norm, spec.advice
+        )));
+    }
+    Ok((params, info))
+}
+
+/// Fit diagnostics, reported with every fitted model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitInfo {
+    pub iterations: usize,
+    /// The objective at the optimum (lifetimes' `_negative_log_likelihood_`).
+    pub objective: f64,
+    /// Largest gradient component at the optimum, in the log-parameters.
+    pub gradient_norm: f64,
+    /// Distinct rows after collapsing identical ones.
+    pub groups: usize,
+    /// The objective's Hessian in the log-parameters at the optimum.
+    pub log_hessian: Vec<Vec<f64>>,
+    /// The customers' total weight: the objective is a mean over it.
+    pub total_weight: f64,
+}
+
+impl FitInfo {
+    /// The parameters' covariance matrix (row by row) by the delta method from the Hessian:
+    /// `cov_ij = p_i p_j inv(H)_ij / total_weight`, whose diagonal is lifetimes'
+    /// `variance_matrix_` diagonal. NaN where the Hessian is singular.
+    pub fn covariance(&self, params: &[f64]) -> Vec<f64> {
+        let n = params.len();
+        // Column j of inv(H) solves H c = e_j (the optimiser's own elimination).
+        let columns: Option<Vec<Vec<f64>>> = (0..n)
+            .map(|j| {
+                let unit = (0..n).map(|i| if i == j { 1.0 } else { 0.0 }).collect();
+                optimize::solve(self.log_hessian.clone(), unit)
+            })
+            .collect();
+        (0..n * n)
+            .map(|k| {
+                let (i, j) = (k / n, k % n);
+                columns.as_ref().map_or(f64::NAN, |c| {
+                    params[i] * params[j] * c[j][i] / self.total_weight
+                })
+            })
+            .collect()
+    }
+}
