@@ -42,7 +42,7 @@ impl Cltv {
         PyArray1::from_iter(py, self.inner.frame.rows.iter().map(|&r| r as u64))
     }
 
-    /// The table's eight float columns, in the seeds' order.
+    /// The table's eight float columns, in the order of the study's table (`cltv.csv`).
     fn columns<'py>(&self, py: Python<'py>) -> Vec<F64Out<'py>> {
         self.inner
             .number_columns()

@@ -224,7 +224,7 @@ impl Frame {
         &self.inner.source
     }
 
-    /// The prepared table (Task 1, with the totals) as an Arrow C stream.
+    /// The prepared table (dates parsed, with the two totals) as an Arrow C stream.
     #[pyo3(signature = (requested_schema=None))]
     fn __arrow_c_stream__<'py>(
         &self,
@@ -415,7 +415,7 @@ impl Frame {
         )
     }
 
-    /// Tasks 2–4 in one pass; see `flo_rfm.rfm` for the arguments.
+    /// Metrics, scores and segments in one pass; see `flo_rfm.rfm` for the arguments.
     #[pyo3(signature = (analysis_date=None, q=5, probabilities=None, duplicates="raise", labels=None, segment_map=None, segment_on="RF_SCORE"))]
     #[allow(clippy::too_many_arguments)]
     fn rfm(
@@ -471,7 +471,7 @@ impl Frame {
         ))
     }
 
-    /// Tasks 2–4 with the three cuts given (bins and edges found over more than this frame, as
+    /// Metrics, scores and segments with the three cuts given (bins and edges found over more than this frame, as
     /// a distributed run does); the rest as `rfm`.
     #[pyo3(signature = (analysis_date, cuts, labels=None, segment_map=None, segment_on="RF_SCORE"))]
     fn rfm_with_cuts(
@@ -616,7 +616,7 @@ fn naming(
         ],
     )?;
     let segment_map = match segment_map {
-        None => SegmentMap::seeds(),
+        None => SegmentMap::standard(),
         Some(rules) => SegmentMap::new(&rules).map_err(super::errors::to_py)?,
     };
     Ok(RfmConfig {

@@ -34,7 +34,7 @@ pub fn parse_enum<T: Copy>(value: &str, what: &str, allowed: &[(&str, T)]) -> Py
         })
 }
 
-/// `match`: "substring" (the seeds') or "token".
+/// `match`: "substring" (pandas' `str.contains`, the default) or "token".
 fn match_of(value: &str) -> PyResult<CategoryMatch> {
     parse_enum(
         value,
@@ -214,7 +214,7 @@ impl Rfm {
         super::arrow::stream(py, &rfm_columns(&self.frame, &self.inner))
     }
 
-    /// Row numbers of the seeds' two target lists (new brand, discount), in input order.
+    /// Row numbers of the two standard campaign target lists (new brand, discount), in input order.
     #[pyo3(signature = (match_="substring"))]
     fn seed_targets<'py>(
         &self,

@@ -7,7 +7,7 @@ use crate::core::numeric::quantile::edges;
 use crate::core::rfm::scores::default_analysis_date;
 use crate::core::table::customers::{CustomerFrame, NULL_DATE};
 
-/// The seeds' `outlier_thresholds`: quantiles 0.01 and 0.99 (linear), 1.5 times their range
+/// The outlier thresholds: quantiles 0.01 and 0.99 (linear), 1.5 times their range
 /// beyond them, each rounded half to even as Python's `round`.
 pub fn outlier_thresholds(values: &[f64]) -> (f64, f64) {
     let q = edges(values, &OUTLIER_QUANTILES);
@@ -31,7 +31,7 @@ pub fn cap(values: &[f64], low: f64, up: f64) -> Vec<f64> {
     values.iter().map(|&v| cap_one(v, low, up)).collect()
 }
 
-/// `v` replaced by `up` above it and by `low` below it (NaN stays NaN), as the seeds'
+/// `v` replaced by `up` above it and by `low` below it (NaN stays NaN), as pandas'
 /// `df.loc[df[c] > up, c] = up` then `df.loc[df[c] < low, c] = low`.
 #[inline(always)]
 fn cap_one(v: f64, low: f64, up: f64) -> f64 {
@@ -46,14 +46,14 @@ fn cap_one(v: f64, low: f64, up: f64) -> f64 {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FrequencyDefinition {
-    /// The seeds': all orders (`order_num_total`); customers with more than one order kept.
+    /// All orders (`order_num_total`, the default); customers with more than one order kept.
     Orders,
     /// The textbook BTYD definition: repeat orders (`order_num_total - 1`); customers with at
     /// least one repeat order kept.
     RepeatOrders,
 }
 
-/// The CLTV frame of the seeds: one row per kept customer, weekly times.
+/// The CLTV frame: one row per kept customer, weekly times.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CltvFrame {
     pub analysis_date: i32,
@@ -104,7 +104,7 @@ pub fn cltv_frame(
             let mut out = CltvFrame::empty(analysis_date, Vec::new());
             for i in c * CHUNK..frame.len().min((c + 1) * CHUNK) {
                 let orders = capped(0, online, i) + capped(1, offline, i);
-                // NaN orders are not > 1 either, so they leave too (as the seeds' filter does).
+                // NaN orders are not > 1 either, so they leave too (as pandas' `df[df.frequency > 1]` drops them).
                 if orders.is_nan() || orders <= 1.0 {
                     continue;
                 }

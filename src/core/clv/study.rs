@@ -1,4 +1,4 @@
-//! The seeds' CLTV study as one call: the capped weekly frame, BG/NBD and Gamma-Gamma fits,
+//! The CLTV study as one call: the capped weekly frame, BG/NBD and Gamma-Gamma fits,
 //! 3- and 6-month purchases, expected average value, CLV and CLV segments; and its table file.
 
 use std::path::Path;
@@ -42,7 +42,7 @@ pub struct CltvOptions {
 pub const STUDY_STEPS: u64 = 4;
 
 impl Default for CltvOptions {
-    /// The seeds' study.
+    /// The standard study (6 months, 1 % a month, four segments).
     fn default() -> Self {
         CltvOptions {
             analysis_date: None,
@@ -105,7 +105,7 @@ impl Stopwatch {
 }
 
 impl CltvStudy {
-    /// The table's eight number columns, in the seeds' order.
+    /// The table's eight number columns, in the table's order (`cltv.csv`).
     pub fn number_columns(&self) -> [&[f64]; 8] {
         let f = &self.frame;
         [
@@ -133,7 +133,7 @@ impl CltvStudy {
     }
 }
 
-/// The seeds' labels for `n` CLV segments: letters from the best (`A`) down, listed worst first.
+/// The labels for `n` CLV segments: letters from the best (`A`) down, listed worst first.
 pub fn segment_labels(n: usize) -> Vec<String> {
     (0..n)
         .rev()
@@ -143,7 +143,7 @@ pub fn segment_labels(n: usize) -> Vec<String> {
         .collect()
 }
 
-/// `model` units of weekly time in one month, the seeds' 4.345.
+/// `model` units of weekly time in one month, 4.345 (52.14 weeks a year / 12).
 fn weekly() -> f64 {
     period_factor("W").expect("weeks are a known unit")
 }
@@ -271,7 +271,7 @@ fn check_finite(
     )))
 }
 
-/// The seeds' `cltv_final` indexed by `master_id`, as `to_csv()` writes it.
+/// The CLTV table indexed by `master_id`, as `to_csv()` writes it.
 pub fn cltv_table<'a>(frame: &'a CustomerFrame, s: &'a CltvStudy) -> Table<'a> {
     let f = &s.frame;
     Table::new(vec![

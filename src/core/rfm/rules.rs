@@ -1,4 +1,4 @@
-//! Task 5: picking campaign target customers by segment, categories and metric bounds.
+//! Picking campaign target customers by segment, categories and metric bounds.
 
 use crate::core::error::{FloError, Result};
 use crate::core::rfm::scores::Metrics;
@@ -6,7 +6,7 @@ use crate::core::table::columns::CategoryColumn;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CategoryMatch {
-    /// Substring of the raw list text, as the seeds' `str.contains` (`COCUK` matches `AKTIFCOCUK`).
+    /// Substring of the raw list text, as pandas' `str.contains` (`COCUK` matches `AKTIFCOCUK`).
     Substring,
     /// Exact items of the list.
     Token,
@@ -133,7 +133,7 @@ pub fn select(
         .collect()
 }
 
-/// The seeds' case a: champions and loyal customers who shop women's (`KADIN`) with an average
+/// The new-brand campaign: champions and loyal customers who shop women's (`KADIN`) with an average
 /// order of at least 250.
 pub fn new_brand_rule(matching: CategoryMatch) -> TargetRule {
     TargetRule {
@@ -151,7 +151,7 @@ pub fn new_brand_rule(matching: CategoryMatch) -> TargetRule {
     }
 }
 
-/// The seeds' case b: lapsing and new customers who shop men's or children's.
+/// The discount campaign: lapsing and new customers who shop men's or children's.
 pub fn discount_rule(matching: CategoryMatch) -> TargetRule {
     TargetRule {
         segments: Some(vec![

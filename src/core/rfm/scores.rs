@@ -1,4 +1,4 @@
-//! Task 2 and 3: recency, frequency, monetary and their pandas-exact quantile scores.
+//! Recency, frequency, monetary and their pandas-exact quantile scores.
 
 use crate::core::error::{FloError, Result};
 use crate::core::numeric::quantile::{
@@ -15,7 +15,8 @@ pub struct Metrics {
     pub monetary: Vec<f64>,
 }
 
-/// `max(last_order_date) + 2 days`, the seeds' analysis date.
+/// `max(last_order_date) + 2 days`: the default analysis date, so the most recent customer has
+/// a recency of 2 days (no customer has 0).
 pub fn default_analysis_date(frame: &CustomerFrame) -> Result<i32> {
     frame.max_last_order_date().map(|d| d + 2).ok_or_else(|| {
         FloError::invalid("no last_order_date to derive the analysis date from; pass analysis_date")
@@ -84,12 +85,12 @@ impl ScoreOptions {
     }
 }
 
-/// The three cuts. Codes are 0-based bins in ascending order of the cut value; the seeds label
+/// The three cuts. Codes are 0-based bins in ascending order of the cut value; the standard labels
 /// recency bins in reverse (`labels=[5, 4, 3, 2, 1]`), which the caller applies.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scores {
     pub recency: Cut,
-    /// Cut of `frequency.rank(method="first")`, as the seeds do to break ties.
+    /// Cut of `frequency.rank(method="first")`, so ties get distinct ranks and `qcut` finds unique edges.
     pub frequency: Cut,
     pub monetary: Cut,
 }
@@ -122,8 +123,8 @@ pub struct Labels {
 }
 
 impl Labels {
-    /// The seeds' labels: recency `q..1`, frequency and monetary `1..q`.
-    pub fn seeds(bins: usize) -> Labels {
+    /// The standard labels: recency `q..1` (recent is best), frequency and monetary `1..q`.
+    pub fn standard(bins: usize) -> Labels {
         let up: Vec<String> = (1..=bins).map(|i| i.to_string()).collect();
         Labels {
             recency: up.iter().rev().cloned().collect(),
@@ -216,11 +217,11 @@ mod tests {
             frequency: cut(vec![1, 0, 0]),
             monetary: cut(vec![0, 1, 1]),
         };
-        let (rf, rfm) = score_strings(&s, &Labels::seeds(2)).unwrap();
+        let (rf, rfm) = score_strings(&s, &Labels::standard(2)).unwrap();
         let text = |x: &ScoreStrings, i: usize| x.codes[i].map(|c| x.levels[c as usize].clone());
         assert_eq!(text(&rf, 0).as_deref(), Some("22"));
         assert_eq!(text(&rfm, 1).as_deref(), Some("112"));
         assert_eq!(text(&rf, 2), None);
-        assert!(score_strings(&s, &Labels::seeds(3)).is_err());
+        assert!(score_strings(&s, &Labels::standard(3)).is_err());
     }
 }

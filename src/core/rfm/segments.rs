@@ -1,11 +1,11 @@
-//! Task 4: naming segments with an ordered regex map, as pandas `Series.replace(map, regex=True)`
+//! Naming segments with an ordered regex map, as pandas `Series.replace(map, regex=True)`
 //! does: each pattern in turn substitutes every match (Python `re.sub`) in the current text.
 
 use regex::Regex;
 
 use crate::core::error::{FloError, Result};
 
-/// The seeds' map over `RF_SCORE`.
+/// The standard RFM segment map over `RF_SCORE` (hibernating, at risk, can't lose, ..., champions).
 pub const DEFAULT_MAP: [(&str, &str); 10] = [
     ("[1-2][1-2]", "hibernating"),
     ("[1-2][3-4]", "at_Risk"),
@@ -61,7 +61,7 @@ impl SegmentMap {
         Ok(SegmentMap { rules })
     }
 
-    pub fn seeds() -> Self {
+    pub fn standard() -> Self {
         Self::new(&DEFAULT_MAP).expect("the default map is valid")
     }
 
@@ -194,7 +194,7 @@ mod tests {
 
     #[test]
     fn default_map_names_the_grid() {
-        let m = SegmentMap::seeds();
+        let m = SegmentMap::standard();
         assert_eq!(m.apply("11"), "hibernating");
         assert_eq!(m.apply("33"), "need_attention");
         assert_eq!(m.apply("55"), "champions");

@@ -1,4 +1,4 @@
-//! The whole RFM study (Tasks 1–6) as one call, and the files it writes.
+//! The whole RFM study (prepare, score, segment, summarise, target, write) as one call, and the files it writes.
 
 use std::path::{Path, PathBuf};
 
@@ -26,7 +26,7 @@ pub struct RfmStudy {
     pub discount: Vec<usize>,
 }
 
-/// Tasks 2–5 on a customer table: metrics, scores, segments, summary and the two target lists.
+/// The study on a customer table: metrics, scores, segments, summary and the two target lists.
 pub fn rfm_study(
     frame: &CustomerFrame,
     config: &RfmConfig,
@@ -43,7 +43,7 @@ pub fn rfm_study(
     })
 }
 
-/// The rows of the seeds' two target lists (new brand, discount), in input order.
+/// The rows of the two standard campaign target lists (new brand, discount), in input order.
 pub fn seed_targets(
     frame: &CustomerFrame,
     table: &RfmTable,
@@ -56,7 +56,8 @@ pub fn seed_targets(
     [a, b]
 }
 
-/// The prepared table (Task 1): the seeds' `data_prep` frame, written as `to_csv(index=False)`.
+/// The prepared table (dates parsed, the two totals added), written as pandas'
+/// `to_csv(index=False)` writes the same frame.
 pub fn prepared_columns(frame: &CustomerFrame) -> Table<'_> {
     let mut cols: Vec<(String, Column<'_>)> = vec![
         ("master_id".into(), Column::text(&frame.master_id)),
@@ -86,7 +87,7 @@ pub fn prepared_columns(frame: &CustomerFrame) -> Table<'_> {
         "order_num_total".into(),
         Column::FloatSum(&frame.counts[0], &frame.counts[1]),
     ));
-    // online + offline, the seeds' order (MONEY_COLUMNS holds offline first).
+    // online + offline, the totals' column order (MONEY_COLUMNS holds offline first).
     cols.push((
         "customer_value_total".into(),
         Column::FloatSum(&frame.money[1], &frame.money[0]),

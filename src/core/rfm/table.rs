@@ -1,4 +1,4 @@
-//! Tasks 2–5 chained: metrics, scores, score strings, segments, the segment summary and targets.
+//! The RFM table, chained: metrics, scores, score strings, segments, the segment summary and targets.
 
 use crate::core::error::Result;
 use crate::core::numeric::stats::GroupSums;
@@ -21,7 +21,7 @@ pub enum SegmentOn {
 pub struct RfmConfig {
     pub analysis_date: Option<i32>,
     pub scores: ScoreOptions,
-    /// `None`: the seeds' labels for however many bins the cut has.
+    /// `None`: the standard labels for however many bins the cut has (see [`Labels::standard`]).
     pub labels: Option<Labels>,
     pub segment_map: SegmentMap,
     pub segment_on: SegmentOn,
@@ -33,13 +33,13 @@ impl Default for RfmConfig {
             analysis_date: None,
             scores: ScoreOptions::quantiles(5),
             labels: None,
-            segment_map: SegmentMap::seeds(),
+            segment_map: SegmentMap::standard(),
             segment_on: SegmentOn::RfScore,
         }
     }
 }
 
-/// The seeds' `rfm` DataFrame, column by column.
+/// The RFM table (metrics, scores, score strings, segment), column by column.
 #[derive(Debug, Clone)]
 pub struct RfmTable {
     pub metrics: Metrics,
@@ -69,7 +69,7 @@ pub fn rfm_table(frame: &CustomerFrame, config: &RfmConfig) -> Result<RfmTable> 
 /// distributed table): labels, score strings and segments as `rfm_table` makes them.
 pub fn rfm_table_from(metrics: Metrics, scores: Scores, config: &RfmConfig) -> Result<RfmTable> {
     let labels = config.labels.clone().unwrap_or_else(|| {
-        Labels::seeds(
+        Labels::standard(
             scores
                 .recency
                 .bins()

@@ -83,7 +83,7 @@ pub enum BadRows {
 pub enum Duplicates {
     /// Treat it as a bad row (raise, or skip and report, per `BadRows`).
     Error,
-    /// Merge into the first row: max of dates, sum of counts and money (the seeds' groupby).
+    /// Merge into the first row: max of dates, sum of counts and money (pandas' `groupby(master_id).agg(max/sum)`).
     Merge,
 }
 

@@ -29,7 +29,7 @@ pub enum Column<'a> {
         categorical: bool,
     },
     Float(&'a [f64]),
-    /// `a[i] + b[i]` (Task 1's totals).
+    /// `a[i] + b[i]` (the prepared table's totals).
     FloatSum(&'a [f64], &'a [f64]),
     /// Whole numbers held as floats, written as an int64 column.
     Whole(&'a [f64]),

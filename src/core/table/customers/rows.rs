@@ -43,7 +43,7 @@ impl CustomerFrame {
         }
     }
 
-    /// Checks the row rules of SPEC.md (non-empty id, whole non-negative counts, non-negative
+    /// Checks the row rules (non-empty id, whole non-negative counts, non-negative
     /// money, last order not before first) and appends the row if it meets them.
     pub fn push(&mut self, r: &Record<'_>, line: u64, position: u64) -> Result<()> {
         self.check(r, line)?;
