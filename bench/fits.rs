@@ -7,10 +7,10 @@
 use std::time::Instant;
 
 use flo_rfm::core::clv::bgnbd::{self, BgNbdData, BgNbdParams};
-use flo_rfm::core::clv::history::ScaledHistory;
 use flo_rfm::core::clv::gamma_gamma;
+use flo_rfm::core::clv::history::ScaledHistory;
 use flo_rfm::core::clv::prepare::{cltv_frame, FrequencyDefinition};
-use flo_rfm::core::clv::purchases::{self, HorizonTable, Kind};
+use flo_rfm::core::clv::purchases::{self, HorizonTable, PurchaseModel};
 use flo_rfm::core::clv::study::{cltv_study, CltvOptions};
 use flo_rfm::core::clv::value::{clv, clv_horizons, Horizon};
 use flo_rfm::core::io::schema::customers::{read_from, ReadOptions};
@@ -50,7 +50,7 @@ fn main() {
         rayon::current_num_threads()
     );
     let (secs, bg) = best_of(3, || {
-        purchases::fit(Kind::BgNbd, x, t_x, t, None, 0.001, None).expect("BG/NBD fits")
+        purchases::fit(PurchaseModel::BgNbd, x, t_x, t, None, 0.001, None).expect("BG/NBD fits")
     });
     println!(
         "BG/NBD fit      {secs:.3} s  ({} iterations, {} groups, objective {:.15})",

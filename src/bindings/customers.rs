@@ -9,7 +9,7 @@ use pyo3::types::PyCapsule;
 
 use super::cltv::Cltv;
 use super::errors::run;
-use super::rfm::{bad_rows_of, edge_duplicates_of, parse_enum, Rfm};
+use super::rfm::{choice, Rfm};
 use crate::core::clv::prepare::{cltv_frame, FrequencyDefinition};
 use crate::core::clv::study::{cltv_study, CltvOptions};
 use crate::core::error::FloError;
@@ -17,13 +17,13 @@ use crate::core::io::read::engine::delimiter_of;
 use crate::core::io::schema::customers::{read_from, read_path, ReadOptions};
 use crate::core::io::schema::dataframe::{frame_from_columns, Columns, DateInput, NumberInput};
 use crate::core::io::write::{write_ids, Format};
-use crate::core::numeric::quantile::{qcut_probabilities, Cut};
+use crate::core::numeric::quantile::{qcut_probabilities, Cut, DuplicateEdges};
 use crate::core::rfm::scores::{metrics, Labels, ScoreOptions, Scores};
 use crate::core::rfm::segments::SegmentMap;
 use crate::core::rfm::study::prepared_columns;
 use crate::core::rfm::summary::{group_table, sorted_groups};
 use crate::core::rfm::table::{rfm_table, rfm_table_from, RfmConfig, SegmentOn};
-use crate::core::table::customers::{CustomerFrame, Duplicates};
+use crate::core::table::customers::{BadRows, CustomerFrame, Duplicates};
 use crate::core::watch::Watch;
 
 #[pyclass(frozen, module = "flo_rfm._flo_rfm")]
@@ -35,16 +35,8 @@ type F64Array<'py> = Bound<'py, PyArray1<f64>>;
 type I64Array<'py> = Bound<'py, PyArray1<i64>>;
 
 fn options(on_bad_rows: &str, duplicates: &str, delimiter: Option<&str>) -> PyResult<ReadOptions> {
-    let bad_rows = bad_rows_of(on_bad_rows)?;
-    let duplicates = parse_enum(
-        duplicates,
-        "duplicates",
-        &[
-            ("raise", Duplicates::Error),
-            ("error", Duplicates::Error),
-            ("merge", Duplicates::Merge),
-        ],
-    )?;
+    let bad_rows = choice::<BadRows>(on_bad_rows)?;
+    let duplicates = choice::<Duplicates>(duplicates)?;
     let delimiter = delimiter_of(delimiter).map_err(super::errors::to_py)?;
     Ok(ReadOptions {
         bad_rows,
@@ -438,7 +430,7 @@ impl Frame {
             analysis_date,
             scores: ScoreOptions {
                 probabilities: probabilities.unwrap_or_else(|| qcut_probabilities(q)),
-                duplicates: edge_duplicates_of(duplicates)?,
+                duplicates: choice::<DuplicateEdges>(duplicates)?,
             },
             ..naming(labels, segment_map, segment_on)?
         };
@@ -607,14 +599,7 @@ fn naming(
     segment_map: Option<Vec<(String, String)>>,
     segment_on: &str,
 ) -> PyResult<RfmConfig> {
-    let segment_on = parse_enum(
-        segment_on,
-        "segment_on",
-        &[
-            ("RF_SCORE", SegmentOn::RfScore),
-            ("RFM_SCORE", SegmentOn::RfmScore),
-        ],
-    )?;
+    let segment_on = choice::<SegmentOn>(segment_on)?;
     let segment_map = match segment_map {
         None => SegmentMap::standard(),
         Some(rules) => SegmentMap::new(&rules).map_err(super::errors::to_py)?,

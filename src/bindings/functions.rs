@@ -4,13 +4,13 @@ use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
 use super::errors::{run, to_py};
-use super::rfm::edge_duplicates_of;
+use super::rfm::choice;
 use crate::core::clv::prepare::thresholds_of;
 use crate::core::error::FloError;
 use crate::core::io::write::{push_float, write_atomically, write_ids, Format};
 use crate::core::numeric::quantile::{
     cut_codes, edges, order_positions, qcut, qcut_probabilities, quantile_at, rank_edges,
-    rank_first, unique_edges,
+    rank_first, unique_edges, DuplicateEdges,
 };
 use crate::core::numeric::stats::{self, describe, Kahan};
 use crate::core::rfm::segments::SegmentMap;
@@ -41,7 +41,7 @@ fn qcut_codes<'py>(
     probabilities: Option<Vec<f64>>,
     duplicates: &str,
 ) -> PyResult<(Bound<'py, PyArray1<i64>>, F64Array<'py>)> {
-    let duplicates = edge_duplicates_of(duplicates)?;
+    let duplicates = choice::<DuplicateEdges>(duplicates)?;
     let probabilities = probabilities_of(q, probabilities)?;
     let values = values.as_slice()?;
     let cut = run(py, || qcut(values, &probabilities, duplicates, "values"))?;
@@ -93,7 +93,7 @@ fn quantiles_from_order_stats(
 #[pyfunction]
 #[pyo3(signature = (edges, duplicates="raise", what="values"))]
 fn unique_bin_edges(edges: Vec<f64>, duplicates: &str, what: &str) -> PyResult<Vec<f64>> {
-    unique_edges(edges, edge_duplicates_of(duplicates)?, what).map_err(to_py)
+    unique_edges(edges, choice::<DuplicateEdges>(duplicates)?, what).map_err(to_py)
 }
 
 /// The edges `qcut` of the ranks 1..=m uses (before `unique_bin_edges`).

@@ -4,10 +4,11 @@ use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
 use super::errors::{run, to_py};
+use super::rfm::choice;
 use crate::core::clv::bootstrap::{self, BootstrapOptions};
 use crate::core::clv::fit::FitInfo;
 use crate::core::clv::gamma_gamma::{self, GammaGammaParams};
-use crate::core::clv::purchases::{self, Kind, Purchases};
+use crate::core::clv::purchases::{self, PurchaseModel, Purchases};
 use crate::core::clv::value::{clv, clv_periods, Horizon};
 use crate::core::error::FloError;
 
@@ -69,7 +70,7 @@ fn gg(p: [f64; 3]) -> GammaGammaParams {
 }
 
 fn purchases(model: &str, params: [f64; 4]) -> PyResult<Purchases> {
-    Ok(Purchases::new(Kind::parse(model).map_err(to_py)?, params))
+    Ok(Purchases::new(choice::<PurchaseModel>(model)?, params))
 }
 
 /// ((four parameters), time scale, (iterations, objective, gradient norm, groups),
@@ -87,7 +88,7 @@ fn fit_purchases(
     penalizer: f64,
     progress: Option<&super::customers::Progress>,
 ) -> PyResult<([f64; 4], f64, Info, Vec<f64>)> {
-    let kind = Kind::parse(model).map_err(to_py)?;
+    let kind = choice::<PurchaseModel>(model)?;
     let w = weights.as_ref();
     let [x, t_x, t] = columns([&x, &t_x, &t])?;
     let w = weights_for(x, w)?;
@@ -111,7 +112,7 @@ fn purchases_objective(
     weights: F64In<'_>,
     penalizer: f64,
 ) -> PyResult<f64> {
-    let kind = Kind::parse(model).map_err(to_py)?;
+    let kind = choice::<PurchaseModel>(model)?;
     let cols = columns([&x, &t_x, &t, &weights])?;
     Ok(purchases::lifetimes_objective(
         kind, params, cols, penalizer,
@@ -294,7 +295,7 @@ fn bootstrap_clv<'py>(
 ) -> PyResult<BootstrapOut<'py>> {
     let cols = columns([&x, &t_x, &t, &m])?;
     let o = BootstrapOptions {
-        kind: Kind::parse(model).map_err(to_py)?,
+        kind: choice::<PurchaseModel>(model)?,
         purchase_penalizer: penalizers.0,
         spend_penalizer: penalizers.1,
         horizon: horizon(horizon_in),

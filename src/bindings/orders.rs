@@ -5,11 +5,12 @@ use pyo3::prelude::*;
 
 use super::customers::Frame;
 use super::errors::run;
-use super::rfm::{bad_rows_of, parse_enum};
+use super::rfm::choice;
 use crate::core::io::read::engine::{delimiter_of, CsvOptions};
 use crate::core::io::schema::orders::{read_path, OrderOptions};
 use crate::core::orders::btyd::{btyd_summary, calibration_holdout, Btyd, BtydOptions, Freq};
 use crate::core::orders::customers::customer_frame;
+use crate::core::table::customers::BadRows;
 use crate::core::table::orders::{transactions, OrderColumns, OrderInput, OrderLog};
 
 #[pyclass(frozen, module = "flo_rfm._flo_rfm")]
@@ -25,10 +26,6 @@ type BtydOut<'py> = (
     F64Out<'py>,
     Option<F64Out<'py>>,
 );
-
-fn freq_of(freq: &str) -> PyResult<Freq> {
-    parse_enum(freq, "freq", &[("D", Freq::Day), ("W", Freq::Week)])
-}
 
 fn btyd_out<'py>(py: Python<'py>, log: &OrderLog, b: Btyd) -> BtydOut<'py> {
     (
@@ -60,7 +57,7 @@ fn log_from_columns(
     on_bad_rows: &str,
     names: Vec<String>,
 ) -> PyResult<Log> {
-    let bad_rows = bad_rows_of(on_bad_rows)?;
+    let bad_rows = choice::<BadRows>(on_bad_rows)?;
     let lines = (0..customer.len() as u64).map(|i| i + 2).collect();
     // The customer, date-time and amount columns' names, for errors.
     let name = |k: usize, default: &str| names.get(k).cloned().unwrap_or_else(|| default.into());
@@ -103,7 +100,7 @@ fn read_log(
     delimiter: Option<&str>,
     encoding: Option<String>,
 ) -> PyResult<Log> {
-    let bad_rows = bad_rows_of(on_bad_rows)?;
+    let bad_rows = choice::<BadRows>(on_bad_rows)?;
     let opts = OrderOptions {
         columns: OrderColumns {
             customer,
@@ -153,7 +150,7 @@ impl Log {
         include_first: bool,
     ) -> PyResult<BtydOut<'py>> {
         let opts = BtydOptions {
-            freq: freq_of(freq)?,
+            freq: choice::<Freq>(freq)?,
             multiplier,
             observation_end,
             include_first,
@@ -175,7 +172,7 @@ impl Log {
         freq: &str,
         multiplier: f64,
     ) -> PyResult<(BtydOut<'py>, F64Out<'py>, Option<F64Out<'py>>, f64)> {
-        let f = freq_of(freq)?;
+        let f = choice::<Freq>(freq)?;
         let c = run(py, || {
             calibration_holdout(&self.inner, calibration_end, observation_end, f, multiplier)
         })?;

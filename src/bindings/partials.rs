@@ -8,22 +8,23 @@ use pyo3::prelude::*;
 
 use super::errors::{run, to_py};
 use super::models::{info, F64In, F64Out, Info};
+use super::rfm::choice;
 use crate::core::clv::bgnbd::{self, BgNbdData, BgNbdParams, FitShape};
 use crate::core::clv::fit::Ask;
 use crate::core::clv::gamma_gamma::{self, GammaGammaData, GammaGammaParams, SpendSums};
 use crate::core::clv::history::{time_scale, ScaledHistory};
 use crate::core::clv::likelihood::TermSums;
-use crate::core::clv::purchases::Kind;
+use crate::core::clv::purchases::PurchaseModel;
 use crate::core::error::FloError;
 
 /// Per part: the sums of the value and of each gradient component, as exact partials.
 type Parts = Vec<Vec<Vec<f64>>>;
 
 fn modified_of(model: &str) -> PyResult<bool> {
-    match Kind::parse(model).map_err(to_py)? {
-        Kind::BgNbd => Ok(false),
-        Kind::ModifiedBgNbd => Ok(true),
-        Kind::ParetoNbd => Err(to_py(FloError::invalid(
+    match choice::<PurchaseModel>(model)? {
+        PurchaseModel::BgNbd => Ok(false),
+        PurchaseModel::ModifiedBgNbd => Ok(true),
+        PurchaseModel::ParetoNbd => Err(to_py(FloError::invalid(
             "fitting from partial sums supports \"bgnbd\" and \"mbgnbd\"",
         ))),
     }

@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 
 use super::errors::{run, to_py};
+use crate::core::choice::Choice;
 use crate::core::error::FloError;
 use crate::core::io::write::Format;
 use crate::core::numeric::quantile::Cut;
@@ -19,54 +20,9 @@ use crate::core::rfm::study::{rfm_columns, seed_targets, write_rfm_study, RfmFil
 use crate::core::rfm::table::RfmTable;
 use crate::core::table::customers::CustomerFrame;
 
-/// Reads a string option against its allowed values, naming them all in the error.
-pub fn parse_enum<T: Copy>(value: &str, what: &str, allowed: &[(&str, T)]) -> PyResult<T> {
-    allowed
-        .iter()
-        .find(|(k, _)| *k == value)
-        .map(|(_, v)| *v)
-        .ok_or_else(|| {
-            let names: Vec<String> = allowed.iter().map(|(k, _)| format!("{k:?}")).collect();
-            to_py(FloError::invalid(format!(
-                "{what} must be one of {}, got {value:?}",
-                names.join(", ")
-            )))
-        })
-}
-
-/// `match`: "substring" (pandas' `str.contains`, the default) or "token".
-fn match_of(value: &str) -> PyResult<CategoryMatch> {
-    parse_enum(
-        value,
-        "match",
-        &[
-            ("substring", CategoryMatch::Substring),
-            ("token", CategoryMatch::Token),
-        ],
-    )
-}
-
-/// `on_bad_rows`: "raise" or "skip".
-pub fn bad_rows_of(value: &str) -> PyResult<crate::core::table::customers::BadRows> {
-    use crate::core::table::customers::BadRows;
-    parse_enum(
-        value,
-        "on_bad_rows",
-        &[("raise", BadRows::Raise), ("skip", BadRows::Skip)],
-    )
-}
-
-/// `duplicates` for bin edges: "raise" or "drop" (pandas' qcut).
-pub fn edge_duplicates_of(value: &str) -> PyResult<crate::core::numeric::quantile::DuplicateEdges> {
-    use crate::core::numeric::quantile::DuplicateEdges;
-    parse_enum(
-        value,
-        "duplicates",
-        &[
-            ("raise", DuplicateEdges::Raise),
-            ("drop", DuplicateEdges::Drop),
-        ],
-    )
+/// A word option read into its core enum (the core names the option and its words).
+pub fn choice<T: Choice>(word: &str) -> PyResult<T> {
+    T::parse(word).map_err(to_py)
 }
 
 #[pyclass(frozen, module = "flo_rfm._flo_rfm")]
@@ -186,7 +142,7 @@ impl Rfm {
         prepared: bool,
         format: &str,
     ) -> PyResult<Vec<(&'static str, PathBuf)>> {
-        let matching = match_of(match_)?;
+        let matching = choice::<CategoryMatch>(match_)?;
         let format = Format::parse(format).map_err(to_py)?;
         run(py, || {
             let t = &self.inner;
@@ -221,7 +177,7 @@ impl Rfm {
         py: Python<'py>,
         match_: &str,
     ) -> PyResult<[Bound<'py, PyArray1<u64>>; 2]> {
-        let matching = match_of(match_)?;
+        let matching = choice::<CategoryMatch>(match_)?;
         let [a, b] = py.detach(|| seed_targets(&self.frame, &self.inner, matching));
         let rows = |r: Vec<usize>| PyArray1::from_iter(py, r.into_iter().map(|i| i as u64));
         Ok([rows(a), rows(b)])
@@ -238,12 +194,8 @@ impl Rfm {
         combine: &str,
         bounds: Vec<(String, Option<f64>, Option<f64>)>,
     ) -> PyResult<Bound<'py, PyArray1<u64>>> {
-        let matching = match_of(match_)?;
-        let combine = parse_enum(
-            combine,
-            "combine",
-            &[("any", Combine::Any), ("all", Combine::All)],
-        )?;
+        let matching = choice::<CategoryMatch>(match_)?;
+        let combine = choice::<Combine>(combine)?;
         let bounds = bounds
             .into_iter()
             .map(|(name, min, max)| {

@@ -5,6 +5,7 @@
 //! every output file. `numeric` holds the arithmetic they share (quantiles, order-free sums,
 //! special functions, the minimiser).
 
+pub mod choice;
 pub mod clv;
 pub mod error;
 pub mod io;

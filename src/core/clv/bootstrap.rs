@@ -6,7 +6,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::core::clv::gamma_gamma::{self, GammaGammaParams};
-use crate::core::clv::purchases::{self, Kind, Purchases};
+use crate::core::clv::purchases::{self, PurchaseModel, Purchases};
 use crate::core::clv::value::{clv, Customers, Horizon};
 use crate::core::error::{FloError, Result};
 use crate::core::numeric::quantile::quantile_sorted;
@@ -14,7 +14,7 @@ use crate::core::synth::Rng;
 use crate::core::watch::Watch;
 
 pub struct BootstrapOptions {
-    pub kind: Kind,
+    pub kind: PurchaseModel,
     pub purchase_penalizer: f64,
     pub spend_penalizer: f64,
     pub horizon: Horizon,

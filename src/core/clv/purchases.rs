@@ -1,31 +1,27 @@
 //! The purchase models behind one face: fit by name, predict, and lifetimes' objective.
 
+use crate::core::choice::Choice;
 use crate::core::clv::bgnbd::{self, BgNbdData, BgNbdHistory, BgNbdParams};
 use crate::core::clv::fit::FitInfo;
 use crate::core::clv::pareto::{self, ParetoData, ParetoHistory, ParetoParams};
-use crate::core::error::{FloError, Result};
+use crate::core::error::Result;
 use crate::core::watch::Watch;
 use rayon::prelude::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum PurchaseModel {
     BgNbd,
     ModifiedBgNbd,
     ParetoNbd,
 }
 
-impl Kind {
-    /// `"bgnbd"`, `"mbgnbd"` or `"pareto_nbd"`.
-    pub fn parse(name: &str) -> Result<Kind> {
-        match name {
-            "bgnbd" => Ok(Kind::BgNbd),
-            "mbgnbd" => Ok(Kind::ModifiedBgNbd),
-            "pareto_nbd" => Ok(Kind::ParetoNbd),
-            _ => Err(FloError::invalid(format!(
-                "unknown purchase model {name:?}: expected \"bgnbd\", \"mbgnbd\" or \"pareto_nbd\""
-            ))),
-        }
-    }
+impl Choice for PurchaseModel {
+    const OPTION: &'static str = "model";
+    const WORDS: &'static [(&'static str, Self)] = &[
+        ("bgnbd", PurchaseModel::BgNbd),
+        ("mbgnbd", PurchaseModel::ModifiedBgNbd),
+        ("pareto_nbd", PurchaseModel::ParetoNbd),
+    ];
 }
 
 /// A fitted purchase model: its four parameters in the caller's time unit.
@@ -36,11 +32,11 @@ pub enum Purchases {
 }
 
 impl Purchases {
-    pub fn new(kind: Kind, p: [f64; 4]) -> Purchases {
+    pub fn new(kind: PurchaseModel, p: [f64; 4]) -> Purchases {
         match kind {
-            Kind::BgNbd => Purchases::BgNbd(BgNbdParams::new(p, false)),
-            Kind::ModifiedBgNbd => Purchases::BgNbd(BgNbdParams::new(p, true)),
-            Kind::ParetoNbd => Purchases::ParetoNbd(ParetoParams::new(p)),
+            PurchaseModel::BgNbd => Purchases::BgNbd(BgNbdParams::new(p, false)),
+            PurchaseModel::ModifiedBgNbd => Purchases::BgNbd(BgNbdParams::new(p, true)),
+            PurchaseModel::ParetoNbd => Purchases::ParetoNbd(ParetoParams::new(p)),
         }
     }
 
@@ -170,7 +166,7 @@ pub struct PurchasesFit {
 }
 
 pub fn fit(
-    kind: Kind,
+    kind: PurchaseModel,
     x: &[f64],
     t_x: &[f64],
     t: &[f64],
@@ -179,8 +175,8 @@ pub fn fit(
     watch: Option<&Watch>,
 ) -> Result<PurchasesFit> {
     match kind {
-        Kind::BgNbd | Kind::ModifiedBgNbd => {
-            let modified = kind == Kind::ModifiedBgNbd;
+        PurchaseModel::BgNbd | PurchaseModel::ModifiedBgNbd => {
+            let modified = kind == PurchaseModel::ModifiedBgNbd;
             let f = bgnbd::fit(x, t_x, t, weights, modified, penalizer, watch)?;
             Ok(PurchasesFit {
                 model: Purchases::BgNbd(f.params),
@@ -188,7 +184,7 @@ pub fn fit(
                 info: f.info,
             })
         }
-        Kind::ParetoNbd => {
+        PurchaseModel::ParetoNbd => {
             let f = pareto::fit(x, t_x, t, weights, penalizer, watch)?;
             Ok(PurchasesFit {
                 model: Purchases::ParetoNbd(f.params),
@@ -202,25 +198,25 @@ pub fn fit(
 /// lifetimes' `_negative_log_likelihood` on times already scaled: at log-parameters for the
 /// BG/NBD family, at the parameters themselves for the Pareto/NBD (as lifetimes defines each).
 pub fn lifetimes_objective(
-    kind: Kind,
+    kind: PurchaseModel,
     params: [f64; 4],
     columns: [&[f64]; 4],
     penalizer: f64,
 ) -> f64 {
     let [x, t_x, t, w] = columns.map(|c| c.to_vec());
     match kind {
-        Kind::BgNbd | Kind::ModifiedBgNbd => {
+        PurchaseModel::BgNbd | PurchaseModel::ModifiedBgNbd => {
             let data = BgNbdData::new(x, t_x, t, w);
             let mut g = [0.0; 4];
             bgnbd::objective(
                 &params,
                 &data,
-                kind == Kind::ModifiedBgNbd,
+                kind == PurchaseModel::ModifiedBgNbd,
                 penalizer,
                 &mut g,
             )
         }
-        Kind::ParetoNbd => {
+        PurchaseModel::ParetoNbd => {
             let rows = x.len();
             pareto::lifetimes_objective(params, &ParetoData::new(x, t_x, t, w, rows), penalizer)
         }
@@ -247,9 +243,9 @@ mod tests {
             .collect();
         let horizons = [0.0, 4.345, 8.69, 12.0, 24.0];
         for model in [
-            Purchases::new(Kind::BgNbd, [0.24, 4.41, 0.79, 2.43]),
-            Purchases::new(Kind::ModifiedBgNbd, [0.25, 4.4, 0.8, 2.4]),
-            Purchases::new(Kind::ParetoNbd, [0.55, 10.5, 0.6, 11.7]),
+            Purchases::new(PurchaseModel::BgNbd, [0.24, 4.41, 0.79, 2.43]),
+            Purchases::new(PurchaseModel::ModifiedBgNbd, [0.25, 4.4, 0.8, 2.4]),
+            Purchases::new(PurchaseModel::ParetoNbd, [0.55, 10.5, 0.6, 11.7]),
         ] {
             let table = HorizonTable::new(&model, &x, &big_t, &horizons);
             for i in 0..x.len() {

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::core::clv::gamma_gamma::{self, GammaGammaFit};
 use crate::core::clv::prepare::{cltv_frame, CltvFrame, FrequencyDefinition};
-use crate::core::clv::purchases::{self, HorizonTable, Kind, PurchasesFit};
+use crate::core::clv::purchases::{self, HorizonTable, PurchaseModel, PurchasesFit};
 use crate::core::clv::value::{
     clv_horizons, discount_divisors, period_factor, periods_of, total, Horizon,
 };
@@ -172,7 +172,7 @@ pub fn cltv_study(frame: &CustomerFrame, o: &CltvOptions) -> Result<CltvStudy> {
         &f.monetary_avg,
     );
     // One after the other: each fit uses every core, and each stage's time is its own.
-    let purchases = purchases::fit(Kind::BgNbd, x, t_x, t, None, o.bg_penalizer, watch)?;
+    let purchases = purchases::fit(PurchaseModel::BgNbd, x, t_x, t, None, o.bg_penalizer, watch)?;
     step();
     clock.lap(STAGES[1]);
     let spend = gamma_gamma::fit(x, m, None, o.gg_penalizer, watch)?;

@@ -1,5 +1,6 @@
 //! numpy's `linear` quantile, pandas' `qcut` binning and `rank(method="first")`.
 
+use crate::core::choice::Choice;
 use rayon::prelude::*;
 
 use crate::core::error::{FloError, Result};
@@ -89,6 +90,14 @@ fn next_up(p: f64) -> f64 {
 pub enum DuplicateEdges {
     Raise,
     Drop,
+}
+
+impl Choice for DuplicateEdges {
+    const OPTION: &'static str = "duplicates";
+    const WORDS: &'static [(&'static str, Self)] = &[
+        ("raise", DuplicateEdges::Raise),
+        ("drop", DuplicateEdges::Drop),
+    ];
 }
 
 /// The result of a quantile cut: the edges and, per value, a 0-based bin (or -1 for null).

@@ -2,6 +2,7 @@
 //! (frequency, recency, T, monetary value) and `calibration_and_holdout_data`, exactly as it
 //! computes them.
 
+use crate::core::choice::Choice;
 use std::collections::HashMap;
 
 use rayon::prelude::*;
@@ -18,6 +19,11 @@ pub enum Freq {
     Day,
     /// Weeks starting on Monday (pandas `"W"`, i.e. `W-SUN`).
     Week,
+}
+
+impl Choice for Freq {
+    const OPTION: &'static str = "freq";
+    const WORDS: &'static [(&'static str, Self)] = &[("D", Freq::Day), ("W", Freq::Week)];
 }
 
 impl Freq {

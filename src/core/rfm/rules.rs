@@ -1,5 +1,6 @@
 //! Picking campaign target customers by segment, categories and metric bounds.
 
+use crate::core::choice::Choice;
 use crate::core::error::{FloError, Result};
 use crate::core::rfm::scores::Metrics;
 use crate::core::table::columns::CategoryColumn;
@@ -12,10 +13,23 @@ pub enum CategoryMatch {
     Token,
 }
 
+impl Choice for CategoryMatch {
+    const OPTION: &'static str = "match";
+    const WORDS: &'static [(&'static str, Self)] = &[
+        ("substring", CategoryMatch::Substring),
+        ("token", CategoryMatch::Token),
+    ];
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Combine {
     Any,
     All,
+}
+
+impl Choice for Combine {
+    const OPTION: &'static str = "combine";
+    const WORDS: &'static [(&'static str, Self)] = &[("any", Combine::Any), ("all", Combine::All)];
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,5 +1,6 @@
 //! The RFM table, chained: metrics, scores, score strings, segments, the segment summary and targets.
 
+use crate::core::choice::Choice;
 use crate::core::error::Result;
 use crate::core::numeric::stats::GroupSums;
 use crate::core::rfm::rules::{select, TargetRule};
@@ -15,6 +16,14 @@ use crate::core::table::customers::CustomerFrame;
 pub enum SegmentOn {
     RfScore,
     RfmScore,
+}
+
+impl Choice for SegmentOn {
+    const OPTION: &'static str = "segment_on";
+    const WORDS: &'static [(&'static str, Self)] = &[
+        ("RF_SCORE", SegmentOn::RfScore),
+        ("RFM_SCORE", SegmentOn::RfmScore),
+    ];
 }
 
 #[derive(Debug, Clone)]

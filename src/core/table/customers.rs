@@ -1,5 +1,6 @@
 //! The typed customer table and the rules every row must meet, whatever it was read from.
 
+use crate::core::choice::Choice;
 use rayon::prelude::*;
 
 use crate::core::error::{FloError, Result};
@@ -78,6 +79,12 @@ pub enum BadRows {
     Skip,
 }
 
+impl Choice for BadRows {
+    const OPTION: &'static str = "on_bad_rows";
+    const WORDS: &'static [(&'static str, Self)] =
+        &[("raise", BadRows::Raise), ("skip", BadRows::Skip)];
+}
+
 /// What to do with a second row for the same `master_id`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Duplicates {
@@ -85,6 +92,15 @@ pub enum Duplicates {
     Error,
     /// Merge into the first row: max of dates, sum of counts and money (pandas' `groupby(master_id).agg(max/sum)`).
     Merge,
+}
+
+impl Choice for Duplicates {
+    const OPTION: &'static str = "duplicates";
+    const WORDS: &'static [(&'static str, Self)] = &[
+        ("raise", Duplicates::Error),
+        ("error", Duplicates::Error),
+        ("merge", Duplicates::Merge),
+    ];
 }
 
 /// One row, typed, before the row rules are checked. Null numbers are NaN.
