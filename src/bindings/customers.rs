@@ -8,20 +8,19 @@ use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 
 use super::cltv::Cltv;
-use super::errors::run;
+use super::errors::{run, to_py};
 use super::rfm::{choice, Rfm};
 use crate::core::clv::prepare::{cltv_frame, FrequencyDefinition};
 use crate::core::clv::study::{cltv_study, CltvOptions};
-use crate::core::error::FloError;
 use crate::core::io::read::engine::delimiter_of;
 use crate::core::io::schema::customers::{read_from, read_path, ReadOptions};
 use crate::core::io::schema::dataframe::{frame_from_columns, Columns, DateInput, NumberInput};
 use crate::core::io::write::{write_ids, Format};
-use crate::core::numeric::quantile::{qcut_probabilities, Cut, DuplicateEdges};
+use crate::core::numeric::quantile::{Cut, DuplicateEdges};
 use crate::core::rfm::scores::{metrics, Labels, ScoreOptions, Scores};
 use crate::core::rfm::segments::SegmentMap;
 use crate::core::rfm::study::prepared_columns;
-use crate::core::rfm::summary::{group_table, sorted_groups};
+use crate::core::rfm::summary::channel_summary;
 use crate::core::rfm::table::{rfm_table, rfm_table_from, RfmConfig, SegmentOn};
 use crate::core::table::customers::{BadRows, CustomerFrame, Duplicates};
 use crate::core::watch::Watch;
@@ -233,16 +232,8 @@ impl Frame {
 
     /// The ids of the given rows.
     fn ids_at(&self, rows: PyReadonlyArray1<'_, u64>) -> PyResult<Vec<&str>> {
-        let ids = &self.inner.master_id;
-        rows.as_slice()?
-            .iter()
-            .map(|&r| match (r as usize) < ids.len() {
-                true => Ok(ids.get(r as usize)),
-                false => Err(super::errors::to_py(FloError::invalid(format!(
-                    "row {r} out of range"
-                )))),
-            })
-            .collect()
+        let rows = self.inner.rows(rows.as_slice()?).map_err(to_py)?;
+        Ok(rows.iter().map(|&r| self.inner.master_id.get(r)).collect())
     }
 
     /// Writes the ids of the given rows under a `master_id` header to `path`, atomically.
@@ -252,14 +243,8 @@ impl Frame {
         rows: PyReadonlyArray1<'_, u64>,
         path: PathBuf,
     ) -> PyResult<()> {
-        let rows = rows.as_slice()?;
+        let rows = self.inner.rows(rows.as_slice()?).map_err(to_py)?;
         let ids = &self.inner.master_id;
-        if let Some(bad) = rows.iter().find(|&&r| r as usize >= ids.len()) {
-            return Err(super::errors::to_py(FloError::invalid(format!(
-                "row {bad} out of range"
-            ))));
-        }
-        let rows: Vec<usize> = rows.iter().map(|&r| r as usize).collect();
         let input = std::path::PathBuf::from(&self.inner.source);
         run(py, || {
             write_ids(&path, &[&input], "master_id", ids, &rows, Format::Csv)
@@ -268,15 +253,7 @@ impl Frame {
 
     /// (codes with -1 for null, levels) of `order_channel` or `last_order_channel`.
     fn channel<'py>(&self, py: Python<'py>, name: &str) -> PyResult<(I64Array<'py>, Vec<String>)> {
-        let col = match name {
-            "order_channel" => &self.inner.order_channel,
-            "last_order_channel" => &self.inner.last_order_channel,
-            _ => {
-                return Err(super::errors::to_py(FloError::invalid(format!(
-                    "no channel column {name:?}"
-                ))))
-            }
-        };
+        let col = self.inner.channel(name).map_err(to_py)?;
         Ok((codes_array(py, &col.codes), col.levels.clone()))
     }
 
@@ -383,27 +360,18 @@ impl Frame {
         F64Array<'py>,
         F64Array<'py>,
     ) {
-        let f = &self.inner;
-        let codes: Vec<Option<u32>> = f
-            .order_channel
-            .codes
-            .iter()
-            .map(|&c| (c != u32::MAX).then_some(c))
-            .collect();
-        let (names, rows) = sorted_groups(&codes, &f.order_channel.levels);
-        let (orders, spend) = (f.order_num_total(), f.customer_value_total());
-        let t = group_table(&rows, names.len(), &[&orders, &spend]);
-        let mut customers = vec![0u64; names.len()];
-        for g in rows.iter().flatten() {
-            customers[*g] += 1;
-        }
+        let s = py.detach(|| channel_summary(&self.inner));
+        let (orders, spend) = (
+            PyArray1::from_slice(py, &s.orders.sum),
+            PyArray1::from_slice(py, &s.spend.sum),
+        );
         (
-            names.iter().map(|s| s.to_string()).collect(),
-            customers,
-            PyArray1::from_slice(py, &t[0].sum),
-            PyArray1::from_vec(py, t[0].mean()),
-            PyArray1::from_slice(py, &t[1].sum),
-            PyArray1::from_vec(py, t[1].mean()),
+            s.names,
+            s.customers,
+            orders,
+            PyArray1::from_vec(py, s.orders.mean()),
+            spend,
+            PyArray1::from_vec(py, s.spend.mean()),
         )
     }
 
@@ -421,17 +389,10 @@ impl Frame {
         segment_map: Option<Vec<(String, String)>>,
         segment_on: &str,
     ) -> PyResult<Rfm> {
-        if probabilities.is_none() && q == 0 {
-            return Err(super::errors::to_py(FloError::invalid(
-                "`q` should be a positive integer.",
-            )));
-        }
         let config = RfmConfig {
             analysis_date,
-            scores: ScoreOptions {
-                probabilities: probabilities.unwrap_or_else(|| qcut_probabilities(q)),
-                duplicates: choice::<DuplicateEdges>(duplicates)?,
-            },
+            scores: ScoreOptions::new(q, probabilities, choice::<DuplicateEdges>(duplicates)?)
+                .map_err(to_py)?,
             ..naming(labels, segment_map, segment_on)?
         };
         let frame = Arc::clone(&self.inner);
@@ -477,24 +438,8 @@ impl Frame {
     ) -> PyResult<Rfm> {
         let n = self.inner.len();
         let mut given = Vec::with_capacity(3);
-        for (codes, edges) in &cuts {
-            let codes = codes.as_slice()?;
-            if codes.len() != n {
-                return Err(super::errors::to_py(FloError::invalid(format!(
-                    "{} bin codes for {n} customers",
-                    codes.len()
-                ))));
-            }
-            let bins = edges.len().saturating_sub(1) as i64;
-            if let Some(bad) = codes.iter().find(|&&c| c < -1 || c >= bins) {
-                return Err(super::errors::to_py(FloError::invalid(format!(
-                    "bin code {bad} outside -1..{bins}"
-                ))));
-            }
-            given.push(Cut {
-                edges: edges.clone(),
-                codes: codes.iter().map(|&c| c as i32).collect(),
-            });
+        for (codes, edges) in cuts {
+            given.push(Cut::given(codes.as_slice()?, edges, n).map_err(to_py)?);
         }
         let mut given = given.into_iter();
         let scores = Scores {

@@ -6,30 +6,18 @@ use pyo3::prelude::*;
 use super::errors::{run, to_py};
 use super::rfm::choice;
 use crate::core::clv::prepare::thresholds_of;
-use crate::core::error::FloError;
 use crate::core::io::write::{push_float, write_atomically, write_ids, Format};
 use crate::core::numeric::quantile::{
-    cut_codes, edges, order_positions, qcut, qcut_probabilities, quantile_at, rank_edges,
-    rank_first, unique_edges, DuplicateEdges,
+    self, cut_codes, cut_probabilities, edges, order_positions, qcut, rank_edges, rank_first,
+    unique_edges, DuplicateEdges,
 };
-use crate::core::numeric::stats::{self, describe, Kahan};
+use crate::core::numeric::stats::{describe, resume_group_sums, GroupState};
 use crate::core::rfm::segments::SegmentMap;
 use crate::core::rfm::summary::top_n;
 use crate::core::synth::{sample_bytes, write_sample};
 use crate::core::table::columns::StrColumn;
 
 type F64Array<'py> = Bound<'py, PyArray1<f64>>;
-
-/// A cut's probabilities: `q` equal bins (pandas' own) or the given ones.
-fn probabilities_of(q: Option<usize>, probabilities: Option<Vec<f64>>) -> PyResult<Vec<f64>> {
-    match (q, probabilities) {
-        (Some(q), None) if q >= 1 => Ok(qcut_probabilities(q)),
-        (None, Some(p)) => Ok(p),
-        _ => Err(to_py(FloError::invalid(
-            "pass either q (a positive integer) or probabilities",
-        ))),
-    }
-}
 
 /// `pd.qcut(values, probabilities, labels=False)`: (codes with -1 for null, edges).
 #[pyfunction]
@@ -42,7 +30,7 @@ fn qcut_codes<'py>(
     duplicates: &str,
 ) -> PyResult<(Bound<'py, PyArray1<i64>>, F64Array<'py>)> {
     let duplicates = choice::<DuplicateEdges>(duplicates)?;
-    let probabilities = probabilities_of(q, probabilities)?;
+    let probabilities = cut_probabilities(q, probabilities).map_err(to_py)?;
     let values = values.as_slice()?;
     let cut = run(py, || qcut(values, &probabilities, duplicates, "values"))?;
     Ok((
@@ -60,7 +48,7 @@ fn quantile_plan(
     q: Option<usize>,
     probabilities: Option<Vec<f64>>,
 ) -> PyResult<(Vec<f64>, Vec<usize>)> {
-    let probabilities = probabilities_of(q, probabilities)?;
+    let probabilities = cut_probabilities(q, probabilities).map_err(to_py)?;
     let positions = order_positions(n, &probabilities);
     Ok((probabilities, positions))
 }
@@ -74,19 +62,7 @@ fn quantiles_from_order_stats(
     positions: Vec<usize>,
     values: Vec<f64>,
 ) -> PyResult<Vec<f64>> {
-    if n == 0 {
-        return Ok(vec![f64::NAN; probabilities.len()]);
-    }
-    if positions.len() != values.len() || order_positions(n, &probabilities) != positions {
-        return Err(to_py(FloError::invalid(
-            "the order statistics do not match the plan for these probabilities",
-        )));
-    }
-    let stat = |i: usize| values[positions.binary_search(&i).expect("planned position")];
-    Ok(probabilities
-        .iter()
-        .map(|&p| quantile_at(n, p, stat))
-        .collect())
+    quantile::quantiles_from_order_stats(n, &probabilities, &positions, &values).map_err(to_py)
 }
 
 /// Bin edges made unique by pandas' rule (`duplicates`), or `BinEdgesError` naming `what`.
@@ -99,9 +75,6 @@ fn unique_bin_edges(edges: Vec<f64>, duplicates: &str, what: &str) -> PyResult<V
 /// The edges `qcut` of the ranks 1..=m uses (before `unique_bin_edges`).
 #[pyfunction]
 fn rank_bin_edges(m: usize, probabilities: Vec<f64>) -> PyResult<Vec<f64>> {
-    if m == 0 {
-        return Ok(vec![f64::NAN; probabilities.len()]);
-    }
     Ok(rank_edges(m, &probabilities))
 }
 
@@ -132,34 +105,14 @@ fn continue_group_sums(
     values: PyReadonlyArray1<'_, f64>,
     state: (Vec<u64>, Vec<f64>, Vec<f64>),
 ) -> PyResult<(Vec<u64>, Vec<f64>, Vec<f64>)> {
-    let (counts, sums, comps) = state;
-    let n_groups = counts.len();
-    if sums.len() != n_groups || comps.len() != n_groups {
-        return Err(to_py(FloError::invalid("group state lengths differ")));
-    }
-    let (groups, values) = (groups.as_slice()?, values.as_slice()?);
-    if groups.len() != values.len() {
-        return Err(to_py(FloError::invalid("one group per value expected")));
-    }
-    let rows: Vec<Option<usize>> = groups
-        .iter()
-        .map(|&g| usize::try_from(g).ok().filter(|&g| g < n_groups))
-        .collect();
-    if let Some(i) = (0..rows.len()).find(|&i| groups[i] >= 0 && rows[i].is_none()) {
-        return Err(to_py(FloError::invalid(format!(
-            "group {} outside 0..{n_groups}",
-            groups[i]
-        ))));
-    }
-    let mut acc: Vec<Kahan> = (0..n_groups)
-        .map(|g| Kahan::resume(counts[g], sums[g], comps[g]))
-        .collect();
-    stats::continue_group_sums(&mut acc, &rows, values);
-    Ok((
-        acc.iter().map(|k| k.count).collect(),
-        acc.iter().map(|k| k.sum).collect(),
-        acc.iter().map(Kahan::compensation).collect(),
-    ))
+    let (counts, sums, compensations) = state;
+    let state = GroupState {
+        counts,
+        sums,
+        compensations,
+    };
+    let s = resume_group_sums(state, groups.as_slice()?, values.as_slice()?).map_err(to_py)?;
+    Ok((s.counts, s.sums, s.compensations))
 }
 
 /// numpy's linear quantiles of the non-null values.
@@ -187,8 +140,9 @@ fn rank_first_array<'py>(
 
 /// pandas `describe()` numbers of one column: count, mean, std, min, 25%, 50%, 75%, max.
 #[pyfunction]
-fn describe_array(values: PyReadonlyArray1<'_, f64>) -> PyResult<[f64; 8]> {
-    Ok(describe(values.as_slice()?))
+fn describe_array(py: Python<'_>, values: PyReadonlyArray1<'_, f64>) -> PyResult<[f64; 8]> {
+    let values = values.as_slice()?;
+    Ok(py.detach(|| describe(values)))
 }
 
 /// Row numbers of the n largest values, largest first, ties in input order.
@@ -198,15 +152,20 @@ fn top_n_rows<'py>(
     values: PyReadonlyArray1<'py, f64>,
     n: usize,
 ) -> PyResult<Bound<'py, PyArray1<u64>>> {
-    let rows = top_n(values.as_slice()?, n);
+    let values = values.as_slice()?;
+    let rows = py.detach(|| top_n(values, n));
     Ok(PyArray1::from_iter(py, rows.into_iter().map(|r| r as u64)))
 }
 
 /// `Series.replace(dict(rules), regex=True)` on each text.
 #[pyfunction]
-fn apply_segment_map(rules: Vec<(String, String)>, texts: Vec<String>) -> PyResult<Vec<String>> {
+fn apply_segment_map(
+    py: Python<'_>,
+    rules: Vec<(String, String)>,
+    texts: Vec<String>,
+) -> PyResult<Vec<String>> {
     let map = SegmentMap::new(&rules).map_err(to_py)?;
-    Ok(texts.iter().map(|t| map.apply(t)).collect())
+    Ok(py.detach(|| texts.iter().map(|t| map.apply(t)).collect()))
 }
 
 #[pyfunction]

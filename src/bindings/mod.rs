@@ -12,7 +12,7 @@ mod rfm;
 
 use pyo3::prelude::*;
 
-#[pymodule]
+#[pymodule(gil_used = false)]
 fn _flo_rfm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("CLTV_STEPS", crate::core::clv::study::STUDY_STEPS)?;

@@ -64,6 +64,7 @@ fn lerp(a: f64, b: f64, t: f64) -> f64 {
 /// The probabilities pandas' `qcut(x, q)` uses for an integer `q`: `np.linspace(0, 1, q + 1)`,
 /// each nudged up one ulp where `q * p` is not the integer it stands for (pandas >= 3).
 pub fn qcut_probabilities(q: usize) -> Vec<f64> {
+    debug_assert!(q >= 1, "qcut needs at least one bin");
     let step = 1.0 / q as f64;
     (0..=q)
         .map(|i| {
@@ -75,6 +76,41 @@ pub fn qcut_probabilities(q: usize) -> Vec<f64> {
             }
         })
         .collect()
+}
+
+/// A cut's probabilities: `q` equal bins (pandas' own) or the given ones, exactly one of them.
+pub fn cut_probabilities(q: Option<usize>, probabilities: Option<Vec<f64>>) -> Result<Vec<f64>> {
+    match (q, probabilities) {
+        (Some(q), None) if q >= 1 => Ok(qcut_probabilities(q)),
+        (None, Some(p)) => Ok(p),
+        _ => Err(FloError::invalid(
+            "pass either q (a positive integer) or probabilities",
+        )),
+    }
+}
+
+/// The quantiles of `n` values from their order statistics `values` at `positions` (as
+/// [`order_positions`] plans them, e.g. selected part by part on a cluster): identical to
+/// [`edges`] on all the values.
+pub fn quantiles_from_order_stats(
+    n: usize,
+    probabilities: &[f64],
+    positions: &[usize],
+    values: &[f64],
+) -> Result<Vec<f64>> {
+    if n == 0 {
+        return Ok(vec![f64::NAN; probabilities.len()]);
+    }
+    if positions.len() != values.len() || order_positions(n, probabilities) != positions {
+        return Err(FloError::invalid(
+            "the order statistics do not match the plan for these probabilities",
+        ));
+    }
+    let stat = |i: usize| values[positions.binary_search(&i).expect("planned position")];
+    Ok(probabilities
+        .iter()
+        .map(|&p| quantile_at(n, p, stat))
+        .collect())
 }
 
 fn next_up(p: f64) -> f64 {
@@ -108,6 +144,27 @@ pub struct Cut {
 }
 
 impl Cut {
+    /// A cut made elsewhere (bins found over more rows than these, as a distributed run does):
+    /// one code per row, each -1 (null) or a bin of `edges`.
+    pub fn given(codes: &[i64], edges: Vec<f64>, rows: usize) -> Result<Cut> {
+        if codes.len() != rows {
+            return Err(FloError::invalid(format!(
+                "{} bin codes for {rows} customers",
+                codes.len()
+            )));
+        }
+        let bins = edges.len().saturating_sub(1) as i64;
+        if let Some(bad) = codes.iter().find(|&&c| c < -1 || c >= bins) {
+            return Err(FloError::invalid(format!(
+                "bin code {bad} outside -1..{bins}"
+            )));
+        }
+        Ok(Cut {
+            edges,
+            codes: codes.iter().map(|&c| c as i32).collect(),
+        })
+    }
+
     pub fn bins(&self) -> usize {
         self.edges.len().saturating_sub(1)
     }
@@ -175,6 +232,9 @@ pub fn qcut_ranks(
 
 /// The quantiles of the ranks 1..=m (m > 0) at `probabilities`.
 pub fn rank_edges(m: usize, probabilities: &[f64]) -> Vec<f64> {
+    if m == 0 {
+        return vec![f64::NAN; probabilities.len()];
+    }
     probabilities
         .iter()
         .map(|&p| quantile_at(m, p, |i| (i + 1) as f64))

@@ -1,5 +1,6 @@
 //! Sums, means and summaries computed the way numpy and pandas compute them, bit for bit.
 
+use crate::core::error::{FloError, Result};
 use crate::core::numeric::quantile::quantile_sorted;
 
 /// numpy's pairwise summation (`np.add.reduce` on a contiguous float64 array).
@@ -147,6 +148,46 @@ pub fn continue_group_sums(acc: &mut [Kahan], groups: &[Option<usize>], values: 
     }
 }
 
+/// Running per-group sums as they leave one part of a table for the next (per group: count,
+/// sum, compensation).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupState {
+    pub counts: Vec<u64>,
+    pub sums: Vec<f64>,
+    pub compensations: Vec<f64>,
+}
+
+/// [`continue_group_sums`] on a state carried between parts: `groups[i]` is row `i`'s group,
+/// or -1 to leave it out; any other group outside the state is an error.
+pub fn resume_group_sums(state: GroupState, groups: &[i64], values: &[f64]) -> Result<GroupState> {
+    let n_groups = state.counts.len();
+    if state.sums.len() != n_groups || state.compensations.len() != n_groups {
+        return Err(FloError::invalid("group state lengths differ"));
+    }
+    if groups.len() != values.len() {
+        return Err(FloError::invalid("one group per value expected"));
+    }
+    let rows: Vec<Option<usize>> = groups
+        .iter()
+        .map(|&g| usize::try_from(g).ok().filter(|&g| g < n_groups))
+        .collect();
+    if let Some(i) = (0..rows.len()).find(|&i| groups[i] >= 0 && rows[i].is_none()) {
+        return Err(FloError::invalid(format!(
+            "group {} outside 0..{n_groups}",
+            groups[i]
+        )));
+    }
+    let mut acc: Vec<Kahan> = (0..n_groups)
+        .map(|g| Kahan::resume(state.counts[g], state.sums[g], state.compensations[g]))
+        .collect();
+    continue_group_sums(&mut acc, &rows, values);
+    Ok(GroupState {
+        counts: acc.iter().map(|k| k.count).collect(),
+        sums: acc.iter().map(|k| k.sum).collect(),
+        compensations: acc.iter().map(|k| k.comp).collect(),
+    })
+}
+
 /// pandas' groupby sum of one group: Kahan-compensated, NaN skipped and not counted.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Kahan {
@@ -163,10 +204,6 @@ impl Kahan {
             sum,
             comp: compensation,
         }
-    }
-
-    pub fn compensation(&self) -> f64 {
-        self.comp
     }
 
     pub fn add(&mut self, v: f64) {

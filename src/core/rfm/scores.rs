@@ -77,6 +77,25 @@ pub struct ScoreOptions {
 }
 
 impl ScoreOptions {
+    /// `q` equal bins, or the cut's `probabilities` when given (then `q` is not read).
+    pub fn new(
+        q: usize,
+        probabilities: Option<Vec<f64>>,
+        duplicates: DuplicateEdges,
+    ) -> Result<Self> {
+        let probabilities = match probabilities {
+            Some(p) => p,
+            None if q == 0 => {
+                return Err(FloError::invalid("`q` should be a positive integer."));
+            }
+            None => qcut_probabilities(q),
+        };
+        Ok(ScoreOptions {
+            probabilities,
+            duplicates,
+        })
+    }
+
     pub fn quantiles(q: usize) -> Self {
         ScoreOptions {
             probabilities: qcut_probabilities(q),

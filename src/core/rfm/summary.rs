@@ -1,6 +1,7 @@
 //! Group tables (per channel, per segment) and top-N lists, with pandas' arithmetic.
 
 use crate::core::numeric::stats::{group_sums, GroupSums};
+use crate::core::table::customers::CustomerFrame;
 
 /// Groups rows by a code (`None` = null key, left out) and orders the groups by their name,
 /// as pandas' `groupby(sort=True)` does. Returns the sorted names and each row's group.
@@ -28,6 +29,41 @@ pub fn group_table(rows: &[Option<usize>], n_groups: usize, columns: &[&[f64]]) 
         .iter()
         .map(|c| group_sums(rows, c, n_groups))
         .collect()
+}
+
+/// Customers, orders and spend per `order_channel`, channels sorted by name (pandas'
+/// `groupby("order_channel").agg(...)` of the prepared table; null channels left out).
+pub struct ChannelSummary {
+    pub names: Vec<String>,
+    pub customers: Vec<u64>,
+    /// `order_num_total` per channel.
+    pub orders: GroupSums,
+    /// `customer_value_total` per channel.
+    pub spend: GroupSums,
+}
+
+pub fn channel_summary(frame: &CustomerFrame) -> ChannelSummary {
+    let codes: Vec<Option<u32>> = frame
+        .order_channel
+        .codes
+        .iter()
+        .map(|&c| (c != u32::MAX).then_some(c))
+        .collect();
+    let (names, rows) = sorted_groups(&codes, &frame.order_channel.levels);
+    let (orders, spend) = (frame.order_num_total(), frame.customer_value_total());
+    let [orders, spend]: [GroupSums; 2] = group_table(&rows, names.len(), &[&orders, &spend])
+        .try_into()
+        .expect("two columns");
+    let mut customers = vec![0u64; names.len()];
+    for g in rows.iter().flatten() {
+        customers[*g] += 1;
+    }
+    ChannelSummary {
+        names: names.iter().map(|s| s.to_string()).collect(),
+        customers,
+        orders,
+        spend,
+    }
 }
 
 /// Row numbers of the `n` largest values, largest first; ties keep input order, NaN never.

@@ -247,6 +247,26 @@ impl CustomerFrame {
         }
     }
 
+    /// `order_channel` or `last_order_channel` by name.
+    pub fn channel(&self, name: &str) -> Result<&DictColumn> {
+        match name {
+            "order_channel" => Ok(&self.order_channel),
+            "last_order_channel" => Ok(&self.last_order_channel),
+            _ => Err(FloError::invalid(format!("no channel column {name:?}"))),
+        }
+    }
+
+    /// Row numbers checked against the table's length.
+    pub fn rows(&self, rows: &[u64]) -> Result<Vec<usize>> {
+        let n = self.len();
+        rows.iter()
+            .map(|&r| match usize::try_from(r) {
+                Ok(r) if r < n => Ok(r),
+                _ => Err(FloError::invalid(format!("row {r} out of range"))),
+            })
+            .collect()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.master_id.is_empty()
     }
