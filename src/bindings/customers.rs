@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
-use pyo3::types::PyCapsule;
+use pyo3::types::{PyBytes, PyCapsule};
 
 use super::cltv::Cltv;
 use super::errors::{run, to_py};
@@ -204,8 +204,27 @@ fn codes_array<'py>(py: Python<'py>, codes: &[u32]) -> I64Array<'py> {
     )
 }
 
+/// A customer table from `Frame.__reduce__`'s bytes (unpickling).
+#[pyfunction]
+fn frame_from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Frame> {
+    let inner = run(py, || CustomerFrame::from_bytes(data))?;
+    Ok(Frame {
+        inner: Arc::new(inner),
+    })
+}
+
 #[pymethods]
 impl Frame {
+    /// Pickles as the core's own bytes: unpickling does not parse the input again.
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+        let rebuild = py.import("flo_rfm._flo_rfm")?.getattr("frame_from_bytes")?;
+        let bytes = py.detach(|| self.inner.to_bytes());
+        Ok((rebuild, (PyBytes::new(py, &bytes),)))
+    }
+
     fn __len__(&self) -> usize {
         self.inner.len()
     }
@@ -565,5 +584,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(read_csv, m)?)?;
     m.add_function(wrap_pyfunction!(read_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(from_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(frame_from_bytes, m)?)?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 use numpy::PyArray1;
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 
 use super::customers::Frame;
 use super::errors::run;
@@ -122,8 +123,25 @@ fn read_log(
     Ok(Log { inner })
 }
 
+/// An order log from `Log.__reduce__`'s bytes (unpickling).
+#[pyfunction]
+fn log_from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Log> {
+    let inner = run(py, || OrderLog::from_bytes(data))?;
+    Ok(Log { inner })
+}
+
 #[pymethods]
 impl Log {
+    /// Pickles as the core's own bytes: unpickling does not parse the input again.
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+        let rebuild = py.import("flo_rfm._flo_rfm")?.getattr("log_from_bytes")?;
+        let bytes = py.detach(|| self.inner.to_bytes());
+        Ok((rebuild, (PyBytes::new(py, &bytes),)))
+    }
+
     fn __len__(&self) -> usize {
         self.inner.time.len()
     }
@@ -197,5 +215,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Log>()?;
     m.add_function(wrap_pyfunction!(log_from_columns, m)?)?;
     m.add_function(wrap_pyfunction!(read_log, m)?)?;
+    m.add_function(wrap_pyfunction!(log_from_bytes, m)?)?;
     Ok(())
 }

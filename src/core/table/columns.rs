@@ -2,6 +2,8 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
+use crate::core::error::{FloError, Result};
+
 /// The hash the core keys ids by (FxHash: fast on short texts, and the same on every run).
 pub fn hash_text(s: &str) -> u64 {
     use std::hash::{Hash, Hasher};
@@ -47,6 +49,26 @@ impl StrColumn {
         let base = self.data.len();
         self.data.push_str(&other.data);
         self.ends.extend(other.ends.iter().map(|e| e + base));
+    }
+
+    /// The buffer and each string's end in it (what [`StrColumn::from_parts`] takes back).
+    pub fn parts(&self) -> (&str, &[usize]) {
+        (&self.data, &self.ends)
+    }
+
+    /// A column from [`StrColumn::parts`], checked: ends rising, within the text, on
+    /// character boundaries.
+    pub fn from_parts(data: String, ends: Vec<usize>) -> Result<Self> {
+        let mut start = 0;
+        for &end in &ends {
+            if end < start || end > data.len() || !data.is_char_boundary(end) {
+                return Err(FloError::invalid(
+                    "a text column's ends do not fit its text",
+                ));
+            }
+            start = end;
+        }
+        Ok(StrColumn { data, ends })
     }
 
     /// Keeps the rows whose `keep` flag is true, in order.
@@ -95,6 +117,22 @@ impl DictColumn {
         let c = self.intern(s);
         self.codes.push(c);
     }
+
+    /// A column from its levels (distinct, non-empty, in code order) and codes, checked.
+    pub fn from_parts(levels: &[String], codes: Vec<u32>) -> Result<Self> {
+        let mut column = DictColumn::default();
+        for (i, level) in levels.iter().enumerate() {
+            if column.intern(level) != i as u32 {
+                return Err(FloError::invalid(
+                    "a label column's levels repeat or are empty",
+                ));
+            }
+        }
+        check_codes(&codes, levels.len())?;
+        column.codes = codes;
+        Ok(column)
+    }
+
     /// Appends `other`'s rows, re-coding them into this column's levels.
     pub fn append(&mut self, other: &DictColumn) {
         let remap: Vec<u32> = other.levels.iter().map(|l| self.intern(l)).collect();
@@ -190,6 +228,19 @@ impl CategoryColumn {
             }
         }
     }
+    /// A column from its distinct list texts (in code order) and codes, checked.
+    pub fn from_parts(raws: &[String], codes: Vec<u32>) -> Result<Self> {
+        let mut column = CategoryColumn::default();
+        for (i, raw) in raws.iter().enumerate() {
+            if column.intern(raw) != i as u32 {
+                return Err(FloError::invalid("a category column's lists repeat"));
+            }
+        }
+        check_codes(&codes, raws.len())?;
+        column.codes = codes;
+        Ok(column)
+    }
+
     pub fn raw(&self, i: usize) -> &str {
         &self.sets[self.codes[i] as usize].raw
     }
@@ -202,6 +253,14 @@ impl CategoryColumn {
 }
 
 /// Keeps `values[i]` where `keep[i]`.
+/// Every code below `n` (or null).
+fn check_codes(codes: &[u32], n: usize) -> Result<()> {
+    match codes.iter().all(|&c| c == NULL_CODE || (c as usize) < n) {
+        true => Ok(()),
+        false => Err(FloError::invalid("a code outside its column's values")),
+    }
+}
+
 pub fn retain_vec<T: Copy>(values: &mut Vec<T>, keep: &[bool]) {
     let mut k = keep.iter();
     values.retain(|_| *k.next().unwrap());
