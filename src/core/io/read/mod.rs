@@ -2,6 +2,7 @@
 //! (gzip, bzip2, xz, zstd, found by their magic bytes, as pandas finds them by extension) and
 //! in any text encoding (UTF-16 found by its byte-order mark, others named by the caller).
 
+mod blocks;
 mod decode;
 mod decompress;
 pub mod engine;
