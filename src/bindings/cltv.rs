@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 
 use super::errors::{run, to_py};
-use super::models::{info, Info};
+use super::models::Fit;
 use crate::core::clv::study::{cltv_table, CltvStudy};
 use crate::core::io::write::Format;
 use crate::core::table::customers::CustomerFrame;
@@ -81,18 +81,18 @@ impl Cltv {
         self.inner.labels.clone()
     }
 
-    /// (r, alpha, a, b), fit diagnostics and covariance of the BG/NBD fit.
-    fn purchases(&self) -> ([f64; 4], Info, Vec<f64>) {
+    /// The BG/NBD fit: (r, alpha, a, b), diagnostics and covariance.
+    fn purchases(&self) -> Fit {
         let f = &self.inner.purchases;
         let p = f.model.params();
-        (p, info(&f.info), f.info.covariance(&p))
+        Fit::new(&p, f.scale, &f.info)
     }
 
-    /// (p, q, v), fit diagnostics and covariance of the Gamma-Gamma fit.
-    fn spend(&self) -> ([f64; 3], Info, Vec<f64>) {
+    /// The Gamma-Gamma fit: (p, q, v), diagnostics and covariance.
+    fn spend(&self) -> Fit {
         let f = &self.inner.spend;
         let p = [f.params.p, f.params.q, f.params.v];
-        (p, info(&f.info), f.info.covariance(&p))
+        Fit::new(&p, 1.0, &f.info)
     }
 
     /// (low, up) of the four capped columns, in file order.

@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyCapsule};
+use pyo3::types::PyCapsule;
 
+use super::arrow::{reduce, Reduced};
 use super::cltv::Cltv;
-use super::errors::{run, to_py};
-use super::rfm::{choice, Rfm};
+use super::errors::{choice, run, to_py};
+use super::rfm::Rfm;
 use crate::core::clv::prepare::{cltv_frame, FrequencyDefinition};
 use crate::core::clv::study::{cltv_study, CltvOptions};
 use crate::core::io::read::engine::delimiter_of;
@@ -216,13 +217,8 @@ fn frame_from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Frame> {
 #[pymethods]
 impl Frame {
     /// Pickles as the core's own bytes: unpickling does not parse the input again.
-    fn __reduce__<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
-        let rebuild = py.import("flo_rfm._flo_rfm")?.getattr("frame_from_bytes")?;
-        let bytes = py.detach(|| self.inner.to_bytes());
-        Ok((rebuild, (PyBytes::new(py, &bytes),)))
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduced<'py>> {
+        reduce(py, "frame_from_bytes", || self.inner.to_bytes())
     }
 
     fn __len__(&self) -> usize {
@@ -366,32 +362,17 @@ impl Frame {
         super::errors::run(py, || self.inner.check_no_missing())
     }
 
-    /// Per `order_channel`, sorted: names, customers, orders sum and mean, spend sum and mean.
-    #[allow(clippy::type_complexity)]
-    fn channel_breakdown<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> (
-        Vec<String>,
-        Vec<u64>,
-        F64Array<'py>,
-        F64Array<'py>,
-        F64Array<'py>,
-        F64Array<'py>,
-    ) {
+    /// Customers, orders and spend per `order_channel`, channels sorted by name.
+    fn channel_breakdown(&self, py: Python<'_>) -> ChannelSummary {
         let s = py.detach(|| channel_summary(&self.inner));
-        let (orders, spend) = (
-            PyArray1::from_slice(py, &s.orders.sum),
-            PyArray1::from_slice(py, &s.spend.sum),
-        );
-        (
-            s.names,
-            s.customers,
-            orders,
-            PyArray1::from_vec(py, s.orders.mean()),
-            spend,
-            PyArray1::from_vec(py, s.spend.mean()),
-        )
+        ChannelSummary {
+            orders_mean: s.orders.mean(),
+            spend_mean: s.spend.mean(),
+            names: s.names,
+            customers: s.customers,
+            orders_sum: s.orders.sum,
+            spend_sum: s.spend.sum,
+        }
     }
 
     /// Metrics, scores and segments in one pass; see `flo_rfm.rfm` for the arguments.
@@ -517,25 +498,16 @@ impl Frame {
         })
     }
 
-    /// The CLTV study's frame: (analysis date, rows kept, recency_weekly, T_weekly, frequency,
-    /// monetary average, [(low, up)] thresholds of the four capped columns).
+    /// The CLTV study's frame: the customers kept, their weekly times, frequency and average
+    /// order value, and the capping thresholds used.
     #[pyo3(signature = (analysis_date=None, repeat_orders=false, thresholds=None))]
-    #[allow(clippy::type_complexity)]
-    fn cltv_frame<'py>(
+    fn cltv_frame(
         &self,
-        py: Python<'py>,
+        py: Python<'_>,
         analysis_date: Option<i32>,
         repeat_orders: bool,
         thresholds: Option<Vec<(f64, f64)>>,
-    ) -> PyResult<(
-        i32,
-        Bound<'py, PyArray1<u64>>,
-        F64Array<'py>,
-        F64Array<'py>,
-        F64Array<'py>,
-        F64Array<'py>,
-        Vec<(f64, f64)>,
-    )> {
+    ) -> PyResult<CltvFrame> {
         let definition = if repeat_orders {
             FrequencyDefinition::RepeatOrders
         } else {
@@ -545,16 +517,41 @@ impl Frame {
         let c = run(py, || {
             cltv_frame(&frame, analysis_date, definition, thresholds.as_deref())
         })?;
-        Ok((
-            c.analysis_date,
-            PyArray1::from_iter(py, c.rows.iter().map(|&r| r as u64)),
-            PyArray1::from_vec(py, c.recency_weekly),
-            PyArray1::from_vec(py, c.t_weekly),
-            PyArray1::from_vec(py, c.frequency),
-            PyArray1::from_vec(py, c.monetary_avg),
-            c.thresholds,
-        ))
+        Ok(CltvFrame {
+            analysis_date: c.analysis_date,
+            rows: PyArray1::from_iter(py, c.rows.iter().map(|&r| r as u64)).unbind(),
+            recency_weekly: PyArray1::from_vec(py, c.recency_weekly).unbind(),
+            t_weekly: PyArray1::from_vec(py, c.t_weekly).unbind(),
+            frequency: PyArray1::from_vec(py, c.frequency).unbind(),
+            monetary_avg: PyArray1::from_vec(py, c.monetary_avg).unbind(),
+            thresholds: c.thresholds,
+        })
     }
+}
+
+/// Customers, orders and spend per `order_channel` (channels sorted by name).
+#[pyclass(frozen, get_all, module = "flo_rfm._flo_rfm")]
+pub struct ChannelSummary {
+    names: Vec<String>,
+    customers: Vec<u64>,
+    orders_sum: Vec<f64>,
+    orders_mean: Vec<f64>,
+    spend_sum: Vec<f64>,
+    spend_mean: Vec<f64>,
+}
+
+/// The CLTV study's frame: one row per customer kept (`rows` into the customer table).
+#[pyclass(frozen, get_all, module = "flo_rfm._flo_rfm")]
+pub struct CltvFrame {
+    /// Days since 1970-01-01.
+    analysis_date: i32,
+    rows: Py<PyArray1<u64>>,
+    recency_weekly: Py<PyArray1<f64>>,
+    t_weekly: Py<PyArray1<f64>>,
+    frequency: Py<PyArray1<f64>>,
+    monetary_avg: Py<PyArray1<f64>>,
+    /// `(low, up)` of the four capped columns, in file order.
+    thresholds: Vec<(f64, f64)>,
 }
 
 /// The labels, segment map and score string the map reads, as `rfm` takes them.
@@ -581,6 +578,8 @@ fn naming(
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<ChannelSummary>()?;
+    m.add_class::<CltvFrame>()?;
     m.add_function(wrap_pyfunction!(read_csv, m)?)?;
     m.add_function(wrap_pyfunction!(read_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(from_columns, m)?)?;

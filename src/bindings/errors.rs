@@ -1,5 +1,6 @@
 //! The one place core errors become Python exceptions (classes live in `flo_rfm.exceptions`).
 
+use crate::core::choice::Choice;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
@@ -173,4 +174,9 @@ pub fn skipped_rows(report: &crate::core::table::customers::RowReport) -> Vec<(u
         .iter()
         .map(|s| (s.line, s.message.clone()))
         .collect()
+}
+
+/// A word option read into its core enum (the core names the option and its words).
+pub fn choice<T: Choice>(word: &str) -> PyResult<T> {
+    T::parse(word).map_err(to_py)
 }

@@ -3,8 +3,7 @@
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
-use super::errors::{run, to_py};
-use super::rfm::choice;
+use super::errors::{choice, run, to_py};
 use crate::core::clv::prepare::thresholds_of;
 use crate::core::io::write::{push_float, write_atomically, write_ids, Format};
 use crate::core::numeric::quantile::{

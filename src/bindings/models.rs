@@ -3,8 +3,7 @@
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
-use super::errors::{run, to_py};
-use super::rfm::choice;
+use super::errors::{choice, run, to_py};
 use crate::core::clv::bootstrap::{self, BootstrapOptions};
 use crate::core::clv::fit::FitInfo;
 use crate::core::clv::gamma_gamma::{self, GammaGammaParams};
@@ -14,7 +13,6 @@ use crate::core::error::FloError;
 
 pub(super) type F64In<'py> = PyReadonlyArray1<'py, f64>;
 pub(super) type F64Out<'py> = Bound<'py, PyArray1<f64>>;
-pub(super) type Info = (usize, f64, f64, usize);
 
 /// The customer columns as slices, checked to have one value per customer each: a clear
 /// `InvalidArgumentError` rather than an index panic inside the core.
@@ -57,8 +55,32 @@ fn per_customer<'py>(
     PyArray1::from_vec(py, out)
 }
 
-pub(super) fn info(i: &FitInfo) -> Info {
-    (i.iterations, i.objective, i.gradient_norm, i.groups)
+/// A fitted model: its parameters, the time scale the fit ran in (1 when times were not
+/// scaled), what the optimiser reported and the parameters' covariance (row by row).
+#[pyclass(frozen, get_all, module = "flo_rfm._flo_rfm")]
+pub struct Fit {
+    params: Vec<f64>,
+    scale: f64,
+    iterations: usize,
+    objective: f64,
+    gradient_norm: f64,
+    /// Distinct customer rows the likelihood was summed over.
+    groups: usize,
+    covariance: Vec<f64>,
+}
+
+impl Fit {
+    pub(super) fn new(params: &[f64], scale: f64, info: &FitInfo) -> Fit {
+        Fit {
+            params: params.to_vec(),
+            scale,
+            iterations: info.iterations,
+            objective: info.objective,
+            gradient_norm: info.gradient_norm,
+            groups: info.groups,
+            covariance: info.covariance(params),
+        }
+    }
 }
 
 fn gg(p: [f64; 3]) -> GammaGammaParams {
@@ -73,8 +95,7 @@ fn purchases(model: &str, params: [f64; 4]) -> PyResult<Purchases> {
     Ok(Purchases::new(choice::<PurchaseModel>(model)?, params))
 }
 
-/// ((four parameters), time scale, (iterations, objective, gradient norm, groups),
-/// covariance row by row) of the purchase model `model`.
+/// The purchase model `model` fitted (parameters in lifetimes' order).
 #[pyfunction]
 #[pyo3(signature = (model, x, t_x, t, weights=None, penalizer=0.0, progress=None))]
 #[allow(clippy::too_many_arguments)]
@@ -87,7 +108,7 @@ fn fit_purchases(
     weights: Option<F64In<'_>>,
     penalizer: f64,
     progress: Option<&super::customers::Progress>,
-) -> PyResult<([f64; 4], f64, Info, Vec<f64>)> {
+) -> PyResult<Fit> {
     let kind = choice::<PurchaseModel>(model)?;
     let w = weights.as_ref();
     let [x, t_x, t] = columns([&x, &t_x, &t])?;
@@ -95,7 +116,7 @@ fn fit_purchases(
     let watch = progress.map(|p| &*p.watch);
     let f = run(py, || purchases::fit(kind, x, t_x, t, w, penalizer, watch))?;
     let p = f.model.params();
-    Ok((p, f.scale, info(&f.info), f.info.covariance(&p)))
+    Ok(Fit::new(&p, f.scale, &f.info))
 }
 
 /// lifetimes' objective of `model` on times already scaled (log-parameters for the BG/NBD
@@ -178,14 +199,14 @@ fn fit_gamma_gamma(
     weights: Option<F64In<'_>>,
     penalizer: f64,
     progress: Option<&super::customers::Progress>,
-) -> PyResult<([f64; 3], Info, Vec<f64>)> {
+) -> PyResult<Fit> {
     let w = weights.as_ref();
     let [x, m] = columns([&x, &m])?;
     let w = weights_for(x, w)?;
     let watch = progress.map(|p| &*p.watch);
     let f = run(py, || gamma_gamma::fit(x, m, w, penalizer, watch))?;
     let p = [f.params.p, f.params.q, f.params.v];
-    Ok((p, info(&f.info), f.info.covariance(&p)))
+    Ok(Fit::new(&p, 1.0, &f.info))
 }
 
 #[pyfunction]
@@ -344,6 +365,7 @@ fn special<'py>(
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Fit>()?;
     m.add_function(wrap_pyfunction!(fit_purchases, m)?)?;
     m.add_function(wrap_pyfunction!(purchases_objective, m)?)?;
     m.add_function(wrap_pyfunction!(purchases_expected, m)?)?;

@@ -1,16 +1,17 @@
 //! Order logs as a Python object: read, summarise (BTYD and FLO shapes).
 
-use numpy::PyArray1;
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::PyCapsule;
 
+use super::arrow::{reduce, Reduced};
 use super::customers::Frame;
-use super::errors::run;
-use super::rfm::choice;
+use super::errors::{choice, run};
 use crate::core::io::read::engine::{delimiter_of, CsvOptions};
 use crate::core::io::schema::orders::{read_path, OrderOptions};
-use crate::core::orders::btyd::{btyd_summary, calibration_holdout, Btyd, BtydOptions, Freq};
+use crate::core::io::write::{Column, Table};
+use crate::core::orders::btyd::{btyd_summary, calibration_holdout, BtydOptions, Freq};
 use crate::core::orders::customers::customer_frame;
+use crate::core::table::columns::StrColumn;
 use crate::core::table::customers::BadRows;
 use crate::core::table::orders::{transactions, OrderColumns, OrderInput, OrderLog};
 
@@ -19,26 +20,41 @@ pub struct Log {
     inner: OrderLog,
 }
 
-type F64Out<'py> = Bound<'py, PyArray1<f64>>;
-type BtydOut<'py> = (
-    Vec<String>,
-    F64Out<'py>,
-    F64Out<'py>,
-    F64Out<'py>,
-    Option<F64Out<'py>>,
-);
+/// A per-customer summary of a log in lifetimes' shape: the customers' ids and named float
+/// columns, handed over as an Arrow table (no Python object per customer).
+#[pyclass(frozen, module = "flo_rfm._flo_rfm")]
+pub struct Summary {
+    ids: StrColumn,
+    columns: Vec<(String, Vec<f64>)>,
+}
 
-fn btyd_out<'py>(py: Python<'py>, log: &OrderLog, b: Btyd) -> BtydOut<'py> {
-    (
-        b.customers
-            .iter()
-            .map(|&c| log.ids.get(c as usize).to_string())
-            .collect(),
-        PyArray1::from_vec(py, b.frequency),
-        PyArray1::from_vec(py, b.recency),
-        PyArray1::from_vec(py, b.t),
-        b.monetary.map(|m| PyArray1::from_vec(py, m)),
-    )
+#[pymethods]
+impl Summary {
+    fn __len__(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// The column names after `id`.
+    fn names(&self) -> Vec<String> {
+        self.columns.iter().map(|(n, _)| n.clone()).collect()
+    }
+
+    /// `id` then the columns, as an Arrow C stream.
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_stream__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyCapsule>> {
+        let _ = requested_schema;
+        let mut columns = vec![("id".to_string(), Column::text(&self.ids))];
+        columns.extend(
+            self.columns
+                .iter()
+                .map(|(n, v)| (n.clone(), Column::Float(v))),
+        );
+        super::arrow::stream(py, &Table::new(columns))
+    }
 }
 
 /// Builds a log from text columns (a DataFrame's) or reads it from a CSV file.
@@ -133,13 +149,8 @@ fn log_from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Log> {
 #[pymethods]
 impl Log {
     /// Pickles as the core's own bytes: unpickling does not parse the input again.
-    fn __reduce__<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
-        let rebuild = py.import("flo_rfm._flo_rfm")?.getattr("log_from_bytes")?;
-        let bytes = py.detach(|| self.inner.to_bytes());
-        Ok((rebuild, (PyBytes::new(py, &bytes),)))
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduced<'py>> {
+        reduce(py, "log_from_bytes", || self.inner.to_bytes())
     }
 
     fn __len__(&self) -> usize {
@@ -159,14 +170,14 @@ impl Log {
 
     /// lifetimes' `summary_data_from_transaction_data`: (ids, frequency, recency, T, monetary).
     #[pyo3(signature = (freq="D", multiplier=1.0, observation_end=None, include_first=false))]
-    fn btyd<'py>(
+    fn btyd(
         &self,
-        py: Python<'py>,
+        py: Python<'_>,
         freq: &str,
         multiplier: f64,
         observation_end: Option<i64>,
         include_first: bool,
-    ) -> PyResult<BtydOut<'py>> {
+    ) -> PyResult<Summary> {
         let opts = BtydOptions {
             freq: choice::<Freq>(freq)?,
             multiplier,
@@ -174,32 +185,34 @@ impl Log {
             include_first,
         };
         let rows: Vec<usize> = (0..self.inner.time.len()).collect();
-        let b = py.detach(|| btyd_summary(&self.inner, &rows, &opts));
-        Ok(btyd_out(py, &self.inner, b))
+        Ok(py.detach(|| {
+            let b = btyd_summary(&self.inner, &rows, &opts);
+            Summary {
+                ids: self.inner.ids_of(&b.customers),
+                columns: b.into_columns(),
+            }
+        }))
     }
 
-    /// lifetimes' `calibration_and_holdout_data`:
-    /// (calibration summary, frequency_holdout, monetary_holdout, duration_holdout).
+    /// lifetimes' `calibration_and_holdout_data`.
     #[pyo3(signature = (calibration_end, observation_end=None, freq="D", multiplier=1.0))]
-    #[allow(clippy::type_complexity)]
-    fn calibration_holdout<'py>(
+    fn calibration_holdout(
         &self,
-        py: Python<'py>,
+        py: Python<'_>,
         calibration_end: i64,
         observation_end: Option<i64>,
         freq: &str,
         multiplier: f64,
-    ) -> PyResult<(BtydOut<'py>, F64Out<'py>, Option<F64Out<'py>>, f64)> {
+    ) -> PyResult<Summary> {
         let f = choice::<Freq>(freq)?;
-        let c = run(py, || {
-            calibration_holdout(&self.inner, calibration_end, observation_end, f, multiplier)
-        })?;
-        Ok((
-            btyd_out(py, &self.inner, c.calibration),
-            PyArray1::from_vec(py, c.frequency_holdout),
-            c.monetary_holdout.map(|m| PyArray1::from_vec(py, m)),
-            c.duration_holdout,
-        ))
+        run(py, || {
+            let c =
+                calibration_holdout(&self.inner, calibration_end, observation_end, f, multiplier)?;
+            Ok(Summary {
+                ids: self.inner.ids_of(&c.calibration.customers),
+                columns: c.into_columns(),
+            })
+        })
     }
 
     /// The FLO customer summary of the log, as a customer table.
@@ -213,6 +226,7 @@ impl Log {
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Log>()?;
+    m.add_class::<Summary>()?;
     m.add_function(wrap_pyfunction!(log_from_columns, m)?)?;
     m.add_function(wrap_pyfunction!(read_log, m)?)?;
     m.add_function(wrap_pyfunction!(log_from_bytes, m)?)?;

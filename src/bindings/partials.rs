@@ -6,9 +6,8 @@ use std::cell::RefCell;
 use numpy::PyArray1;
 use pyo3::prelude::*;
 
-use super::errors::{run, to_py};
-use super::models::{info, F64In, F64Out, Info};
-use super::rfm::choice;
+use super::errors::{choice, run, to_py};
+use super::models::{F64In, F64Out, Fit};
 use crate::core::clv::bgnbd::{self, BgNbdData, BgNbdParams, FitShape};
 use crate::core::clv::fit::Ask;
 use crate::core::clv::gamma_gamma::{self, GammaGammaData, GammaGammaParams, SpendSums};
@@ -184,7 +183,7 @@ fn fit_purchases_from_sums(
     groups: usize,
     scale: f64,
     penalizer: f64,
-) -> PyResult<([f64; 4], f64, Info, Vec<f64>)> {
+) -> PyResult<Fit> {
     let shape = FitShape {
         total_w: total_weight,
         groups,
@@ -203,7 +202,7 @@ fn fit_purchases_from_sums(
     );
     let f = finish(out, failed)?;
     let p = [f.params.r, f.params.alpha, f.params.a, f.params.b];
-    Ok((p, f.scale, info(&f.info), f.info.covariance(&p)))
+    Ok(Fit::new(&p, f.scale, &f.info))
 }
 
 /// The Gamma-Gamma fit from `sums(params, hessian, sample) -> [part sums]` (each part's `gg_sums`):
@@ -215,7 +214,7 @@ fn fit_gamma_gamma_from_sums(
     total_weight: f64,
     groups: usize,
     penalizer: f64,
-) -> PyResult<([f64; 3], Info, Vec<f64>)> {
+) -> PyResult<Fit> {
     let failed = RefCell::new(None);
     let out = gamma_gamma::fit_from_sums(
         |p, ask| {
@@ -229,7 +228,7 @@ fn fit_gamma_gamma_from_sums(
     );
     let f = finish(out, failed)?;
     let p = [f.params.p, f.params.q, f.params.v];
-    Ok((p, info(&f.info), f.info.covariance(&p)))
+    Ok(Fit::new(&p, 1.0, &f.info))
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

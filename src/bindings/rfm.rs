@@ -7,8 +7,7 @@ use numpy::PyArray1;
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 
-use super::errors::{run, to_py};
-use crate::core::choice::Choice;
+use super::errors::{choice, run, to_py};
 use crate::core::error::FloError;
 use crate::core::io::write::Format;
 use crate::core::numeric::quantile::Cut;
@@ -19,11 +18,6 @@ use crate::core::rfm::scores::ScoreStrings;
 use crate::core::rfm::study::{rfm_columns, seed_targets, write_rfm_study, RfmFiles};
 use crate::core::rfm::table::RfmTable;
 use crate::core::table::customers::CustomerFrame;
-
-/// A word option read into its core enum (the core names the option and its words).
-pub fn choice<T: Choice>(word: &str) -> PyResult<T> {
-    T::parse(word).map_err(to_py)
-}
 
 #[pyclass(frozen, module = "flo_rfm._flo_rfm")]
 pub struct Rfm {

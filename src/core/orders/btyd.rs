@@ -196,6 +196,41 @@ pub struct CalibrationHoldout {
     pub duration_holdout: f64,
 }
 
+/// A summary's columns under lifetimes' names, `suffix` added to each (`"_cal"` for a
+/// calibration period); `monetary_value` only when the log has amounts.
+fn named_columns(b: Btyd, suffix: &str) -> Vec<(String, Vec<f64>)> {
+    let mut columns = vec![
+        (format!("frequency{suffix}"), b.frequency),
+        (format!("recency{suffix}"), b.recency),
+        (format!("T{suffix}"), b.t),
+    ];
+    if let Some(m) = b.monetary {
+        columns.push((format!("monetary_value{suffix}"), m));
+    }
+    columns
+}
+
+impl Btyd {
+    /// The columns of lifetimes' `summary_data_from_transaction_data`, in its order.
+    pub fn into_columns(self) -> Vec<(String, Vec<f64>)> {
+        named_columns(self, "")
+    }
+}
+
+impl CalibrationHoldout {
+    /// The columns of lifetimes' `calibration_and_holdout_data`, in its order.
+    pub fn into_columns(self) -> Vec<(String, Vec<f64>)> {
+        let n = self.frequency_holdout.len();
+        let mut columns = named_columns(self.calibration, "_cal");
+        columns.push(("frequency_holdout".into(), self.frequency_holdout));
+        if let Some(m) = self.monetary_holdout {
+            columns.push(("monetary_value_holdout".into(), m));
+        }
+        columns.push(("duration_holdout".into(), vec![self.duration_holdout; n]));
+        columns
+    }
+}
+
 pub fn calibration_holdout(
     tx: &OrderLog,
     calibration_end: i64,

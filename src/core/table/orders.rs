@@ -339,6 +339,17 @@ impl<'a> OrderLogBuilder<'a> {
     }
 }
 
+impl OrderLog {
+    /// The ids of the given customer codes, in their order.
+    pub fn ids_of(&self, customers: &[u32]) -> StrColumn {
+        let mut ids = StrColumn::with_capacity(customers.len(), 0);
+        for &c in customers {
+            ids.push(self.ids.get(c as usize));
+        }
+        ids
+    }
+}
+
 /// A log from text columns (a DataFrame's). `online` / `offline` list the channel names of each
 /// side; data row `i` is line `i + 2`, as in the CSV it came from.
 pub fn transactions(
