@@ -18,7 +18,13 @@ pub struct Metrics {
 /// `max(last_order_date) + 2 days`: the default analysis date, so the most recent customer has
 /// a recency of 2 days (no customer has 0).
 pub fn default_analysis_date(frame: &CustomerFrame) -> Result<i32> {
-    frame.max_last_order_date().map(|d| d + 2).ok_or_else(|| {
+    analysis_date_after(frame.max_last_order_date())
+}
+
+/// The default analysis date from the latest `last_order_date` (days since 1970-01-01) of
+/// however many tables (the partitions of a distributed run).
+pub fn analysis_date_after(latest: Option<i32>) -> Result<i32> {
+    latest.map(|d| d + 2).ok_or_else(|| {
         FloError::invalid("no last_order_date to derive the analysis date from; pass analysis_date")
     })
 }
