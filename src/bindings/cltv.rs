@@ -118,3 +118,17 @@ impl Cltv {
         run(py, || self.inner.write_table(&self.frame, &path, format))
     }
 }
+
+/// The CLTV study's frame: one row per customer kept (`rows` into the customer table).
+#[pyclass(frozen, get_all, module = "flo_rfm._flo_rfm")]
+pub struct CltvFrame {
+    /// Days since 1970-01-01.
+    pub(super) analysis_date: i32,
+    pub(super) rows: Py<PyArray1<u64>>,
+    pub(super) recency_weekly: Py<PyArray1<f64>>,
+    pub(super) t_weekly: Py<PyArray1<f64>>,
+    pub(super) frequency: Py<PyArray1<f64>>,
+    pub(super) monetary_avg: Py<PyArray1<f64>>,
+    /// `(low, up)` of the four capped columns, in file order.
+    pub(super) thresholds: Vec<(f64, f64)>,
+}

@@ -1,5 +1,7 @@
 //! The customer table as a Python object: readers in, typed columns out.
 
+//! The customer table as a Python object: readers in, typed columns out.
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -8,14 +10,12 @@ use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 
 use super::arrow::{reduce, Reduced};
-use super::cltv::Cltv;
+use super::cltv::{Cltv, CltvFrame};
 use super::errors::{choice, run, to_py};
+use super::progress::Progress;
 use super::rfm::Rfm;
 use crate::core::clv::prepare::{cltv_frame, FrequencyDefinition};
 use crate::core::clv::study::{cltv_study, CltvOptions};
-use crate::core::io::read::engine::delimiter_of;
-use crate::core::io::schema::customers::{read_from, read_path, ReadOptions};
-use crate::core::io::schema::dataframe::{frame_from_columns, Columns, DateInput, NumberInput};
 use crate::core::io::write::{write_ids, Format};
 use crate::core::numeric::quantile::{Cut, DuplicateEdges};
 use crate::core::rfm::scores::{metrics, Labels, ScoreOptions, Scores};
@@ -23,8 +23,7 @@ use crate::core::rfm::segments::SegmentMap;
 use crate::core::rfm::study::prepared_columns;
 use crate::core::rfm::summary::channel_summary;
 use crate::core::rfm::table::{rfm_table, rfm_table_from, RfmConfig, SegmentOn};
-use crate::core::table::customers::{BadRows, CustomerFrame, Duplicates};
-use crate::core::watch::Watch;
+use crate::core::table::customers::CustomerFrame;
 
 #[pyclass(frozen, module = "flo_rfm._flo_rfm")]
 pub struct Frame {
@@ -34,168 +33,6 @@ pub struct Frame {
 type F64Array<'py> = Bound<'py, PyArray1<f64>>;
 type I64Array<'py> = Bound<'py, PyArray1<i64>>;
 
-fn options(on_bad_rows: &str, duplicates: &str, delimiter: Option<&str>) -> PyResult<ReadOptions> {
-    let bad_rows = choice::<BadRows>(on_bad_rows)?;
-    let duplicates = choice::<Duplicates>(duplicates)?;
-    let delimiter = delimiter_of(delimiter).map_err(super::errors::to_py)?;
-    Ok(ReadOptions {
-        bad_rows,
-        duplicates,
-        delimiter,
-        progress: None,
-        encoding: None,
-    })
-}
-
-/// A counter of bytes read (or steps done), shared with work running in another thread, which
-/// can also stop that work (`cancel`).
-#[pyclass(frozen, module = "flo_rfm._flo_rfm")]
-pub struct Progress {
-    pub(crate) watch: Arc<Watch>,
-}
-
-#[pymethods]
-impl Progress {
-    #[new]
-    fn new() -> Self {
-        Progress {
-            watch: Arc::default(),
-        }
-    }
-
-    #[getter]
-    fn bytes_read(&self) -> u64 {
-        self.watch.bytes_read()
-    }
-
-    /// Steps done (bootstrap replicates).
-    #[getter]
-    fn steps_done(&self) -> u64 {
-        self.watch.steps_done()
-    }
-
-    /// Stops the work at its next block or step: it raises ``KeyboardInterrupt``.
-    fn cancel(&self) {
-        self.watch.cancel();
-    }
-}
-
-#[pyfunction]
-#[pyo3(signature = (path, on_bad_rows="raise", duplicates="raise", delimiter=None, progress=None, encoding=None))]
-#[allow(clippy::too_many_arguments)]
-fn read_csv(
-    py: Python<'_>,
-    path: PathBuf,
-    on_bad_rows: &str,
-    duplicates: &str,
-    delimiter: Option<&str>,
-    progress: Option<&Progress>,
-    encoding: Option<String>,
-) -> PyResult<Frame> {
-    let mut opts = options(on_bad_rows, duplicates, delimiter)?;
-    opts.progress = progress.map(|p| Arc::clone(&p.watch));
-    opts.encoding = encoding;
-    let frame = run(py, || read_path(&path, &opts))?;
-    Ok(Frame {
-        inner: Arc::new(frame),
-    })
-}
-
-#[pyfunction]
-#[pyo3(signature = (data, source="<bytes>", on_bad_rows="raise", duplicates="raise", delimiter=None))]
-fn read_bytes(
-    py: Python<'_>,
-    data: Vec<u8>,
-    source: &str,
-    on_bad_rows: &str,
-    duplicates: &str,
-    delimiter: Option<&str>,
-) -> PyResult<Frame> {
-    let opts = options(on_bad_rows, duplicates, delimiter)?;
-    let frame = run(py, || read_from(&data[..], source, &opts))?;
-    Ok(Frame {
-        inner: Arc::new(frame),
-    })
-}
-
-#[derive(FromPyObject)]
-enum DateArg<'py> {
-    Days(PyReadonlyArray1<'py, i64>),
-    Text(Vec<Option<String>>),
-}
-
-#[derive(FromPyObject)]
-enum NumberArg<'py> {
-    Values(PyReadonlyArray1<'py, f64>),
-    Text(Vec<Option<String>>),
-}
-
-impl DateArg<'_> {
-    fn into_core(self) -> PyResult<DateInput> {
-        Ok(match self {
-            DateArg::Days(a) => DateInput::Days(
-                a.as_slice()?
-                    .iter()
-                    .map(|&d| d.clamp(i32::MIN as i64, i32::MAX as i64) as i32)
-                    .collect(),
-            ),
-            DateArg::Text(t) => DateInput::Text(t),
-        })
-    }
-}
-
-impl NumberArg<'_> {
-    fn into_core(self) -> PyResult<NumberInput> {
-        Ok(match self {
-            NumberArg::Values(a) => NumberInput::Values(a.as_slice()?.to_vec()),
-            NumberArg::Text(t) => NumberInput::Text(t),
-        })
-    }
-}
-
-/// Builds a frame from the columns of a DataFrame, in the order of `REQUIRED_COLUMNS`.
-#[pyfunction]
-#[pyo3(signature = (source, master_id, order_channel, last_order_channel, dates, counts, money, categories, on_bad_rows="raise", duplicates="raise"))]
-#[allow(clippy::too_many_arguments)]
-fn from_columns(
-    py: Python<'_>,
-    source: &str,
-    master_id: Vec<Option<String>>,
-    order_channel: Vec<Option<String>>,
-    last_order_channel: Vec<Option<String>>,
-    dates: [DateArg<'_>; 4],
-    counts: [NumberArg<'_>; 2],
-    money: [NumberArg<'_>; 2],
-    categories: Vec<Option<String>>,
-    on_bad_rows: &str,
-    duplicates: &str,
-) -> PyResult<Frame> {
-    let opts = options(on_bad_rows, duplicates, None)?;
-    let [d0, d1, d2, d3] = dates;
-    let [c0, c1] = counts;
-    let [m0, m1] = money;
-    let cols = Columns {
-        master_id,
-        order_channel,
-        last_order_channel,
-        dates: [
-            d0.into_core()?,
-            d1.into_core()?,
-            d2.into_core()?,
-            d3.into_core()?,
-        ],
-        counts: [c0.into_core()?, c1.into_core()?],
-        money: [m0.into_core()?, m1.into_core()?],
-        categories,
-    };
-    let frame = run(py, || {
-        frame_from_columns(source, &cols, opts.bad_rows, opts.duplicates)
-    })?;
-    Ok(Frame {
-        inner: Arc::new(frame),
-    })
-}
-
 fn codes_array<'py>(py: Python<'py>, codes: &[u32]) -> I64Array<'py> {
     PyArray1::from_iter(
         py,
@@ -203,15 +40,6 @@ fn codes_array<'py>(py: Python<'py>, codes: &[u32]) -> I64Array<'py> {
             .iter()
             .map(|&c| if c == u32::MAX { -1 } else { c as i64 }),
     )
-}
-
-/// A customer table from `Frame.__reduce__`'s bytes (unpickling).
-#[pyfunction]
-fn frame_from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Frame> {
-    let inner = run(py, || CustomerFrame::from_bytes(data))?;
-    Ok(Frame {
-        inner: Arc::new(inner),
-    })
 }
 
 #[pymethods]
@@ -540,20 +368,6 @@ pub struct ChannelSummary {
     spend_mean: Vec<f64>,
 }
 
-/// The CLTV study's frame: one row per customer kept (`rows` into the customer table).
-#[pyclass(frozen, get_all, module = "flo_rfm._flo_rfm")]
-pub struct CltvFrame {
-    /// Days since 1970-01-01.
-    analysis_date: i32,
-    rows: Py<PyArray1<u64>>,
-    recency_weekly: Py<PyArray1<f64>>,
-    t_weekly: Py<PyArray1<f64>>,
-    frequency: Py<PyArray1<f64>>,
-    monetary_avg: Py<PyArray1<f64>>,
-    /// `(low, up)` of the four capped columns, in file order.
-    thresholds: Vec<(f64, f64)>,
-}
-
 /// The labels, segment map and score string the map reads, as `rfm` takes them.
 fn naming(
     labels: Option<[Vec<String>; 3]>,
@@ -579,10 +393,5 @@ fn naming(
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ChannelSummary>()?;
-    m.add_class::<CltvFrame>()?;
-    m.add_function(wrap_pyfunction!(read_csv, m)?)?;
-    m.add_function(wrap_pyfunction!(read_bytes, m)?)?;
-    m.add_function(wrap_pyfunction!(from_columns, m)?)?;
-    m.add_function(wrap_pyfunction!(frame_from_bytes, m)?)?;
     Ok(())
 }

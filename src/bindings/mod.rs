@@ -8,6 +8,8 @@ mod functions;
 mod models;
 mod orders;
 mod partials;
+mod progress;
+mod read;
 mod rfm;
 
 use pyo3::prelude::*;
@@ -21,10 +23,12 @@ fn _flo_rfm(m: &Bound<'_, PyModule>) -> PyResult<()> {
         crate::core::table::customers::REQUIRED_COLUMNS.to_vec(),
     )?;
     m.add_class::<customers::Frame>()?;
-    m.add_class::<customers::Progress>()?;
+    m.add_class::<progress::Progress>()?;
     m.add_class::<rfm::Rfm>()?;
     m.add_class::<cltv::Cltv>()?;
+    m.add_class::<cltv::CltvFrame>()?;
     customers::register(m)?;
+    read::register(m)?;
     functions::register(m)?;
     models::register(m)?;
     partials::register(m)?;

@@ -107,7 +107,7 @@ fn fit_purchases(
     t: F64In<'_>,
     weights: Option<F64In<'_>>,
     penalizer: f64,
-    progress: Option<&super::customers::Progress>,
+    progress: Option<&super::progress::Progress>,
 ) -> PyResult<Fit> {
     let kind = choice::<PurchaseModel>(model)?;
     let w = weights.as_ref();
@@ -198,7 +198,7 @@ fn fit_gamma_gamma(
     m: F64In<'_>,
     weights: Option<F64In<'_>>,
     penalizer: f64,
-    progress: Option<&super::customers::Progress>,
+    progress: Option<&super::progress::Progress>,
 ) -> PyResult<Fit> {
     let w = weights.as_ref();
     let [x, m] = columns([&x, &m])?;
@@ -312,7 +312,7 @@ fn bootstrap_clv<'py>(
     replicates: usize,
     seed: u64,
     level: f64,
-    progress: Option<&super::customers::Progress>,
+    progress: Option<&super::progress::Progress>,
 ) -> PyResult<BootstrapOut<'py>> {
     let cols = columns([&x, &t_x, &t, &m])?;
     let o = BootstrapOptions {

@@ -1,4 +1,7 @@
 //! Gamma-Gamma spend model (Fader & Hardie, "The Gamma-Gamma model of monetary value", 2013).
+//!
+//! Over 400 lines because the model is one piece: its likelihood with gradient and Hessian, the
+//! fit from whole data or from part sums, and the expected spend share the same terms.
 
 use crate::core::numeric::special::{digamma, ln_gamma, trigamma};
 

@@ -1,6 +1,10 @@
 //! Pareto/NBD (Schmittlein, Morrison & Colombo 1987) with the likelihood of Fader & Hardie's
 //! 2005 note "A Note on Deriving the Pareto/NBD Model and Related Expressions", as lifetimes'
 //! `ParetoNBDFitter` computes it.
+//!
+//! Over 400 lines because the model is one piece: the likelihood's A0 term (two series, chosen
+//! by which rate is smaller) with its gradient, the fit and the predictions read the same
+//! parameters and series; split, each half would need the other's private terms.
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;

@@ -2,6 +2,9 @@
 //! line search (Nocedal & Wright, algorithms 3.5 and 3.6), then Newton steps on the objective's
 //! analytic Hessian (or one by differences of the analytic gradient) to settle the optimum to
 //! machine precision; from a start already near the optimum, Newton steps first.
+//!
+//! Over 400 lines because the line search, BFGS and the Newton polish share one state and one
+//! convergence rule; apart, each would restate them.
 
 // Dense n x n algebra reads best with explicit indices.
 #![allow(clippy::needless_range_loop)]

@@ -1,4 +1,7 @@
 //! numpy's `linear` quantile, pandas' `qcut` binning and `rank(method="first")`.
+//!
+//! Over 400 lines because quantiles, bin edges and codes are one rule in pandas (`qcut` =
+//! quantiles, unique edges, right-closed bins) and their tests read best beside it.
 
 use crate::core::choice::Choice;
 use rayon::prelude::*;
