@@ -301,7 +301,7 @@ LOGS = [
     """),
     md("## The FLO customer summary of the log, and the RFM study on it"),
     code("""
-    source = flo_rfm.TransactionLog(
+    source = flo_rfm.OrderLog(
         log, customer="master_id", datetime="date", amount="amount", channel="channel"
     )
     run = flo_rfm.run(source)

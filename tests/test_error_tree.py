@@ -119,7 +119,7 @@ class Case:
 def _cli_run(*argv: str) -> Any:
     from flo_rfm import cli
 
-    return cli._run(cli._parser().parse_args(["run", *argv]))
+    return cli._run(cli.parser().parse_args(["run", *argv]))
 
 
 def _segment_map(bad: object) -> Callable[[Env], Any]:
@@ -508,7 +508,7 @@ CASES = [
     ),
     Case(
         "error_metrics-lengths-differ",
-        lambda e: flo_rfm.validation.error_metrics([1.0, 2.0], [1.0]),
+        lambda e: flo_rfm.clv.validation.error_metrics([1.0, 2.0], [1.0]),
         AE,
         ValueError,
     ),
