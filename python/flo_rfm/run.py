@@ -168,7 +168,7 @@ class RunResult:
         # Extra columns of a DataFrame keep their pandas dtypes: pandas formats those.
         by_pandas = prepared and self.data._passthrough is not None
         core = self.result._core
-        written = core.write_study(out, self.match, prepared and not by_pandas, format)  # type: ignore[attr-defined]
+        written = core.write_study(out, self.match, prepared and not by_pandas, format)
         files = {name: os.fspath(path) for name, path in written}
         if by_pandas:
             path = os.path.join(out, f"prepared.{format}")

@@ -318,7 +318,7 @@ class RfmResult:
         """Rows of the seeds' case a (``"new_brand"``) or b (``"discount"``), by the core's rules."""
         with argument_errors():
             new_brand, discount = self._core.seed_targets(match)
-        return new_brand if which == "new_brand" else discount  # type: ignore[no-any-return]
+        return new_brand if which == "new_brand" else discount
 
     def _pandas_targets(self, which: str, match: Match) -> pd.Series:
         ids = self.data._frame.ids_at(self._preset_rows(which, match))
@@ -379,9 +379,10 @@ def _result(
     core: Rfm,
     labels: tuple[Sequence[object], Sequence[object], Sequence[object]] | None,
 ) -> RfmResult:
-    """The result object over a core table; default labels are the seeds' integers."""
+    """The result object over a core table; default labels are the core's label texts as integers."""
+    label_lists: list[list[object]]
     if labels is None:
-        label_lists = [[int(x) for x in labels] for labels in core.labels()]
+        label_lists = [[int(x) for x in lab] for lab in core.labels()]
     else:
         label_lists = [list(lab) for lab in labels]
     return RfmResult(data, core, label_lists)
