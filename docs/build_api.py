@@ -60,7 +60,16 @@ def build() -> str:
         for name in sorted(names, key=lambda n: (not inspect.isclass(getattr(module, n)), n.lower())):
             obj = getattr(module, name)
             qual = f"{title}.{name}"
-            if inspect.isclass(obj):
+            if inspect.isclass(obj) and obj.__name__ != name:
+                # A class exported under a second, older name (TransactionLog = OrderLog).
+                lines += [
+                    f"### class `{qual}`",
+                    "",
+                    f"The former name of :class:`{title}.{obj.__name__}` (the same class), kept so code "
+                    "written for earlier releases runs unchanged.",
+                    "",
+                ]
+            elif inspect.isclass(obj):
                 _class(lines, qual, obj)
             elif callable(obj):
                 _function(lines, qual, obj)

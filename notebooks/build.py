@@ -301,9 +301,7 @@ LOGS = [
     """),
     md("## The FLO customer summary of the log, and the RFM study on it"),
     code("""
-    source = flo_rfm.TransactionLog(
-        log, customer="master_id", datetime="date", amount="amount", channel="channel"
-    )
+    source = flo_rfm.OrderLog(log, customer="master_id", datetime="date", amount="amount", channel="channel")
     run = flo_rfm.run(source)
     run.segment_summary.round(2)
     """),

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import flo_rfm
-from flo_rfm.data import REQUIRED_COLUMNS
+from flo_rfm.customers import REQUIRED_COLUMNS
 from flo_rfm.exceptions import InputError, InvalidArgumentError
 
 HEADER = ",".join(REQUIRED_COLUMNS)
@@ -211,7 +211,7 @@ def test_extreme_spends_and_frequencies_converge_or_say_so():
 
 
 def test_outputs_neutralise_formulas_and_never_overwrite_inputs(tmp_path):
-    from flo_rfm.output import write_csv, write_ids
+    from flo_rfm.write import write_csv, write_ids
 
     ids = pd.Series(["=1+2", "@cmd", "-x", "+y", "ok", "\tz"], name="master_id")
     write_ids(ids, tmp_path / "ids.csv")

@@ -119,7 +119,7 @@ class Case:
 def _cli_run(*argv: str) -> Any:
     from flo_rfm import cli
 
-    return cli._run(cli._parser().parse_args(["run", *argv]))
+    return cli._run(cli.parser().parse_args(["run", *argv]))
 
 
 def _segment_map(bad: object) -> Callable[[Env], Any]:
@@ -245,7 +245,7 @@ CASES = [
     Case("from_pandas-not-a-frame", lambda e: flo_rfm.from_pandas(123), TE, TypeError),  # type: ignore[arg-type]
     Case("prepare-not-a-source", lambda e: flo_rfm.prepare(123), TE, TypeError),
     Case("top-unknown-column", lambda e: e.data.top(by="x"), AE, ValueError),
-    # --- rfm (segmentation) ---------------------------------------------------------------------
+    # --- rfm (segments) -------------------------------------------------------------------------
     Case("rfm-not-a-source", lambda e: flo_rfm.rfm(123), TE, TypeError),
     Case("rfm-unknown-read-option", lambda e: flo_rfm.rfm(e.raw, bogus=1), TE, TypeError),
     Case("rfm-q-zero", lambda e: flo_rfm.rfm(e.data, q=0), AE, ValueError),
@@ -302,7 +302,7 @@ CASES = [
         ValueError,
     ),
     Case("cli-plots-without-out", lambda e: _cli_run("--plots"), AE, ValueError),
-    # --- cltv and the models (lifetime_value) -----------------------------------------------------
+    # --- cltv and the models (clv) ----------------------------------------------------------------
     Case("cltv-bad-frequency", lambda e: flo_rfm.cltv(e.data, frequency="x"), AE, ValueError),  # type: ignore[arg-type]
     Case("cltv-months-zero", lambda e: flo_rfm.cltv(e.data, months=0), AE, ValueError),
     Case("cltv-months-not-a-number", lambda e: flo_rfm.cltv(e.data, months="x"), AE, ValueError),  # type: ignore[arg-type]
@@ -508,7 +508,7 @@ CASES = [
     ),
     Case(
         "error_metrics-lengths-differ",
-        lambda e: flo_rfm.validation.error_metrics([1.0, 2.0], [1.0]),
+        lambda e: flo_rfm.clv.validation.error_metrics([1.0, 2.0], [1.0]),
         AE,
         ValueError,
     ),

@@ -17,7 +17,7 @@ import pytest
 
 import flo_rfm
 from flo_rfm.cli import main
-from flo_rfm.report import CAMPAIGNS
+from flo_rfm.reporting.style import CAMPAIGNS
 
 HEADINGS = (
     "Customer segmentation report",

@@ -1,6 +1,6 @@
 """The core's CSV writer against pandas: every file `run()` writes equals, byte for byte, what
 pandas' `to_csv` writes for the same table after formula neutralisation (the Python writer the
-core replaced, kept as `flo_rfm.output.write_csv`)."""
+core replaced, kept as `flo_rfm.write.write_csv`)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from test_prepare import _write_variant
 
 import flo_rfm
 from flo_rfm import _flo_rfm
-from flo_rfm.output import neutralize_formulas, write_csv
+from flo_rfm.write import neutralize_formulas, write_csv
 
 FILES = {
     "prepared": "prepared.csv",

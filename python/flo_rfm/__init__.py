@@ -13,28 +13,32 @@ from __future__ import annotations
 
 from . import datasets, exceptions
 from ._flo_rfm import __version__
-from .data import CustomerData, ReadReport, from_pandas, prepare, read_csv, read_parquet
-from .lifetime_value import (
+from .clv import (
     PERIODS_PER_MONTH,
     BetaGeo,
     CltvResult,
     GammaGamma,
+    HoldoutValidation,
     ModifiedBetaGeo,
     ParetoNBD,
     bootstrap_clv,
     cltv,
+    cumulative_transactions,
+    holdout_validation,
 )
-from .output import write_csv, write_ids
-from .pipeline import RunResult, run
-from .report import report
-from .segmentation import DEFAULT_SEGMENT_MAP, RfmResult, rfm
-from .transactions import (
+from .customers import CustomerData, ReadReport
+from .io import from_pandas, prepare, read_csv, read_parquet
+from .orders import (
+    OrderLog,
     TransactionLog,
     calibration_holdout,
     customers_from_transactions,
     summarize_transactions,
 )
-from .validation import HoldoutValidation, cumulative_transactions, holdout_validation
+from .reporting import report
+from .run import RunResult, rfm, run
+from .segments import DEFAULT_SEGMENT_MAP, RfmResult
+from .write import write_csv, write_ids
 
 __all__ = [
     "DEFAULT_SEGMENT_MAP",
@@ -45,6 +49,7 @@ __all__ = [
     "GammaGamma",
     "HoldoutValidation",
     "ModifiedBetaGeo",
+    "OrderLog",
     "ParetoNBD",
     "ReadReport",
     "RfmResult",

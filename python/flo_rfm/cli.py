@@ -9,143 +9,17 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-EXAMPLES = """examples:
-  flo-rfm run --out results/              # the built-in 20,000-customer sample
-  flo-rfm run flo_data_20k.csv --out results/
-  flo-rfm run flo_data_20k.csv --json     # the summary as JSON on stdout
-  flo-rfm cltv flo_data_20k.csv --months 6 --out results/
-  flo-rfm report flo_data_20k.csv --out report.html --cltv
-  flo-rfm describe flo_data_20k.csv
-  flo-rfm sample --customers 1000000 --seed 7 --out big.csv
-"""
+from ._cli_args import parser
 
 #: Files at least this big get a progress bar on a terminal.
 PROGRESS_BYTES = 50_000_000
-
-
-def _parser() -> argparse.ArgumentParser:
-    fmt = argparse.RawDescriptionHelpFormatter
-    p = argparse.ArgumentParser(
-        prog="flo-rfm",
-        description="RFM segmentation and CLTV of a FLO customer file, with pandas' and lifetimes' answers.",
-        epilog=EXAMPLES,
-        formatter_class=fmt,
-    )
-    sub = p.add_subparsers(dest="command", required=True)
-
-    def reader_options(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("file", nargs="?", help="customer CSV (default: the built-in sample)")
-        sp.add_argument(
-            "--on-bad-rows",
-            choices=["raise", "skip"],
-            default="raise",
-            help="stop at the first bad row (default) or skip and report bad rows",
-        )
-        sp.add_argument(
-            "--duplicates",
-            choices=["raise", "merge"],
-            default="raise",
-            help="what to do with a repeated master_id",
-        )
-        sp.add_argument(
-            "--on-missing",
-            choices=["keep", "raise"],
-            default="keep",
-            help="customers with a missing date, count or money value: keep and report them "
-            "(default) or stop at the first",
-        )
-        sp.add_argument(
-            "--progress",
-            action=argparse.BooleanOptionalAction,
-            default=None,
-            help="progress bars while reading and fitting (default: on a terminal, for big files)",
-        )
-        sp.add_argument("--analysis-date", help="YYYY-MM-DD (default: latest order + 2 days)")
-        sp.add_argument(
-            "--encoding", help="the file's text encoding if not UTF-8 (e.g. windows-1254, latin-1)"
-        )
-        sp.add_argument("--json", action="store_true", help="print the summary as JSON")
-        sp.add_argument("--verbose", "-v", action="store_true", help="print the time of each step on stderr")
-
-    def format_option(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument(
-            "--format",
-            choices=["csv", "parquet"],
-            default="csv",
-            help="format of the table files (default: csv, as pandas' to_csv writes them)",
-        )
-
-    r = sub.add_parser("run", help="the whole RFM study (Tasks 1-6)", epilog=EXAMPLES, formatter_class=fmt)
-    reader_options(r)
-    r.add_argument(
-        "--out",
-        help="directory for rfm.csv, segment_summary.csv and the two target lists",
-    )
-    format_option(r)
-    r.add_argument(
-        "--prepared",
-        action="store_true",
-        help="also write prepared.csv (Task 1's table, as big as the input) in --out",
-    )
-    r.add_argument(
-        "--plots",
-        action="store_true",
-        help="also save the segment grid and segment sizes as PNG in --out (needs matplotlib)",
-    )
-    r.add_argument(
-        "--match",
-        choices=["substring", "token"],
-        default="substring",
-        help="category matching for the target lists (default: substring, as the seeds)",
-    )
-    c = sub.add_parser(
-        "cltv", help="the CLTV study (BG/NBD + Gamma-Gamma)", epilog=EXAMPLES, formatter_class=fmt
-    )
-    reader_options(c)
-    c.add_argument("--out", help="directory for cltv.csv and the fitted models")
-    format_option(c)
-    c.add_argument("--months", type=int, default=6, help="CLV horizon in months (default 6)")
-    c.add_argument(
-        "--plots",
-        action="store_true",
-        help="also save CLV by segment and the P(alive) matrix as PNG in --out (needs matplotlib)",
-    )
-    rp = sub.add_parser(
-        "report",
-        help="one self-contained HTML report of the study (and the CLTV study with --cltv)",
-        epilog=EXAMPLES,
-        formatter_class=fmt,
-    )
-    reader_options(rp)
-    rp.add_argument("--out", required=True, help="the HTML file to write (e.g. report.html)")
-    rp.add_argument("--cltv", action="store_true", help="also run the CLTV study and report it")
-    rp.add_argument("--months", type=int, default=6, help="CLV horizon in months with --cltv (default 6)")
-    rp.add_argument(
-        "--files",
-        metavar="DIR",
-        help="also write the study's tables and target lists in DIR (as run --out), linked from the report",
-    )
-    format_option(rp)
-    rp.add_argument(
-        "--match",
-        choices=["substring", "token"],
-        default="substring",
-        help="category matching for the target lists (default: substring, as the seeds)",
-    )
-    d = sub.add_parser("describe", help="Task 1: describe() and the per-channel breakdown")
-    reader_options(d)
-    s = sub.add_parser("sample", help="write a synthetic FLO file")
-    s.add_argument("--customers", type=int, default=20_000)
-    s.add_argument("--seed", type=int, default=20_210_601)
-    s.add_argument("--out", required=True, help="CSV path to write")
-    return p
 
 
 def _load(args: argparse.Namespace) -> Any:
     import flo_rfm
 
     if args.file is None:
-        from flo_rfm.data import load
+        from flo_rfm.io import load
 
         return load(flo_rfm.datasets.sample(), on_missing=args.on_missing)
     return flo_rfm.read_csv(
@@ -431,7 +305,7 @@ def _sample(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``flo-rfm``; returns the exit code (0 ok, 1 bad input, 2 bad usage)."""
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     from flo_rfm.exceptions import FloRfmError
 
     commands = {"run": _run, "cltv": _cltv, "describe": _describe, "sample": _sample}

@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import _flo_rfm
 from ._frames import as_int, as_path
-from .data import CustomerData
+from .customers import CustomerData
 from .exceptions import InvalidArgumentError
 
 __all__ = [

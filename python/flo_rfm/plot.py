@@ -18,9 +18,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .lifetime_value import BetaGeo, CltvResult
-    from .segmentation import RfmResult
-    from .validation import HoldoutValidation
+    from .clv import BetaGeo, CltvResult, HoldoutValidation
+    from .segments import RfmResult
 
 __all__ = [
     "calibration",
@@ -48,9 +47,9 @@ def _check(obj: object, kind: str) -> None:
     """Raise :class:`ArgumentTypeError` unless ``obj`` is what the plot draws: ``"rfm"`` (an
     ``RfmResult``), ``"cltv"`` (a ``CltvResult``), ``"model"`` (a purchase model) or
     ``"validation"`` (a ``HoldoutValidation``)."""
-    from .lifetime_value import CltvResult, _PurchaseModel
-    from .segmentation import RfmResult
-    from .validation import HoldoutValidation
+    from .clv import CltvResult, HoldoutValidation
+    from .clv._purchase import _PurchaseModel
+    from .segments import RfmResult
 
     expected: dict[str, tuple[type, str]] = {
         "rfm": (RfmResult, "an RfmResult (flo_rfm.rfm(...))"),

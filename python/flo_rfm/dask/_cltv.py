@@ -15,21 +15,13 @@ import pandas as pd
 from dask.delayed import delayed
 
 from .. import _flo_rfm
+from .._dates import EPOCH, DateLike, days
 from .._frames import as_float, as_path
 from .._pandas import STR_DTYPE, text_series
-from ..lifetime_value import (
-    CAPPED_COLUMNS,
-    CLTV_COLUMNS,
-    BetaGeo,
-    GammaGamma,
-    _check_finite,
-    _check_study,
-    _cltv_table,
-    _segments,
-)
-from ..segmentation import DateLike, _days
+from ..clv.bgnbd import BetaGeo
+from ..clv.gamma_gamma import GammaGamma
+from ..clv.study import CAPPED_COLUMNS, CLTV_COLUMNS, _check_finite, _check_study, _cltv_table, _segments
 from ._parts import (
-    EPOCH,
     analysis_day,
     check_format,
     check_frame,
@@ -223,7 +215,7 @@ def cltv(
         as_float(gg_penalizer, "gg_penalizer"),
     )
     if analysis_date is not None:
-        _days(analysis_date)  # a bad date raises before any work
+        days(analysis_date)  # a bad date raises before any work
     input_files = sources(ddf)
     if out_dir is not None:
         out_dir = as_path(out_dir, "out_dir")

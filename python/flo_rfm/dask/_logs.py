@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 from dask.delayed import delayed
 
+from .._dates import EPOCH, timestamp
 from .._frames import as_float
-from ..segmentation import _timestamp
-from ..transactions import summarize_transactions as _summarize_one
-from ._parts import EPOCH, check_frame, invalid
+from ..orders import summarize_transactions as _summarize_one
+from ._parts import check_frame, invalid
 
 
 def _numbered(df: pd.DataFrame, partition_info: dict[str, Any] | None = None) -> pd.DataFrame:
@@ -23,7 +23,7 @@ def _numbered(df: pd.DataFrame, partition_info: dict[str, Any] | None = None) ->
 
 
 def _latest(df: pd.DataFrame, customer: str, when: str, amount: str | None) -> int | None:
-    from ..transactions import _log
+    from ..orders import _log
 
     return _log(df, customer, when, amount).max_time()  # type: ignore[no-any-return]
 
@@ -96,7 +96,7 @@ def summarize_transactions(
             raise invalid("the order log has no purchases")
         end = EPOCH + pd.Timedelta(seconds=max(latest))
     else:
-        end = _timestamp(observation_period_end, "observation_period_end")
+        end = timestamp(observation_period_end, "observation_period_end")
     numbered = ddf.map_partitions(_numbered, meta=_numbered(ddf._meta))
     shuffled = numbered.shuffle(on=customer_id_col, npartitions=npartitions or ddf.npartitions)
     args = (customer_id_col, datetime_col, monetary_value_col, end, freq, freq_multiplier)

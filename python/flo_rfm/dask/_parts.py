@@ -15,12 +15,10 @@ import pandas as pd
 from dask.delayed import Delayed, delayed
 
 from .. import _flo_rfm
-from ..data import from_pandas
+from .._dates import DateLike, days
 from ..exceptions import ArgumentTypeError, InvalidArgumentError, MissingDependencyError
-from ..output import check_not_input, file_errors, neutralize_formulas, write_csv, write_ids
-from ..segmentation import DateLike, _days
-
-EPOCH = pd.Timestamp("1970-01-01")
+from ..io import from_pandas
+from ..write import check_not_input, file_errors, neutralize_formulas, write_csv, write_ids
 
 
 def check_frame(ddf: object, name: str = "ddf") -> None:
@@ -56,7 +54,7 @@ def analysis_day(
     and the analysis date — the given one, or the latest ``last_order_date`` + 2 days."""
     read = list(dask.compute(*[delayed(_dates)(p, i, on_bad_rows) for i, p in enumerate(parts)]))
     if analysis_date is not None:
-        return read, _days(analysis_date)
+        return read, days(analysis_date)
     latest = [r["max_last"] for r in read if r["max_last"] is not None]
     if not latest:
         raise invalid("no last_order_date to derive the analysis date from; pass analysis_date")

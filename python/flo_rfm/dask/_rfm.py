@@ -15,15 +15,16 @@ import pandas as pd
 from dask.delayed import delayed
 
 from .. import _flo_rfm
+from .._dates import EPOCH, DateLike, days
 from .._frames import as_path
 from .._pandas import STR_DTYPE, text_series
-from ..data import from_pandas
+from .._rfm_options import _cut_options
 from ..exceptions import InputError
-from ..output import write_csv, write_ids
-from ..pipeline import DISCOUNT_FILE, NEW_BRAND_FILE
-from ..segmentation import DateLike, Match, _cut_options, _days, _result
+from ..io import from_pandas
+from ..run import DISCOUNT_FILE, NEW_BRAND_FILE
+from ..segments import Match, _result
+from ..write import write_csv, write_ids
 from ._parts import (
-    EPOCH,
     analysis_day,
     check_format,
     check_frame,
@@ -212,7 +213,7 @@ def run(
     if probabilities is None and n_bins == 0:
         raise invalid("`q` should be a positive integer.")
     if analysis_date is not None:
-        _days(analysis_date)  # a bad date raises before any work
+        days(analysis_date)  # a bad date raises before any work
     input_files = sources(ddf)
     if out_dir is not None:
         out_dir = as_path(out_dir, "out_dir")
@@ -330,9 +331,9 @@ def _rank_bounds(
 
 def _rfm_meta(plan: dict[str, Any], labels: Any, edges: dict[str, list[float]]) -> pd.DataFrame:
     """An empty rfm table with the dtypes every partition has."""
-    import flo_rfm
+    from ..datasets import sample_frame
 
-    sample = flo_rfm.datasets.sample_frame(0)
+    sample = sample_frame(0)
     data = from_pandas(sample)
     empty = np.zeros(0, dtype=np.int64)
     cuts = [(empty, list(edges[k])) for k in ("recency", "frequency", "monetary")]

@@ -1,4 +1,7 @@
-"""Order logs in: one line per purchase, summarised per customer.
+"""The order log: one line per purchase (:class:`OrderLog`), summarised per customer.
+
+The public functions keep lifetimes' vocabulary ("transactions") so code written for lifetimes
+ports line for line:
 
 * :func:`summarize_transactions` — lifetimes' ``summary_data_from_transaction_data``, the same
   numbers (``frequency`` = repeat periods, ``recency``, ``T``, ``monetary_value`` = mean of the
@@ -19,23 +22,24 @@ import numpy as np
 import pandas as pd
 
 from . import _flo_rfm
+from ._dates import seconds
 from ._frames import argument_errors, as_float, as_path, kind_of, to_pandas
 from ._pandas import text_values
-from .data import CustomerData
+from .customers import CustomerData
 from .exceptions import ArgumentTypeError
-from .segmentation import _timestamp
 
-__all__ = ["TransactionLog", "calibration_holdout", "customers_from_transactions", "summarize_transactions"]
+__all__ = [
+    "OrderLog",
+    "TransactionLog",
+    "calibration_holdout",
+    "customers_from_transactions",
+    "summarize_transactions",
+]
 
 Freq = Literal["D", "W"]
 #: Channel names counted as online / offline by default (the FLO vocabulary).
 ONLINE = ("Android App", "Ios App", "Desktop", "Mobile")
 OFFLINE = ("Offline",)
-_EPOCH = pd.Timestamp("1970-01-01")
-
-
-def _seconds(when: Any, name: str) -> int:
-    return int((_timestamp(when, name) - _EPOCH) // pd.Timedelta(seconds=1))
 
 
 def _log(
@@ -170,7 +174,7 @@ def summarize_transactions(
     b         0.0      0.0   7.0             0.0
     """
     end = (
-        None if observation_period_end is None else _seconds(observation_period_end, "observation_period_end")
+        None if observation_period_end is None else seconds(observation_period_end, "observation_period_end")
     )
     multiplier = as_float(freq_multiplier, "freq_multiplier")
     log = _log(
@@ -218,9 +222,9 @@ def calibration_holdout(
     a             1.0          2.0    3.0                1.0               6.0
     b             0.0          0.0    2.0                0.0               6.0
     """
-    cal = _seconds(calibration_period_end, "calibration_period_end")
+    cal = seconds(calibration_period_end, "calibration_period_end")
     obs = (
-        None if observation_period_end is None else _seconds(observation_period_end, "observation_period_end")
+        None if observation_period_end is None else seconds(observation_period_end, "observation_period_end")
     )
     multiplier = as_float(freq_multiplier, "freq_multiplier")
     log = _log(
@@ -244,7 +248,7 @@ def calibration_holdout(
 
 
 @dataclass(frozen=True)
-class TransactionLog:
+class OrderLog:
     """An order log and its column names, accepted wherever a customer file is
     (:func:`flo_rfm.run`, :func:`flo_rfm.cltv`, :func:`flo_rfm.rfm`): it is summarised with
     :func:`customers_from_transactions` first.
@@ -253,7 +257,7 @@ class TransactionLog:
     --------
     >>> import flo_rfm
     >>> log = flo_rfm.datasets.sample_transactions(300, seed=2)
-    >>> src = flo_rfm.TransactionLog(log, customer="master_id", datetime="date", amount="amount",
+    >>> src = flo_rfm.OrderLog(log, customer="master_id", datetime="date", amount="amount",
     ...                              channel="channel")
     >>> len(flo_rfm.rfm(src).to_pandas())
     300
@@ -275,7 +279,7 @@ class TransactionLog:
         --------
         >>> import flo_rfm
         >>> log = flo_rfm.datasets.sample_transactions(100, seed=3)
-        >>> src = flo_rfm.TransactionLog(log, "master_id", "date", "amount", "channel")
+        >>> src = flo_rfm.OrderLog(log, "master_id", "date", "amount", "channel")
         >>> len(src.customers())
         100
         """
@@ -290,6 +294,10 @@ class TransactionLog:
             self.offline,
             on_bad_rows,
         )
+
+
+#: :class:`OrderLog` under its former name, kept so code written for earlier releases runs.
+TransactionLog = OrderLog
 
 
 def customers_from_transactions(

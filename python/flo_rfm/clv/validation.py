@@ -14,9 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._frames import as_int, to_pandas
-from .exceptions import ArgumentTypeError, InputError, InvalidArgumentError, MissingColumnsError
-from .lifetime_value import GammaGamma, PurchaseModel, _arr, _PurchaseModel
+from .._frames import as_int, to_pandas
+from ..exceptions import ArgumentTypeError, InputError, InvalidArgumentError, MissingColumnsError
+from ._kinds import PurchaseModel
+from ._model import _arr
+from ._purchase import _PurchaseModel
+from .gamma_gamma import GammaGamma
 
 __all__ = ["HoldoutValidation", "cumulative_transactions", "error_metrics", "holdout_validation"]
 
@@ -29,7 +32,7 @@ def error_metrics(actual: Any, predicted: Any) -> dict[str, float]:
 
     Examples
     --------
-    >>> from flo_rfm.validation import error_metrics
+    >>> from flo_rfm.clv.validation import error_metrics
     >>> error_metrics([1.0, 2.0, 0.0], [1.5, 1.0, 0.0])["mae"]
     0.5
     """

@@ -1,25 +1,81 @@
-"""Task 6: the whole RFM study in one call."""
+"""The RFM study from any source in one call: :func:`rfm` (scores and segments) and :func:`run`
+(those plus the prepared table, the segment summary and the two campaign target lists)."""
 
 from __future__ import annotations
 
 import functools
 import io
 import os
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from . import _flo_rfm
+from ._dates import DateLike
 from ._frames import to_kind
-from .data import CustomerData, ReadReport, Source, load
-from .output import check_not_input, write_csv
-from .segmentation import Match, RfmResult, rfm
+from .customers import CustomerData, ReadReport
+from .io import Source, load
+from .segments import Match, RfmResult, segment
+from .write import check_not_input, write_csv
 
-__all__ = ["RunResult", "run"]
+__all__ = ["RunResult", "rfm", "run"]
 
 #: Output file formats: pandas-exact CSV, or Parquet.
 Format = Literal["csv", "parquet"]
 
 NEW_BRAND_FILE = "new_brand_target_customer_id.csv"
 DISCOUNT_FILE = "discount_target_customer_ids.csv"
+
+
+def rfm(
+    source: Source,
+    *,
+    analysis_date: DateLike | None = None,
+    q: int | Sequence[float] = 5,
+    duplicates: Literal["raise", "drop"] = "raise",
+    labels: tuple[Sequence[object], Sequence[object], Sequence[object]] | None = None,
+    segment_map: dict[str, str] | Sequence[tuple[str, str]] | None = None,
+    segment_on: Literal["RF_SCORE", "RFM_SCORE"] = "RF_SCORE",
+    **read_options: object,
+) -> RfmResult:
+    """Tasks 2–4: metrics, scores, score strings and segments, identical to the seeds' pandas.
+
+    Parameters
+    ----------
+    source : path, DataFrame or CustomerData
+        The customer file, a DataFrame read the seeds' way, or already-read data.
+    analysis_date : date-like, optional
+        Default: the latest ``last_order_date`` plus 2 days (2021-06-01 on the FLO file).
+    q : int or list of float
+        Number of quantile bins, or the probabilities of the edges, as ``pd.qcut``.
+    duplicates : {"raise", "drop"}
+        Equal edges raise :class:`~flo_rfm.exceptions.BinEdgesError` (pandas' ``Bin edges must
+        be unique``) or are merged, as ``pd.qcut(duplicates=...)``.
+    labels : (recency_labels, frequency_labels, monetary_labels), optional
+        One label per bin, in ascending order of the metric. Default: the seeds' ``[q..1]`` for
+        recency and ``[1..q]`` for frequency and monetary.
+    segment_map : dict or list of (pattern, name), optional
+        Ordered regex map applied as ``Series.replace(segment_map, regex=True)``. Default:
+        :data:`DEFAULT_SEGMENT_MAP`.
+    segment_on : {"RF_SCORE", "RFM_SCORE"}
+        The score string the map reads.
+
+    Examples
+    --------
+    >>> import flo_rfm
+    >>> result = flo_rfm.rfm(flo_rfm.datasets.sample(2000))
+    >>> list(result.table.columns)  # doctest: +NORMALIZE_WHITESPACE
+    ['recency', 'frequency', 'monetary', 'recency_score', 'frequency_score', 'monetary_score',
+     'RF_SCORE', 'RFM_SCORE', 'segment']
+    """
+    return segment(
+        lambda: load(source, **read_options),
+        analysis_date=analysis_date,
+        q=q,
+        duplicates=duplicates,
+        labels=labels,
+        segment_map=segment_map,
+        segment_on=segment_on,
+    )
 
 
 class RunResult:
@@ -112,7 +168,7 @@ class RunResult:
         # Extra columns of a DataFrame keep their pandas dtypes: pandas formats those.
         by_pandas = prepared and self.data._passthrough is not None
         core = self.result._core
-        written = core.write_study(out, self.match, prepared and not by_pandas, format)  # type: ignore[attr-defined]
+        written = core.write_study(out, self.match, prepared and not by_pandas, format)
         files = {name: os.fspath(path) for name, path in written}
         if by_pandas:
             path = os.path.join(out, f"prepared.{format}")

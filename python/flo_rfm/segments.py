@@ -1,26 +1,28 @@
-"""Tasks 2–5: RFM metrics, pandas-exact scores, segments, the segment summary and targets."""
+"""RFM on customer data already read: metrics, pandas-exact scores (``pd.qcut``), score strings,
+segments by an ordered regex map, the segment summary and the campaign targets
+(:class:`RfmResult`). :func:`flo_rfm.rfm` reads any source and calls :func:`segment`."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Sequence
-from typing import Any, Literal, Union
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from . import _arrow
+from ._dates import EPOCH, DateLike, days
 from ._frames import argument_errors, as_float, as_path, to_kind
 from ._pandas import STR_DTYPE, text_series
-from .data import CustomerData, Source, load
+from ._rfm_options import _cut_options, _iterable, _texts
 from .exceptions import ArgumentTypeError, InvalidArgumentError
-from .output import check_not_input
 
-__all__ = [
-    "DEFAULT_SEGMENT_MAP",
-    "RfmResult",
-    "rfm",
-]
+if TYPE_CHECKING:
+    from ._flo_rfm import Rfm
+    from .customers import CustomerData
+from .write import check_not_input
+
+__all__ = ["DEFAULT_SEGMENT_MAP", "RfmResult", "segment"]
 
 #: The seeds' segment map over ``RF_SCORE``, applied in order as ``Series.replace(regex=True)``.
 DEFAULT_SEGMENT_MAP: dict[str, str] = {
@@ -37,27 +39,6 @@ DEFAULT_SEGMENT_MAP: dict[str, str] = {
 }
 
 Match = Literal["substring", "token"]
-DateLike = Union[str, dt.date, pd.Timestamp, np.datetime64]
-
-_EPOCH = pd.Timestamp("1970-01-01")
-
-
-def _timestamp(date: DateLike, name: str = "analysis_date") -> pd.Timestamp:
-    """``pd.Timestamp(date)``; a value that is no date raises :class:`InvalidArgumentError` (a
-    ``ValueError``), one of a type that cannot be a date :class:`ArgumentTypeError`."""
-    try:
-        when = pd.Timestamp(date)  # type: ignore[arg-type]
-    except TypeError as e:
-        raise ArgumentTypeError(f"{name} must be a date, got {type(date).__name__}: {e}") from e
-    except (ValueError, OverflowError) as e:
-        raise InvalidArgumentError(f"{name}: cannot read {date!r} as a date: {e}") from e
-    if pd.isna(when):
-        raise InvalidArgumentError(f"{name} must be a date, got {date!r}")
-    return when
-
-
-def _days(date: DateLike, name: str = "analysis_date") -> int:
-    return int((_timestamp(date, name).normalize() - _EPOCH).days)
 
 
 class RfmResult:
@@ -71,7 +52,7 @@ class RfmResult:
     string and no segment (NaN); it is never dropped.
     """
 
-    def __init__(self, data: CustomerData, core: object, labels: list[list[object]]) -> None:
+    def __init__(self, data: CustomerData, core: Rfm, labels: list[list[object]]) -> None:
         self.data = data
         self._core = core
         self._labels = labels
@@ -96,7 +77,7 @@ class RfmResult:
         >>> flo_rfm.rfm(flo_rfm.datasets.sample(500)).analysis_date
         Timestamp('2021-06-01 00:00:00')
         """
-        return _EPOCH + pd.Timedelta(days=self._core.analysis_date)  # type: ignore[attr-defined]
+        return EPOCH + pd.Timedelta(days=self._core.analysis_date)
 
     @property
     def edges(self) -> dict[str, np.ndarray]:
@@ -109,7 +90,7 @@ class RfmResult:
         >>> sorted(e), len(e["recency"])
         (['frequency', 'monetary', 'recency'], 6)
         """
-        edges = self._core.edges()  # type: ignore[attr-defined]
+        edges = self._core.edges()
         return dict(zip(("recency", "frequency", "monetary"), edges))
 
     def arrays(self) -> dict[str, np.ndarray]:
@@ -123,9 +104,9 @@ class RfmResult:
         >>> a["monetary"].dtype, a["recency_bin"].dtype
         (dtype('float64'), dtype('int64'))
         """
-        r, f, m = self._core.metrics()  # type: ignore[attr-defined]
-        cuts = self._core.cuts()  # type: ignore[attr-defined]
-        out = {"recency": r, "frequency": f, "monetary": m}
+        r, f, m = self._core.metrics()
+        cuts = self._core.cuts()
+        out: dict[str, np.ndarray] = {"recency": r, "frequency": f, "monetary": m}
         for name, cut in zip(("recency_bin", "frequency_bin", "monetary_bin"), cuts):
             out[name] = cut[0]
         return out
@@ -186,7 +167,7 @@ class RfmResult:
         >>> pa.table(flo_rfm.rfm(flo_rfm.datasets.sample(500))).num_rows
         500
         """
-        return self._core.__arrow_c_stream__(requested_schema)  # type: ignore[attr-defined]
+        return self._core.__arrow_c_stream__(requested_schema)
 
     def segment_summary(self) -> Any:
         """Per segment: mean and count of recency, frequency and monetary.
@@ -215,7 +196,7 @@ class RfmResult:
         return self._summary_pd()
 
     def _summary_pd(self) -> pd.DataFrame:
-        names, cols = self._core.segment_summary()  # type: ignore[attr-defined]
+        names, cols = self._core.segment_summary()
         data = {}
         for metric, (mean, count) in zip(("recency", "frequency", "monetary"), cols):
             data[(metric, "mean")] = np.asarray(mean, dtype="float64")
@@ -297,7 +278,7 @@ class RfmResult:
             aov = as_float(min_average_order_value, "min_average_order_value")
             spec.append(("average_order_value", aov, None))
         with argument_errors():
-            rows = self._core.select(  # type: ignore[attr-defined]
+            rows = self._core.select(
                 _texts(segments, "segments"),
                 _texts(categories, "categories"),
                 match,
@@ -336,8 +317,8 @@ class RfmResult:
     def _preset_rows(self, which: str, match: Match) -> np.ndarray:
         """Rows of the seeds' case a (``"new_brand"``) or b (``"discount"``), by the core's rules."""
         with argument_errors():
-            new_brand, discount = self._core.seed_targets(match)  # type: ignore[attr-defined]
-        return new_brand if which == "new_brand" else discount  # type: ignore[no-any-return]
+            new_brand, discount = self._core.seed_targets(match)
+        return new_brand if which == "new_brand" else discount
 
     def _pandas_targets(self, which: str, match: Match) -> pd.Series:
         ids = self.data._frame.ids_at(self._preset_rows(which, match))
@@ -369,8 +350,12 @@ class RfmResult:
         return paths
 
 
-def rfm(
-    source: Source,
+#: The keyword options of :func:`flo_rfm.rfm` and :meth:`CustomerData.rfm` that :func:`segment` takes.
+OPTIONS = ("analysis_date", "q", "duplicates", "labels", "segment_map", "segment_on")
+
+
+def segment(
+    data: Callable[[], CustomerData],
     *,
     analysis_date: DateLike | None = None,
     q: int | Sequence[float] = 5,
@@ -378,124 +363,26 @@ def rfm(
     labels: tuple[Sequence[object], Sequence[object], Sequence[object]] | None = None,
     segment_map: dict[str, str] | Sequence[tuple[str, str]] | None = None,
     segment_on: Literal["RF_SCORE", "RFM_SCORE"] = "RF_SCORE",
-    **read_options: object,
 ) -> RfmResult:
-    """Tasks 2–4: metrics, scores, score strings and segments, identical to the seeds' pandas.
-
-    Parameters
-    ----------
-    source : path, DataFrame or CustomerData
-        The customer file, a DataFrame read the seeds' way, or already-read data.
-    analysis_date : date-like, optional
-        Default: the latest ``last_order_date`` plus 2 days (2021-06-01 on the FLO file).
-    q : int or list of float
-        Number of quantile bins, or the probabilities of the edges, as ``pd.qcut``.
-    duplicates : {"raise", "drop"}
-        Equal edges raise :class:`~flo_rfm.exceptions.BinEdgesError` (pandas' ``Bin edges must
-        be unique``) or are merged, as ``pd.qcut(duplicates=...)``.
-    labels : (recency_labels, frequency_labels, monetary_labels), optional
-        One label per bin, in ascending order of the metric. Default: the seeds' ``[q..1]`` for
-        recency and ``[1..q]`` for frequency and monetary.
-    segment_map : dict or list of (pattern, name), optional
-        Ordered regex map applied as ``Series.replace(segment_map, regex=True)``. Default:
-        :data:`DEFAULT_SEGMENT_MAP`.
-    segment_on : {"RF_SCORE", "RFM_SCORE"}
-        The score string the map reads.
-
-    Examples
-    --------
-    >>> import flo_rfm
-    >>> result = flo_rfm.rfm(flo_rfm.datasets.sample(2000))
-    >>> list(result.table.columns)  # doctest: +NORMALIZE_WHITESPACE
-    ['recency', 'frequency', 'monetary', 'recency_score', 'frequency_score', 'monetary_score',
-     'RF_SCORE', 'RFM_SCORE', 'segment']
-    """
+    """The RFM study of :func:`flo_rfm.rfm` (same options) on the data ``data()`` returns; the
+    options are checked before ``data()`` is called, so a bad option fails before any read."""
     n_bins, probabilities, label_texts, rules = _cut_options(q, labels, segment_map)
-    day = _days(analysis_date) if analysis_date is not None else None
-    data = load(source, **read_options)
+    day = days(analysis_date) if analysis_date is not None else None
+    loaded = data()
     with argument_errors():
-        core = data._frame.rfm(day, n_bins, probabilities, duplicates, label_texts, rules, segment_on)
-    return _result(data, core, labels)
-
-
-def _cut_options(
-    q: int | Sequence[float],
-    labels: tuple[Sequence[object], Sequence[object], Sequence[object]] | None,
-    segment_map: dict[str, str] | Sequence[tuple[str, str]] | None,
-) -> tuple[int, list[float] | None, list[list[str]] | None, list[tuple[str, str]] | None]:
-    """``rfm``'s options as the core takes them: bins, probabilities, label texts, map rules."""
-    if isinstance(q, (int, np.integer)):
-        n_bins, probabilities = int(q), None
-    elif not _iterable(q):
-        raise ArgumentTypeError(f"q must be a number of bins or a list of probabilities, got {q!r}")
-    else:
-        probabilities = [as_float(p, "each probability in q") for p in q]  # type: ignore[union-attr]
-        n_bins = len(probabilities) - 1
-    if labels is None:
-        texts = None
-    elif not _iterable(labels):
-        raise ArgumentTypeError(
-            f"labels must be three lists (recency, frequency, monetary), got {type(labels).__name__}"
-        )
-    else:
-        texts = []
-        for lab in labels:
-            if not _iterable(lab):
-                raise ArgumentTypeError(f"labels must be three lists of labels, got {lab!r} among them")
-            texts.append([str(x) for x in lab])
-    if isinstance(segment_map, dict):
-        rules: list[tuple[str, str]] | None = list(segment_map.items())
-    elif segment_map is None:
-        rules = None
-    elif not _iterable(segment_map):
-        raise ArgumentTypeError(
-            f"segment_map must be a dict or a list of (pattern, name) pairs, got {type(segment_map).__name__}"
-        )
-    else:
-        rules = []
-        for rule in segment_map:
-            pair = tuple(rule) if _iterable(rule) else ()
-            if len(pair) != 2:
-                raise InvalidArgumentError(f"segment_map rules must be (pattern, name) pairs, got {rule!r}")
-            rules.append(pair)  # type: ignore[arg-type]
-    for pattern, name in rules or []:
-        if not isinstance(pattern, str) or not isinstance(name, str):
-            raise ArgumentTypeError(f"segment_map patterns and names must be text, got {(pattern, name)!r}")
-    return max(n_bins, 0), probabilities, texts, rules
-
-
-def _iterable(obj: object) -> bool:
-    """A list-like argument: iterable and not text."""
-    if isinstance(obj, (str, bytes)):
-        return False
-    try:
-        iter(obj)  # type: ignore[call-overload]
-    except TypeError:
-        return False
-    return True
-
-
-def _texts(values: Sequence[str] | None, name: str) -> list[str] | None:
-    """A list of names (segments, categories) for the core, each one checked to be text."""
-    if values is None:
-        return None
-    if not _iterable(values):
-        raise ArgumentTypeError(f"{name} must be a list of names, got {type(values).__name__}")
-    out = list(values)
-    for v in out:
-        if not isinstance(v, str):
-            raise ArgumentTypeError(f"{name} must hold text, got {v!r}")
-    return out
+        core = loaded._frame.rfm(day, n_bins, probabilities, duplicates, label_texts, rules, segment_on)
+    return _result(loaded, core, labels)
 
 
 def _result(
     data: CustomerData,
-    core: Any,
+    core: Rfm,
     labels: tuple[Sequence[object], Sequence[object], Sequence[object]] | None,
 ) -> RfmResult:
-    """The result object over a core table; default labels are the seeds' integers."""
+    """The result object over a core table; default labels are the core's label texts as integers."""
+    label_lists: list[list[object]]
     if labels is None:
-        label_lists = [[int(x) for x in labels] for labels in core.labels()]
+        label_lists = [[int(x) for x in lab] for lab in core.labels()]
     else:
         label_lists = [list(lab) for lab in labels]
     return RfmResult(data, core, label_lists)
