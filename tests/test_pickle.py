@@ -6,6 +6,7 @@ from __future__ import annotations
 import pickle
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 import flo_rfm
@@ -31,10 +32,8 @@ def test_an_order_log_round_trips_to_the_same_summary(tmp_path):
     log = _flo_rfm.read_log(str(path), "master_id", "date", amount="amount", channel="channel")
     back = pickle.loads(pickle.dumps(log))
     assert len(back) == len(log)
-    want, got = log.btyd(freq="W"), back.btyd(freq="W")
-    assert want[0] == got[0]
-    for a, b in zip(want[1:4], got[1:4]):
-        np.testing.assert_array_equal(a, b)
+    want, got = pa.table(log.btyd(freq="W")), pa.table(back.btyd(freq="W"))
+    assert want.num_rows > 0 and got.equals(want)
 
 
 @pytest.mark.parametrize("data", [b"", b"FLOCUST1", b"FLOCUST1" + b"\xff" * 40, b"not a table"])

@@ -282,16 +282,16 @@ class CustomerData:
         >>> int(b["customers"].sum()), list(b.columns)[:2]
         (1000, ['customers', 'order_num_total_sum'])
         """
-        names, customers, o_sum, o_mean, v_sum, v_mean = self._frame.channel_breakdown()
+        s = self._frame.channel_breakdown()
         out = pd.DataFrame(
             {
-                "customers": np.asarray(customers, dtype="int64"),
-                "order_num_total_sum": o_sum,
-                "order_num_total_mean": o_mean,
-                "customer_value_total_sum": v_sum,
-                "customer_value_total_mean": v_mean,
+                "customers": np.asarray(s.customers, dtype="int64"),
+                "order_num_total_sum": np.asarray(s.orders_sum),
+                "order_num_total_mean": np.asarray(s.orders_mean),
+                "customer_value_total_sum": np.asarray(s.spend_sum),
+                "customer_value_total_mean": np.asarray(s.spend_mean),
             },
-            index=pd.Index(names, dtype=object, name="order_channel").astype(STR_DTYPE),
+            index=pd.Index(s.names, dtype=object, name="order_channel").astype(STR_DTYPE),
         )
         return out
 

@@ -21,7 +21,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from . import _flo_rfm
+from . import _arrow, _flo_rfm
 from ._dates import seconds
 from ._frames import argument_errors, as_float, as_path, kind_of, to_pandas
 from ._pandas import text_values
@@ -131,7 +131,12 @@ def _id_dtype(source: Any, column: str) -> Any:
     return col.dtype if pd.api.types.is_numeric_dtype(col) else None
 
 
-def _frame(ids: list[str], columns: dict[str, np.ndarray], name: str, id_dtype: Any = None) -> pd.DataFrame:
+def _frame(summary: _flo_rfm.Summary, name: str, id_dtype: Any = None) -> pd.DataFrame:
+    """A summary from the core (an Arrow table: ``id`` then lifetimes' columns) as lifetimes'
+    DataFrame, indexed by customer id."""
+    table = _arrow.table(summary)
+    ids = table.column("id").to_numpy(zero_copy_only=False)
+    columns = {n: _arrow.numbers(table.column(n)) for n in summary.names()}
     out = pd.DataFrame(columns, index=pd.Index(ids, name=name, dtype=object))
     if id_dtype is not None:
         # The core sorts ids as text; numeric ids sort as numbers in lifetimes.
@@ -186,11 +191,8 @@ def summarize_transactions(
         delimiter=delimiter,
     )
     with argument_errors():
-        ids, f, r, t, m = log.btyd(freq, multiplier, end, include_first_transaction)
-    cols = {"frequency": f, "recency": r, "T": t}
-    if m is not None:
-        cols["monetary_value"] = m
-    return _frame(ids, cols, customer_id_col, _id_dtype(transactions, customer_id_col))
+        summary = log.btyd(freq, multiplier, end, include_first_transaction)
+    return _frame(summary, customer_id_col, _id_dtype(transactions, customer_id_col))
 
 
 def calibration_holdout(
@@ -236,15 +238,8 @@ def calibration_holdout(
         delimiter=delimiter,
     )
     with argument_errors():
-        (ids, f, r, t, m), f_h, m_h, duration = log.calibration_holdout(cal, obs, freq, multiplier)
-    cols: dict[str, Any] = {"frequency_cal": f, "recency_cal": r, "T_cal": t}
-    if m is not None:
-        cols["monetary_value_cal"] = m
-    cols["frequency_holdout"] = f_h
-    if m_h is not None:
-        cols["monetary_value_holdout"] = m_h
-    cols["duration_holdout"] = np.full(len(ids), duration)
-    return _frame(ids, cols, customer_id_col, _id_dtype(transactions, customer_id_col))
+        summary = log.calibration_holdout(cal, obs, freq, multiplier)
+    return _frame(summary, customer_id_col, _id_dtype(transactions, customer_id_col))
 
 
 @dataclass(frozen=True)

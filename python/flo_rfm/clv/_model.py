@@ -18,6 +18,7 @@ from typing import Any, Literal, Union
 import numpy as np
 import pandas as pd
 
+from .. import _flo_rfm
 from .._frames import as_float, as_int, as_path
 from ..exceptions import ArgumentTypeError, FloRfmError, InputError, InvalidArgumentError
 
@@ -92,22 +93,15 @@ class _Model:
     def _p(self) -> list[float]:
         return [float(self.params_[n]) for n in self._names]
 
-    def _set(
-        self,
-        params: Sequence[float],
-        info: tuple[int, float, float, int],
-        customers: int,
-        covariance: Sequence[float],
-    ) -> None:
-        self.params_ = pd.Series(list(params), index=list(self._names), dtype="float64")
+    def _set(self, fit: _flo_rfm.Fit, customers: int) -> None:
+        self.params_ = pd.Series(list(fit.params), index=list(self._names), dtype="float64")
         k = len(self._names)
-        self._covariance = np.asarray(covariance, dtype="float64").reshape(k, k)
-        iterations, objective, grad, groups = info
+        self._covariance = np.asarray(fit.covariance, dtype="float64").reshape(k, k)
         self.fit_info_ = {
-            "iterations": iterations,
-            "objective": objective,
-            "gradient_norm": grad,
-            "groups": groups,
+            "iterations": fit.iterations,
+            "objective": fit.objective,
+            "gradient_norm": fit.gradient_norm,
+            "groups": fit.groups,
             "customers": customers,
         }
 

@@ -64,8 +64,7 @@ class _PurchaseModel(_Model):
             fitted = run_watched(
                 lambda c: _flo_rfm.fit_purchases(self._rust, x, rec, big_t, w, self.penalizer_coef, c)
             )
-        params, _scale, info, cov = fitted
-        self._set(params, info, len(x), cov)
+        self._set(fitted, len(x))
         return self
 
     def conditional_expected_number_of_purchases_up_to_time(

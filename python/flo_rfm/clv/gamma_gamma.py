@@ -47,10 +47,8 @@ class GammaGamma(_Model):
 
         m = _arr(monetary_value)
         with argument_errors():  # watched: Ctrl-C stops the fit at its next evaluation
-            params, info, cov = run_watched(
-                lambda counter: _flo_rfm.fit_gamma_gamma(x, m, w, self.penalizer_coef, counter)
-            )
-        self._set(params, info, len(x), cov)
+            fit = run_watched(lambda counter: _flo_rfm.fit_gamma_gamma(x, m, w, self.penalizer_coef, counter))
+        self._set(fit, len(x))
         return self
 
     def conditional_expected_average_profit(

@@ -338,8 +338,8 @@ def cltv(
         else:
             core = run_watched(work)
     bgf, ggf = BetaGeo(bg_penalizer), GammaGamma(gg_penalizer)
-    for model, (params, info, covariance) in ((bgf, core.purchases()), (ggf, core.spend())):
-        model._set(params, info, len(core), covariance)
+    for model, fit in ((bgf, core.purchases()), (ggf, core.spend())):
+        model._set(fit, len(core))
     bgf.time_unit = "W"
     th = pd.DataFrame(core.thresholds(), index=list(CAPPED_COLUMNS), columns=["low", "up"])
     when = EPOCH + pd.Timedelta(days=core.analysis_date)

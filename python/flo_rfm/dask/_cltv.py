@@ -50,11 +50,17 @@ def _cltv_inputs(
     thresholds: list[tuple[float, float]],
 ) -> pd.DataFrame:
     data = customer_data(df, number, on_bad_rows)
-    _, rows, rec, T, freq, mon, _ = data._frame.cltv_frame(day, repeat, thresholds)
-    ids = data._frame.ids_at(rows)
+    c = data._frame.cltv_frame(day, repeat, thresholds)
+    ids = data._frame.ids_at(c.rows)
     index = pd.Index(text_series(ids, pd.RangeIndex(len(ids)), "master_id").to_numpy(), name="master_id")
     return pd.DataFrame(
-        {"recency_cltv_weekly": rec, "T_weekly": T, "frequency": freq, "monetary_cltv_avg": mon}, index=index
+        {
+            "recency_cltv_weekly": c.recency_weekly,
+            "T_weekly": c.t_weekly,
+            "frequency": c.frequency,
+            "monetary_cltv_avg": c.monetary_avg,
+        },
+        index=index,
     )
 
 
@@ -111,20 +117,18 @@ def _likelihood(
 
 def _fit_purchases(groups: Sequence[Any], scale: float, penalizer: float) -> BetaGeo:
     sums, n_groups, customers = _likelihood(groups, _purchase_sums)
-    params, _scale, info, cov = _flo_rfm.fit_purchases_from_sums(
-        "bgnbd", sums, customers, n_groups, scale, penalizer
-    )
+    fit = _flo_rfm.fit_purchases_from_sums("bgnbd", sums, customers, n_groups, scale, penalizer)
     model = BetaGeo(penalizer)
     model.time_unit = "W"
-    model._set(params, info, int(customers), cov)
+    model._set(fit, int(customers))
     return model
 
 
 def _fit_spend(groups: Sequence[Any], penalizer: float) -> GammaGamma:
     sums, n_groups, customers = _likelihood(groups, _spend_sums)
-    params, info, cov = _flo_rfm.fit_gamma_gamma_from_sums(sums, customers, n_groups, penalizer)
+    fit = _flo_rfm.fit_gamma_gamma_from_sums(sums, customers, n_groups, penalizer)
     model = GammaGamma(penalizer)
-    model._set(params, info, int(customers), cov)
+    model._set(fit, int(customers))
     return model
 
 

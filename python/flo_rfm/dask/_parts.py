@@ -16,6 +16,7 @@ from dask.delayed import Delayed, delayed
 
 from .. import _flo_rfm
 from .._dates import DateLike, days
+from .._frames import argument_errors
 from ..exceptions import ArgumentTypeError, InvalidArgumentError, MissingDependencyError
 from ..io import from_pandas
 from ..write import check_not_input, file_errors, neutralize_formulas, write_csv, write_ids
@@ -56,9 +57,8 @@ def analysis_day(
     if analysis_date is not None:
         return read, days(analysis_date)
     latest = [r["max_last"] for r in read if r["max_last"] is not None]
-    if not latest:
-        raise invalid("no last_order_date to derive the analysis date from; pass analysis_date")
-    return read, max(latest) + 2
+    with argument_errors():  # the core's default, as one machine's
+        return read, _flo_rfm.default_analysis_date(max(latest) if latest else None)
 
 
 def _write_part(frame: pd.DataFrame | pd.Series, path: str, fmt: str, index: bool) -> str:
