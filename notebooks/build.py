@@ -178,7 +178,7 @@ RFM = [
     md("""
     ## Task 5 — segment summary
 
-    On the real file this is SPEC.md's reference table.
+    On the real file this equals pandas' own summary of the same table (tests/test_rfm.py checks it).
     """),
     code("""
     summary = res.segment_summary()

@@ -70,7 +70,9 @@ def parser() -> argparse.ArgumentParser:
             help="format of the table files (default: csv, as pandas' to_csv writes them)",
         )
 
-    r = sub.add_parser("run", help="the whole RFM study (Tasks 1-6)", epilog=EXAMPLES, formatter_class=fmt)
+    r = sub.add_parser(
+        "run", help="the whole RFM study: score, segment, target", epilog=EXAMPLES, formatter_class=fmt
+    )
     reader_options(r)
     r.add_argument(
         "--out",
@@ -80,7 +82,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--prepared",
         action="store_true",
-        help="also write prepared.csv (Task 1's table, as big as the input) in --out",
+        help="also write prepared.csv (the prepared table, as big as the input) in --out",
     )
     r.add_argument(
         "--plots",
@@ -91,7 +93,7 @@ def parser() -> argparse.ArgumentParser:
         "--match",
         choices=["substring", "token"],
         default="substring",
-        help="category matching for the target lists (default: substring, as the seeds)",
+        help="category matching for the target lists (default: substring, as pandas' str.contains)",
     )
     c = sub.add_parser(
         "cltv", help="the CLTV study (BG/NBD + Gamma-Gamma)", epilog=EXAMPLES, formatter_class=fmt
@@ -125,9 +127,9 @@ def parser() -> argparse.ArgumentParser:
         "--match",
         choices=["substring", "token"],
         default="substring",
-        help="category matching for the target lists (default: substring, as the seeds)",
+        help="category matching for the target lists (default: substring, as pandas' str.contains)",
     )
-    d = sub.add_parser("describe", help="Task 1: describe() and the per-channel breakdown")
+    d = sub.add_parser("describe", help="describe() of the prepared table and the per-channel breakdown")
     reader_options(d)
     s = sub.add_parser("sample", help="write a synthetic FLO file")
     s.add_argument("--customers", type=int, default=20_000)

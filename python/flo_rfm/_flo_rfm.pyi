@@ -11,9 +11,11 @@ __version__: str
 REQUIRED_COLUMNS: list[str]
 CLTV_STEPS: int
 OUTLIER_QUANTILES: list[float]
+PERIODS_PER_MONTH: list[tuple[str, float]]
 __all__ = [
     "CLTV_STEPS",
     "OUTLIER_QUANTILES",
+    "PERIODS_PER_MONTH",
     "REQUIRED_COLUMNS",
     "ChannelSummary",
     "Cltv",
@@ -214,7 +216,7 @@ class Rfm:
         format: str = "csv",
     ) -> list[tuple[str, str]]: ...
     def __arrow_c_stream__(self, requested_schema: object = None) -> object: ...
-    def seed_targets(self, match_: str = "substring") -> list[_U64]: ...
+    def standard_targets(self, match_: str = "substring") -> list[_U64]: ...
     def select(
         self,
         segments: list[str] | None = None,

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 #: What ``pd.read_csv`` gives a text column on the installed pandas (``str`` on 3.x, ``object``
-#: on 2.x), so our frames compare equal to the seeds'.
+#: on 2.x), so our frames compare equal to pandas' own.
 STR_DTYPE: Any = pd.read_csv(__import__("io").StringIO("a\nx")).dtypes.iloc[0]
 #: What ``pd.to_datetime`` gives a column of ISO dates on the installed pandas.
 DATE_DTYPE: Any = pd.to_datetime(pd.Series(["2000-01-01"])).dtype

@@ -85,10 +85,10 @@ def _check_on_missing(frame: _flo_rfm.Frame, on_missing: str) -> None:
 
 
 class CustomerData:
-    """The FLO customer table, typed by the Rust core, with Task 1's steps as methods.
+    """The FLO customer table, typed by the Rust core, with the preparation steps as methods.
 
     Build it with :func:`read_csv`, :func:`from_pandas` or :func:`flo_rfm.datasets.sample`.
-    Counts and money are float64 and dates are datetime64, as the seeds' ``pd.read_csv`` followed
+    Counts and money are float64 and dates are datetime64, as pandas' ``pd.read_csv`` followed
     by ``pd.to_datetime`` gives them.
     """
 
@@ -141,7 +141,7 @@ class CustomerData:
             Date columns as ``datetime64`` (True, the prepared form) or as ISO text (False, what
             ``pd.read_csv`` gives before ``pd.to_datetime``).
         totals : bool
-            Append ``order_num_total`` and ``customer_value_total`` (Task 1's omnichannel totals).
+            Append ``order_num_total`` and ``customer_value_total`` (the omnichannel totals).
 
         Examples
         --------
@@ -194,7 +194,7 @@ class CustomerData:
         return df
 
     def __arrow_c_stream__(self, requested_schema: object = None) -> object:
-        """The prepared table (Task 1, with the totals) through the Arrow PyCapsule interface.
+        """The prepared table (with the totals) through the Arrow PyCapsule interface.
 
         Examples
         --------
@@ -204,7 +204,7 @@ class CustomerData:
         """
         return self._frame.__arrow_c_stream__(requested_schema)
 
-    # --- Task 1, step by step -------------------------------------------------------------
+    # --- Preparation, step by step -------------------------------------------------------------
 
     def head(self, n: int = 5) -> pd.DataFrame:
         """The first ``n`` rows, as ``df.head(n)``.

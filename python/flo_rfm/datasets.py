@@ -68,7 +68,7 @@ def sample(customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED) -> Cust
 
 
 def sample_frame(customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED) -> pd.DataFrame:
-    """The sample as the seeds would have it: ``pd.read_csv`` of the CSV text.
+    """The sample as pandas reads it: ``pd.read_csv`` of the CSV text.
 
     Examples
     --------

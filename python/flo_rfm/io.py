@@ -152,7 +152,7 @@ def from_pandas(
     source: str = "<DataFrame>",
     on_missing: OnMissing = "keep",
 ) -> CustomerData:
-    """Take a DataFrame read the seeds' way (``pd.read_csv(path)``), raw or already prepared.
+    """Take a DataFrame read by pandas (``pd.read_csv(path)``), raw or already prepared.
 
     Text, datetime or numeric columns are all accepted and checked by the same rules as
     :func:`read_csv`. Errors give ``line`` as in the CSV the frame came from (row position + 2).
@@ -228,10 +228,10 @@ def load(source: Source, **kwargs: object) -> CustomerData:
 
 
 def prepare(source: Source, **read_options: object) -> pd.DataFrame:
-    """Task 1 in one call: read, add the omnichannel totals, convert the dates.
+    """The prepared table in one call: read, add the omnichannel totals, convert the dates.
 
-    The result equals the seeds' ``data_prep(pd.read_csv(path))``. A Polars or Arrow table in
-    gives the same kind of table out.
+    The result equals pandas' ``pd.read_csv`` with the dates converted and the two totals
+    added. A Polars or Arrow table in gives the same kind of table out.
 
     Examples
     --------

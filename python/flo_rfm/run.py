@@ -37,12 +37,12 @@ def rfm(
     segment_on: Literal["RF_SCORE", "RFM_SCORE"] = "RF_SCORE",
     **read_options: object,
 ) -> RfmResult:
-    """Tasks 2–4: metrics, scores, score strings and segments, identical to the seeds' pandas.
+    """Metrics, scores, score strings and segments, identical to pandas' ``qcut`` and ``replace``.
 
     Parameters
     ----------
     source : path, DataFrame or CustomerData
-        The customer file, a DataFrame read the seeds' way, or already-read data.
+        The customer file, a DataFrame read by ``pd.read_csv``, or already-read data.
     analysis_date : date-like, optional
         Default: the latest ``last_order_date`` plus 2 days (2021-06-01 on the FLO file).
     q : int or list of float
@@ -51,7 +51,7 @@ def rfm(
         Equal edges raise :class:`~flo_rfm.exceptions.BinEdgesError` (pandas' ``Bin edges must
         be unique``) or are merged, as ``pd.qcut(duplicates=...)``.
     labels : (recency_labels, frequency_labels, monetary_labels), optional
-        One label per bin, in ascending order of the metric. Default: the seeds' ``[q..1]`` for
+        One label per bin, in ascending order of the metric. Default: ``[q..1]`` for
         recency and ``[1..q]`` for frequency and monetary.
     segment_map : dict or list of (pattern, name), optional
         Ordered regex map applied as ``Series.replace(segment_map, regex=True)``. Default:
@@ -95,7 +95,7 @@ class RunResult:
 
     @functools.cached_property
     def prepared(self) -> Any:
-        """Task 1's prepared table (``data_prep``): dates as datetimes, the omnichannel totals."""
+        """The prepared table: dates as datetimes, the omnichannel totals."""
         return to_kind(self.data.to_pandas(), self.data.kind)
 
     @functools.cached_property
@@ -196,7 +196,7 @@ def run(
     format: Format = "csv",
     **options: object,
 ) -> RunResult:
-    """Tasks 1–5 in one call: read and prepare, score and segment, summarise, pick targets.
+    """The RFM study in one call: read and prepare, score and segment, summarise, pick targets.
 
     Parameters
     ----------
@@ -206,13 +206,13 @@ def run(
         If given, write ``rfm.csv``, ``segment_summary.csv`` and the two target files there
         (see :meth:`RunResult.write`).
     match : {"substring", "token"}
-        Category matching for the two target lists (``"substring"`` is the seeds').
+        Category matching for the two target lists (default ``"substring"``, as ``str.contains``).
     on_bad_rows, duplicate_ids, on_missing
         Reader options for a path or table (see :func:`flo_rfm.read_csv`; ``duplicate_ids`` is
         the reader's ``duplicates``). Customers with missing values are kept and reported in
         :attr:`RunResult.report` unless ``on_missing="raise"``.
     prepared : bool
-        Also write ``prepared.csv`` (Task 1's table, as big as the input) into ``out_dir``.
+        Also write ``prepared.csv`` (the prepared table, as big as the input) into ``out_dir``.
     format : {"csv", "parquet"}
         The files' format (see :meth:`RunResult.write`).
     **options

@@ -24,7 +24,7 @@ from .write import check_not_input
 
 __all__ = ["DEFAULT_SEGMENT_MAP", "RfmResult", "segment"]
 
-#: The seeds' segment map over ``RF_SCORE``, applied in order as ``Series.replace(regex=True)``.
+#: The standard RFM segment map over ``RF_SCORE``, applied in order as ``Series.replace(regex=True)``.
 DEFAULT_SEGMENT_MAP: dict[str, str] = {
     r"[1-2][1-2]": "hibernating",
     r"[1-2][3-4]": "at_Risk",
@@ -42,9 +42,9 @@ Match = Literal["substring", "token"]
 
 
 class RfmResult:
-    """Tasks 2–5 on one customer table: build it with :func:`rfm`.
+    """Scores, segments, summary and targets of one customer table: build it with :func:`rfm`.
 
-    ``table`` is the seeds' ``rfm`` DataFrame indexed by ``master_id`` with columns ``recency``
+    ``table`` is the RFM DataFrame indexed by ``master_id`` with columns ``recency``
     (int64 days; float64 if some are missing), ``frequency`` and ``monetary`` (float64),
     ``recency_score``, ``frequency_score``, ``monetary_score`` (ordered pandas Categoricals with
     the labels as categories, exactly what ``pd.qcut(..., labels=...)`` returns), ``RF_SCORE``,
@@ -226,7 +226,7 @@ class RfmResult:
         categories : str or list of str, optional
             Category rule on ``interested_in_categories_12``.
         match : {"substring", "token"}
-            ``"substring"`` matches the raw list text as the seeds' ``str.contains`` does
+            ``"substring"`` matches the raw list text as pandas' ``str.contains`` does
             (``COCUK`` also matches ``AKTIFCOCUK``); ``"token"`` matches whole list items.
         combine : {"any", "all"}
             Whether one or all of ``categories`` must match.
@@ -290,7 +290,7 @@ class RfmResult:
 
     def new_brand_targets(self, match: Match = "substring") -> Any:
         """Case a: champions and loyal customers interested in ``KADIN`` whose average order
-        (monetary / frequency) is at least 250. Substring match by default, as the seeds.
+        (monetary / frequency) is at least 250. Substring match by default, as pandas' ``str.contains``.
 
         Examples
         --------
@@ -303,7 +303,7 @@ class RfmResult:
 
     def discount_targets(self, match: Match = "substring") -> Any:
         """Case b: cant_loose, hibernating and new customers interested in ``ERKEK`` or
-        ``COCUK``. Substring match by default, as the seeds (``COCUK`` matches ``AKTIFCOCUK``).
+        ``COCUK``. Substring match by default, as pandas' ``str.contains`` (``COCUK`` matches ``AKTIFCOCUK``).
 
         Examples
         --------
@@ -315,9 +315,9 @@ class RfmResult:
         return to_kind(self._pandas_targets("discount", match), self.data.kind)
 
     def _preset_rows(self, which: str, match: Match) -> np.ndarray:
-        """Rows of the seeds' case a (``"new_brand"``) or b (``"discount"``), by the core's rules."""
+        """Rows of the new-brand or discount campaign (``which``), by the core's rules."""
         with argument_errors():
-            new_brand, discount = self._core.seed_targets(match)
+            new_brand, discount = self._core.standard_targets(match)
         return new_brand if which == "new_brand" else discount
 
     def _pandas_targets(self, which: str, match: Match) -> pd.Series:

@@ -150,7 +150,7 @@ def _atomic_text(path: str, text: str, inputs: Iterable[str] = ()) -> None:
 
 
 def write_ids(ids: pd.Series, path: str | os.PathLike[str], *, inputs: Iterable[str] = ()) -> None:
-    """One id per line under a ``master_id`` header, as the seeds' ``ids.to_csv(index=False)``.
+    """One id per line under a ``master_id`` header, as pandas' ``ids.to_csv(index=False)``.
 
     Examples
     --------

@@ -19,6 +19,10 @@ fn _flo_rfm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("CLTV_STEPS", crate::core::clv::study::STUDY_STEPS)?;
     m.add(
+        "PERIODS_PER_MONTH",
+        crate::core::clv::value::PERIODS_PER_MONTH.to_vec(),
+    )?;
+    m.add(
         "REQUIRED_COLUMNS",
         crate::core::table::customers::REQUIRED_COLUMNS.to_vec(),
     )?;

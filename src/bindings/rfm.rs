@@ -15,7 +15,7 @@ use crate::core::rfm::rules::{
     Bound as MetricBound, CategoryMatch, CategoryRule, Combine, Metric, TargetRule,
 };
 use crate::core::rfm::scores::ScoreStrings;
-use crate::core::rfm::study::{rfm_columns, seed_targets, write_rfm_study, RfmFiles};
+use crate::core::rfm::study::{rfm_columns, standard_targets, write_rfm_study, RfmFiles};
 use crate::core::rfm::table::RfmTable;
 use crate::core::table::customers::CustomerFrame;
 
@@ -141,7 +141,7 @@ impl Rfm {
         run(py, || {
             let t = &self.inner;
             let summary = t.segment_summary();
-            let [a, b] = seed_targets(&self.frame, t, matching);
+            let [a, b] = standard_targets(&self.frame, t, matching);
             write_rfm_study(
                 &self.frame,
                 t,
@@ -166,13 +166,13 @@ impl Rfm {
 
     /// Row numbers of the two standard campaign target lists (new brand, discount), in input order.
     #[pyo3(signature = (match_="substring"))]
-    fn seed_targets<'py>(
+    fn standard_targets<'py>(
         &self,
         py: Python<'py>,
         match_: &str,
     ) -> PyResult<[Bound<'py, PyArray1<u64>>; 2]> {
         let matching = choice::<CategoryMatch>(match_)?;
-        let [a, b] = py.detach(|| seed_targets(&self.frame, &self.inner, matching));
+        let [a, b] = py.detach(|| standard_targets(&self.frame, &self.inner, matching));
         let rows = |r: Vec<usize>| PyArray1::from_iter(py, r.into_iter().map(|i| i as u64));
         Ok([rows(a), rows(b)])
     }

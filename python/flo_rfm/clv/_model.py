@@ -26,8 +26,8 @@ ArrayLike = Union[Sequence[float], np.ndarray, pd.Series]
 TimeUnit = Literal["D", "W", "M", "H"]
 
 #: Model time units in one CLV month, by unit name: lifetimes' ``freq`` factors. ``"W"`` is the
-#: seeds' 4.345 weeks a month; a CLV is only ever computed in the unit its model was fitted in.
-PERIODS_PER_MONTH: dict[str, float] = {"W": 4.345, "M": 1.0, "D": 30.0, "H": 30.0 * 24}
+#: 4.345 weeks a month (52.14 / 12); a CLV is only ever computed in the unit its model was fitted in.
+PERIODS_PER_MONTH: dict[str, float] = dict(_flo_rfm.PERIODS_PER_MONTH)
 
 
 def _arr(values: ArrayLike) -> np.ndarray:

@@ -15,7 +15,7 @@ class BetaGeo(_PurchaseModel):
     Parameters
     ----------
     penalizer_coef : float
-        L2 penalty on the parameters (the seeds use 0.001).
+        L2 penalty on the parameters (the CLTV study uses 0.001).
 
     Examples
     --------

@@ -79,7 +79,7 @@ class GammaGamma(_Model):
     ) -> np.ndarray | pd.Series:
         """Discounted CLV over ``time`` months, as lifetimes computes it.
 
-        ``freq`` is the unit recency and T are in (``"W"``: 4.345 weeks a month, the seeds'
+        ``freq`` is the unit recency and T are in (``"W"``: 4.345 weeks a month, 52.14 / 12,
         factor; ``"D"``: 30 days). It defaults to the unit the purchase model was fitted in and
         must agree with it; with neither known this raises instead of assuming days.
 

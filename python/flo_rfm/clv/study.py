@@ -25,9 +25,10 @@ __all__ = ["CltvResult", "cltv"]
 
 
 class CltvResult:
-    """The CLTV study's outputs: ``table`` (the seeds' ``cltv_final``), the fitted ``bgf`` and
-    ``ggf``, the capping ``thresholds`` and the ``analysis_date``. The table stays in the core
-    until it is first asked for; :meth:`write` writes it from there."""
+    """The CLTV study's outputs: ``table`` (per customer kept: history, predictions, CLV and
+    segment), the fitted ``bgf`` and ``ggf``, the capping ``thresholds`` and the
+    ``analysis_date``. The table stays in the core until it is first asked for; :meth:`write`
+    writes it from there."""
 
     def __init__(
         self,
@@ -111,7 +112,7 @@ class CltvResult:
 
     @property
     def table(self) -> Any:
-        """The seeds' ``cltv_final``, as the kind of table the data came in.
+        """The CLTV table, as the kind of table the data came in.
 
         Examples
         --------
@@ -197,7 +198,7 @@ class CltvResult:
         return files
 
 
-#: The CLTV table's float columns, in the seeds' order (``cltv_segment`` follows).
+#: The CLTV table's float columns, in the table's order (``cltv_segment`` follows).
 CLTV_COLUMNS = (
     "recency_cltv_weekly",
     "T_weekly",
@@ -210,7 +211,7 @@ CLTV_COLUMNS = (
 )
 
 
-#: The four columns the CLTV study caps at its outlier thresholds, in the seeds' order.
+#: The four columns the CLTV study caps at its outlier thresholds, in the order it caps them.
 CAPPED_COLUMNS = (
     "order_num_total_ever_online",
     "order_num_total_ever_offline",
@@ -273,7 +274,7 @@ def _check_study(
 
 
 def _segments(codes: np.ndarray, segments: int) -> pd.Categorical:
-    """CLV quantile bins as the seeds' labels: ``D, C, B, A`` (worst to best) for 4."""
+    """CLV quantile bins labelled ``D, C, B, A`` (worst to best) for 4."""
     labels = [chr(ord("A") + i) for i in range(segments)][::-1]
     return pd.Categorical.from_codes(codes, categories=labels, ordered=True)
 
@@ -291,7 +292,7 @@ def cltv(
     progress: bool = False,
     **read_options: object,
 ) -> CltvResult:
-    """The seeds' CLTV study in one call.
+    """The CLTV study in one call: the capped weekly frame, BG/NBD and Gamma-Gamma fits, CLV and segments.
 
     Steps: cap outliers of the four order/value columns (quantiles 0.01/0.99, 1.5 × range,
     Python's ``round``), add totals, build ``recency_cltv_weekly``, ``T_weekly``, ``frequency``,
@@ -302,7 +303,7 @@ def cltv(
     Parameters
     ----------
     frequency : {"orders", "repeat_orders"}
-        ``"orders"`` (the seeds'): all orders, customers with more than one kept.
+        ``"orders"`` (the default): all orders, customers with more than one kept.
         ``"repeat_orders"`` (the textbook BTYD definition): orders − 1, the same customers.
     progress : bool
         Show the study's progress (reading a file, then the frame, each fit, the predictions):

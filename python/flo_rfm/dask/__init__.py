@@ -1,6 +1,6 @@
 """The study on a Dask DataFrame, with the answers one machine gives, bit for bit.
 
-``run`` (Tasks 1–5), ``cltv`` (the CLTV study) and ``summarize_transactions`` take a Dask
+``run`` (the RFM study), ``cltv`` (the CLTV study) and ``summarize_transactions`` take a Dask
 DataFrame (e.g. ``dd.read_csv("orders-*.csv")``) and run on whatever scheduler is active — a
 ``dask.distributed`` cluster if a ``Client`` exists. Each partition is read and scored by the
 Rust core inside the workers; the client only ever holds small things (counts, histograms,

@@ -26,30 +26,27 @@ from ._parts import (
     check_format,
     check_frame,
     check_outputs,
-    customer_data,
     invalid,
     part_writes,
+    read_parts,
     sources,
     write_single_csv,
 )
 from ._select import non_null_counts, quantile_edges, row
 
 
-def _cltv_columns(df: pd.DataFrame, number: int, on_bad_rows: str) -> np.ndarray:
+def _cltv_columns(data: Any) -> np.ndarray:
     """The four capped columns of one partition, as rows of a (4, n) array."""
-    prepared = customer_data(df, number, on_bad_rows).to_pandas(totals=False)
+    prepared = data.to_pandas(totals=False)
     return np.vstack([prepared[c].to_numpy(dtype="float64") for c in CAPPED_COLUMNS])
 
 
 def _cltv_inputs(
-    df: pd.DataFrame,
-    number: int,
-    on_bad_rows: str,
+    data: Any,
     day: int,
     repeat: bool,
     thresholds: list[tuple[float, float]],
 ) -> pd.DataFrame:
-    data = customer_data(df, number, on_bad_rows)
     c = data._frame.cltv_frame(day, repeat, thresholds)
     ids = data._frame.ids_at(c.rows)
     index = pd.Index(text_series(ids, pd.RangeIndex(len(ids)), "master_id").to_numpy(), name="master_id")
@@ -226,8 +223,9 @@ def cltv(
         names = ["cltv", "bgnbd.json", "gamma_gamma.json"] + (["cltv.csv"] if single_file else [])
         check_outputs(out_dir, names, input_files)
     parts = ddf.to_delayed()
-    _, day = analysis_day(parts, on_bad_rows, analysis_date)
-    capped = dask.persist(*[delayed(_cltv_columns)(p, i, on_bad_rows) for i, p in enumerate(parts)])
+    datas = read_parts(parts, on_bad_rows)
+    _, day = analysis_day(datas, analysis_date)
+    capped = dask.persist(*[delayed(_cltv_columns)(d) for d in datas])
     thresholds = []
     for j in range(len(CAPPED_COLUMNS)):
         column = list(dask.persist(*[delayed(row)(c, j) for c in capped]))
@@ -236,10 +234,7 @@ def cltv(
         thresholds.append(_flo_rfm.outlier_thresholds_of(q1, q3))
     del capped
     inputs = dask.persist(
-        *[
-            delayed(_cltv_inputs)(p, i, on_bad_rows, day, frequency == "repeat_orders", thresholds)
-            for i, p in enumerate(parts)
-        ]
+        *[delayed(_cltv_inputs)(d, day, frequency == "repeat_orders", thresholds) for d in datas]
     )
     max_t = max(dask.compute(*[delayed(_max_t)(x) for x in inputs]))
     if not np.isfinite(max_t):

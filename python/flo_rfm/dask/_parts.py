@@ -38,9 +38,15 @@ def customer_data(df: pd.DataFrame, number: int, on_bad_rows: str) -> Any:
     return from_pandas(df, on_bad_rows=on_bad_rows, source=f"partition {number}")  # type: ignore[arg-type]
 
 
-def _dates(df: pd.DataFrame, number: int, on_bad_rows: str) -> dict[str, Any]:
-    """One partition read: its latest ``last_order_date``, rows read and rows skipped."""
-    data = customer_data(df, number, on_bad_rows)
+def read_parts(parts: Sequence[Any], on_bad_rows: str) -> list[Any]:
+    """Each partition parsed once into the core's customer table and kept where it was made (it
+    pickles as the core's own bytes if it has to move): later steps read that, never the
+    partition again."""
+    return list(dask.persist(*[delayed(customer_data)(p, i, on_bad_rows) for i, p in enumerate(parts)]))
+
+
+def _dates(data: Any, number: int) -> dict[str, Any]:
+    """What one partition read: its latest ``last_order_date``, rows read and rows skipped."""
     return {
         "max_last": data._frame.max_last_order_date(),
         "rows": len(data),
@@ -48,12 +54,10 @@ def _dates(df: pd.DataFrame, number: int, on_bad_rows: str) -> dict[str, Any]:
     }
 
 
-def analysis_day(
-    parts: Sequence[Any], on_bad_rows: str, analysis_date: DateLike | None
-) -> tuple[list[dict[str, Any]], int]:
-    """Every partition read once (a bad row raises here, naming its partition): what each read,
-    and the analysis date — the given one, or the latest ``last_order_date`` + 2 days."""
-    read = list(dask.compute(*[delayed(_dates)(p, i, on_bad_rows) for i, p in enumerate(parts)]))
+def analysis_day(datas: Sequence[Any], analysis_date: DateLike | None) -> tuple[list[dict[str, Any]], int]:
+    """What each partition read (a bad row raises here, naming its partition) and the analysis
+    date: the given one, or the core's default after the latest ``last_order_date``."""
+    read = list(dask.compute(*[delayed(_dates)(d, i) for i, d in enumerate(datas)]))
     if analysis_date is not None:
         return read, days(analysis_date)
     latest = [r["max_last"] for r in read if r["max_last"] is not None]

@@ -1,4 +1,4 @@
-"""Tasks 1–5 on a Dask DataFrame: exact global cuts, per-partition scoring, summary sums carried
+"""The RFM study on a Dask DataFrame: exact global cuts, per-partition scoring, summary sums carried
 in input order."""
 
 from __future__ import annotations
@@ -29,18 +29,17 @@ from ._parts import (
     check_format,
     check_frame,
     check_outputs,
-    customer_data,
     invalid,
     part_writes,
+    read_parts,
     sources,
     write_single_csv,
 )
 from ._select import non_null_counts, quantile_edges, row, select
 
 
-def _rfm_metrics(df: pd.DataFrame, number: int, on_bad_rows: str, analysis_date: int) -> np.ndarray:
+def _rfm_metrics(data: Any, analysis_date: int) -> np.ndarray:
     """(recency, frequency, monetary) of one partition, as rows of a (3, n) array."""
-    data = customer_data(df, number, on_bad_rows)
     return np.vstack(data._frame.rfm_metrics(analysis_date))
 
 
@@ -62,14 +61,12 @@ def _rank_bins(values: np.ndarray, bounds: list[tuple[float, int, int]]) -> np.n
 
 
 def _score_partition(
-    df: pd.DataFrame,
-    number: int,
+    data: Any,
     metrics: np.ndarray,
     plan: dict[str, Any],
     frequency_bounds: list[tuple[float, int, int]],
 ) -> dict[str, Any]:
     """One partition's rfm table and target ids under the global cuts."""
-    data = customer_data(df, number, plan["on_bad_rows"])
     r, f, m = (np.ascontiguousarray(x) for x in metrics)
     e = plan["edges"]
     cuts = [
@@ -185,7 +182,7 @@ def run(
     out_dir : path, optional
         Write ``rfm/``, ``new_brand_targets/`` and ``discount_targets/`` there, one file per
         partition (``part-00000.csv``...; written by the workers, each atomically), plus the
-        ``segment_summary.csv``. With ``single_file=True`` also the seeds' single files
+        ``segment_summary.csv``. With ``single_file=True`` also the single files one machine writes
         ``rfm.csv``, ``new_brand_target_customer_id.csv`` and ``discount_target_customer_ids.csv``
         (assembled on the client: the target lists hold ids only).
     match, analysis_date, q, duplicates, labels, segment_map, segment_on
@@ -222,9 +219,10 @@ def run(
     parts = ddf.to_delayed()
     if check_duplicate_ids:
         _check_unique_ids(ddf)
-    read, day = analysis_day(parts, on_bad_rows, analysis_date)
+    datas = read_parts(parts, on_bad_rows)
+    read, day = analysis_day(datas, analysis_date)
     customers = sum(r["rows"] for r in read)
-    metrics = dask.persist(*[delayed(_rfm_metrics)(p, i, on_bad_rows, day) for i, p in enumerate(parts)])
+    metrics = dask.persist(*[delayed(_rfm_metrics)(d, day) for d in datas])
     columns = {
         name: [delayed(row)(m, j) for m in metrics]
         for j, name in enumerate(("recency", "frequency", "monetary"))
@@ -254,7 +252,7 @@ def run(
         # One machine gives int64 recency unless some customer has none.
         "recency_int": sum(counts["recency"]) == customers,
     }
-    scored = [delayed(_score_partition)(p, i, metrics[i], plan, bounds[i]) for i, p in enumerate(parts)]
+    scored = [delayed(_score_partition)(d, metrics[i], plan, bounds[i]) for i, d in enumerate(datas)]
     tables = [delayed(_pick)(s, "rfm") for s in scored]
     state: Any = None
     for t in tables:

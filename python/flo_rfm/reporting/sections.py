@@ -237,7 +237,7 @@ def _campaigns_section(res: RunResult, out_dir: str) -> str:
             )
         )
     match = (
-        "Categories match as text inside the list (COCUK also matches AKTIFCOCUK), as the seeds do."
+        "Categories match as text inside the list (COCUK also matches AKTIFCOCUK), as str.contains does."
         if res.match == "substring"
         else "Categories match whole list items only (token match)."
     )

@@ -5,15 +5,17 @@ use rayon::prelude::*;
 use crate::core::clv::gamma_gamma::GammaGammaParams;
 use crate::core::clv::purchases::{HorizonTable, Purchases};
 
-/// How many model time units make one CLV period (a month): lifetimes' `freq` factors.
+/// Model time units in one CLV period (a month), by lifetimes' `freq` name: its factors
+/// (`"W"`: 4.345 weeks, 52.14 / 12).
+pub const PERIODS_PER_MONTH: [(&str, f64); 4] =
+    [("W", 4.345), ("M", 1.0), ("D", 30.0), ("H", 30.0 * 24.0)];
+
+/// How many model time units make one CLV period, for a unit of [`PERIODS_PER_MONTH`].
 pub fn period_factor(unit: &str) -> Option<f64> {
-    match unit {
-        "W" | "week" | "weeks" => Some(4.345),
-        "M" | "month" | "months" => Some(1.0),
-        "D" | "day" | "days" => Some(30.0),
-        "H" | "hour" | "hours" => Some(30.0 * 24.0),
-        _ => None,
-    }
+    PERIODS_PER_MONTH
+        .iter()
+        .find(|(name, _)| *name == unit)
+        .map(|&(_, f)| f)
 }
 
 /// The CLV horizon: `months` periods of `factor` model time units, discounted at `discount`.

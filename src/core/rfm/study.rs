@@ -34,7 +34,7 @@ pub fn rfm_study(
 ) -> Result<RfmStudy> {
     let table = rfm_table(frame, config)?;
     let summary = table.segment_summary();
-    let [new_brand, discount] = seed_targets(frame, &table, matching);
+    let [new_brand, discount] = standard_targets(frame, &table, matching);
     Ok(RfmStudy {
         table,
         summary,
@@ -44,7 +44,7 @@ pub fn rfm_study(
 }
 
 /// The rows of the two standard campaign target lists (new brand, discount), in input order.
-pub fn seed_targets(
+pub fn standard_targets(
     frame: &CustomerFrame,
     table: &RfmTable,
     matching: CategoryMatch,
