@@ -172,7 +172,7 @@ def test_a_cancelled_fit_stops_with_keyboard_interrupt(weekly: tuple[object, ...
 
     x, t_x, t, m = (np.asarray(c, dtype=np.float64) for c in weekly)
     counter = _flo_rfm.Progress()
-    assert len(_flo_rfm.fit_purchases(model, x, t_x, t, None, 0.001, counter)[0]) == 4
+    assert len(_flo_rfm.fit_purchases(model, x, t_x, t, None, 0.001, counter).params) == 4
     counter.cancel()
     with pytest.raises(KeyboardInterrupt, match="fit: cancelled"):
         _flo_rfm.fit_purchases(model, x, t_x, t, None, 0.001, counter)
