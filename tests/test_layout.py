@@ -139,6 +139,27 @@ def test_no_long_module_without_a_reason() -> None:
     assert not long, f"over {MAX_LINES} lines with no '{REASON} ...' in the module docstring: {long}"
 
 
+def test_no_long_rust_file_without_a_reason() -> None:
+    """The core and bindings: a file over the limit says why in its first `//!` lines."""
+    long = []
+    for path in sorted((PACKAGE.parent.parent / "src").rglob("*.rs")):
+        text = path.read_text(encoding="utf-8")
+        lines = text.count("\n")
+        if lines <= MAX_LINES:
+            continue
+        doc = [line[3:].strip() for line in text.splitlines() if line.startswith("//!")]
+        if not any(line.startswith(REASON) for line in doc):
+            long.append(f"{path.name} ({lines} lines)")
+    assert not long, f"over {MAX_LINES} lines with no '//! {REASON} ...': {long}"
+
+
+def test_the_core_has_no_python() -> None:
+    """`src/core` builds and tests without PyO3: only `src/bindings` may name it."""
+    core = PACKAGE.parent.parent / "src" / "core"
+    named = [p.name for p in core.rglob("*.rs") if "pyo3" in p.read_text(encoding="utf-8")]
+    assert not named, f"src/core names pyo3 in {named}"
+
+
 def test_the_epoch_and_date_helpers_are_defined_once() -> None:
     where = []
     for path in sorted(PACKAGE.rglob("*.py")):

@@ -11,7 +11,7 @@ use crate::core::numeric::quantile::{
     unique_edges, DuplicateEdges,
 };
 use crate::core::numeric::stats::{describe, resume_group_sums, GroupState};
-use crate::core::rfm::scores::analysis_date_after;
+use crate::core::rfm::scores::{self, analysis_date_after};
 use crate::core::rfm::segments::SegmentMap;
 use crate::core::rfm::summary::top_n;
 use crate::core::synth::{sample_bytes, write_sample};
@@ -125,6 +125,13 @@ fn quantiles<'py>(
     let values = values.as_slice()?;
     let out = py.detach(|| edges(values, &probabilities));
     Ok(PyArray1::from_vec(py, out))
+}
+
+/// The probabilities the scores cut at: `q` bins or the given ones (pandas' error for `q = 0`).
+#[pyfunction]
+#[pyo3(signature = (q, probabilities=None))]
+fn score_probabilities(q: usize, probabilities: Option<Vec<f64>>) -> PyResult<Vec<f64>> {
+    scores::score_probabilities(q, probabilities).map_err(to_py)
 }
 
 /// The default analysis date (days since 1970-01-01) after the latest `last_order_date` of
@@ -262,6 +269,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         crate::core::clv::prepare::OUTLIER_QUANTILES.to_vec(),
     )?;
     m.add_function(wrap_pyfunction!(default_analysis_date, m)?)?;
+    m.add_function(wrap_pyfunction!(score_probabilities, m)?)?;
     m.add_function(wrap_pyfunction!(float_cells, m)?)?;
     m.add_function(wrap_pyfunction!(write_file, m)?)?;
     m.add_function(wrap_pyfunction!(quantile_plan, m)?)?;

@@ -16,7 +16,7 @@ from dask.delayed import delayed
 
 from .. import _flo_rfm
 from .._dates import EPOCH, DateLike, days
-from .._frames import as_path
+from .._frames import argument_errors, as_path
 from .._pandas import STR_DTYPE, text_series
 from .._rfm_options import _cut_options
 from ..exceptions import InputError
@@ -29,7 +29,6 @@ from ._parts import (
     check_format,
     check_frame,
     check_outputs,
-    invalid,
     part_writes,
     read_parts,
     sources,
@@ -207,8 +206,8 @@ def run(
     check_frame(ddf)
     check_format(format)
     n_bins, probabilities, label_texts, rules = _cut_options(q, labels, segment_map)
-    if probabilities is None and n_bins == 0:
-        raise invalid("`q` should be a positive integer.")
+    with argument_errors():  # the core's rule, as one machine's
+        _flo_rfm.score_probabilities(n_bins, probabilities)
     if analysis_date is not None:
         days(analysis_date)  # a bad date raises before any work
     input_files = sources(ddf)

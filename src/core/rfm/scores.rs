@@ -82,6 +82,16 @@ pub struct ScoreOptions {
     pub duplicates: DuplicateEdges,
 }
 
+/// The scores' cut: `q` equal bins (pandas' `qcut(q)`), or the given `probabilities` (then
+/// `q` is not read). `q = 0` is pandas' error.
+pub fn score_probabilities(q: usize, probabilities: Option<Vec<f64>>) -> Result<Vec<f64>> {
+    match probabilities {
+        Some(p) => Ok(p),
+        None if q == 0 => Err(FloError::invalid("`q` should be a positive integer.")),
+        None => Ok(qcut_probabilities(q)),
+    }
+}
+
 impl ScoreOptions {
     /// `q` equal bins, or the cut's `probabilities` when given (then `q` is not read).
     pub fn new(
@@ -89,15 +99,8 @@ impl ScoreOptions {
         probabilities: Option<Vec<f64>>,
         duplicates: DuplicateEdges,
     ) -> Result<Self> {
-        let probabilities = match probabilities {
-            Some(p) => p,
-            None if q == 0 => {
-                return Err(FloError::invalid("`q` should be a positive integer."));
-            }
-            None => qcut_probabilities(q),
-        };
         Ok(ScoreOptions {
-            probabilities,
+            probabilities: score_probabilities(q, probabilities)?,
             duplicates,
         })
     }
