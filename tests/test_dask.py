@@ -247,3 +247,21 @@ def test_outputs_never_over_an_input_and_cltv_files(client, tmp_path: Path) -> N
     assert back["cltv_segment"].tolist() == one.table["cltv_segment"].astype(str).tolist()
     assert len(res.files["cltv"]) == ddf.npartitions
     assert flo_rfm.BetaGeo.load(res.files["bgnbd.json"]).params_.equals(one.bgf.params_)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"q": 0}, {"labels": ([1, 2], [1, 2], [1, 2])}, {"segment_on": "RFMSCORE"}, {"duplicates": "keep"}],
+)
+def test_a_bad_option_is_the_same_error_as_on_one_machine(options):
+    """Options are checked by the same code (the core's rules) before any partition is read."""
+    raw = flo_rfm.datasets.sample_frame(300)
+    errors = []
+    for call in (
+        lambda: flo_rfm.rfm(flo_rfm.from_pandas(raw), **options),
+        lambda: fd.run(dd.from_pandas(raw, npartitions=2), **options),
+    ):
+        with pytest.raises(flo_rfm.exceptions.FloRfmError) as e:
+            call()
+        errors.append((type(e.value), str(e.value)))
+    assert errors[0] == errors[1]
