@@ -22,7 +22,7 @@ __all__ = [
     "CltvFrame",
     "Fit",
     "Frame",
-    "Log",
+    "OrderLog",
     "Progress",
     "Rfm",
     "Summary",
@@ -71,8 +71,8 @@ __all__ = [
     "unique_bin_edges",
     "write_file",
     "write_id_list",
+    "write_order_log_csv",
     "write_sample_csv",
-    "write_transactions_csv",
 ]
 
 _F64: TypeAlias = npt.NDArray[np.float64]
@@ -394,7 +394,7 @@ def fit_gamma_gamma_from_sums(
 def write_id_list(ids: list[str], path: str | PathLike[str], header: str) -> None: ...
 
 @final
-class Log:
+class OrderLog:
     def __reduce__(self) -> _Reduced: ...
     def __len__(self) -> int: ...
     def max_time(self) -> int | None: ...
@@ -415,7 +415,7 @@ class Log:
     ) -> Summary: ...
     def customers(self) -> Frame: ...
 
-def log_from_bytes(data: bytes) -> Log: ...
+def log_from_bytes(data: bytes) -> OrderLog: ...
 def log_from_columns(
     source: str,
     customer: list[str | None],
@@ -427,7 +427,7 @@ def log_from_columns(
     offline: list[str] = ...,
     on_bad_rows: str = "raise",
     names: list[str] = ...,
-) -> Log: ...
+) -> OrderLog: ...
 def read_log(
     path: str | PathLike[str],
     customer: str,
@@ -440,8 +440,8 @@ def read_log(
     on_bad_rows: str = "raise",
     delimiter: str | None = None,
     encoding: str | None = None,
-) -> Log: ...
-def write_transactions_csv(path: str | PathLike[str], lines: int, seed: int) -> None: ...
+) -> OrderLog: ...
+def write_order_log_csv(path: str | PathLike[str], lines: int, seed: int) -> None: ...
 def float_cells(values: _F64) -> list[str]: ...
 def write_file(path: str | PathLike[str], data: bytes, inputs: list[str] = ...) -> None: ...
 def frame_from_bytes(data: bytes) -> Frame: ...

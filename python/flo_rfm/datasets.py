@@ -158,5 +158,5 @@ def write_transactions(path: str | os.PathLike[str], lines: int = 1_000_000, see
     ['customer_id', 'date', 'amount', 'channel']
     """
     path = as_path(path)
-    _flo_rfm.write_transactions_csv(path, *_size(lines, seed, "lines"))
+    _flo_rfm.write_order_log_csv(path, *_size(lines, seed, "lines"))
     return path

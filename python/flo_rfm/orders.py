@@ -54,7 +54,7 @@ def _log(
     on_bad_rows: str = "raise",
     encoding: str | None = None,
     delimiter: str | None = None,
-) -> _flo_rfm.Log:
+) -> _flo_rfm.OrderLog:
     if kind_of(source) is not None:
         df = to_pandas(source)
         missing = [

@@ -250,7 +250,7 @@ fn write_id_list(
 
 /// Writes a synthetic order log of `lines` lines to `path` (temporary file, then rename).
 #[pyfunction]
-fn write_transactions_csv(
+fn write_order_log_csv(
     py: Python<'_>,
     path: std::path::PathBuf,
     lines: usize,
@@ -258,7 +258,7 @@ fn write_transactions_csv(
 ) -> PyResult<()> {
     run(py, || {
         write_atomically(&path, &[], |w| {
-            crate::core::synth::write_transactions(w, lines, seed)
+            crate::core::synth::write_order_log(w, lines, seed)
         })
     })
 }
@@ -288,6 +288,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sample_csv_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(write_sample_csv, m)?)?;
     m.add_function(wrap_pyfunction!(write_id_list, m)?)?;
-    m.add_function(wrap_pyfunction!(write_transactions_csv, m)?)?;
+    m.add_function(wrap_pyfunction!(write_order_log_csv, m)?)?;
     Ok(())
 }

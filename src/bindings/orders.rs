@@ -13,11 +13,12 @@ use crate::core::orders::btyd::{btyd_summary, calibration_holdout, BtydOptions, 
 use crate::core::orders::customers::customer_frame;
 use crate::core::table::columns::StrColumn;
 use crate::core::table::customers::BadRows;
-use crate::core::table::orders::{transactions, OrderColumns, OrderInput, OrderLog};
+use crate::core::table::orders::{self as core, order_log_from_text, OrderColumns, OrderInput};
 
+/// The order log, parsed and typed by the core.
 #[pyclass(frozen, module = "flo_rfm._flo_rfm")]
-pub struct Log {
-    inner: OrderLog,
+pub struct OrderLog {
+    inner: core::OrderLog,
 }
 
 /// A per-customer summary of a log in lifetimes' shape: the customers' ids and named float
@@ -73,7 +74,7 @@ fn log_from_columns(
     offline: Vec<String>,
     on_bad_rows: &str,
     names: Vec<String>,
-) -> PyResult<Log> {
+) -> PyResult<OrderLog> {
     let bad_rows = choice::<BadRows>(on_bad_rows)?;
     let lines = (0..customer.len() as u64).map(|i| i + 2).collect();
     // The customer, date-time and amount columns' names, for errors.
@@ -95,9 +96,9 @@ fn log_from_columns(
         columns,
     };
     let inner = run(py, || {
-        transactions(source, &input, &online, &offline, bad_rows)
+        order_log_from_text(source, &input, &online, &offline, bad_rows)
     })?;
-    Ok(Log { inner })
+    Ok(OrderLog { inner })
 }
 
 #[pyfunction]
@@ -116,7 +117,7 @@ fn read_log(
     on_bad_rows: &str,
     delimiter: Option<&str>,
     encoding: Option<String>,
-) -> PyResult<Log> {
+) -> PyResult<OrderLog> {
     let bad_rows = choice::<BadRows>(on_bad_rows)?;
     let opts = OrderOptions {
         columns: OrderColumns {
@@ -136,18 +137,18 @@ fn read_log(
         },
     };
     let inner = run(py, || read_path(&path, &opts))?;
-    Ok(Log { inner })
+    Ok(OrderLog { inner })
 }
 
-/// An order log from `Log.__reduce__`'s bytes (unpickling).
+/// An order log from `OrderLog.__reduce__`'s bytes (unpickling).
 #[pyfunction]
-fn log_from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Log> {
-    let inner = run(py, || OrderLog::from_bytes(data))?;
-    Ok(Log { inner })
+fn log_from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<OrderLog> {
+    let inner = run(py, || core::OrderLog::from_bytes(data))?;
+    Ok(OrderLog { inner })
 }
 
 #[pymethods]
-impl Log {
+impl OrderLog {
     /// Pickles as the core's own bytes: unpickling does not parse the input again.
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduced<'py>> {
         reduce(py, "log_from_bytes", || self.inner.to_bytes())
@@ -225,7 +226,7 @@ impl Log {
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<Log>()?;
+    m.add_class::<OrderLog>()?;
     m.add_class::<Summary>()?;
     m.add_function(wrap_pyfunction!(log_from_columns, m)?)?;
     m.add_function(wrap_pyfunction!(read_log, m)?)?;

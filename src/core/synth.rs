@@ -184,7 +184,7 @@ pub fn write_sample<W: Write + ?Sized>(
 /// Writes an order log of `lines` lines (`customer_id,date,amount,channel`) for `seed`: about
 /// five lines per customer, a few customers buying far more often than most, dates from
 /// 2019-01-01 to 2021-05-30, log-normal amounts. Same arguments, same bytes.
-pub fn write_transactions<W: Write + ?Sized>(
+pub fn write_order_log<W: Write + ?Sized>(
     out: &mut W,
     lines: usize,
     seed: u64,

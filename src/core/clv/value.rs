@@ -26,28 +26,6 @@ pub struct Horizon {
     pub factor: f64,
 }
 
-/// One customer's CLV per period: for i = 1..months,
-/// `(E[N(i f)] - E[N((i-1) f)]) E[M] / (1+d)^i` with f = `factor` (lifetimes'
-/// `_customer_lifetime_value`, including its `(i f) / f` exponent). `c` is `(x, t_x, T, m)`.
-pub fn clv_periods_one(
-    model: &Purchases,
-    gg: &GammaGammaParams,
-    c: (f64, f64, f64, f64),
-    h: Horizon,
-) -> impl Iterator<Item = f64> {
-    let (x, t_x, t, m) = c;
-    let history = model.history(x, t_x, t);
-    let divisors = discount_divisors(h);
-    let periods: Vec<f64> = periods_of(
-        move |t| history.expected_purchases(t),
-        gg.expected_average_profit(x, m),
-        h,
-        &divisors,
-    )
-    .collect();
-    periods.into_iter()
-}
-
 /// Each period's discount divisor, `(1 + d)^((i f) / f)` for i = 1..months: the same for every
 /// customer, so computed once.
 pub fn discount_divisors(h: Horizon) -> Vec<f64> {

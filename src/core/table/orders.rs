@@ -352,7 +352,7 @@ impl OrderLog {
 
 /// A log from text columns (a DataFrame's). `online` / `offline` list the channel names of each
 /// side; data row `i` is line `i + 2`, as in the CSV it came from.
-pub fn transactions(
+pub fn order_log_from_text(
     source: &str,
     input: &OrderInput,
     online: &[String],

@@ -2,7 +2,7 @@ use super::*;
 use crate::core::io::read::engine::CsvOptions;
 use crate::core::io::schema::customers::{self, ReadOptions};
 use crate::core::io::schema::orders::{self, OrderOptions};
-use crate::core::synth::{sample_bytes, write_transactions};
+use crate::core::synth::{sample_bytes, write_order_log};
 use crate::core::table::customers::{BadRows, Duplicates};
 use crate::core::table::orders::OrderColumns;
 
@@ -23,7 +23,7 @@ fn frame() -> CustomerFrame {
 
 fn log() -> OrderLog {
     let mut text = Vec::new();
-    write_transactions(&mut text, 2_000, 3).unwrap();
+    write_order_log(&mut text, 2_000, 3).unwrap();
     let opts = OrderOptions {
         columns: OrderColumns {
             customer: "customer_id".into(),

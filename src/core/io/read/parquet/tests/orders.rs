@@ -80,7 +80,7 @@ fn assert_same_log(a: &OrderLog, b: &OrderLog) {
 #[test]
 fn logs_read_as_their_csv() {
     let mut bytes = Vec::new();
-    crate::core::synth::write_transactions(&mut bytes, 30_000, 9).unwrap();
+    crate::core::synth::write_order_log(&mut bytes, 30_000, 9).unwrap();
     let (_, cols) = csv_columns(&bytes);
     let refs = |k: usize| cols[k].iter().map(|v| v.as_deref()).collect::<Vec<_>>();
     let n = cols[0].len();
