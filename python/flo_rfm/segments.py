@@ -197,14 +197,7 @@ class RfmResult:
 
     def _summary_pd(self) -> pd.DataFrame:
         names, cols = self._core.segment_summary()
-        data = {}
-        for metric, (mean, count) in zip(("recency", "frequency", "monetary"), cols):
-            data[(metric, "mean")] = np.asarray(mean, dtype="float64")
-            data[(metric, "count")] = np.asarray(count, dtype="int64")
-        index = pd.Index(names, dtype=object, name="segment").astype(
-            text_series([], pd.RangeIndex(0), "x").dtype
-        )
-        return pd.DataFrame(data, index=index)
+        return summary_frame(names, cols)
 
     def select(
         self,
@@ -352,6 +345,19 @@ class RfmResult:
 
 #: The keyword options of :func:`flo_rfm.rfm` and :meth:`CustomerData.rfm` that :func:`segment` takes.
 OPTIONS = ("analysis_date", "q", "duplicates", "labels", "segment_map", "segment_on")
+
+
+def summary_frame(names: Sequence[str], columns: Sequence[tuple[Any, Any]]) -> pd.DataFrame:
+    """The segment summary table from the segments (sorted) and, per metric, (mean, count):
+    pandas' ``groupby("segment").agg(["mean", "count"])`` layout. Dask's summary is built here too.
+    """
+    data = {}
+    for metric, (mean, count) in zip(("recency", "frequency", "monetary"), columns):
+        data[(metric, "mean")] = np.asarray(mean, dtype="float64")
+        data[(metric, "count")] = np.asarray(count, dtype="int64")
+    text = text_series([], pd.RangeIndex(0), "x").dtype
+    index = pd.Index(list(names), dtype=object, name="segment").astype(text)
+    return pd.DataFrame(data, index=index)
 
 
 def segment(

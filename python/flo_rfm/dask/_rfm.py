@@ -17,12 +17,12 @@ from dask.delayed import delayed
 from .. import _flo_rfm
 from .._dates import EPOCH, DateLike, days
 from .._frames import argument_errors, as_path
-from .._pandas import STR_DTYPE, text_series
+from .._pandas import STR_DTYPE
 from .._rfm_options import _cut_options
 from ..exceptions import InputError
 from ..io import from_pandas
 from ..run import DISCOUNT_FILE, NEW_BRAND_FILE
-from ..segments import Match, _result
+from ..segments import Match, _result, summary_frame
 from ..write import write_csv, write_ids
 from ._parts import (
     analysis_day,
@@ -118,18 +118,14 @@ def _summary_frame(state: dict[str, list[Any]] | None) -> pd.DataFrame:
     """The segment summary (sorted by name) from the carried sums, as ``RfmResult``'s."""
     names = list((state or {}).get("names", []))
     order = sorted(range(len(names)), key=lambda i: names[i])
-    data: dict[tuple[str, str], Any] = {}
+    columns = []
     for metric in ("recency", "frequency", "monetary"):
         counts, sums, _ = state[metric] if state else ([], [], [])
         c = np.asarray([counts[i] for i in order], dtype="int64")
         s = np.asarray([sums[i] for i in order], dtype="float64")
         with np.errstate(invalid="ignore", divide="ignore"):
-            data[(metric, "mean")] = np.where(c > 0, s / np.maximum(c, 1), np.nan)
-        data[(metric, "count")] = c
-    index = pd.Index([names[i] for i in order], dtype=object, name="segment").astype(
-        text_series([], pd.RangeIndex(0), "x").dtype
-    )
-    return pd.DataFrame(data, index=index)
+            columns.append((np.where(c > 0, s / np.maximum(c, 1), np.nan), c))
+    return summary_frame([names[i] for i in order], columns)
 
 
 @dataclass
