@@ -48,8 +48,9 @@ def build() -> str:
         (
             "flo_rfm",
             flo_rfm,
-            [n for n in flo_rfm.__all__ if n not in ("datasets", "exceptions", "__version__")],
+            [n for n in flo_rfm.__all__ if n not in ("datasets", "exceptions", "rules", "__version__")],
         ),
+        ("flo_rfm.rules", flo_rfm.rules, flo_rfm.rules.__all__),
         ("flo_rfm.datasets", flo_rfm.datasets, flo_rfm.datasets.__all__),
         ("flo_rfm.plot", flo_rfm.plot, flo_rfm.plot.__all__),
         ("flo_rfm.exceptions", flo_rfm.exceptions, flo_rfm.exceptions.__all__),

@@ -188,29 +188,28 @@ RFM = [
     ### Case a: new women's brand
 
     Champions and loyal customers interested in `KADIN` whose average order
-    (`monetary / frequency`) is at least 250. Published solutions differ: some drop the 250 rule,
-    some use total spend > 250 instead.
+    (`monetary / frequency`) is at least 250. Published solutions differ: some read "> 250",
+    some use total spend instead. Each reading is the same rule with another bound, stated as
+    data (`flo_rfm.rules`), so it prints and saves as JSON.
     """),
     code("""
-    case_a = res.new_brand_targets()
-    no_rule = res.select(segments=["champions", "loyal_customers"], categories="KADIN")
-    total_spend = res.select(
-        segments=["champions", "loyal_customers"],
-        categories="KADIN",
-        bounds={"monetary": (250.0000000001, None)},
-    )
-    pd.Series(
-        {
-            "average order >= 250 (this study)": len(case_a),
-            "no spend rule": len(no_rule),
-            "total spend > 250": len(total_spend),
-        }
-    )
+    from flo_rfm.rules import new_brand_rule
+
+    readings = {
+        "average order >= 250 (this study)": new_brand_rule(),
+        "average order > 250": new_brand_rule(inclusive=False),
+        "total spend > 250": new_brand_rule(spend="monetary", inclusive=False),
+    }
+    pd.Series({name: len(res.select(rule)) for name, rule in readings.items()})
+    """),
+    code("""
+    print(new_brand_rule().describe())
+    print(new_brand_rule(spend="monetary", inclusive=False).to_json())
     """),
     md("""
     ### Case b: discount on men's and children's products
 
-    `cant_loose`, `hibernating` and `new_customers` interested in `ERKEK` or `COCUK`. The seeds'
+    `cant_loose`, `hibernating` and `new_customers` interested in `ERKEK` or `COCUK`. pandas'
     `str.contains` also matches `AKTIFCOCUK`; `match='token'` matches whole list items only.
     """),
     code("""

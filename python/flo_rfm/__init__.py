@@ -11,7 +11,7 @@ Examples
 
 from __future__ import annotations
 
-from . import datasets, exceptions
+from . import datasets, exceptions, rules
 from ._flo_rfm import __version__
 from .clv import (
     PERIODS_PER_MONTH,
@@ -70,6 +70,7 @@ __all__ = [
     "read_parquet",
     "report",
     "rfm",
+    "rules",
     "run",
     "summarize_transactions",
     "write_csv",

@@ -67,6 +67,7 @@ __all__ = [
     "score_probabilities",
     "special",
     "spend_groups",
+    "standard_rules",
     "top_n_rows",
     "unique_bin_edges",
     "write_file",
@@ -224,7 +225,7 @@ class Rfm:
         categories: list[str] | None = None,
         match_: str = "substring",
         combine: str = "any",
-        bounds: list[tuple[str, float | None, float | None]] = ...,
+        bounds: list[_BoundData] = ...,
     ) -> _U64: ...
 
 @final
@@ -303,6 +304,11 @@ def continue_group_sums(
 def rank_first_array(values: _F64) -> _F64: ...
 def describe_array(values: _F64) -> list[float]: ...
 def default_analysis_date(latest: int | None) -> int: ...
+
+_BoundData: TypeAlias = tuple[str, float | None, float | None, bool, bool]
+_RuleData: TypeAlias = tuple[list[str] | None, list[str] | None, str, str, list[_BoundData]]
+
+def standard_rules(match_: str = "substring") -> list[_RuleData]: ...
 def score_probabilities(q: int, probabilities: list[float] | None = None) -> list[float]: ...
 def top_n_rows(values: _F64, n: int) -> _U64: ...
 def apply_segment_map(rules: list[tuple[str, str]], texts: list[str]) -> list[str]: ...

@@ -4,7 +4,7 @@ segments by an ordered regex map, the segment summary and the campaign targets
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -12,10 +12,11 @@ import pandas as pd
 
 from . import _arrow
 from ._dates import EPOCH, DateLike, days
-from ._frames import argument_errors, as_float, as_path, to_kind
+from ._frames import argument_errors, as_path, to_kind
 from ._pandas import STR_DTYPE, text_series
-from ._rfm_options import _cut_options, _iterable, _texts
+from ._rfm_options import _cut_options
 from .exceptions import ArgumentTypeError, InvalidArgumentError
+from .rules import Bound, Rule, rule_of
 
 if TYPE_CHECKING:
     from ._flo_rfm import Rfm
@@ -201,19 +202,22 @@ class RfmResult:
 
     def select(
         self,
+        rule: Rule | None = None,
         *,
         segments: Sequence[str] | None = None,
         categories: Sequence[str] | str | None = None,
         match: Match = "substring",
         combine: Literal["any", "all"] = "any",
         min_average_order_value: float | None = None,
-        bounds: dict[str, tuple[float | None, float | None]] | None = None,
+        bounds: Mapping[str, tuple[float | None, float | None]] | Sequence[Bound] | None = None,
     ) -> Any:
         """The ``master_id`` of every customer meeting all the conditions, in input order
         (a pandas Series, or a Polars Series / Arrow array for those inputs).
 
         Parameters
         ----------
+        rule : flo_rfm.rules.Rule, optional
+            The conditions as data (then give none of the others).
         segments : list of str, optional
             Keep these segments only.
         categories : str or list of str, optional
@@ -225,9 +229,10 @@ class RfmResult:
             Whether one or all of ``categories`` must match.
         min_average_order_value : float, optional
             Keep ``monetary / frequency >= min_average_order_value``.
-        bounds : dict, optional
+        bounds : dict or list of Bound, optional
             ``{"recency" | "frequency" | "monetary" | "average_order_value": (min, max)}``,
-            both inclusive, ``None`` for open.
+            both inclusive, ``None`` for open; or :class:`flo_rfm.rules.Bound` objects, which
+            state each side's inclusiveness (``Bound("monetary", min=250, min_inclusive=False)``).
 
         Examples
         --------
@@ -237,47 +242,20 @@ class RfmResult:
         ...                  bounds={"monetary": (500, None)})
         >>> ids.name
         'master_id'
+        >>> res.select(flo_rfm.rules.new_brand_rule()).equals(res.new_brand_targets())
+        True
         """
-        return to_kind(
-            self._select_pd(segments, categories, match, combine, min_average_order_value, bounds),
-            self.data.kind,
-        )
+        if rule is None:
+            rule = rule_of(segments, categories, match, combine, min_average_order_value, bounds)
+        elif not callable(getattr(rule, "_core", None)):  # a Rule, by what it offers (doctests reload)
+            raise ArgumentTypeError(f"rule must be a flo_rfm.rules.Rule, got {type(rule).__name__}")
+        elif (segments, categories, min_average_order_value, bounds) != (None, None, None, None):
+            raise InvalidArgumentError("pass either a rule or the conditions, not both")
+        return to_kind(self._select_pd(rule), self.data.kind)
 
-    def _select_pd(
-        self,
-        segments: Sequence[str] | None,
-        categories: Sequence[str] | str | None,
-        match: Match,
-        combine: Literal["any", "all"] = "any",
-        min_average_order_value: float | None = None,
-        bounds: dict[str, tuple[float | None, float | None]] | None = None,
-    ) -> pd.Series:
-        if isinstance(categories, str):
-            categories = [categories]
-        if isinstance(segments, str):
-            segments = [segments]
-        if bounds is not None and not isinstance(bounds, dict):
-            raise ArgumentTypeError(f"bounds must be a dict of (min, max) pairs, got {type(bounds).__name__}")
-        spec = []
-        for key, pair in (bounds or {}).items():
-            if not _iterable(pair):
-                raise ArgumentTypeError(f"bounds[{key!r}] must be a (min, max) pair, got {pair!r}")
-            pair = tuple(pair)
-            if len(pair) != 2:
-                raise InvalidArgumentError(f"bounds[{key!r}] must be a (min, max) pair, got {pair!r}")
-            lo, hi = (None if v is None else as_float(v, f"bounds[{key!r}]") for v in pair)
-            spec.append((key, lo, hi))
-        if min_average_order_value is not None:
-            aov = as_float(min_average_order_value, "min_average_order_value")
-            spec.append(("average_order_value", aov, None))
+    def _select_pd(self, rule: Rule) -> pd.Series:
         with argument_errors():
-            rows = self._core.select(
-                _texts(segments, "segments"),
-                _texts(categories, "categories"),
-                match,
-                combine,
-                spec,
-            )
+            rows = self._core.select(*rule._core())
         ids = self.data._frame.ids_at(rows)
         return pd.Series(ids, name="master_id", dtype=object).astype(STR_DTYPE)
 

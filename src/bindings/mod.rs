@@ -37,5 +37,6 @@ fn _flo_rfm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     models::register(m)?;
     partials::register(m)?;
     orders::register(m)?;
+    rfm::register(m)?;
     Ok(())
 }

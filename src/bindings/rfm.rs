@@ -8,9 +8,10 @@ use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 
 use super::errors::{choice, run, to_py};
-use crate::core::error::FloError;
+use crate::core::choice::Choice;
 use crate::core::io::write::Format;
 use crate::core::numeric::quantile::Cut;
+use crate::core::rfm::rules::{discount_rule, new_brand_rule};
 use crate::core::rfm::rules::{
     Bound as MetricBound, CategoryMatch, CategoryRule, Combine, Metric, TargetRule,
 };
@@ -18,6 +19,59 @@ use crate::core::rfm::scores::ScoreStrings;
 use crate::core::rfm::study::{rfm_columns, standard_targets, write_rfm_study, RfmFiles};
 use crate::core::rfm::table::RfmTable;
 use crate::core::table::customers::CustomerFrame;
+
+/// A metric bound as Python passes it: (metric, min, max, min inclusive, max inclusive).
+type BoundData = (String, Option<f64>, Option<f64>, bool, bool);
+
+/// A campaign rule as data: (segments, categories, match, combine, bounds).
+type RuleData = (
+    Option<Vec<String>>,
+    Option<Vec<String>>,
+    &'static str,
+    &'static str,
+    Vec<BoundData>,
+);
+
+fn rule_data(rule: &TargetRule) -> RuleData {
+    let (categories, matching, combine) = match &rule.categories {
+        Some(c) => (
+            Some(c.categories.clone()),
+            c.matching.word(),
+            c.combine.word(),
+        ),
+        None => (None, CategoryMatch::Substring.word(), Combine::Any.word()),
+    };
+    let bounds = rule
+        .bounds
+        .iter()
+        .map(|b| {
+            (
+                b.metric.word().to_string(),
+                b.min,
+                b.max,
+                b.min_inclusive,
+                b.max_inclusive,
+            )
+        })
+        .collect();
+    (rule.segments.clone(), categories, matching, combine, bounds)
+}
+
+/// The two standard campaign rules (new brand, discount) as data, as the core applies them.
+#[pyfunction]
+#[pyo3(signature = (match_="substring"))]
+fn standard_rules(match_: &str) -> PyResult<[RuleData; 2]> {
+    let matching = choice::<CategoryMatch>(match_)?;
+    Ok([
+        rule_data(&new_brand_rule(matching)),
+        rule_data(&discount_rule(matching)),
+    ])
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(standard_rules, m)?)?;
+    Ok(())
+}
 
 #[pyclass(frozen, module = "flo_rfm._flo_rfm")]
 pub struct Rfm {
@@ -186,21 +240,22 @@ impl Rfm {
         categories: Option<Vec<String>>,
         match_: &str,
         combine: &str,
-        bounds: Vec<(String, Option<f64>, Option<f64>)>,
+        bounds: Vec<BoundData>,
     ) -> PyResult<Bound<'py, PyArray1<u64>>> {
         let matching = choice::<CategoryMatch>(match_)?;
         let combine = choice::<Combine>(combine)?;
         let bounds = bounds
             .into_iter()
-            .map(|(name, min, max)| {
+            .map(|(name, min, max, min_inclusive, max_inclusive)| {
                 Ok(MetricBound {
-                    metric: Metric::parse(&name)?,
+                    metric: choice::<Metric>(&name)?,
                     min,
                     max,
+                    min_inclusive,
+                    max_inclusive,
                 })
             })
-            .collect::<Result<Vec<_>, FloError>>()
-            .map_err(to_py)?;
+            .collect::<PyResult<Vec<_>>>()?;
         let rule = TargetRule {
             segments,
             categories: categories.map(|categories| CategoryRule {

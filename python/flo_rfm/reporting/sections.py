@@ -229,7 +229,7 @@ def _campaigns_section(res: RunResult, out_dir: str) -> str:
                 key,
                 [
                     f"<td><strong>{_e(title)}</strong></td>",
-                    _text(rule),
+                    _text(rule(res.match).describe()),
                     _cell(n, _count(n), "customers"),
                     _cell(n / total, _share(n / total), "share"),
                     f"<td>{where}</td>",

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..rules import discount_rule, new_brand_rule
+
 if TYPE_CHECKING:
     pass
 
@@ -42,22 +44,11 @@ SEGMENT_WORDS: dict[str, str] = {
     "hibernating": "long ago and rarely",
 }
 
-#: The two seed campaigns: key, title, rule in words, the RunResult's file name.
+#: The two standard campaigns: key, title, the rule (as data, printed from the core's own
+#: rule for the run's category match), the RunResult's file name.
 CAMPAIGNS = (
-    (
-        "new_brand",
-        "New women's shoe brand",
-        "Segments champions or loyal_customers, interested in a category containing KADIN "
-        "(women), with an average order value (monetary / frequency) of at least 250.",
-        "new_brand_targets",
-    ),
-    (
-        "discount",
-        "Men's and children's discount",
-        "Segments cant_loose, hibernating or new_customers, interested in a category "
-        "containing ERKEK (men) or COCUK (children).",
-        "discount_targets",
-    ),
+    ("new_brand", "New women's shoe brand", new_brand_rule, "new_brand_targets"),
+    ("discount", "Men's and children's discount", discount_rule, "discount_targets"),
 )
 
 CSS = """

@@ -1,7 +1,6 @@
 //! Picking campaign target customers by segment, categories and metric bounds.
 
 use crate::core::choice::Choice;
-use crate::core::error::{FloError, Result};
 use crate::core::rfm::scores::Metrics;
 use crate::core::table::columns::CategoryColumn;
 
@@ -41,21 +40,18 @@ pub enum Metric {
     AverageOrderValue,
 }
 
-impl Metric {
-    pub fn parse(name: &str) -> Result<Metric> {
-        Ok(match name {
-            "recency" => Metric::Recency,
-            "frequency" => Metric::Frequency,
-            "monetary" => Metric::Monetary,
-            "average_order_value" | "aov" => Metric::AverageOrderValue,
-            _ => {
-                return Err(FloError::invalid(format!(
-                "unknown metric {name:?}: use recency, frequency, monetary or average_order_value"
-            )))
-            }
-        })
-    }
+impl Choice for Metric {
+    const OPTION: &'static str = "metric";
+    const WORDS: &'static [(&'static str, Self)] = &[
+        ("recency", Metric::Recency),
+        ("frequency", Metric::Frequency),
+        ("monetary", Metric::Monetary),
+        ("average_order_value", Metric::AverageOrderValue),
+        ("aov", Metric::AverageOrderValue),
+    ];
+}
 
+impl Metric {
     fn value(self, m: &Metrics, i: usize) -> f64 {
         match self {
             Metric::Recency => m.recency[i],
@@ -66,12 +62,34 @@ impl Metric {
     }
 }
 
-/// Inclusive bounds on a metric; a NaN metric never passes.
+/// Bounds on a metric, each open (`None`), inclusive or exclusive as stated: `>= 250` and
+/// `> 250` are one bound with a different `min_inclusive`. A NaN metric never passes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bound {
     pub metric: Metric,
     pub min: Option<f64>,
     pub max: Option<f64>,
+    pub min_inclusive: bool,
+    pub max_inclusive: bool,
+}
+
+impl Bound {
+    /// `metric >= min` (or `> min` when not `inclusive`).
+    pub fn at_least(metric: Metric, min: f64, inclusive: bool) -> Bound {
+        Bound {
+            metric,
+            min: Some(min),
+            max: None,
+            min_inclusive: inclusive,
+            max_inclusive: true,
+        }
+    }
+
+    pub fn passes(&self, v: f64) -> bool {
+        let above = |lo: f64| if self.min_inclusive { v >= lo } else { v > lo };
+        let below = |hi: f64| if self.max_inclusive { v <= hi } else { v < hi };
+        !v.is_nan() && self.min.is_none_or(above) && self.max.is_none_or(below)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -139,16 +157,16 @@ pub fn select(
                     return false;
                 }
             }
-            rule.bounds.iter().all(|b| {
-                let v = b.metric.value(metrics, i);
-                !v.is_nan() && b.min.is_none_or(|lo| v >= lo) && b.max.is_none_or(|hi| v <= hi)
-            })
+            rule.bounds
+                .iter()
+                .all(|b| b.passes(b.metric.value(metrics, i)))
         })
         .collect()
 }
 
 /// The new-brand campaign: champions and loyal customers who shop women's (`KADIN`) with an average
-/// order of at least 250.
+/// order of at least 250 (the brief's reading; `> 250` and total spend are the same rule with
+/// another [`Bound`]).
 pub fn new_brand_rule(matching: CategoryMatch) -> TargetRule {
     TargetRule {
         segments: Some(vec!["champions".into(), "loyal_customers".into()]),
@@ -157,11 +175,7 @@ pub fn new_brand_rule(matching: CategoryMatch) -> TargetRule {
             matching,
             combine: Combine::Any,
         }),
-        bounds: vec![Bound {
-            metric: Metric::AverageOrderValue,
-            min: Some(250.0),
-            max: None,
-        }],
+        bounds: vec![Bound::at_least(Metric::AverageOrderValue, 250.0, true)],
     }
 }
 
