@@ -189,8 +189,8 @@ RFM = [
 
     Champions and loyal customers interested in `KADIN` whose average order
     (`monetary / frequency`) is at least 250. Published solutions differ: some read "> 250",
-    some use total spend instead. Each reading is the same rule with another bound, stated as
-    data (`flo_rfm.rules`), so it prints and saves as JSON.
+    some use total spend instead, some drop the spend rule. Each reading is the same rule with
+    another bound, stated as data (`flo_rfm.rules`), so it prints and saves as JSON.
     """),
     code("""
     from flo_rfm.rules import new_brand_rule
@@ -199,6 +199,7 @@ RFM = [
         "average order >= 250 (this study)": new_brand_rule(),
         "average order > 250": new_brand_rule(inclusive=False),
         "total spend > 250": new_brand_rule(spend="monetary", inclusive=False),
+        "no spend rule": new_brand_rule(spend=None),
     }
     pd.Series({name: len(res.select(rule)) for name, rule in readings.items()})
     """),

@@ -22,6 +22,7 @@ READINGS = [
     ("monetary", True, lambda t: t["monetary"] >= 250),
     ("monetary", False, lambda t: t["monetary"] > 250),
 ]
+NO_SPEND_RULE = (None, True, lambda t: t["monetary"].notna())
 
 
 def _pandas_new_brand(raw: pd.DataFrame, keep) -> list[str]:
@@ -36,7 +37,7 @@ def _pandas_new_brand(raw: pd.DataFrame, keep) -> list[str]:
     return picked["customer_id"].tolist()
 
 
-@pytest.mark.parametrize(("spend", "inclusive", "keep"), READINGS)
+@pytest.mark.parametrize(("spend", "inclusive", "keep"), [*READINGS, NO_SPEND_RULE])
 def test_each_reading_of_the_new_brand_rule_is_pandas(real_raw, spend, inclusive, keep):
     res = flo_rfm.rfm(real_raw)
     got = res.select(new_brand_rule(spend=spend, inclusive=inclusive)).tolist()

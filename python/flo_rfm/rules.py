@@ -202,15 +202,15 @@ def _standard(which: int, name: str, match: str) -> Rule:
 def new_brand_rule(
     match: Literal["substring", "token"] = "substring",
     *,
-    spend: Literal["average_order_value", "monetary"] = "average_order_value",
+    spend: Literal["average_order_value", "monetary"] | None = "average_order_value",
     at_least: float = 250.0,
     inclusive: bool = True,
 ) -> Rule:
     """The new women's-shoe brand campaign: champions and loyal customers interested in
     ``KADIN`` who spend at least 250 — by default an average order (monetary / frequency)
     ``>= 250``, the core's standard rule. The other readings published for this brief are the
-    same rule with another bound: ``inclusive=False`` (``> 250``) or ``spend="monetary"``
-    (total spend).
+    same rule with another bound: ``inclusive=False`` (``> 250``), ``spend="monetary"``
+    (total spend) or ``spend=None`` (no spend bound at all).
 
     Examples
     --------
@@ -221,10 +221,10 @@ def new_brand_rule(
     'monetary > 250'
     """
     rule = _standard(0, "new_brand_targets", match)
-    if spend not in ("average_order_value", "monetary"):
-        raise InvalidArgumentError(f'spend must be "average_order_value" or "monetary", got {spend!r}')
-    bound = Bound(spend, min=at_least, min_inclusive=inclusive)
-    return Rule(rule.name, rule.segments, rule.categories, rule.match, rule.combine, (bound,))
+    if spend not in ("average_order_value", "monetary", None):
+        raise InvalidArgumentError(f'spend must be "average_order_value", "monetary" or None, got {spend!r}')
+    bounds = () if spend is None else (Bound(spend, min=at_least, min_inclusive=inclusive),)
+    return Rule(rule.name, rule.segments, rule.categories, rule.match, rule.combine, bounds)
 
 
 def discount_rule(match: Literal["substring", "token"] = "substring") -> Rule:
