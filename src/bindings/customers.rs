@@ -1,7 +1,5 @@
 //! The customer table as a Python object: readers in, typed columns out.
 
-//! The customer table as a Python object: readers in, typed columns out.
-
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -13,16 +11,16 @@ use super::arrow::{reduce, Reduced};
 use super::cltv::{Cltv, CltvFrame};
 use super::errors::{choice, run, to_py};
 use super::progress::Progress;
-use super::rfm::Rfm;
+use super::rfm::{naming, Rfm};
 use crate::core::clv::prepare::{cltv_frame, FrequencyDefinition};
 use crate::core::clv::study::{cltv_study, CltvOptions};
 use crate::core::io::write::{write_ids, Format};
 use crate::core::numeric::quantile::{Cut, DuplicateEdges};
-use crate::core::rfm::scores::{metrics, Labels, ScoreOptions, Scores};
-use crate::core::rfm::segments::SegmentMap;
+use crate::core::rfm::scheme::Scheme;
+use crate::core::rfm::scores::{metrics, ScoreOptions, Scores};
 use crate::core::rfm::study::prepared_columns;
 use crate::core::rfm::summary::channel_summary;
-use crate::core::rfm::table::{rfm_table, rfm_table_from, RfmConfig, SegmentOn};
+use crate::core::rfm::table::{rfm_table, rfm_table_from, RfmConfig};
 use crate::core::table::customers::CustomerFrame;
 
 #[pyclass(frozen, module = "flo_rfm._flo_rfm")]
@@ -252,8 +250,7 @@ impl Frame {
         ))
     }
 
-    /// Metrics, scores and segments with the three cuts given (bins and edges found over more than this frame, as
-    /// a distributed run does); the rest as `rfm`.
+    /// As `rfm`, with the three cuts given (found over more than this frame, as Dask does).
     #[pyo3(signature = (analysis_date, cuts, labels=None, segment_map=None, segment_on="RF_SCORE"))]
     fn rfm_with_cuts(
         &self,
@@ -265,15 +262,15 @@ impl Frame {
         segment_on: &str,
     ) -> PyResult<Rfm> {
         let n = self.inner.len();
-        let mut given = Vec::with_capacity(3);
-        for (codes, edges) in cuts {
-            given.push(Cut::given(codes.as_slice()?, edges, n).map_err(to_py)?);
-        }
-        let mut given = given.into_iter();
+        let given = |(codes, edges): (PyReadonlyArray1<'_, i64>, Vec<f64>)| -> PyResult<Cut> {
+            Cut::given(codes.as_slice()?, edges, n).map_err(to_py)
+        };
+        let [r, f, m] = cuts;
+        let (recency, frequency, monetary) = (given(r)?, given(f)?, given(m)?);
         let scores = Scores {
-            recency: given.next().unwrap(),
-            frequency: given.next().unwrap(),
-            monetary: given.next().unwrap(),
+            recency,
+            frequency,
+            monetary,
         };
         let config = RfmConfig {
             analysis_date: Some(analysis_date),
@@ -282,6 +279,34 @@ impl Frame {
         let frame = Arc::clone(&self.inner);
         let table = run(py, || {
             rfm_table_from(metrics(&frame, Some(analysis_date))?, scores, &config)
+        })?;
+        Ok(Rfm {
+            frame: Arc::clone(&self.inner),
+            inner: table,
+        })
+    }
+
+    /// As `rfm`, scored by a kept scheme (per metric: thresholds as (value, ties below)).
+    #[pyo3(signature = (analysis_date, thresholds, labels=None, segment_map=None, segment_on="RF_SCORE"))]
+    fn rfm_with_scheme(
+        &self,
+        py: Python<'_>,
+        analysis_date: Option<i32>,
+        thresholds: [Vec<(f64, Option<u64>)>; 3],
+        labels: Option<[Vec<String>; 3]>,
+        segment_map: Option<Vec<(String, String)>>,
+        segment_on: &str,
+    ) -> PyResult<Rfm> {
+        let scheme = Scheme::from_parts(&thresholds).map_err(to_py)?;
+        let config = RfmConfig {
+            analysis_date,
+            ..naming(labels, segment_map, segment_on)?
+        };
+        let frame = Arc::clone(&self.inner);
+        let table = run(py, || {
+            let metrics = metrics(&frame, analysis_date)?;
+            let scores = scheme.scores(&metrics);
+            rfm_table_from(metrics, scores, &config)
         })?;
         Ok(Rfm {
             frame: Arc::clone(&self.inner),
@@ -366,29 +391,6 @@ pub struct ChannelSummary {
     orders_mean: Vec<f64>,
     spend_sum: Vec<f64>,
     spend_mean: Vec<f64>,
-}
-
-/// The labels, segment map and score string the map reads, as `rfm` takes them.
-fn naming(
-    labels: Option<[Vec<String>; 3]>,
-    segment_map: Option<Vec<(String, String)>>,
-    segment_on: &str,
-) -> PyResult<RfmConfig> {
-    let segment_on = choice::<SegmentOn>(segment_on)?;
-    let segment_map = match segment_map {
-        None => SegmentMap::standard(),
-        Some(rules) => SegmentMap::new(&rules).map_err(super::errors::to_py)?,
-    };
-    Ok(RfmConfig {
-        labels: labels.map(|[recency, frequency, monetary]| Labels {
-            recency,
-            frequency,
-            monetary,
-        }),
-        segment_map,
-        segment_on,
-        ..RfmConfig::default()
-    })
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -15,9 +15,12 @@ use crate::core::rfm::rules::{discount_rule, new_brand_rule};
 use crate::core::rfm::rules::{
     Bound as MetricBound, CategoryMatch, CategoryRule, Combine, Metric, TargetRule,
 };
+use crate::core::rfm::scheme::Scheme;
+use crate::core::rfm::scores::Labels;
 use crate::core::rfm::scores::ScoreStrings;
+use crate::core::rfm::segments::SegmentMap;
 use crate::core::rfm::study::{rfm_columns, standard_targets, write_rfm_study, RfmFiles};
-use crate::core::rfm::table::RfmTable;
+use crate::core::rfm::table::{RfmConfig, RfmTable, SegmentOn};
 use crate::core::table::customers::CustomerFrame;
 
 /// A metric bound as Python passes it: (metric, min, max, min inclusive, max inclusive).
@@ -66,6 +69,29 @@ fn standard_rules(match_: &str) -> PyResult<[RuleData; 2]> {
         rule_data(&new_brand_rule(matching)),
         rule_data(&discount_rule(matching)),
     ])
+}
+
+/// The labels, segment map and score string the map reads, as `rfm` takes them.
+pub(super) fn naming(
+    labels: Option<[Vec<String>; 3]>,
+    segment_map: Option<Vec<(String, String)>>,
+    segment_on: &str,
+) -> PyResult<RfmConfig> {
+    let segment_on = choice::<SegmentOn>(segment_on)?;
+    let segment_map = match segment_map {
+        None => SegmentMap::standard(),
+        Some(rules) => SegmentMap::new(&rules).map_err(to_py)?,
+    };
+    Ok(RfmConfig {
+        labels: labels.map(|[recency, frequency, monetary]| Labels {
+            recency,
+            frequency,
+            monetary,
+        }),
+        segment_map,
+        segment_on,
+        ..RfmConfig::default()
+    })
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -148,6 +174,11 @@ impl Rfm {
             .into_iter()
             .map(|c| PyArray1::from_slice(py, &c.edges))
             .collect()
+    }
+
+    /// The scheme that gives these scores back: per metric, thresholds as (value, ties below).
+    fn scheme(&self) -> [Vec<(f64, Option<u64>)>; 3] {
+        Scheme::learned(&self.inner.metrics, &self.inner.scores).parts()
     }
 
     /// The labels of each cut's bins, in bin order (recency, frequency, monetary).

@@ -3,6 +3,7 @@
 //! them (`table`) and the whole study with its files (`study`).
 
 pub mod rules;
+pub mod scheme;
 pub mod scores;
 pub mod segments;
 pub mod study;
