@@ -37,6 +37,7 @@ from .orders import (
 )
 from .reporting import report
 from .run import RunResult, rfm, run
+from .segmentation import Segmentation, Threshold
 from .segments import DEFAULT_SEGMENT_MAP, RfmResult
 from .write import write_csv, write_ids
 
@@ -54,6 +55,8 @@ __all__ = [
     "ReadReport",
     "RfmResult",
     "RunResult",
+    "Segmentation",
+    "Threshold",
     "TransactionLog",
     "__version__",
     "bootstrap_clv",

@@ -71,6 +71,17 @@ fn standard_rules(match_: &str) -> PyResult<[RuleData; 2]> {
     ])
 }
 
+/// Checks a scheme's thresholds (per metric, (value, ties below), rising) and segment map.
+#[pyfunction]
+fn check_scheme(
+    thresholds: [Vec<(f64, Option<u64>)>; 3],
+    segment_map: Vec<(String, String)>,
+) -> PyResult<()> {
+    Scheme::from_parts(&thresholds).map_err(to_py)?;
+    SegmentMap::new(&segment_map).map_err(to_py)?;
+    Ok(())
+}
+
 /// The labels, segment map and score string the map reads, as `rfm` takes them.
 pub(super) fn naming(
     labels: Option<[Vec<String>; 3]>,
@@ -96,6 +107,7 @@ pub(super) fn naming(
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(standard_rules, m)?)?;
+    m.add_function(wrap_pyfunction!(check_scheme, m)?)?;
     Ok(())
 }
 

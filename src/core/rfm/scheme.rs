@@ -36,15 +36,18 @@ impl MetricScheme {
         MetricScheme::from_parts(&parts, metric)
     }
 
-    /// Thresholds as saved: (value, ties below), values ascending (a value may repeat only
-    /// when each has a tie count, as two rank edges inside one run of equal values do).
+    /// Thresholds as saved: (value, ties below), values ascending (a value may repeat after a
+    /// tie count, as rank edges inside one run of equal values do).
     pub fn from_parts(parts: &[(f64, Option<u64>)], metric: &str) -> Result<MetricScheme> {
         if parts.iter().any(|(v, _)| v.is_nan()) {
             return Err(FloError::invalid(format!("a {metric} threshold is NaN")));
         }
-        let rising = parts.windows(2).all(|w| match (w[0], w[1]) {
-            ((a, Some(i)), (b, Some(j))) if a == b => i < j,
-            ((a, _), (b, _)) => a < b,
+        // Equal values are two rank edges inside one run of equal values: the later keeps at
+        // least as many below (`None`, all of them); an empty bin between them is possible.
+        let ties = |t: Option<u64>| t.unwrap_or(u64::MAX);
+        let rising = parts.windows(2).all(|w| {
+            let ((a, i), (b, j)) = (w[0], w[1]);
+            a < b || (a == b && i.is_some() && ties(i) <= ties(j))
         });
         if !rising {
             let values: Vec<f64> = parts.iter().map(|p| p.0).collect();

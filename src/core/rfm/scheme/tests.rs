@@ -41,6 +41,13 @@ fn given_thresholds_are_right_closed_with_open_ends() {
     let codes = s.codes(&[-5.0, 10.0, 10.5, 20.0, 20.5, 1e9, f64::NAN]);
     assert_eq!(codes, [0, 0, 1, 1, 2, 2, -1]);
     assert!(MetricScheme::given(&[2.0, 1.0], "recency").is_err());
+    assert!(MetricScheme::given(&[1.0, 1.0], "recency").is_err());
+    // Rank edges inside one run of 1s: 2 of them below, then 2 again (an empty bin), then all.
+    let parts = [(1.0, Some(2)), (1.0, Some(2)), (1.0, None), (2.0, Some(0))];
+    let s = MetricScheme::from_parts(&parts, "frequency").unwrap();
+    assert_eq!(s.codes(&[1.0, 1.0, 1.0, 2.0]), [0, 0, 2, 4]);
+    assert!(MetricScheme::from_parts(&[(1.0, Some(3)), (1.0, Some(2))], "f").is_err());
+    assert!(MetricScheme::from_parts(&[(1.0, None), (1.0, Some(2))], "f").is_err());
     assert!(MetricScheme::given(&[f64::NAN], "recency").is_err());
 }
 
