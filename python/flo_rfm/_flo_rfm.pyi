@@ -29,6 +29,7 @@ __all__ = [
     "__version__",
     "apply_segment_map",
     "bootstrap_clv",
+    "check_scheme",
     "continue_group_sums",
     "customer_lifetime_value",
     "cut_by_edges",
