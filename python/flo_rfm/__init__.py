@@ -37,6 +37,7 @@ from .orders import (
 )
 from .reporting import report
 from .run import RunResult, rfm, run
+from .segment_migration import Migration, migration
 from .segmentation import Segmentation, Threshold
 from .segments import DEFAULT_SEGMENT_MAP, RfmResult
 from .write import write_csv, write_ids
@@ -49,6 +50,7 @@ __all__ = [
     "CustomerData",
     "GammaGamma",
     "HoldoutValidation",
+    "Migration",
     "ModifiedBetaGeo",
     "OrderLog",
     "ParetoNBD",
@@ -68,6 +70,7 @@ __all__ = [
     "exceptions",
     "from_pandas",
     "holdout_validation",
+    "migration",
     "prepare",
     "read_csv",
     "read_parquet",

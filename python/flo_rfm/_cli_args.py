@@ -12,6 +12,7 @@ EXAMPLES = """examples:
   flo-rfm run flo_data_20k.csv --json     # the summary as JSON on stdout
   flo-rfm cltv flo_data_20k.csv --months 6 --out results/
   flo-rfm report flo_data_20k.csv --out report.html --cltv
+  flo-rfm migrate may.csv june.csv --out migration/ --plot
   flo-rfm describe flo_data_20k.csv
   flo-rfm sample --customers 1000000 --seed 7 --out big.csv
 """
@@ -30,6 +31,11 @@ def parser() -> argparse.ArgumentParser:
 
     def reader_options(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("file", nargs="?", help="customer CSV (default: the built-in sample)")
+        reader_flags(sp)
+        sp.add_argument("--analysis-date", help="YYYY-MM-DD (default: latest order + 2 days)")
+        sp.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    def reader_flags(sp: argparse.ArgumentParser) -> None:
         sp.add_argument(
             "--on-bad-rows",
             choices=["raise", "skip"],
@@ -55,11 +61,9 @@ def parser() -> argparse.ArgumentParser:
             default=None,
             help="progress bars while reading and fitting (default: on a terminal, for big files)",
         )
-        sp.add_argument("--analysis-date", help="YYYY-MM-DD (default: latest order + 2 days)")
         sp.add_argument(
             "--encoding", help="the file's text encoding if not UTF-8 (e.g. windows-1254, latin-1)"
         )
-        sp.add_argument("--json", action="store_true", help="print the summary as JSON")
         sp.add_argument("--verbose", "-v", action="store_true", help="print the time of each step on stderr")
 
     def format_option(sp: argparse.ArgumentParser) -> None:
@@ -129,6 +133,25 @@ def parser() -> argparse.ArgumentParser:
         default="substring",
         help="category matching for the target lists (default: substring, as pandas' str.contains)",
     )
+    mg = sub.add_parser(
+        "migrate",
+        help="segment migration between two snapshots: matrix, movers, appeared, disappeared",
+        epilog=EXAMPLES,
+        formatter_class=fmt,
+    )
+    mg.add_argument("old", help="the earlier customer CSV")
+    mg.add_argument("new", help="the later customer CSV")
+    reader_flags(mg)
+    mg.add_argument("--out", required=True, help="directory for matrix.csv, movers.csv and the id lists")
+    how = mg.add_mutually_exclusive_group()
+    how.add_argument("--scheme", metavar="JSON", help="score both with this saved scheme")
+    how.add_argument(
+        "--own-schemes", action="store_true", help="score each with its own quantiles (default: OLD's)"
+    )
+    mg.add_argument("--save-scheme", metavar="JSON", help="also save the scheme used as JSON")
+    mg.add_argument("--before-date", help="OLD's analysis date (default: its latest order + 2 days)")
+    mg.add_argument("--after-date", help="NEW's analysis date (default: its latest order + 2 days)")
+    mg.add_argument("--plot", action="store_true", help="also save the matrix heatmap as PNG in --out")
     d = sub.add_parser("describe", help="describe() of the prepared table and the per-channel breakdown")
     reader_options(d)
     s = sub.add_parser("sample", help="write a synthetic FLO file")

@@ -22,25 +22,31 @@ def _load(args: argparse.Namespace) -> Any:
         from flo_rfm.io import load
 
         return load(flo_rfm.datasets.sample(), on_missing=args.on_missing)
+    return _read(args.file, args)
+
+
+def _read(path: str, args: argparse.Namespace) -> Any:
+    import flo_rfm
+
     return flo_rfm.read_csv(
-        args.file,
+        path,
         on_bad_rows=args.on_bad_rows,
         duplicates=args.duplicates,
-        progress=_progress(args),
+        progress=_progress(args, path),
         encoding=args.encoding,
         on_missing=args.on_missing,
     )
 
 
-def _progress(args: argparse.Namespace) -> bool:
+def _progress(args: argparse.Namespace, path: str | None) -> bool:
     """``--progress``/``--no-progress`` as given, else on for a big file when stderr is a
     terminal."""
     if args.progress is not None:
         return bool(args.progress)
-    if args.file is None:
+    if path is None:
         return False
     try:
-        big = os.path.getsize(args.file) >= PROGRESS_BYTES
+        big = os.path.getsize(path) >= PROGRESS_BYTES
     except OSError:
         big = False
     return big and sys.stderr.isatty()
@@ -190,7 +196,7 @@ def _cltv(args: argparse.Namespace) -> int:
     opts: dict[str, Any] = {"months": args.months}
     if args.analysis_date:
         opts["analysis_date"] = args.analysis_date
-    res = flo_rfm.cltv(data, progress=_progress(args), **opts)
+    res = flo_rfm.cltv(data, progress=_progress(args, args.file), **opts)
     clock.lap("cltv study")
     clock.parts(res.stages)
     files: dict[str, str] = res.write(args.out, format=args.format) if args.out else {}
@@ -257,7 +263,7 @@ def _html_report(args: argparse.Namespace, argv: Sequence[str] | None = None) ->
         clock.lap("write files")
     cltv = None
     if args.cltv:
-        cltv = flo_rfm.cltv(data, months=args.months, progress=_progress(args), **opts)
+        cltv = flo_rfm.cltv(data, months=args.months, progress=_progress(args, args.file), **opts)
         clock.lap("cltv study")
         clock.parts(cltv.stages)
         if args.files:
@@ -272,6 +278,37 @@ def _html_report(args: argparse.Namespace, argv: Sequence[str] | None = None) ->
             print(f"wrote {name}: {p}")
         print(f"wrote report: {path}")
     clock.total()
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    import flo_rfm
+
+    before, after = _read(args.old, args), _read(args.new, args)
+    scheme = flo_rfm.Segmentation.load(args.scheme) if args.scheme else None
+    moved = flo_rfm.migration(
+        before,
+        after,
+        scheme=scheme,
+        own_schemes=args.own_schemes,
+        before_date=args.before_date,
+        after_date=args.after_date,
+    )
+    files = moved.write(args.out)
+    if args.save_scheme and moved.scheme is not None:
+        moved.scheme.to_json(args.save_scheme)
+        files["scheme"] = args.save_scheme
+    if args.plot:
+        import flo_rfm.plot as fplot
+
+        plots = {"migration": fplot.migration_matrix(moved)}
+        files.update(_save_plots(args.out, plots, [args.old, args.new]))
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        print(moved)
+        print(moved.matrix)
+    print(f"wrote {len(files)} files in {args.out}")
     return 0
 
 
@@ -308,7 +345,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     from flo_rfm.exceptions import FloRfmError
 
-    commands = {"run": _run, "cltv": _cltv, "describe": _describe, "sample": _sample}
+    commands = {"run": _run, "cltv": _cltv, "migrate": _migrate, "describe": _describe, "sample": _sample}
     try:
         if args.command == "report":
             return _html_report(args, argv)

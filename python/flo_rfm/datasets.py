@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 
+import numpy as np
 import pandas as pd
 
 from . import _flo_rfm
@@ -21,6 +22,7 @@ from .exceptions import InvalidArgumentError
 __all__ = [
     "DEFAULT_CUSTOMERS",
     "DEFAULT_SEED",
+    "later_snapshot",
     "sample",
     "sample_bytes",
     "sample_frame",
@@ -160,3 +162,58 @@ def write_transactions(path: str | os.PathLike[str], lines: int = 1_000_000, see
     path = as_path(path)
     _flo_rfm.write_order_log_csv(path, *_size(lines, seed, "lines"))
     return path
+
+
+def later_snapshot(
+    frame: pd.DataFrame,
+    months: int = 3,
+    *,
+    seed: int = DEFAULT_SEED,
+    leave: float = 0.02,
+    join: float = 0.05,
+) -> pd.DataFrame:
+    """The same customer file ``months`` later: some customers ordered again (recent ones more
+    often: their counts, spend and last order dates move on), a share ``leave`` of them is gone
+    (deleted accounts) and new customers (a share ``join``) have arrived. For trying
+    :func:`flo_rfm.migration` without two real snapshots.
+
+    Examples
+    --------
+    >>> from flo_rfm.datasets import later_snapshot, sample_frame
+    >>> before = sample_frame(1000)
+    >>> after = later_snapshot(before, months=3)
+    >>> after["last_order_date"].max() > before["last_order_date"].max()
+    True
+    """
+    months = as_int(months, "months", 1)
+    if not isinstance(frame, pd.DataFrame):
+        raise InvalidArgumentError(f"frame must be a pandas DataFrame, got {type(frame).__name__}")
+    rng = np.random.default_rng(seed)
+    out = frame[rng.random(len(frame)) >= leave].reset_index(drop=True)
+    last = pd.to_datetime(out["last_order_date"])
+    end = last.max()
+    days = months * 30
+    idle = (end - last).dt.days.to_numpy()
+    # A customer who ordered lately is likelier to order again within the window.
+    again = rng.random(len(out)) < 0.6 * np.exp(-idle / 180.0)
+    n = again.sum()
+    orders = 1 + rng.poisson(0.6, n)
+    online = rng.random(n) < 0.5
+    spend = orders * rng.lognormal(np.log(150.0), 0.5, n).round(2)
+    when = (end + pd.to_timedelta(rng.integers(1, days + 1, n), unit="D")).strftime("%Y-%m-%d")
+    side = np.where(online, "online", "offline")
+    for kind in ("online", "offline"):
+        rows = np.flatnonzero(again)[side == kind]
+        pick = side == kind
+        out.loc[rows, f"order_num_total_ever_{kind}"] += orders[pick]
+        out.loc[rows, f"customer_value_total_ever_{kind}"] = (
+            out.loc[rows, f"customer_value_total_ever_{kind}"] + spend[pick]
+        ).round(2)
+        out.loc[rows, f"last_order_date_{kind}"] = when[pick]
+    out.loc[again, "last_order_date"] = when
+    joined = sample_frame(max(int(len(frame) * join), 1), seed + 1)
+    first = (end + pd.to_timedelta(rng.integers(1, days + 1, len(joined)), unit="D")).strftime("%Y-%m-%d")
+    for col in ("first_order_date", "last_order_date", "last_order_date_online", "last_order_date_offline"):
+        joined[col] = first
+    joined["master_id"] = [f"new-{seed}-{i:08d}" for i in range(len(joined))]
+    return pd.concat([out, joined], ignore_index=True)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from .clv import BetaGeo, CltvResult, HoldoutValidation
+    from .segment_migration import Migration
     from .segments import RfmResult
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "cltv_by_segment",
     "frequency_recency_matrix",
     "holdout_purchases",
+    "migration_matrix",
     "probability_alive_matrix",
     "rfm_distributions",
     "segment_grid",
@@ -296,4 +298,43 @@ def tracking(cumulative: Any, ax: Axes | None = None) -> Axes:
     ax.set_ylabel("cumulative repeat transactions")
     ax.set_title("Tracking cumulative transactions")
     ax.legend()
+    return ax
+
+
+def migration_matrix(migration: Migration, ax: Axes | None = None, *, shares: bool = True) -> Axes:
+    """The segment migration matrix as a heatmap: segments before (rows) and after (columns),
+    each cell coloured by its row share and labelled with its customer count.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import flo_rfm, flo_rfm.plot
+    >>> data = flo_rfm.datasets.sample(2000)
+    >>> ax = flo_rfm.plot.migration_matrix(flo_rfm.migration(data, data, after_date="2021-09-01"))
+    >>> ax.get_ylabel()
+    'segment before'
+    """
+    from .segment_migration import Migration
+
+    if not isinstance(migration, Migration):
+        raise ArgumentTypeError(f"expected a Migration, got {type(migration).__name__}")
+    counts = migration.matrix
+    colour = migration.shares.fillna(0.0) if shares else counts
+    k = len(counts)
+    ax = _axes(ax, (1.2 * k + 3, 0.8 * k + 2))
+    image = ax.imshow(colour.to_numpy(dtype="float64"), cmap="Blues", aspect="auto")
+    top = float(colour.to_numpy().max()) if k else 0.0
+    for i in range(k):
+        for j in range(k):
+            n = int(counts.iat[i, j])
+            if n:
+                dark = float(colour.iat[i, j]) > 0.6 * top
+                ink = "white" if dark else "black"
+                ax.text(j, i, f"{n:,}", ha="center", va="center", fontsize=8, color=ink)
+    ax.set_xticks(range(k), [str(c) for c in counts.columns], rotation=40, ha="right")
+    ax.set_yticks(range(k), [str(c) for c in counts.index])
+    ax.set_xlabel("segment after")
+    ax.set_ylabel("segment before")
+    ax.set_title("Segment migration (colour: share of the row; numbers: customers)")
+    ax.figure.colorbar(image, ax=ax, label="share of row" if shares else "customers")
     return ax
