@@ -491,6 +491,81 @@ DASK = [
     code("client.close()"),
 ]
 
+OVER_TIME = [
+    md("""
+    # Segments over time
+
+    Keep the cut points of one snapshot so the next month's scores mean the same thing, and see
+    who moved from segment to segment. Runs on the built-in synthetic sample unless `FLO_DATA`
+    names a file; the later snapshot is simulated (`flo_rfm.datasets.later_snapshot`: three more
+    months of orders, some customers gone, some new).
+    """),
+    code(PARAMS, "parameters"),
+    code("""
+    import pandas as pd
+
+    import flo_rfm
+
+    before = pd.read_csv(path) if path else flo_rfm.datasets.sample_frame()
+    after = flo_rfm.datasets.later_snapshot(before, months=3)
+    len(before), len(after)
+    """),
+    md("""
+    ## A scheme you can keep
+
+    Learned from the first snapshot it gives `flo_rfm.rfm`'s (pandas') scores back exactly.
+    Frequency is cut on its first-rank, so an edge can fall inside a run of equal order counts:
+    the scheme keeps how many of them stay below.
+    """),
+    code("""
+    scheme = flo_rfm.Segmentation.fit(before)
+    print(scheme.apply(before).table.equals(flo_rfm.rfm(before).table))
+    scheme.table
+    """),
+    code("""
+    import os
+    import tempfile
+
+    folder = tempfile.mkdtemp()
+    scheme.to_json(os.path.join(folder, "scheme.json"))
+    kept = flo_rfm.Segmentation.load(os.path.join(folder, "scheme.json"))
+    later = kept.apply(after)
+    later.segment_summary()
+    """),
+    md("""
+    Or state the thresholds yourself (as R's `rfm` takes them), saying which side a value on a
+    threshold falls:
+    """),
+    code("""
+    by_hand = flo_rfm.Segmentation.given(
+        recency=[30, 90, 180, 365], frequency=[1, 2, 3, 5], monetary=[200, 400, 700, 1200], closed="left"
+    )
+    by_hand.table.loc["recency"]
+    """),
+    md("## Segment migration"),
+    code("""
+    moved = flo_rfm.migration(before, after, scheme=kept)
+    moved
+    """),
+    code("moved.matrix"),
+    code("""
+    import flo_rfm.plot
+
+    flo_rfm.plot.migration_matrix(moved);
+    """),
+    md("Who slipped from loyal to at risk, and who is new:"),
+    code("""
+    slipped = moved.movers("loyal_customers", "at_Risk")
+    gone = len(moved.disappeared)
+    print(f"{len(slipped)} loyal customers now at risk; {len(moved.appeared)} new, {gone} gone")
+    slipped.head()
+    """),
+    code("""
+    files = moved.write(os.path.join(folder, "migration"))
+    sorted(files)[:6]
+    """),
+]
+
 NOTEBOOKS: dict[str, list[NotebookNode]] = {
     "01_data_preparation.ipynb": PREP,
     "02_rfm_segmentation.ipynb": RFM,
@@ -498,6 +573,7 @@ NOTEBOOKS: dict[str, list[NotebookNode]] = {
     "04_transaction_logs.ipynb": LOGS,
     "05_clv_models.ipynb": MODELS,
     "06_dask.ipynb": DASK,
+    "07_segments_over_time.ipynb": OVER_TIME,
 }
 
 # Outputs that would differ from run to run or from machine to machine.

@@ -75,7 +75,8 @@ def bin_range(low: Threshold | None, high: Threshold | None) -> tuple[float, flo
     """A bin's (from, to, interval text, note on split ties)."""
     lo = float("-inf") if low is None else low.value
     hi = float("inf") if high is None else high.value
-    left = "(" if low is None or low.equal != "above" else "["
-    right = ")" if high is None or high.equal != "below" else "]"
+    # A split run of equal values is in both bins: closed on that side, the note says how.
+    left = "(" if low is None or low.equal == "below" else "["
+    right = ")" if high is None or high.equal == "above" else "]"
     notes = [t.describe() for t in (low, high) if t is not None and isinstance(t.equal, int)]
     return lo, hi, f"{left}{lo:g}, {hi:g}{right}", "; ".join(notes)
