@@ -26,7 +26,7 @@ from .clv import (
     cumulative_transactions,
     holdout_validation,
 )
-from .customers import CustomerData, ReadReport
+from .customer_data import CustomerData, ReadReport
 from .io import from_pandas, prepare, read_csv, read_parquet
 from .orders import (
     OrderLog,
