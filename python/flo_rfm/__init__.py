@@ -38,6 +38,7 @@ from .orders import (
 from .reporting import report
 from .run import RunResult, rfm, run
 from .segments import DEFAULT_SEGMENT_MAP, RfmResult
+from .table import CustomerTable, customers
 from .write import write_csv, write_ids
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "BetaGeo",
     "CltvResult",
     "CustomerData",
+    "CustomerTable",
     "GammaGamma",
     "HoldoutValidation",
     "ModifiedBetaGeo",
@@ -60,6 +62,7 @@ __all__ = [
     "calibration_holdout",
     "cltv",
     "cumulative_transactions",
+    "customers",
     "customers_from_transactions",
     "datasets",
     "exceptions",
