@@ -1,9 +1,11 @@
 """The customer table (flo_rfm.customers): every customer once; the RFM columns are
 flo_rfm.rfm's (and the seeds' pandas table), the CLV columns flo_rfm.cltv's; the customers the
 CLTV study leaves out, and why, computed here with pandas from the study's rules (SPEC.md's
-CLTV preparation); select with CLV conditions against the same filter in pandas."""
+CLTV preparation); select with CLV conditions against the same filter in pandas; the CLI file."""
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pandas as pd
@@ -12,6 +14,7 @@ import pytest
 import seeds
 
 import flo_rfm
+from flo_rfm.cli import main
 from flo_rfm.exceptions import InvalidArgumentError
 from flo_rfm.rules import Bound, Rule
 
@@ -239,3 +242,15 @@ def test_files_arrow_and_polars(real_path, tmp_path):
     polars_table = flo_rfm.customers(pl.from_pandas(pd.read_csv(real_path))).table
     assert isinstance(polars_table, pl.DataFrame) and polars_table.columns[0] == "master_id"
     assert "CLTV study" in table._repr_html_() and "19,945" in table._repr_html_()
+
+
+def test_cli_run_cltv_writes_the_customer_table(real_path, tmp_path, capsys):
+    assert main(["run", str(real_path), "--out", str(tmp_path), "--cltv"]) == 0
+    out = capsys.readouterr().out
+    assert "wrote customers:" in out and "CLTV study: 19945 of 19945 customers" in out
+    expected = flo_rfm.customers(real_path).to_pandas().to_csv()
+    assert (tmp_path / "customers.csv").read_text(encoding="utf-8") == expected
+    assert (tmp_path / "rfm.csv").exists()
+    assert main(["run", str(real_path), "--cltv", "--json", "--months", "3"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["cltv"]["customers"] == 19945 and sum(payload["cltv"]["left_out"].values()) == 0
