@@ -178,11 +178,14 @@ class Rule:
         return self.clv_segments is not None or any(b.metric in CLV_METRICS for b in self.bounds)
 
     def to_dict(self) -> dict[str, Any]:
-        """The rule as plain data (JSON-serialisable)."""
+        """The rule as plain data (JSON-serialisable); ``clv_segments`` only when set, so an
+        RFM rule's data is what it was before CLV conditions existed."""
         out = asdict(self)
         for key in ("segments", "categories", "clv_segments"):
             if out[key] is not None:
                 out[key] = list(out[key])
+        if out["clv_segments"] is None:
+            del out["clv_segments"]
         out["bounds"] = [asdict(b) for b in self.bounds]
         return out
 
