@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import flo_rfm
-from flo_rfm.customers import REQUIRED_COLUMNS
+from flo_rfm.customer_data import REQUIRED_COLUMNS
 from flo_rfm.exceptions import InputError, InvalidArgumentError
 
 HEADER = ",".join(REQUIRED_COLUMNS)

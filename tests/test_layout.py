@@ -112,7 +112,7 @@ def test_the_graph_sees_every_import() -> None:
     assert "flo_rfm.clv" in graph["flo_rfm"]
     assert "flo_rfm._flo_rfm" not in graph  # the extension is no source file
     # a lazy import inside a function is an edge
-    assert "flo_rfm.segments" in graph["flo_rfm.customers"]
+    assert "flo_rfm.segments" in graph["flo_rfm.customer_data"]
     # `from .. import _flo_rfm` is not an edge to the package
     assert "flo_rfm" not in graph["flo_rfm.dask._select"]
 

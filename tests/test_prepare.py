@@ -11,7 +11,7 @@ import pytest
 import seeds
 
 import flo_rfm
-from flo_rfm.customers import COUNT_COLUMNS, DATE_COLUMNS, MONEY_COLUMNS
+from flo_rfm.customer_data import COUNT_COLUMNS, DATE_COLUMNS, MONEY_COLUMNS
 
 
 def _sources(real_raw: pd.DataFrame, real_path: Path):

@@ -26,7 +26,7 @@ from .clv import (
     cumulative_transactions,
     holdout_validation,
 )
-from .customers import CustomerData, ReadReport
+from .customer_data import CustomerData, ReadReport
 from .io import from_pandas, prepare, read_csv, read_parquet
 from .orders import (
     OrderLog,
@@ -40,6 +40,7 @@ from .run import RunResult, rfm, run
 from .segment_migration import Migration, migration
 from .segmentation import Segmentation, Threshold
 from .segments import DEFAULT_SEGMENT_MAP, RfmResult
+from .table import CustomerTable, customers
 from .write import write_csv, write_ids
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "BetaGeo",
     "CltvResult",
     "CustomerData",
+    "CustomerTable",
     "GammaGamma",
     "HoldoutValidation",
     "Migration",
@@ -65,6 +67,7 @@ __all__ = [
     "calibration_holdout",
     "cltv",
     "cumulative_transactions",
+    "customers",
     "customers_from_transactions",
     "datasets",
     "exceptions",

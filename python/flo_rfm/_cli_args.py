@@ -10,6 +10,7 @@ EXAMPLES = """examples:
   flo-rfm run --out results/              # the built-in 20,000-customer sample
   flo-rfm run flo_data_20k.csv --out results/
   flo-rfm run flo_data_20k.csv --json     # the summary as JSON on stdout
+  flo-rfm run flo_data_20k.csv --out results/ --cltv   # also customers.csv: RFM and CLV per customer
   flo-rfm cltv flo_data_20k.csv --months 6 --out results/
   flo-rfm report flo_data_20k.csv --out report.html --cltv
   flo-rfm migrate may.csv june.csv --out migration/ --plot
@@ -99,6 +100,13 @@ def parser() -> argparse.ArgumentParser:
         default="substring",
         help="category matching for the target lists (default: substring, as pandas' str.contains)",
     )
+    r.add_argument(
+        "--cltv",
+        action="store_true",
+        help="also run the CLTV study and write customers.csv in --out: every customer's RFM "
+        "metrics, scores and segment with P(alive), expected purchases, CLV and CLV segment",
+    )
+    r.add_argument("--months", type=int, default=6, help="CLV horizon in months with --cltv (default 6)")
     c = sub.add_parser(
         "cltv", help="the CLTV study (BG/NBD + Gamma-Gamma)", epilog=EXAMPLES, formatter_class=fmt
     )

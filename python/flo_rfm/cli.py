@@ -142,6 +142,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.out:
         res.write(args.out, prepared=args.prepared, format=args.format)
         clock.lap("write files")
+    table = _customer_table(args, res, opts, clock) if args.cltv else None
     if args.plots:
         import flo_rfm.plot as fplot
 
@@ -165,6 +166,7 @@ def _run(args: argparse.Namespace) -> int:
             "segments": _table_json(summary),
             "new_brand_targets": a,
             "discount_targets": b,
+            **({} if table is None else {"cltv": _left_out_json(table)}),
             "files": res.files,
         }
         print(json.dumps(payload, indent=2))
@@ -175,10 +177,38 @@ def _run(args: argparse.Namespace) -> int:
         print(f"analysis date {res.result.analysis_date.date()}\n")
         print(summary.round(3))
         print(f"\nnew-brand targets: {a}; discount targets: {b}")
+        if table is not None:
+            left = ", ".join(f"{n} {reason}" for reason, n in table.left_out().items() if n)
+            print(
+                f"CLTV study: {len(table.cltv)} of {len(table)} customers"
+                + (f" (left out: {left})" if left else "")
+            )
     for name, path in res.files.items():
         print(f"wrote {name}: {path}")
     clock.total()
     return 0
+
+
+def _customer_table(args: argparse.Namespace, res: Any, opts: dict[str, object], clock: _Clock) -> Any:
+    """``run --cltv``: the CLTV study on the data already read and scored, joined per customer
+    with the RFM table, and ``customers.csv`` written in ``--out`` beside the other files."""
+    import flo_rfm
+
+    clv = flo_rfm.cltv(res.data, months=args.months, progress=_progress(args), **opts)
+    clock.lap("cltv study")
+    clock.parts(clv.stages)
+    table = flo_rfm.CustomerTable(res.result, clv)
+    if args.out:
+        res.files["customers"] = table.write(
+            os.path.join(args.out, f"customers.{args.format}"), format=args.format
+        )
+        clock.lap("write customers")
+    return table
+
+
+def _left_out_json(table: Any) -> dict[str, Any]:
+    left = table.left_out()
+    return {"customers": len(table.cltv), "left_out": {str(k): int(v) for k, v in left.items()}}
 
 
 def _cltv(args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import _flo_rfm
 from ._frames import as_int, as_path
-from .customers import CustomerData
+from .customer_data import CustomerData
 from .exceptions import InvalidArgumentError
 
 __all__ = [

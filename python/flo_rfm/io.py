@@ -1,5 +1,5 @@
 """Reading customer data: a customer file (CSV or Parquet), a pandas, Polars or Arrow table, or
-an order log, as :class:`~flo_rfm.customers.CustomerData`. :func:`load` is the one dispatcher
+an order log, as :class:`~flo_rfm.customer_data.CustomerData`. :func:`load` is the one dispatcher
 every entry point (``rfm``, ``run``, ``cltv``, ``prepare``) reads its source through."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pandas as pd
 from . import _flo_rfm
 from ._frames import argument_errors, as_path, kind_of, to_kind, to_pandas
 from ._pandas import dates_to_days, is_numeric, text_values
-from .customers import (
+from .customer_data import (
     COUNT_COLUMNS,
     DATE_COLUMNS,
     MONEY_COLUMNS,

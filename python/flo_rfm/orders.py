@@ -25,7 +25,7 @@ from . import _arrow, _flo_rfm
 from ._dates import seconds
 from ._frames import argument_errors, as_float, as_path, kind_of, to_pandas
 from ._pandas import text_values
-from .customers import CustomerData
+from .customer_data import CustomerData
 from .exceptions import ArgumentTypeError
 
 __all__ = [

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+import numpy as np
+
 from . import _flo_rfm
 from ._frames import argument_errors, as_float
 from .exceptions import ArgumentTypeError, InvalidArgumentError
@@ -19,7 +21,10 @@ from .exceptions import ArgumentTypeError, InvalidArgumentError
 __all__ = ["Bound", "Rule", "discount_rule", "new_brand_rule"]
 
 Metric = Literal["recency", "frequency", "monetary", "average_order_value"]
-_METRICS = ("recency", "frequency", "monetary", "average_order_value")
+_RFM_METRICS = ("recency", "frequency", "monetary", "average_order_value")
+#: The CLV columns of the customer table (:func:`flo_rfm.customers`) a bound may be on.
+CLV_METRICS = ("p_alive", "exp_sales_3_month", "exp_sales_6_month", "exp_average_value", "cltv")
+_METRICS = _RFM_METRICS + CLV_METRICS
 
 
 @dataclass(frozen=True)
@@ -27,8 +32,10 @@ class Bound:
     """Bounds on one metric: ``min``/``max`` (``None`` = open), each inclusive unless said.
 
     ``metric`` is ``recency``, ``frequency``, ``monetary`` (total spend) or
-    ``average_order_value`` (monetary / frequency). A customer whose metric is missing never
-    passes.
+    ``average_order_value`` (monetary / frequency); or, on the customer table of
+    :func:`flo_rfm.customers` only, a CLV column: ``p_alive``, ``exp_sales_3_month``,
+    ``exp_sales_6_month``, ``exp_average_value`` or ``cltv``. A customer whose metric is
+    missing (a CLV column of a customer the CLTV study left out) never passes.
 
     Examples
     --------
@@ -66,6 +73,23 @@ class Bound:
             return f"{self.metric} {'>=' if self.min_inclusive else '>'} {_number(self.min)}"
         return f"{low}{self.metric}{high}" if (low or high) else f"{self.metric} (any)"
 
+    def passes(self, values: np.ndarray) -> np.ndarray:
+        """Which of ``values`` (the metric's column) meet the bound; NaN never does.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> Bound("p_alive", max=0.5, max_inclusive=False).passes(np.array([0.2, 0.5, np.nan])).tolist()
+        [True, False, False]
+        """
+        v = np.asarray(values, dtype="float64")
+        ok = ~np.isnan(v)
+        if self.min is not None:
+            ok &= (v >= self.min) if self.min_inclusive else (v > self.min)
+        if self.max is not None:
+            ok &= (v <= self.max) if self.max_inclusive else (v < self.max)
+        return ok
+
     def _core(self) -> tuple[str, float | None, float | None, bool, bool]:
         return (self.metric, self.min, self.max, self.min_inclusive, self.max_inclusive)
 
@@ -89,6 +113,9 @@ class Rule:
         Whether one or all of ``categories`` must match.
     bounds : sequence of Bound
         Bounds on metrics, all of which must hold.
+    clv_segments : sequence of str, optional
+        Keep these CLV segments only (``A``...``D``); like bounds on CLV columns, only the
+        customer table of :func:`flo_rfm.customers` can apply it.
 
     Examples
     --------
@@ -108,9 +135,10 @@ class Rule:
     match: Literal["substring", "token"] = "substring"
     combine: Literal["any", "all"] = "any"
     bounds: tuple[Bound, ...] = field(default_factory=tuple)
+    clv_segments: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
-        for name in ("segments", "categories"):
+        for name in ("segments", "categories", "clv_segments"):
             value = getattr(self, name)
             if isinstance(value, str):
                 value = (value,)
@@ -139,15 +167,25 @@ class Rule:
             how = "contains" if self.match == "substring" else "lists"
             joined = f" {'or' if self.combine == 'any' else 'and'} ".join(self.categories)
             parts.append(f"interests {how} {joined}")
+        if self.clv_segments is not None:
+            parts.append("CLV segment in " + ", ".join(self.clv_segments))
         parts.extend(b.describe() for b in self.bounds)
         return "; ".join(parts) or "every customer"
 
+    @property
+    def needs_clv(self) -> bool:
+        """Whether the rule has a CLV condition (then only the customer table applies it)."""
+        return self.clv_segments is not None or any(b.metric in CLV_METRICS for b in self.bounds)
+
     def to_dict(self) -> dict[str, Any]:
-        """The rule as plain data (JSON-serialisable)."""
+        """The rule as plain data (JSON-serialisable); ``clv_segments`` only when set, so an
+        RFM rule's data is what it was before CLV conditions existed."""
         out = asdict(self)
-        for key in ("segments", "categories"):
+        for key in ("segments", "categories", "clv_segments"):
             if out[key] is not None:
                 out[key] = list(out[key])
+        if out["clv_segments"] is None:
+            del out["clv_segments"]
         out["bounds"] = [asdict(b) for b in self.bounds]
         return out
 
@@ -156,7 +194,7 @@ class Rule:
         """A rule from :meth:`to_dict`'s data."""
         if not isinstance(data, Mapping):
             raise ArgumentTypeError(f"a rule must be a mapping, got {type(data).__name__}")
-        known = {"name", "segments", "categories", "match", "combine", "bounds"}
+        known = {"name", "segments", "categories", "match", "combine", "bounds", "clv_segments"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise InvalidArgumentError(f"unknown rule keys {unknown}; a rule has {sorted(known)}")
@@ -173,12 +211,22 @@ class Rule:
         return cls.from_dict(json.loads(text))
 
     def _core(self) -> tuple[Any, ...]:
+        """The rule as the core's RFM selection takes it; a CLV condition is refused here."""
+        if self.needs_clv:
+            raise InvalidArgumentError(
+                f"the rule {self.describe()!r} has CLV conditions: select on the customer table "
+                "(flo_rfm.customers(...).select), which has the CLV columns"
+            )
+        return self._rfm_core()
+
+    def _rfm_core(self) -> tuple[Any, ...]:
+        """The rule's RFM conditions as the core takes them (CLV conditions left out)."""
         return (
             None if self.segments is None else list(self.segments),
             None if self.categories is None else list(self.categories),
             self.match,
             self.combine,
-            [b._core() for b in self.bounds],
+            [b._core() for b in self.bounds if b.metric not in CLV_METRICS],
         )
 
 
@@ -268,12 +316,13 @@ def rule_of(
     combine: str,
     min_average_order_value: float | None,
     bounds: Mapping[str, Sequence[float | None]] | Sequence[Bound] | None,
+    clv_segments: Sequence[str] | str | None = None,
 ) -> Rule:
-    """The rule :meth:`flo_rfm.RfmResult.select`'s keyword conditions describe."""
+    """The rule :meth:`flo_rfm.RfmResult.select`'s (and the customer table's) keyword conditions describe."""
     extra = bounds_of(bounds)
     if min_average_order_value is not None:
         extra += (Bound("average_order_value", min=min_average_order_value),)
-    for name, value in (("segments", segments), ("categories", categories)):
+    for name, value in (("segments", segments), ("categories", categories), ("clv_segments", clv_segments)):
         if value is not None and not isinstance(value, str) and not isinstance(value, Sequence):
             raise ArgumentTypeError(f"{name} must be a list of str, got {type(value).__name__}")
     return Rule(
@@ -283,4 +332,5 @@ def rule_of(
         match=match,  # type: ignore[arg-type]
         combine=combine,  # type: ignore[arg-type]
         bounds=extra,
+        clv_segments=clv_segments,  # type: ignore[arg-type]
     )

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from . import _flo_rfm
 from ._dates import DateLike
 from ._frames import to_kind
-from .customers import CustomerData, ReadReport
+from .customer_data import CustomerData, ReadReport
 from .io import Source, load
 from .segments import Match, RfmResult, segment
 from .write import check_not_input, write_csv

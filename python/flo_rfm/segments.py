@@ -20,7 +20,7 @@ from .rules import Bound, Rule, rule_of
 
 if TYPE_CHECKING:
     from ._flo_rfm import Rfm
-    from .customers import CustomerData
+    from .customer_data import CustomerData
 from .write import check_not_input
 
 __all__ = ["DEFAULT_SEGMENT_MAP", "RfmResult", "segment"]

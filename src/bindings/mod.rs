@@ -2,6 +2,7 @@
 
 mod arrow;
 mod cltv;
+mod customer_table;
 mod customers;
 mod errors;
 mod functions;
@@ -31,6 +32,7 @@ fn _flo_rfm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<rfm::Rfm>()?;
     m.add_class::<cltv::Cltv>()?;
     m.add_class::<cltv::CltvFrame>()?;
+    m.add_class::<customer_table::CustomerTable>()?;
     customers::register(m)?;
     read::register(m)?;
     functions::register(m)?;

@@ -7,6 +7,7 @@
 
 pub mod choice;
 pub mod clv;
+pub mod customer_table;
 pub mod error;
 pub mod io;
 pub mod numeric;

@@ -14,7 +14,7 @@ from .. import _arrow, _flo_rfm
 from .._dates import EPOCH, DateLike, days
 from .._frames import Kind, argument_errors, as_float, as_int, as_path, to_kind
 from .._pandas import text_series
-from ..customers import CustomerData
+from ..customer_data import CustomerData
 from ..exceptions import InvalidArgumentError
 from ..io import Source, load
 from ._model import _months
