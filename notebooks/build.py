@@ -511,6 +511,30 @@ OVER_TIME = [
     len(before), len(after)
     """),
     md("""
+    ## One table per customer
+
+    RFM scores and segment beside P(alive), expected purchases, expected average value, CLV and
+    CLV segment, keyed by `master_id`. Customers the CLTV study leaves out keep their row, with
+    empty CLV columns and the reason in `clv_reason`.
+    """),
+    code("""
+    table = flo_rfm.customers(before, months=6)
+    table
+    """),
+    code("""
+    table.to_pandas().head()
+    """),
+    md("""
+    On a FLO file nobody is left out (every customer has an online and an offline order); on
+    an order log, one-order customers are:
+    """),
+    code("table.left_out()"),
+    md("Champions with a top CLV whose P(alive) has fallen below one half:"),
+    code("""
+    fading = table.select(segments=["champions"], clv_segments=["A"], bounds={"p_alive": (None, 0.5)})
+    len(fading), fading.head().tolist()
+    """),
+    md("""
     ## A scheme you can keep
 
     Learned from the first snapshot it gives `flo_rfm.rfm`'s (pandas') scores back exactly.

@@ -194,7 +194,7 @@ def _customer_table(args: argparse.Namespace, res: Any, opts: dict[str, object],
     with the RFM table, and ``customers.csv`` written in ``--out`` beside the other files."""
     import flo_rfm
 
-    clv = flo_rfm.cltv(res.data, months=args.months, progress=_progress(args), **opts)
+    clv = flo_rfm.cltv(res.data, months=args.months, progress=_progress(args, args.file), **opts)
     clock.lap("cltv study")
     clock.parts(clv.stages)
     table = flo_rfm.CustomerTable(res.result, clv)
