@@ -2,6 +2,7 @@
 
 mod arrow;
 mod cltv;
+mod counts;
 mod customers;
 mod errors;
 mod functions;
@@ -35,6 +36,7 @@ fn _flo_rfm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     read::register(m)?;
     functions::register(m)?;
     models::register(m)?;
+    counts::register(m)?;
     partials::register(m)?;
     orders::register(m)?;
     rfm::register(m)?;
