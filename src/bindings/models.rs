@@ -113,9 +113,8 @@ fn fit_purchases(
     tol: Option<f64>,
 ) -> PyResult<Fit> {
     let kind = choice::<PurchaseModel>(model)?;
-    let w = weights.as_ref();
     let [x, t_x, t] = columns([&x, &t_x, &t])?;
-    let w = weights_for(x, w)?;
+    let w = weights_for(x, weights.as_ref())?;
     let watch = progress.map(|p| &*p.watch);
     let start = initial_params
         .map(|p| purchases::start_from_lifetimes(kind, &p))
