@@ -1,6 +1,6 @@
 """Customer lifetime value: the purchase models (BG/NBD, MBG/NBD, Pareto/NBD), the Gamma-Gamma
-spend model, the bootstrap interval, the CLTV study and the holdout validation, one per
-module. lifetimes' class names (``BetaGeoFitter``, ...) are exported too, so
+spend model, the bootstrap interval, the CLTV study, the holdout validation and the model
+comparison, one per module. lifetimes' class names (``BetaGeoFitter``, ...) are exported too, so
 lifetimes code ports by changing the import."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 from ._model import PERIODS_PER_MONTH
 from .bgnbd import BetaGeo, BetaGeoFitter, ModifiedBetaGeo, ModifiedBetaGeoFitter
 from .bootstrap import bootstrap_clv
+from .compare import compare_models
 from .gamma_gamma import CORRELATION_THRESHOLD, GammaGamma, GammaGammaFitter, frequency_monetary_correlation
 from .pareto import ParetoNBD, ParetoNBDFitter
 from .study import CltvResult, cltv
@@ -28,6 +29,7 @@ __all__ = [
     "ParetoNBDFitter",
     "bootstrap_clv",
     "cltv",
+    "compare_models",
     "cumulative_transactions",
     "error_metrics",
     "frequency_monetary_correlation",
