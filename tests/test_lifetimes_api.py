@@ -366,7 +366,7 @@ def test_gamma_gamma_warns_when_frequency_and_spend_are_correlated() -> None:
             gg = flo_rfm.GammaGamma().fit(f, m)
         flagged = [w for w in caught if issubclass(w.category, E.AssumptionWarning)]
         assert len(flagged) == int(warns), [str(w.message) for w in caught]
-        assert gg.fit_info_["frequency_monetary_correlation"] == corr
+        assert gg.frequency_monetary_correlation_ == corr
         if warns:
             assert f"{corr:.3f}" in str(flagged[0].message)
             assert flagged[0].filename == __file__  # the caller's line, not ours

@@ -73,6 +73,9 @@ class GammaGamma(_Model):
     _kind = "GammaGamma"
     #: The unit a CLV assumes when neither ``freq`` nor the purchase model names one.
     _default_freq: str | None = None
+    #: The Pearson correlation of frequency and monetary value of the data ``fit`` saw (None
+    #: before a fit, and for a model loaded from JSON or fitted inside the CLTV study).
+    frequency_monetary_correlation_: float | None = None
 
     def fit(
         self,
@@ -89,7 +92,7 @@ class GammaGamma(_Model):
         Warns :class:`~flo_rfm.exceptions.AssumptionWarning` when the Pearson correlation of
         frequency and monetary value is above :data:`CORRELATION_THRESHOLD` (0.3) in size: the
         model assumes them independent. The correlation is kept in
-        ``fit_info_["frequency_monetary_correlation"]``.
+        ``frequency_monetary_correlation_``.
 
         ``initial_params`` (the log-parameters ``log(p, q, v)`` the optimiser starts from, as
         lifetimes' ``x0``), ``tol`` (the largest gradient component at which the fit stops,
@@ -103,7 +106,7 @@ class GammaGamma(_Model):
         >>> ggf = flo_rfm.GammaGamma(penalizer_coef=0.01).fit(t["frequency"], t["monetary_cltv_avg"])
         >>> ggf.params_.index.tolist()
         ['p', 'q', 'v']
-        >>> abs(ggf.fit_info_["frequency_monetary_correlation"]) < 0.3
+        >>> abs(ggf.frequency_monetary_correlation_) < 0.3
         True
         """
         x = _arr(frequency)
@@ -119,7 +122,7 @@ class GammaGamma(_Model):
             )
         self._set(fit, len(x))
         corr = frequency_monetary_correlation(x, m, w)
-        self.fit_info_["frequency_monetary_correlation"] = corr
+        self.frequency_monetary_correlation_ = corr
         if abs(corr) > CORRELATION_THRESHOLD:
             warnings.warn(
                 f"frequency and monetary value are correlated (Pearson {corr:.3f}, above "
