@@ -61,7 +61,16 @@ def build() -> str:
         for name in sorted(names, key=lambda n: (not inspect.isclass(getattr(module, n)), n.lower())):
             obj = getattr(module, name)
             qual = f"{title}.{name}"
-            if inspect.isclass(obj) and obj.__name__ != name:
+            if inspect.isclass(obj) and obj.__name__ != name and name.endswith("Fitter"):
+                # lifetimes' name for a flo_rfm model (BetaGeoFitter = BetaGeo).
+                lines += [
+                    f"### class `{qual}`",
+                    "",
+                    f"lifetimes' name for :class:`{title}.{obj.__name__}` (the same class), so code "
+                    "written for lifetimes runs by changing the import.",
+                    "",
+                ]
+            elif inspect.isclass(obj) and obj.__name__ != name:
                 # A class exported under a second, older name (TransactionLog = OrderLog).
                 lines += [
                     f"### class `{qual}`",

@@ -338,13 +338,19 @@ MODELS = [
     history = ch["frequency_cal"], ch["recency_cal"], ch["T_cal"]
     ch.head()
     """),
-    md("## Fit every model on the calibration period (times in weeks)"),
+    md("""
+    ## Fit every model on the calibration period (times in weeks) and compare them
+
+    One row per model: log-likelihood of the calibration histories, AIC and BIC (k = 4
+    parameters, n = customers; lower is better), and the holdout errors of predicted against
+    actual purchases (MAE, RMSE, bias).
+    """),
     code("""
     models = {
         cls.__name__: cls(penalizer_coef=0.001).fit(*history, time_unit="W")
         for cls in (flo_rfm.BetaGeo, flo_rfm.ModifiedBetaGeo, flo_rfm.ParetoNBD)
     }
-    {name: m.fit_info_["objective"] for name, m in models.items()}
+    flo_rfm.compare_models(ch, models=list(models.values())).round(4)
     """),
     md("## Parameters with standard errors and 95% intervals (from the Hessian)"),
     code("""
@@ -352,17 +358,31 @@ MODELS = [
         print(name)
         print(m.summary.round(4), end="\\n\\n")
     """),
-    md("## Holdout validation: predicted against actual purchases"),
+    md("""
+    ## Holdout validation: predicted against actual purchases and spend
+
+    Gamma-Gamma assumes spend per purchase independent of frequency: its fit warns
+    (`AssumptionWarning`) when their Pearson correlation exceeds 0.3 in size.
+    """),
     code("""
     import pandas as pd
 
     spenders = (ch["frequency_cal"] > 0) & (ch["monetary_value_cal"] > 0)
+    print(
+        "frequency-monetary correlation:",
+        round(
+            flo_rfm.frequency_monetary_correlation(
+                ch.loc[spenders, "frequency_cal"], ch.loc[spenders, "monetary_value_cal"]
+            ),
+            4,
+        ),
+    )
     ggf = flo_rfm.GammaGamma(0.01).fit(
         ch.loc[spenders, "frequency_cal"],
         ch.loc[spenders, "monetary_value_cal"],
     )
     checks = {name: flo_rfm.holdout_validation(m, ch, spend_model=ggf) for name, m in models.items()}
-    pd.concat({name: v.metrics for name, v in checks.items()}).round(4)
+    checks["BetaGeo"].metrics.round(4)
     """),
     code('checks["BetaGeo"].by_frequency.head(8).round(3)'),
     code('checks["BetaGeo"].calibration.round(3)'),

@@ -222,7 +222,7 @@ def test_mismatched_array_lengths_are_a_clear_error():
         bgf.conditional_probability_alive([1, 2], [1.0, 2.0], [3.0])
     with pytest.raises(InvalidArgumentError, match="3 weights for 2 customers"):
         flo_rfm.BetaGeo().fit([1, 2], [1.0, 2.0], [3.0, 4.0], weights=[1, 1, 1])
-    ggf = flo_rfm.GammaGamma(0.01).fit([2, 3, 5, 2, 4], [100.0, 80.0, 120.0, 60.0, 90.0])
+    ggf = flo_rfm.GammaGamma(0.01).fit([2, 3, 5, 2, 4], [90.0, 120.0, 95.0, 80.0, 100.0])
     with pytest.raises(InvalidArgumentError, match="same length"):
         ggf.conditional_expected_average_profit([2, 3], [100.0])
 

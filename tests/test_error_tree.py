@@ -61,7 +61,7 @@ class Env:
         self.history = ([0, 2, 5, 1, 3], [0, 10, 30, 4, 20], [40, 40, 40, 30, 35])
         self.bgf = flo_rfm.BetaGeo(0.01).fit(*self.history)  # no time unit
         self.bgf_weeks = flo_rfm.BetaGeo(0.01).fit(*self.history, time_unit="W")
-        self.ggf = flo_rfm.GammaGamma(0.01).fit([2, 3, 5, 2, 4], [100.0, 80.0, 120.0, 60.0, 90.0])
+        self.ggf = flo_rfm.GammaGamma(0.01).fit([2, 3, 5, 2, 4], [90.0, 120.0, 95.0, 80.0, 100.0])
         self.log = flo_rfm.datasets.sample_transactions(200, seed=4)
         self.log_csv = flo_rfm.datasets.write_transactions(str(tmp / "log.csv"), lines=50, seed=1)
         self.holdout = flo_rfm.calibration_holdout(
@@ -733,7 +733,9 @@ def test_every_class_has_its_builtin_base(cls: type) -> None:
 
 
 def test_the_tree_lists_every_class() -> None:
-    assert sorted(E.__all__) == sorted(["FloRfmError", *(c.__name__ for c in TREE)])
+    # ... and the one warning class, a UserWarning (not an error).
+    assert issubclass(E.AssumptionWarning, UserWarning) and not issubclass(E.AssumptionWarning, E.FloRfmError)
+    assert sorted(E.__all__) == sorted(["FloRfmError", "AssumptionWarning", *(c.__name__ for c in TREE)])
 
 
 BUILTIN_RAISE = re.compile(

@@ -93,7 +93,7 @@ def test_validation_errors_and_plots(split, tmp_path):
     bgf = flo_rfm.BetaGeo(0.01).fit(ch["frequency_cal"], ch["recency_cal"], ch["T_cal"])
     with pytest.raises(ValueError, match="calibration/holdout columns"):
         flo_rfm.holdout_validation(bgf, ch.drop(columns="frequency_holdout"))
-    ggf = flo_rfm.GammaGamma(0.01).fit([2, 3, 4], [10.0, 20.0, 30.0])
+    ggf = flo_rfm.GammaGamma(0.01).fit([2, 3, 4, 5], [20.0, 30.0, 10.0, 25.0])
     with pytest.raises(ValueError, match="monetary_value_col"):
         flo_rfm.holdout_validation(bgf, ch.drop(columns="monetary_value_holdout"), spend_model=ggf)
     v = flo_rfm.holdout_validation(bgf, ch)

@@ -51,10 +51,13 @@ __all__ = [
     "log_from_bytes",
     "log_from_columns",
     "outlier_thresholds_of",
+    "pearson",
     "purchases_expected",
     "purchases_expected_new",
     "purchases_objective",
     "purchases_palive",
+    "purchases_probability_conditional",
+    "purchases_probability_new",
     "purchases_sums",
     "qcut_codes",
     "quantile_plan",
@@ -349,6 +352,8 @@ def fit_purchases(
     weights: _F64 | None = None,
     penalizer: float = 0.0,
     progress: Progress | None = None,
+    initial_params: list[float] | None = None,
+    tol: float | None = None,
 ) -> Fit: ...
 def purchases_objective(
     model: str, params: list[float], x: _F64, t_x: _F64, t: _F64, weights: _F64, penalizer: float
@@ -358,8 +363,19 @@ def purchases_expected(
 ) -> _F64: ...
 def purchases_expected_new(model: str, params: list[float], t: _F64) -> _F64: ...
 def purchases_palive(model: str, params: list[float], x: _F64, t_x: _F64, big_t: _F64) -> _F64: ...
+def purchases_probability_new(model: str, params: list[float], t: _F64, n: int) -> _F64: ...
+def purchases_probability_conditional(
+    model: str, params: list[float], n: int, t: float, x: _F64, t_x: _F64, big_t: _F64
+) -> _F64: ...
+def pearson(x: _F64, m: _F64, weights: _F64 | None = None) -> float: ...
 def fit_gamma_gamma(
-    x: _F64, m: _F64, weights: _F64 | None = None, penalizer: float = 0.0, progress: Progress | None = None
+    x: _F64,
+    m: _F64,
+    weights: _F64 | None = None,
+    penalizer: float = 0.0,
+    progress: Progress | None = None,
+    initial_params: list[float] | None = None,
+    tol: float | None = None,
 ) -> Fit: ...
 def gg_objective(log_params: list[float], x: _F64, m: _F64, weights: _F64, penalizer: float) -> float: ...
 def gg_expected_profit(params: list[float], x: _F64, m: _F64) -> _F64: ...

@@ -23,12 +23,16 @@ The tree::
         ├── FileMissingError (FileNotFoundError)
         ├── FileAccessError (PermissionError)
         └── IsAFolderError (IsADirectoryError)
+
+and one warning, ``AssumptionWarning`` (a ``UserWarning``): the data break an assumption of a
+model that was fitted all the same.
 """
 
 from __future__ import annotations
 
 __all__ = [
     "ArgumentTypeError",
+    "AssumptionWarning",
     "BinEdgesError",
     "ConvergenceError",
     "FileAccessError",
@@ -128,3 +132,9 @@ class FileAccessError(FileError, PermissionError):
 
 class IsAFolderError(FileError, IsADirectoryError):
     """A folder was given where a file is needed."""
+
+
+class AssumptionWarning(UserWarning):
+    """The data break an assumption of a model fitted on them (Gamma-Gamma's independence of
+    frequency and monetary value); the fit is done, its answers may be biased. A warning, so
+    ``warnings.simplefilter("error", AssumptionWarning)`` makes it stop a run."""

@@ -2,6 +2,7 @@
 
 mod arrow;
 mod cltv;
+mod counts;
 mod customer_table;
 mod customers;
 mod errors;
@@ -37,6 +38,7 @@ fn _flo_rfm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     read::register(m)?;
     functions::register(m)?;
     models::register(m)?;
+    counts::register(m)?;
     partials::register(m)?;
     orders::register(m)?;
     rfm::register(m)?;

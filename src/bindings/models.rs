@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 
 use super::errors::{choice, run, to_py};
 use crate::core::clv::bootstrap::{self, BootstrapOptions};
-use crate::core::clv::fit::FitInfo;
+use crate::core::clv::fit::{FitControl, FitInfo};
 use crate::core::clv::gamma_gamma::{self, GammaGammaParams};
 use crate::core::clv::purchases::{self, PurchaseModel, Purchases};
 use crate::core::clv::value::{clv, clv_periods, Horizon};
@@ -16,7 +16,7 @@ pub(super) type F64Out<'py> = Bound<'py, PyArray1<f64>>;
 
 /// The customer columns as slices, checked to have one value per customer each: a clear
 /// `InvalidArgumentError` rather than an index panic inside the core.
-fn columns<'a, const N: usize>(arrays: [&'a F64In<'_>; N]) -> PyResult<[&'a [f64]; N]> {
+pub(super) fn columns<'a, const N: usize>(arrays: [&'a F64In<'_>; N]) -> PyResult<[&'a [f64]; N]> {
     let mut out: [&[f64]; N] = [&[]; N];
     for (slot, a) in out.iter_mut().zip(arrays) {
         *slot = a.as_slice()?;
@@ -32,7 +32,7 @@ fn columns<'a, const N: usize>(arrays: [&'a F64In<'_>; N]) -> PyResult<[&'a [f64
 }
 
 /// Optional weights, checked to have one value per customer.
-fn weights_for<'a>(x: &[f64], w: Option<&'a F64In<'_>>) -> PyResult<Option<&'a [f64]>> {
+pub(super) fn weights_for<'a>(x: &[f64], w: Option<&'a F64In<'_>>) -> PyResult<Option<&'a [f64]>> {
     let Some(w) = w else { return Ok(None) };
     let w = w.as_slice()?;
     if w.len() != x.len() {
@@ -46,7 +46,7 @@ fn weights_for<'a>(x: &[f64], w: Option<&'a F64In<'_>>) -> PyResult<Option<&'a [
 }
 
 /// `f` for every customer of three columns, with the GIL released.
-fn per_customer<'py>(
+pub(super) fn per_customer<'py>(
     py: Python<'py>,
     [a, b, c]: [&[f64]; 3],
     f: impl Fn(f64, f64, f64) -> f64 + Send + Sync,
@@ -91,13 +91,14 @@ fn gg(p: [f64; 3]) -> GammaGammaParams {
     }
 }
 
-fn purchases(model: &str, params: [f64; 4]) -> PyResult<Purchases> {
+pub(super) fn purchases(model: &str, params: [f64; 4]) -> PyResult<Purchases> {
     Ok(Purchases::new(choice::<PurchaseModel>(model)?, params))
 }
 
-/// The purchase model `model` fitted (parameters in lifetimes' order).
+/// The purchase model `model` fitted (parameters in lifetimes' order), from lifetimes'
+/// `initial_params` and with its `tol` when given.
 #[pyfunction]
-#[pyo3(signature = (model, x, t_x, t, weights=None, penalizer=0.0, progress=None))]
+#[pyo3(signature = (model, x, t_x, t, weights=None, penalizer=0.0, progress=None, initial_params=None, tol=None))]
 #[allow(clippy::too_many_arguments)]
 fn fit_purchases(
     py: Python<'_>,
@@ -108,13 +109,21 @@ fn fit_purchases(
     weights: Option<F64In<'_>>,
     penalizer: f64,
     progress: Option<&super::progress::Progress>,
+    initial_params: Option<Vec<f64>>,
+    tol: Option<f64>,
 ) -> PyResult<Fit> {
     let kind = choice::<PurchaseModel>(model)?;
-    let w = weights.as_ref();
     let [x, t_x, t] = columns([&x, &t_x, &t])?;
-    let w = weights_for(x, w)?;
+    let w = weights_for(x, weights.as_ref())?;
     let watch = progress.map(|p| &*p.watch);
-    let f = run(py, || purchases::fit(kind, x, t_x, t, w, penalizer, watch))?;
+    let start = initial_params
+        .map(|p| purchases::start_from_lifetimes(kind, &p))
+        .transpose()
+        .map_err(to_py)?;
+    let control = FitControl { start, gtol: tol };
+    let f = run(py, || {
+        purchases::fit_with(kind, [x, t_x, t], w, penalizer, watch, &control)
+    })?;
     let p = f.model.params();
     Ok(Fit::new(&p, f.scale, &f.info))
 }
@@ -189,9 +198,11 @@ fn purchases_palive<'py>(
     }))
 }
 
-/// ((p, q, v), (iterations, objective, gradient norm, groups), covariance row by row).
+/// The Gamma-Gamma model fitted, from lifetimes' `initial_params` (log-parameters, as its
+/// optimiser's `x0`) and with its `tol` when given.
 #[pyfunction]
-#[pyo3(signature = (x, m, weights=None, penalizer=0.0, progress=None))]
+#[pyo3(signature = (x, m, weights=None, penalizer=0.0, progress=None, initial_params=None, tol=None))]
+#[allow(clippy::too_many_arguments)]
 fn fit_gamma_gamma(
     py: Python<'_>,
     x: F64In<'_>,
@@ -199,12 +210,20 @@ fn fit_gamma_gamma(
     weights: Option<F64In<'_>>,
     penalizer: f64,
     progress: Option<&super::progress::Progress>,
+    initial_params: Option<Vec<f64>>,
+    tol: Option<f64>,
 ) -> PyResult<Fit> {
     let w = weights.as_ref();
     let [x, m] = columns([&x, &m])?;
     let w = weights_for(x, w)?;
     let watch = progress.map(|p| &*p.watch);
-    let f = run(py, || gamma_gamma::fit(x, m, w, penalizer, watch))?;
+    let control = FitControl {
+        start: initial_params,
+        gtol: tol,
+    };
+    let f = run(py, || {
+        gamma_gamma::fit_with([x, m], w, penalizer, watch, &control)
+    })?;
     let p = [f.params.p, f.params.q, f.params.v];
     Ok(Fit::new(&p, 1.0, &f.info))
 }

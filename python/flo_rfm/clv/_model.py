@@ -39,10 +39,13 @@ def _arr(values: ArrayLike) -> np.ndarray:
         raise InvalidArgumentError(f"expected an array of numbers: {e}") from e
 
 
-def _like(result: np.ndarray, template: ArrayLike) -> np.ndarray | pd.Series:
-    """Results come back as a Series when the input was one (keeping its index)."""
+def _like(result: np.ndarray, template: ArrayLike) -> Any:
+    """Results come back as a Series when the input was one (keeping its index), as a number
+    when it was a number (one customer, as lifetimes answers), else as an array."""
     if isinstance(template, pd.Series):
         return pd.Series(result, index=template.index)
+    if np.ndim(template) == 0 and result.shape == (1,):
+        return float(result[0])
     return result
 
 
@@ -159,6 +162,20 @@ class _Model:
     def _json_fields(self) -> dict[str, Any]:
         return {}
 
+    def _report(self, verbose: bool) -> None:
+        """With ``verbose``, what lifetimes' ``fit(verbose=True)`` shows (scipy's ``disp``): the
+        optimiser's outcome, the objective it reached and its iterations, and here the largest
+        gradient component (lifetimes' ``tol`` bounds it)."""
+        if not verbose:
+            return
+        info = self.fit_info_
+        print(
+            "Optimization terminated successfully.\n"
+            f"         Current function value: {info['objective']:.6f}\n"
+            f"         Iterations: {int(info['iterations'])}\n"
+            f"         Gradient norm: {info['gradient_norm']:.3g}"
+        )
+
     def to_json(self) -> str:
         """The fitted model as JSON (``from_json`` reads it back).
 
@@ -241,7 +258,49 @@ class _Model:
                 text = fh.read()
         except UnicodeDecodeError as e:
             raise InputError(f"{path}: not a model file flo_rfm wrote: {e}") from e
-        return cls.from_json(text)
+        try:
+            return cls.from_json(text)
+        except InputError as e:
+            err = InputError(f"{path}: {e}")
+            err.source = path
+            raise err from e
+
+    def save_model(self, path: str | os.PathLike[str]) -> None:
+        """lifetimes' ``save_model``: the model written to ``path``, as JSON rather than
+        lifetimes' pickle (parameters, penalizer, fit diagnostics, covariance, time unit; no
+        customer data is kept to save), atomically (a temporary file renamed into place).
+
+        Examples
+        --------
+        >>> import flo_rfm, tempfile, os
+        >>> path = os.path.join(tempfile.mkdtemp(), "bgf.json")
+        >>> bgf = flo_rfm.BetaGeoFitter(0.01).fit([0, 2, 5, 1, 3], [0, 10, 30, 4, 20], [40, 40, 40, 30, 35])
+        >>> bgf.save_model(path)
+        >>> again = flo_rfm.BetaGeoFitter()
+        >>> again.load_model(path)
+        >>> again.params_.equals(bgf.params_), again.penalizer_coef
+        (True, 0.01)
+        """
+        self.save(path)
+
+    def load_model(self, path: str | os.PathLike[str]) -> None:
+        """lifetimes' ``load_model``: this model becomes the one ``save_model`` (or ``save``)
+        wrote to ``path``. A file that is not such a model raises
+        :class:`~flo_rfm.exceptions.InputError` naming the file; a missing one
+        :class:`~flo_rfm.exceptions.FileMissingError`.
+
+        Examples
+        --------
+        >>> import flo_rfm, tempfile, os
+        >>> path = os.path.join(tempfile.mkdtemp(), "ggf.json")
+        >>> with open(path, "w") as fh:
+        ...     _ = fh.write('{"model": "BetaGeo", "penalizer_coef": 0.0, "params": {}}')
+        >>> flo_rfm.GammaGammaFitter().load_model(path)
+        Traceback (most recent call last):
+        ...
+        flo_rfm.exceptions.InputError: .../ggf.json: this JSON holds a 'BetaGeo' model, not 'GammaGamma'
+        """
+        self.__dict__.update(type(self).load(path).__dict__)
 
 
 def _months(unit: str, time: int, discount_rate: float) -> tuple[int, float, float]:

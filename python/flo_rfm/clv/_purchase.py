@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _flo_rfm
-from .._frames import argument_errors, as_float
+from .._frames import argument_errors, as_float, as_int
 from ..exceptions import InvalidArgumentError
 from ._model import ArrayLike, TimeUnit, _arr, _check_unit, _like, _Model, _months
 
@@ -35,6 +35,9 @@ class _PurchaseModel(_Model):
         T: ArrayLike,
         weights: ArrayLike | None = None,
         *,
+        initial_params: ArrayLike | None = None,
+        verbose: bool = False,
+        tol: float | None = None,
         time_unit: TimeUnit | None = None,
     ) -> Any:
         """Maximum-likelihood fit of lifetimes' objective; identical ``(frequency, recency, T)``
@@ -43,6 +46,17 @@ class _PurchaseModel(_Model):
         ``time_unit`` names the unit of ``recency`` and ``T`` (``"D"`` days, ``"W"`` weeks,
         ``"M"`` months, ``"H"`` hours) so that a CLV from this model is computed in it.
         Raises :class:`~flo_rfm.exceptions.ConvergenceError` if the optimiser does not converge.
+
+        ``initial_params``, ``verbose`` and ``tol`` mean what they mean in lifetimes:
+        ``initial_params`` is where the optimiser starts, on lifetimes' scaled time axis (times
+        divided by ``max(T)``) and in lifetimes' coordinates: the log-parameters
+        ``log(r, alpha, a, b)`` for the BG/NBD family (lifetimes' ``x0``), the parameters
+        ``(r, alpha, s, beta)`` themselves for the Pareto/NBD. ``tol`` ends the fit once the
+        largest gradient component of the objective (in log-parameters) is at most ``tol``:
+        scipy's BFGS ``gtol``, which lifetimes' ``tol`` sets for the BG/NBD family (for its
+        Nelder-Mead Pareto/NBD fit lifetimes' ``tol`` is a simplex size instead; here it is the
+        same gradient bound). The default, ``None``, is flo_rfm's 1e-10, tighter than lifetimes'
+        1e-7. ``verbose`` prints the outcome, as lifetimes (scipy's ``disp``) does.
 
         Examples
         --------
@@ -53,18 +67,28 @@ class _PurchaseModel(_Model):
         True
         >>> sorted(bgf.fit_info_)
         ['customers', 'gradient_norm', 'groups', 'iterations', 'objective']
+        >>> _ = bgf.fit(t["frequency"], t["recency_cltv_weekly"], t["T_weekly"], tol=1e-6, verbose=True)
+        Optimization terminated successfully.
+                 Current function value: ...
+                 Iterations: ...
+                 Gradient norm: ...
         """
         x = _arr(frequency)
         w = None if weights is None else _arr(weights)
         rec, big_t = _arr(recency), _arr(T)
+        start = None if initial_params is None else [float(v) for v in _arr(initial_params).ravel()]
+        gtol = None if tol is None else as_float(tol, "tol")
         self.time_unit = _check_unit(time_unit)
         from ..progress import run_watched
 
         with argument_errors():  # watched: Ctrl-C stops the fit at its next evaluation
             fitted = run_watched(
-                lambda c: _flo_rfm.fit_purchases(self._rust, x, rec, big_t, w, self.penalizer_coef, c)
+                lambda c: _flo_rfm.fit_purchases(
+                    self._rust, x, rec, big_t, w, self.penalizer_coef, c, start, gtol
+                )
             )
         self._set(fitted, len(x))
+        self._report(verbose)
         return self
 
     def conditional_expected_number_of_purchases_up_to_time(
@@ -101,8 +125,9 @@ class _PurchaseModel(_Model):
         """
         return self.conditional_expected_number_of_purchases_up_to_time(t, frequency, recency, T)
 
-    def expected_number_of_purchases_up_to_time(self, t: ArrayLike) -> np.ndarray:
-        """Expected purchases of a new customer in ``t`` time units.
+    def expected_number_of_purchases_up_to_time(self, t: ArrayLike | float) -> Any:
+        """Expected purchases of a new customer in ``t`` time units: a number for a number, an
+        array for an array (a Series keeps its index), as lifetimes.
 
         Examples
         --------
@@ -112,8 +137,10 @@ class _PurchaseModel(_Model):
         >>> bgf = flo_rfm.BetaGeo(0.001).fit(*history)
         >>> bool(bgf.expected_number_of_purchases_up_to_time([4, 8])[1] > 0)
         True
+        >>> isinstance(bgf.expected_number_of_purchases_up_to_time(4), float)
+        True
         """
-        return _flo_rfm.purchases_expected_new(self._rust, self._p(), _arr(np.atleast_1d(t)))
+        return _scalar_or_like(_flo_rfm.purchases_expected_new(self._rust, self._p(), _times(t)), t)
 
     def conditional_probability_alive(
         self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, future_t: float = 0.0
@@ -142,6 +169,29 @@ class _PurchaseModel(_Model):
         later = _arr(T) + ahead
         out = _flo_rfm.purchases_palive(self._rust, self._p(), _arr(frequency), _arr(recency), later)
         return _like(out, frequency)
+
+
+def _times(t: ArrayLike | float) -> np.ndarray:
+    """Times as a flat array, checked to be numbers >= 0."""
+    out = _arr(np.atleast_1d(t)).ravel()
+    if not np.all(out >= 0):
+        raise InvalidArgumentError(f"t must be numbers >= 0, got {t!r}")
+    return out
+
+
+def _count(n: Any) -> int:
+    """A number of purchases: a whole number in ``0 .. 2**32 - 1``."""
+    count = as_int(n, "n", 0, exact=True)
+    if count > 2**32 - 1:
+        raise InvalidArgumentError(f"n must be at most 2**32 - 1, got {n!r}")
+    return count
+
+
+def _scalar_or_like(out: np.ndarray, t: Any) -> Any:
+    """A float for a scalar ``t``, a Series for a Series, else the array."""
+    if np.ndim(t) == 0:
+        return float(out[0])
+    return _like(out, t)
 
 
 def _horizon(

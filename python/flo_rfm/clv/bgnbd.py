@@ -1,16 +1,42 @@
 """The BG/NBD purchase model and its modified variant, as lifetimes' ``BetaGeoFitter`` and
-``ModifiedBetaGeoFitter``."""
+``ModifiedBetaGeoFitter`` (both names are exported too, as the same classes)."""
 
 from __future__ import annotations
 
-from ._purchase import _PurchaseModel
+from typing import Any
 
-__all__ = ["BetaGeo", "ModifiedBetaGeo"]
+from .. import _flo_rfm
+from ._model import ArrayLike
+from ._purchase import _count, _PurchaseModel, _scalar_or_like, _times
+
+__all__ = ["BetaGeo", "BetaGeoFitter", "ModifiedBetaGeo", "ModifiedBetaGeoFitter"]
 
 
-class BetaGeo(_PurchaseModel):
+class _BgNbdFamily(_PurchaseModel):
+    """What the BG/NBD and the modified BG/NBD have that the Pareto/NBD has not (in lifetimes)."""
+
+    def probability_of_n_purchases_up_to_time(self, t: ArrayLike | float, n: int) -> Any:
+        """P(N(t) = n): the probability that a new customer makes exactly ``n`` repeat purchases
+        in ``t`` time units (eq. 8 of Fader, Hardie & Lee 2005; lifetimes' variant of it for the
+        modified model). A number for a number ``t``, an array for an array (lifetimes takes a
+        number only). Where lifetimes' ``1 - sum`` would cancel to rounding (a tiny probability
+        far in the tail) the tail is summed instead, so such values are accurate, not noise.
+
+        Examples
+        --------
+        >>> import flo_rfm
+        >>> bgf = flo_rfm.BetaGeoFitter(0.01).fit([0, 2, 5, 1, 3], [0, 10, 30, 4, 20], [40, 40, 40, 30, 35])
+        >>> p = [bgf.probability_of_n_purchases_up_to_time(10, n) for n in range(200)]
+        >>> round(sum(p), 12), isinstance(p[0], float)
+        (1.0, True)
+        """
+        out = _flo_rfm.purchases_probability_new(self._rust, self._p(), _times(t), _count(n))
+        return _scalar_or_like(out, t)
+
+
+class BetaGeo(_BgNbdFamily):
     """BG/NBD model of repeat purchases (Fader, Hardie & Lee 2005), as lifetimes'
-    ``BetaGeoFitter``.
+    ``BetaGeoFitter`` (also exported under that name).
 
     Parameters
     ----------
@@ -23,6 +49,8 @@ class BetaGeo(_PurchaseModel):
     >>> res = flo_rfm.cltv(flo_rfm.datasets.sample(3000))
     >>> list(res.bgf.params_.index)
     ['r', 'alpha', 'a', 'b']
+    >>> flo_rfm.BetaGeoFitter is flo_rfm.BetaGeo
+    True
 
     References
     ----------
@@ -35,10 +63,10 @@ class BetaGeo(_PurchaseModel):
     _rust = "bgnbd"
 
 
-class ModifiedBetaGeo(_PurchaseModel):
+class ModifiedBetaGeo(_BgNbdFamily):
     """Modified BG/NBD (Batislam, Denizel & Filiztekin 2007), as lifetimes'
-    ``ModifiedBetaGeoFitter``: a customer may also drop out right after the first purchase, so
-    customers with no repeat purchase are not all alive.
+    ``ModifiedBetaGeoFitter`` (also exported under that name): a customer may also drop out
+    right after the first purchase, so customers with no repeat purchase are not all alive.
 
     Examples
     --------
@@ -57,3 +85,8 @@ class ModifiedBetaGeo(_PurchaseModel):
     _names = ("r", "alpha", "a", "b")
     _kind = "ModifiedBetaGeo"
     _rust = "mbgnbd"
+
+
+#: lifetimes' names, so lifetimes code ports by changing the import.
+BetaGeoFitter = BetaGeo
+ModifiedBetaGeoFitter = ModifiedBetaGeo

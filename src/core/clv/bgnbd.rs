@@ -5,7 +5,7 @@
 
 use crate::core::numeric::special::{signed_ln_hyp2f1, Hyp2f1};
 
-use crate::core::clv::fit::{checkpoint, fit_log_params, Ask, FitInfo, FitSpec};
+use crate::core::clv::fit::{checkpoint, fit_log_params_with, Ask, FitControl, FitInfo, FitSpec};
 
 use crate::core::clv::history::ScaledHistory;
 
@@ -201,6 +201,20 @@ pub fn fit(
     penalizer: f64,
     watch: Option<&Watch>,
 ) -> Result<BgNbdFit> {
+    let control = FitControl::default();
+    fit_with([x, t_x, t], weights, modified, penalizer, watch, &control)
+}
+
+/// [`fit`] from the caller's start (log-parameters on the scaled time axis, lifetimes'
+/// `initial_params`) and tolerance, when given.
+pub fn fit_with(
+    [x, t_x, t]: [&[f64]; 3],
+    weights: Option<&[f64]>,
+    modified: bool,
+    penalizer: f64,
+    watch: Option<&Watch>,
+    control: &FitControl,
+) -> Result<BgNbdFit> {
     let scaled = ScaledHistory::new(x, t_x, t, weights)?;
     let data = BgNbdData::new(scaled.x, scaled.t_x, scaled.t, scaled.w);
     // The subsample a large fit starts from, made once (the shift depends on the weight only).
@@ -218,13 +232,14 @@ pub fn fit(
     } else {
         "BG/NBD fit"
     };
-    fit_from_sums(
+    fit_from_sums_with(
         |p, ask| {
             checkpoint(watch, name)?;
             let rows = ask.rows(&data, &sample);
             Ok(log_likelihood_sums(p, rows, ask.hessian))
         },
         &shape,
+        control,
     )
 }
 
@@ -248,6 +263,15 @@ pub fn fit_from_sums(
     sums: impl Fn(&BgNbdParams, Ask) -> Result<TermSums<4>>,
     shape: &FitShape,
 ) -> Result<BgNbdFit> {
+    fit_from_sums_with(sums, shape, &FitControl::default())
+}
+
+/// [`fit_from_sums`] from the caller's start and tolerance, when given.
+pub fn fit_from_sums_with(
+    sums: impl Fn(&BgNbdParams, Ask) -> Result<TermSums<4>>,
+    shape: &FitShape,
+    control: &FitControl,
+) -> Result<BgNbdFit> {
     let spec = FitSpec {
         groups: shape.groups,
         total_weight: shape.total_w,
@@ -256,7 +280,7 @@ pub fn fit_from_sums(
         analytic_hessian: true,
         samples: true,
     };
-    let (e, info) = fit_log_params::<4>(
+    let (e, info) = fit_log_params_with::<4>(
         |lp, ask, g| {
             let e: Vec<f64> = lp.iter().map(|v| v.exp()).collect();
             let p = BgNbdParams::new([e[0], e[1], e[2], e[3]], shape.modified);
@@ -270,6 +294,7 @@ pub fn fit_from_sums(
             ))
         },
         &spec,
+        control,
     )?;
     Ok(BgNbdFit {
         params: BgNbdParams::new([e[0], e[1] / shape.scale, e[2], e[3]], shape.modified),

@@ -132,6 +132,47 @@ pub fn fit_log_params<const N: usize>(
     objective: impl Fn(&[f64], Ask, &mut [f64]) -> Result<Evaluation>,
     spec: &FitSpec<'_>,
 ) -> Result<([f64; N], FitInfo)> {
+    fit_log_params_with(objective, spec, &FitControl::default())
+}
+
+/// What a caller may choose of a fit, as lifetimes' `fit(initial_params=, tol=)`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FitControl {
+    /// The start in log-parameters on the fit's (scaled) time axis, instead of lifetimes'
+    /// default (every log-parameter 0.1) and the subsample's warm start.
+    pub start: Option<Vec<f64>>,
+    /// Converged once the largest gradient component of the objective in log-parameters is at
+    /// most this: scipy's BFGS `gtol`, which lifetimes' `tol` sets for the BG/NBD family and
+    /// Gamma-Gamma (both minimise this same mean objective). Default 1e-10.
+    pub gtol: Option<f64>,
+}
+
+impl FitControl {
+    /// Checks the start has one finite value per parameter and the tolerance is positive.
+    pub fn check(&self, n: usize) -> Result<()> {
+        if let Some(start) = &self.start {
+            if start.len() != n || start.iter().any(|v| !v.is_finite()) {
+                return Err(FloError::invalid(format!(
+                    "initial_params must be {n} finite numbers, got {start:?}"
+                )));
+            }
+        }
+        match self.gtol {
+            Some(g) if !(g.is_finite() && g > 0.0) => Err(FloError::invalid(format!(
+                "tol must be a number > 0, got {g}"
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// [`fit_log_params`] from the caller's start and tolerance, when given.
+pub fn fit_log_params_with<const N: usize>(
+    objective: impl Fn(&[f64], Ask, &mut [f64]) -> Result<Evaluation>,
+    spec: &FitSpec<'_>,
+    control: &FitControl,
+) -> Result<([f64; N], FitInfo)> {
+    control.check(N)?;
     // The optimiser sees NaN once the objective fails, and stops; the first error is returned.
     let failed = std::cell::RefCell::new(None);
     let asked = |sample| Asked {
@@ -141,8 +182,14 @@ pub fn fit_log_params<const N: usize>(
         failed: &failed,
     };
     let mut opts = optimize::Options::default();
-    let mut start = vec![0.1; N];
-    if let Some(shift) = sample_shift(spec.total_weight, spec.groups).filter(|_| spec.samples) {
+    if let Some(gtol) = control.gtol {
+        opts.gtol = gtol;
+    }
+    let default_start = control.start.clone().unwrap_or_else(|| vec![0.1; N]);
+    let mut start = default_start.clone();
+    // A caller's start is where the fit starts: no subsample warm start in front of it.
+    let sampled_start = control.start.is_none() && spec.samples;
+    if let Some(shift) = sample_shift(spec.total_weight, spec.groups).filter(|_| sampled_start) {
         let on_sample = asked(Some(shift));
         let sampled = optimize::minimize(&on_sample, &start, &opts);
         if let Some(err) = failed.borrow_mut().take() {
@@ -168,8 +215,12 @@ pub fn fit_log_params<const N: usize>(
     let full = asked(None);
     let mut sol = optimize::minimize(&full, &start, &opts);
     let usable = |sol: &optimize::Solution| sol.converged && sol.x.iter().all(|v| v.exp() > 0.0);
-    if !usable(&sol) && start != [0.1; N] && failed.borrow().is_none() {
-        sol = optimize::minimize(&full, &[0.1; N], &optimize::Options::default());
+    if !usable(&sol) && start != default_start && failed.borrow().is_none() {
+        let again = optimize::Options {
+            gtol: opts.gtol,
+            ..optimize::Options::default()
+        };
+        sol = optimize::minimize(&full, &default_start, &again);
     }
     let at: [f64; N] = std::array::from_fn(|j| sol.x[j]);
     // The last Newton step's Hessian, when there was one: at the optimum (analytic), or within

@@ -5,7 +5,9 @@
 
 use crate::core::numeric::special::{digamma, ln_gamma, trigamma};
 
-use crate::core::clv::fit::{checkpoint, fit_log_params, Ask, Evaluation, FitInfo, FitSpec};
+use crate::core::clv::fit::{
+    checkpoint, fit_log_params_with, Ask, Evaluation, FitControl, FitInfo, FitSpec,
+};
 
 use crate::core::clv::history::{
     collapse, frequency_slots, frequency_sums, in_sample, sorted_by_frequency, weight_by_value,
@@ -345,18 +347,29 @@ pub fn fit(
     penalizer: f64,
     watch: Option<&Watch>,
 ) -> Result<GammaGammaFit> {
+    fit_with([x, m], weights, penalizer, watch, &FitControl::default())
+}
+
+/// [`fit`] from the caller's start (log-parameters, lifetimes' `initial_params`) and tolerance.
+pub fn fit_with(
+    [x, m]: [&[f64]; 2],
+    weights: Option<&[f64]>,
+    penalizer: f64,
+    watch: Option<&Watch>,
+    control: &FitControl,
+) -> Result<GammaGammaFit> {
     let data = spend_data(x, m, weights)?;
     let sample = crate::core::clv::history::sample_shift(data.total_w, data.x.len())
         .map(|shift| data.sample(shift));
-    fit_from_sums(
+    fit_from_sums_with(
         |p, ask| {
             checkpoint(watch, "Gamma-Gamma fit")?;
             let rows = ask.rows(&data, &sample);
             Ok(log_likelihood_sums(p, rows, ask.hessian))
         },
-        data.total_w,
-        data.x.len(),
+        (data.total_w, data.x.len()),
         penalizer,
+        control,
     )
 }
 
@@ -375,6 +388,16 @@ pub fn fit_from_sums(
     groups: usize,
     penalizer: f64,
 ) -> Result<GammaGammaFit> {
+    fit_from_sums_with(sums, (total_w, groups), penalizer, &FitControl::default())
+}
+
+/// [`fit_from_sums`] from the caller's start and tolerance, when given.
+pub fn fit_from_sums_with(
+    sums: impl Fn(&GammaGammaParams, Ask) -> Result<SpendSums>,
+    (total_w, groups): (f64, usize),
+    penalizer: f64,
+    control: &FitControl,
+) -> Result<GammaGammaFit> {
     let spec = FitSpec {
         groups,
         total_weight: total_w,
@@ -384,7 +407,7 @@ pub fn fit_from_sums(
         analytic_hessian: true,
         samples: true,
     };
-    let (e, info) = fit_log_params::<3>(
+    let (e, info) = fit_log_params_with::<3>(
         |lp, ask, g| {
             let e: Vec<f64> = lp.iter().map(|v| v.exp()).collect();
             let par = GammaGammaParams {
@@ -396,6 +419,7 @@ pub fn fit_from_sums(
             Ok(sums(&par, ask)?.evaluation(&par, &e, mean_weight, penalizer, g))
         },
         &spec,
+        control,
     )?;
     Ok(GammaGammaFit {
         params: GammaGammaParams {

@@ -5,6 +5,7 @@
 
 pub mod bgnbd;
 pub mod bootstrap;
+pub mod counts;
 pub mod fit;
 pub mod gamma_gamma;
 pub mod history;

@@ -9,7 +9,7 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::core::clv::fit::{checkpoint, fit_log_params, FitInfo, FitSpec};
+use crate::core::clv::fit::{checkpoint, fit_log_params_with, FitControl, FitInfo, FitSpec};
 use crate::core::clv::history::ScaledHistory;
 use crate::core::clv::likelihood::TermSums;
 use crate::core::error::Result;
@@ -389,12 +389,11 @@ pub struct ParetoFit {
 /// Maximum-likelihood fit (lifetimes minimises the same objective with Nelder-Mead from
 /// parameters near 1; here quasi-Newton from log-parameters 0.1).
 pub fn fit(
-    x: &[f64],
-    t_x: &[f64],
-    t: &[f64],
+    [x, t_x, t]: [&[f64]; 3],
     weights: Option<&[f64]>,
     penalizer: f64,
     watch: Option<&Watch>,
+    control: &FitControl,
 ) -> Result<ParetoFit> {
     let scaled = ScaledHistory::new(x, t_x, t, weights)?;
     let data = ParetoData::new(scaled.x, scaled.t_x, scaled.t, scaled.w, x.len());
@@ -408,13 +407,14 @@ pub fn fit(
         analytic_hessian: false,
         samples: true,
     };
-    let (e, mut info) = fit_log_params::<4>(
+    let (e, mut info) = fit_log_params_with::<4>(
         |lp, ask, g| {
             checkpoint(watch, "Pareto/NBD fit")?;
             let rows = ask.rows(&data, &sample);
             Ok((mean_objective(lp, rows, penalizer, g), None))
         },
         &spec,
+        control,
     )?;
     info.objective *= data.rows;
     Ok(ParetoFit {

@@ -2,9 +2,9 @@
 
 use crate::core::choice::Choice;
 use crate::core::clv::bgnbd::{self, BgNbdData, BgNbdHistory, BgNbdParams};
-use crate::core::clv::fit::FitInfo;
+use crate::core::clv::fit::{FitControl, FitInfo};
 use crate::core::clv::pareto::{self, ParetoData, ParetoHistory, ParetoParams};
-use crate::core::error::Result;
+use crate::core::error::{FloError, Result};
 use crate::core::watch::Watch;
 use rayon::prelude::*;
 
@@ -74,6 +74,31 @@ impl Purchases {
         match self {
             Purchases::BgNbd(p) => p.expected_purchases_new(t),
             Purchases::ParetoNbd(p) => p.expected_purchases_new(t),
+        }
+    }
+
+    /// P(n purchases in `(0, t]`) for a new customer; lifetimes 0.11.3 has it for the BG/NBD
+    /// family only, so `None` for the Pareto/NBD.
+    pub fn probability_of_purchases(&self, t: f64, n: u32) -> Option<f64> {
+        match self {
+            Purchases::BgNbd(p) => Some(p.probability_of_purchases(t, n)),
+            Purchases::ParetoNbd(_) => None,
+        }
+    }
+
+    /// P(n purchases in `(T, T + t]` | x, t_x, T); lifetimes 0.11.3 has it for the Pareto/NBD
+    /// only, so `None` for the BG/NBD family.
+    pub fn conditional_probability_of_purchases(
+        &self,
+        n: u32,
+        t: f64,
+        [x, t_x, big_t]: [f64; 3],
+    ) -> Option<f64> {
+        match self {
+            Purchases::BgNbd(_) => None,
+            Purchases::ParetoNbd(p) => {
+                Some(p.conditional_probability_of_purchases(n, t, x, t_x, big_t))
+            }
         }
     }
 }
@@ -174,10 +199,39 @@ pub fn fit(
     penalizer: f64,
     watch: Option<&Watch>,
 ) -> Result<PurchasesFit> {
+    let control = FitControl::default();
+    fit_with(kind, [x, t_x, t], weights, penalizer, watch, &control)
+}
+
+/// lifetimes' `initial_params` as the fit's start in log-parameters: the BG/NBD family's
+/// optimiser already works in log-parameters (lifetimes' `x0` is them), the Pareto/NBD's works
+/// in the parameters themselves (so they must be > 0). Both on the scaled time axis.
+pub fn start_from_lifetimes(kind: PurchaseModel, initial: &[f64]) -> Result<Vec<f64>> {
+    if kind != PurchaseModel::ParetoNbd {
+        return Ok(initial.to_vec());
+    }
+    if initial.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+        return Err(FloError::invalid(format!(
+            "ParetoNBD initial_params are (r, alpha, s, beta) on lifetimes' scaled time axis and \
+             must all be > 0, got {initial:?}"
+        )));
+    }
+    Ok(initial.iter().map(|v| v.ln()).collect())
+}
+
+/// [`fit`] from the caller's start and tolerance, when given ([`FitControl`]).
+pub fn fit_with(
+    kind: PurchaseModel,
+    [x, t_x, t]: [&[f64]; 3],
+    weights: Option<&[f64]>,
+    penalizer: f64,
+    watch: Option<&Watch>,
+    control: &FitControl,
+) -> Result<PurchasesFit> {
     match kind {
         PurchaseModel::BgNbd | PurchaseModel::ModifiedBgNbd => {
             let modified = kind == PurchaseModel::ModifiedBgNbd;
-            let f = bgnbd::fit(x, t_x, t, weights, modified, penalizer, watch)?;
+            let f = bgnbd::fit_with([x, t_x, t], weights, modified, penalizer, watch, control)?;
             Ok(PurchasesFit {
                 model: Purchases::BgNbd(f.params),
                 scale: f.scale,
@@ -185,7 +239,7 @@ pub fn fit(
             })
         }
         PurchaseModel::ParetoNbd => {
-            let f = pareto::fit(x, t_x, t, weights, penalizer, watch)?;
+            let f = pareto::fit([x, t_x, t], weights, penalizer, watch, control)?;
             Ok(PurchasesFit {
                 model: Purchases::ParetoNbd(f.params),
                 scale: f.scale,

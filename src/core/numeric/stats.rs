@@ -230,6 +230,33 @@ impl Kahan {
     }
 }
 
+/// pandas' Pearson correlation (`DataFrame.corr()`, its `nancorr`): Welford's one-pass means,
+/// sums of squares and co-products over the pairs where neither value is NaN, in input order;
+/// NaN when fewer than one pair or a column is constant. With `weights`, each pair counts its
+/// weight's times (the same updates, scaled by the weight, so weights of 1 give pandas' bits).
+pub fn pandas_corr(x: &[f64], y: &[f64], weights: Option<&[f64]>) -> f64 {
+    let (mut total, mut mean_x, mut mean_y) = (0.0, 0.0, 0.0);
+    let (mut ssq_x, mut ssq_y, mut cov) = (0.0, 0.0, 0.0);
+    for (i, (&vx, &vy)) in x.iter().zip(y).enumerate() {
+        let w = weights.map_or(1.0, |w| w[i]);
+        if vx.is_nan() || vy.is_nan() || w == 0.0 {
+            continue;
+        }
+        total += w;
+        let (dx, dy) = (vx - mean_x, vy - mean_y);
+        mean_x += w / total * dx;
+        mean_y += w / total * dy;
+        ssq_x += w * (vx - mean_x) * dx;
+        ssq_y += w * (vy - mean_y) * dy;
+        cov += w * (vx - mean_x) * dy;
+    }
+    let divisor = (ssq_x * ssq_y).sqrt();
+    if total == 0.0 || divisor == 0.0 {
+        return f64::NAN;
+    }
+    cov / divisor
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,5 +285,17 @@ mod tests {
     fn std_needs_two_values() {
         assert!(pandas_std(&[1.0]).is_nan());
         assert_eq!(pandas_std(&[1.0, 3.0]), 2f64.sqrt());
+    }
+
+    #[test]
+    fn pandas_corr_is_pearson_and_nan_when_constant() {
+        let x = [1.0, 2.0, 3.0, 4.0];
+        assert!((pandas_corr(&x, &[2.0, 4.0, 6.0, 8.0], None) - 1.0).abs() < 1e-15);
+        assert!((pandas_corr(&x, &[8.0, 6.0, 4.0, 2.0], None) + 1.0).abs() < 1e-15);
+        assert!(pandas_corr(&x, &[1.0; 4], None).is_nan());
+        // A weight of 2 is the row twice.
+        let twice = pandas_corr(&[1.0, 2.0, 2.0, 5.0], &[3.0, 1.0, 1.0, 4.0], None);
+        let weighted = pandas_corr(&[1.0, 2.0, 5.0], &[3.0, 1.0, 4.0], Some(&[1.0, 2.0, 1.0]));
+        assert!((twice - weighted).abs() < 1e-14, "{twice} {weighted}");
     }
 }
