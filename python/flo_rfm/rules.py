@@ -334,3 +334,26 @@ def rule_of(
         bounds=extra,
         clv_segments=clv_segments,  # type: ignore[arg-type]
     )
+
+
+def chosen_rule(
+    rule: Rule | None,
+    segments: Sequence[str] | str | None,
+    categories: Sequence[str] | str | None,
+    match: str,
+    combine: str,
+    min_average_order_value: float | None,
+    bounds: Mapping[str, Sequence[float | None]] | Sequence[Bound] | None,
+    clv_segments: Sequence[str] | str | None = None,
+) -> Rule:
+    """The rule a ``select()`` was given: ``rule`` itself, or the one its keyword conditions
+    describe; both at once is an error."""
+    conditions = (segments, categories, min_average_order_value, bounds, clv_segments)
+    if rule is None:
+        return rule_of(segments, categories, match, combine, min_average_order_value, bounds, clv_segments)
+    # A Rule by what it offers: doctests may load this module twice.
+    if not callable(getattr(rule, "_rfm_core", None)):
+        raise ArgumentTypeError(f"rule must be a flo_rfm.rules.Rule, got {type(rule).__name__}")
+    if conditions != (None,) * len(conditions):
+        raise InvalidArgumentError("pass either a rule or the conditions, not both")
+    return rule

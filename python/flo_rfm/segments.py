@@ -15,8 +15,7 @@ from ._dates import EPOCH, DateLike, days
 from ._frames import argument_errors, as_path, to_kind
 from ._pandas import STR_DTYPE, text_series
 from ._rfm_options import _cut_options
-from .exceptions import ArgumentTypeError, InvalidArgumentError
-from .rules import Bound, Rule, rule_of
+from .rules import Bound, Rule, chosen_rule
 
 if TYPE_CHECKING:
     from ._flo_rfm import Rfm
@@ -245,12 +244,7 @@ class RfmResult:
         >>> res.select(flo_rfm.rules.new_brand_rule()).equals(res.new_brand_targets())
         True
         """
-        if rule is None:
-            rule = rule_of(segments, categories, match, combine, min_average_order_value, bounds)
-        elif not callable(getattr(rule, "_core", None)):  # a Rule, by what it offers (doctests reload)
-            raise ArgumentTypeError(f"rule must be a flo_rfm.rules.Rule, got {type(rule).__name__}")
-        elif (segments, categories, min_average_order_value, bounds) != (None, None, None, None):
-            raise InvalidArgumentError("pass either a rule or the conditions, not both")
+        rule = chosen_rule(rule, segments, categories, match, combine, min_average_order_value, bounds)
         return to_kind(self._select_pd(rule), self.data.kind)
 
     def _select_pd(self, rule: Rule) -> pd.Series:

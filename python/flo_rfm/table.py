@@ -20,9 +20,9 @@ from ._pandas import STR_DTYPE
 from ._rfm_options import _cut_options
 from .clv.study import CltvResult, _check_study, cltv
 from .customer_data import CustomerData
-from .exceptions import ArgumentTypeError, InvalidArgumentError
+from .exceptions import InvalidArgumentError
 from .io import Source, load
-from .rules import CLV_METRICS, Bound, Rule, rule_of
+from .rules import CLV_METRICS, Bound, Rule, chosen_rule
 from .segments import Match, RfmResult, segment
 from .write import file_errors
 
@@ -135,8 +135,8 @@ class CustomerTable:
         --------
         >>> import flo_rfm
         >>> t = flo_rfm.customers(flo_rfm.datasets.sample(2000)).to_pandas()
-        >>> t.index.is_unique, t["cltv"].isna().eq(t["clv_reason"].notna()).all()
-        (True, np.True_)
+        >>> t.index.is_unique, bool(t["cltv"].isna().eq(t["clv_reason"].notna()).all())
+        (True, True)
         """
         return self._pd.copy()
 
@@ -186,14 +186,9 @@ class CustomerTable:
         >>> t.select(bounds=[Bound("p_alive", max=0.5, max_inclusive=False)]).size <= len(t)
         True
         """
-        if rule is None:
-            rule = rule_of(
-                segments, categories, match, combine, min_average_order_value, bounds, clv_segments
-            )
-        elif not callable(getattr(rule, "_rfm_core", None)):  # a Rule, by what it offers
-            raise ArgumentTypeError(f"rule must be a flo_rfm.rules.Rule, got {type(rule).__name__}")
-        elif (segments, categories, min_average_order_value, bounds, clv_segments) != (None,) * 5:
-            raise InvalidArgumentError("pass either a rule or the conditions, not both")
+        rule = chosen_rule(
+            rule, segments, categories, match, combine, min_average_order_value, bounds, clv_segments
+        )
         with argument_errors():
             rows = self.rfm._core.select(*rule._rfm_core())
         keep = np.zeros(len(self), dtype=bool)
@@ -282,8 +277,8 @@ def customers(
     --------
     >>> import flo_rfm
     >>> t = flo_rfm.customers(flo_rfm.datasets.sample(3000))
-    >>> len(t) == 3000, t.to_pandas()["clv_reason"].isna().sum() == len(t.cltv)
-    (True, np.True_)
+    >>> len(t) == 3000, int(t.to_pandas()["clv_reason"].isna().sum()) == len(t.cltv)
+    (True, True)
     """
     _check_study(frequency, months, discount_rate, cltv_segments)  # before any work
     _cut_options(q, labels, segment_map)
