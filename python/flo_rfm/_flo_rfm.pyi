@@ -17,6 +17,7 @@ __all__ = [
     "OUTLIER_QUANTILES",
     "PERIODS_PER_MONTH",
     "REQUIRED_COLUMNS",
+    "Bootstrap",
     "ChannelSummary",
     "Cltv",
     "CltvFrame",
@@ -390,6 +391,22 @@ def customer_lifetime_value(
     horizon_in: _Horizon,
     by_period: bool = False,
 ) -> _F64: ...
+
+@final
+class Bootstrap:
+    @property
+    def point(self) -> _F64: ...
+    @property
+    def mean(self) -> _F64: ...
+    @property
+    def std(self) -> _F64: ...
+    @property
+    def lower(self) -> _F64: ...
+    @property
+    def upper(self) -> _F64: ...
+    @property
+    def failed(self) -> int: ...
+
 def bootstrap_clv(
     model: str,
     x: _F64,
@@ -402,7 +419,7 @@ def bootstrap_clv(
     seed: int,
     level: float,
     progress: Progress | None = None,
-) -> tuple[_F64, _F64, _F64, _F64, _F64, int]: ...
+) -> Bootstrap: ...
 def special(name: str, a: _F64, b: _F64, c: _F64, z: _F64) -> _F64: ...
 
 _Parts: TypeAlias = list[list[float]]

@@ -1,6 +1,7 @@
 //! PyO3 only: convert in, release the GIL, call the core, convert out.
 
 mod arrow;
+mod bootstrap;
 mod cltv;
 mod counts;
 mod customer_table;
@@ -39,6 +40,7 @@ fn _flo_rfm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     functions::register(m)?;
     models::register(m)?;
     counts::register(m)?;
+    bootstrap::register(m)?;
     partials::register(m)?;
     orders::register(m)?;
     rfm::register(m)?;

@@ -4,7 +4,6 @@ use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
 use super::errors::{choice, run, to_py};
-use crate::core::clv::bootstrap::{self, BootstrapOptions};
 use crate::core::clv::fit::{FitControl, FitInfo};
 use crate::core::clv::gamma_gamma::{self, GammaGammaParams};
 use crate::core::clv::purchases::{self, PurchaseModel, Purchases};
@@ -262,9 +261,9 @@ fn gg_expected_profit<'py>(
 }
 
 /// `months`, the monthly discount rate and model time units per month.
-type HorizonIn = (usize, f64, f64);
+pub(super) type HorizonIn = (usize, f64, f64);
 
-fn horizon((months, discount, factor): HorizonIn) -> Horizon {
+pub(super) fn horizon((months, discount, factor): HorizonIn) -> Horizon {
     Horizon {
         months,
         discount,
@@ -305,57 +304,6 @@ fn customer_lifetime_value<'py>(
     Ok(PyArray1::from_vec(py, out))
 }
 
-type BootstrapOut<'py> = (
-    F64Out<'py>,
-    F64Out<'py>,
-    F64Out<'py>,
-    F64Out<'py>,
-    F64Out<'py>,
-    usize,
-);
-
-/// Per customer (CLV fitted on all customers, mean, std, lower, upper) of the bootstrapped CLV,
-/// and the replicates that did not converge.
-#[pyfunction]
-#[pyo3(signature = (model, x, t_x, t, m, penalizers, horizon_in, replicates, seed, level, progress=None))]
-#[allow(clippy::too_many_arguments)]
-fn bootstrap_clv<'py>(
-    py: Python<'py>,
-    model: &str,
-    x: F64In<'py>,
-    t_x: F64In<'py>,
-    t: F64In<'py>,
-    m: F64In<'py>,
-    penalizers: (f64, f64),
-    horizon_in: HorizonIn,
-    replicates: usize,
-    seed: u64,
-    level: f64,
-    progress: Option<&super::progress::Progress>,
-) -> PyResult<BootstrapOut<'py>> {
-    let cols = columns([&x, &t_x, &t, &m])?;
-    let o = BootstrapOptions {
-        kind: choice::<PurchaseModel>(model)?,
-        purchase_penalizer: penalizers.0,
-        spend_penalizer: penalizers.1,
-        horizon: horizon(horizon_in),
-        replicates,
-        seed,
-        level,
-        watch: progress.map(|p| std::sync::Arc::clone(&p.watch)),
-    };
-    let b = run(py, || bootstrap::bootstrap_clv(cols, &o))?;
-    let arr = |v: Vec<f64>| PyArray1::from_vec(py, v);
-    Ok((
-        arr(b.point),
-        arr(b.mean),
-        arr(b.std),
-        arr(b.lower),
-        arr(b.upper),
-        b.failed,
-    ))
-}
-
 /// ln Γ, ψ and ln 2F1 elementwise, for validation against scipy.
 #[pyfunction]
 fn special<'py>(
@@ -390,7 +338,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(purchases_expected, m)?)?;
     m.add_function(wrap_pyfunction!(purchases_expected_new, m)?)?;
     m.add_function(wrap_pyfunction!(purchases_palive, m)?)?;
-    m.add_function(wrap_pyfunction!(bootstrap_clv, m)?)?;
     m.add_function(wrap_pyfunction!(fit_gamma_gamma, m)?)?;
     m.add_function(wrap_pyfunction!(gg_objective, m)?)?;
     m.add_function(wrap_pyfunction!(gg_expected_profit, m)?)?;

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 import pandas as pd
 
@@ -70,7 +70,7 @@ def bootstrap_clv(
     seed_value, level_value = as_int(seed, "seed", 0), as_float(level, "level")
     model_name = _PURCHASE_MODELS[model]._rust
 
-    def work(counter: _flo_rfm.Progress) -> tuple[Any, ...]:
+    def work(counter: _flo_rfm.Progress) -> _flo_rfm.Bootstrap:
         return _flo_rfm.bootstrap_clv(
             model_name, x, rec, big_t, m, penalizers, horizon, n_replicates, seed_value, level_value, counter
         )
@@ -82,10 +82,10 @@ def bootstrap_clv(
             out = with_step_progress(n_replicates, work, "replicates", "bootstrap")
         else:
             out = run_watched(work)
-    point, mean, std, lower, upper, failed = out
     index = frequency.index if isinstance(frequency, pd.Series) else None
     table = pd.DataFrame(
-        {"clv": point, "clv_mean": mean, "clv_std": std, "lower": lower, "upper": upper}, index=index
+        {"clv": out.point, "clv_mean": out.mean, "clv_std": out.std, "lower": out.lower, "upper": out.upper},
+        index=index,
     )
-    table.attrs.update({"replicates": int(replicates), "failed": int(failed), "level": float(level)})
+    table.attrs.update({"replicates": int(replicates), "failed": int(out.failed), "level": float(level)})
     return table
