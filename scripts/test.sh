@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python3 -m pip install --quiet --upgrade "maturin>=1.5,<2"
+python3 -m pip install --quiet --upgrade "maturin>=1.9.4,<2"
 # Builds the Rust extension (release profile) and installs the package with its test tools.
 python3 -m pip install --quiet -e ".[test]"
 rustup component add clippy rustfmt >/dev/null 2>&1 || true
