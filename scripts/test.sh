@@ -21,8 +21,8 @@ cargo clippy --all-targets --features python -- -D warnings
 cargo test
 
 echo "== ruff, stubs, types"
-python3 -m ruff check python tests notebooks docs examples
-python3 -m ruff format --check python tests notebooks docs examples
+python3 -m ruff check python tests notebooks docs examples scripts
+python3 -m ruff format --check python tests notebooks docs examples scripts
 python3 -m mypy.stubtest flo_rfm._flo_rfm
 python3 -m mypy --strict examples/typed_usage.py
 
