@@ -14,9 +14,10 @@ root=$PWD
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-python3 -m venv "$out/tools"
-"$out/tools/bin/pip" install --quiet "maturin>=1.9.4,<2"
-"$out/tools/bin/maturin" sdist -o "$out/dist" 2>"$out/sdist.log" || { cat "$out/sdist.log"; exit 1; }
+tools="$root/target/packaging-tools"   # shared with wheel_smoke.sh
+[ -x "$tools/bin/pip" ] || python3 -m venv "$tools"
+"$tools/bin/pip" install --quiet "maturin>=1.9.4,<2"
+"$tools/bin/maturin" sdist -o "$out/dist" 2>"$out/sdist.log" || { cat "$out/sdist.log"; exit 1; }
 sdists=("$out"/dist/flo_rfm-*.tar.gz)
 [ "${#sdists[@]}" -eq 1 ] || { echo "expected one sdist, got: ${sdists[*]}"; exit 1; }
 sdist=${sdists[0]}

@@ -15,13 +15,15 @@ root=$PWD
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-# The build tools in a venv of their own: maturin, zig and auditwheel (nothing global changes).
-python3 -m venv "$out/tools"
-"$out/tools/bin/pip" install --quiet "maturin>=1.9.4,<2" "ziglang>=0.13" "auditwheel>=6"
+# The build tools in a venv of their own under target/ (kept: zig is 20,000 files, slow to
+# install and to delete): maturin, zig and auditwheel. Nothing global changes.
+tools="$root/target/packaging-tools"
+[ -x "$tools/bin/pip" ] || python3 -m venv "$tools"
+"$tools/bin/pip" install --quiet "maturin>=1.9.4,<2" "ziglang>=0.13" "auditwheel>=6"
 
 start=$SECONDS
 # maturin finds zig as `python3 -m ziglang`, so the tools venv goes first on PATH.
-env PATH="$out/tools/bin:$PATH" maturin build --release --zig --compatibility manylinux2014 \
+env PATH="$tools/bin:$PATH" maturin build --release --zig --compatibility manylinux2014 \
   -i python3 --quiet -o "$out/dist"
 echo "wheel built in $((SECONDS - start)) s"
 wheels=("$out"/dist/*.whl)
@@ -30,8 +32,8 @@ wheel=${wheels[0]}
 echo "wheel: $(basename "$wheel")"
 
 # auditwheel: the policy the wheel is consistent with must be glibc 2.17 or older.
-"$out/tools/bin/auditwheel" show "$wheel" | tee "$out/auditwheel.txt"
-"$out/tools/bin/python" - "$out/auditwheel.txt" <<'EOF'
+"$tools/bin/auditwheel" show "$wheel" | tee "$out/auditwheel.txt"
+"$tools/bin/python" - "$out/auditwheel.txt" <<'EOF'
 import re, sys
 text = " ".join(open(sys.argv[1]).read().split())
 m = re.search(r'consistent with the following platform tag: "([^"]+)"', text)
