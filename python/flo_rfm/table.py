@@ -135,8 +135,8 @@ class CustomerTable:
         --------
         >>> import flo_rfm
         >>> t = flo_rfm.customers(flo_rfm.datasets.sample(2000)).to_pandas()
-        >>> t.index.is_unique, t["cltv"].isna().eq(t["clv_reason"].notna()).all()
-        (True, np.True_)
+        >>> t.index.is_unique, bool(t["cltv"].isna().eq(t["clv_reason"].notna()).all())
+        (True, True)
         """
         return self._pd.copy()
 
@@ -282,8 +282,8 @@ def customers(
     --------
     >>> import flo_rfm
     >>> t = flo_rfm.customers(flo_rfm.datasets.sample(3000))
-    >>> len(t) == 3000, t.to_pandas()["clv_reason"].isna().sum() == len(t.cltv)
-    (True, np.True_)
+    >>> len(t) == 3000, bool(t.to_pandas()["clv_reason"].isna().sum() == len(t.cltv))
+    (True, True)
     """
     _check_study(frequency, months, discount_rate, cltv_segments)  # before any work
     _cut_options(q, labels, segment_map)
