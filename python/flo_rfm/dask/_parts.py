@@ -3,6 +3,7 @@ the partition), find the analysis date, write per-partition files atomically."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import uuid
@@ -17,9 +18,19 @@ from dask.delayed import Delayed, delayed
 from .. import _flo_rfm
 from .._dates import DateLike, days
 from .._frames import argument_errors
+from .._pandas import PANDAS_VERSION
 from ..exceptions import ArgumentTypeError, InvalidArgumentError, MissingDependencyError
 from ..io import from_pandas
 from ..write import check_not_input, file_errors, neutralize_formulas, write_csv, write_ids
+
+
+def pandas_text() -> contextlib.AbstractContextManager[object]:
+    """Where the collections flo_rfm returns are built: on pandas 2 Dask's conversion of object
+    text to ``string[pyarrow]`` is left off, so the frames equal one machine's (object text, as
+    pandas 2's ``read_csv`` gives); pandas 3's text dtype needs no conversion."""
+    if PANDAS_VERSION >= (3, 0):
+        return contextlib.nullcontext()
+    return dask.config.set({"dataframe.convert-string": False})
 
 
 def check_frame(ddf: object, name: str = "ddf") -> None:
