@@ -4,6 +4,7 @@ the partition), find the analysis date, write per-partition files atomically."""
 from __future__ import annotations
 
 import contextlib
+import glob
 import io
 import os
 import uuid
@@ -104,6 +105,22 @@ def part_writes(parts: Sequence[Any], directory: str, fmt: str, index: bool) -> 
     ]
 
 
+def _named_files(node: Any) -> list[str]:
+    """The local files a ``ReadCSV``-like node names in its ``filename`` operand (a path, a glob
+    or a list of them), as Dask 2024.12 builds ``dd.read_csv``; later Dask holds fsspec files."""
+    if "filename" not in getattr(node, "_parameters", ()):
+        return []
+    value = node.operand("filename")
+    names = [value] if isinstance(value, str) else value if isinstance(value, (list, tuple)) else []
+    out: list[str] = []
+    for name in names:
+        if not isinstance(name, str) or ("://" in name and not name.startswith("file://")):
+            continue
+        name = os.path.expanduser(name.removeprefix("file://"))
+        out.extend(os.path.realpath(p) for p in (glob.glob(name) or [name]))
+    return out
+
+
 def sources(ddf: dd.DataFrame) -> list[str]:
     """The local files a frame reads (``dd.read_csv`` and the like), so that no output is written
     over one. Found by looking through the frame's expression for fsspec files; a frame built
@@ -126,6 +143,7 @@ def sources(ddf: dd.DataFrame) -> list[str]:
 
     try:
         for node in ddf.expr.walk():
+            found.update(_named_files(node))
             visit(node.operands, 6)
     except Exception:  # an expression this walk does not know: no names rather than a crash
         pass
