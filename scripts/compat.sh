@@ -29,6 +29,7 @@ tests=(
   tests/test_customer_table.py tests/test_segmentation.py tests/test_rules.py tests/test_missing.py
   tests/test_inputs.py tests/test_frames.py tests/test_arrow.py tests/test_parquet_input.py
   tests/test_bad_input.py tests/test_validation.py tests/test_migration.py tests/test_dask.py
+  tests/test_lifetimes_api.py tests/test_compare.py
   python/flo_rfm
 )
 # The slowest tests, whose subject does not change with the versions (a killed Dask worker, a

@@ -4,6 +4,8 @@ It checks the import (the compiled core, the version, the type stubs), the study
 20,000-customer sample against the seeds' pandas code written out below (segment sizes, the
 segment summary's means, both campaign lists), and the ``flo-rfm`` command. Standard library,
 pandas and flo_rfm only, so it runs on every platform the release workflow builds for.
+The seeds' pandas steps below repeat tests/seeds.py on purpose: the script runs against an
+installed wheel in a clean venv, where tests/ is not there to import.
 
 Usage: python scripts/smoke_test.py      (exit status 0 and a last line "smoke ok: ..." on success)
 """

@@ -47,6 +47,7 @@ class Migration:
         self._to = a.to_numpy()[where[kept]]
         self.appeared: pd.Series = _ids(a.index[~a.index.isin(b.index)], "appeared")
         self.disappeared: pd.Series = _ids(b.index[~kept], "disappeared")
+        self._matrix: pd.DataFrame | None = None
 
     def __repr__(self) -> str:
         moved = int((self._from != self._to).sum())
@@ -80,6 +81,11 @@ class Migration:
         >>> int(m.matrix.to_numpy().trace()) == len(data)   # nobody moved
         True
         """
+        if self._matrix is None:
+            self._matrix = self._count()
+        return self._matrix.copy()  # a copy: the caller may change it, the next access must not see that
+
+    def _count(self) -> pd.DataFrame:
         names = self._segments
         codes_from, codes_to = _codes(self._from, names), _codes(self._to, names)
         k = len(names)

@@ -137,9 +137,9 @@ class Segmentation:
         if labels is None:
             r, f, m = (len(c) + 1 for c in cuts)
             labels = (tuple(range(r, 0, -1)), tuple(range(1, f + 1)), tuple(range(1, m + 1)))
-        rules = _cut_options(1, None, DEFAULT_SEGMENT_MAP if segment_map is None else segment_map)[3]
         date = None if analysis_date is None else str(timestamp(analysis_date).date())
-        return cls(*cuts, labels, tuple(rules or ()), segment_on, date)  # type: ignore[arg-type]
+        given_map = DEFAULT_SEGMENT_MAP if segment_map is None else segment_map  # __post_init__ checks it
+        return cls(*cuts, labels, given_map, segment_on, date)  # type: ignore[arg-type]
 
     @classmethod
     def fit(
@@ -182,10 +182,10 @@ class Segmentation:
         )
         parts = res._core.scheme()
         cuts = [tuple(Threshold._of_part(v, k) for v, k in metric) for metric in parts]
-        rules = _cut_options(1, None, DEFAULT_SEGMENT_MAP if segment_map is None else segment_map)[3]
         date = None if analysis_date is None else str(res.analysis_date.date())
         lab = tuple(tuple(x) for x in res._labels)
-        return cls(*cuts, lab, tuple(rules or ()), segment_on, date)  # type: ignore[arg-type]
+        given_map = DEFAULT_SEGMENT_MAP if segment_map is None else segment_map  # __post_init__ checks it
+        return cls(*cuts, lab, given_map, segment_on, date)  # type: ignore[arg-type]
 
     def apply(
         self, source: Source, *, analysis_date: DateLike | None = None, **read_options: object
