@@ -50,12 +50,15 @@ if [ -z "$so" ] || [ -n "$(find src Cargo.toml Cargo.lock -newer "$so" -print -q
   cp target/release/libflo_rfm.so python/flo_rfm/_flo_rfm.abi3.so
 fi
 
-python_for() {  # this machine's interpreter for a version: python3.X, or pyenv's
-  local exe
-  exe=$(command -v "python$1" || true)
-  [ -n "$exe" ] || exe=$(ls -d "${PYENV_ROOT:-$HOME/.pyenv}/versions/$1".*/bin/python 2>/dev/null | tail -1)
-  [ -n "$exe" ] || { echo "no Python $1 on this machine" >&2; return 1; }
-  echo "$exe"
+python_for() {  # this machine's interpreter for a version: python3.X if it runs, else pyenv's
+  local exe root
+  root=$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")
+  # A pyenv shim exists for every version but fails unless that version is selected: try each.
+  for exe in "$(command -v "python$1" || true)" "$(ls -d "$root/versions/$1".*/bin/python"$1" 2>/dev/null | tail -1)"; do
+    if [ -n "$exe" ] && "$exe" -c "" >/dev/null 2>&1; then echo "$exe"; return 0; fi
+  done
+  echo "no Python $1 on this machine (python$1 or pyenv's $root/versions/$1.*)" >&2
+  return 1
 }
 
 declare -A summary
