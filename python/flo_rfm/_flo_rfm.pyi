@@ -33,6 +33,8 @@ __all__ = [
     "bootstrap_clv",
     "check_scheme",
     "continue_group_sums",
+    "count_csv_range",
+    "csv_splittable",
     "customer_lifetime_value",
     "cut_by_edges",
     "default_analysis_date",
@@ -68,7 +70,9 @@ __all__ = [
     "rank_first_array",
     "read_bytes",
     "read_csv",
+    "read_csv_range",
     "read_log",
+    "read_log_range",
     "rule_versions",
     "sample_csv_bytes",
     "score_probabilities",
@@ -153,6 +157,7 @@ class Frame:
     def source(self) -> str: ...
     def master_id(self) -> list[str]: ...
     def ids_at(self, rows: _U64) -> list[str]: ...
+    def ids_arrow(self) -> object: ...
     def write_ids(self, rows: _U64, path: str | PathLike[str]) -> None: ...
     def extra_names(self) -> list[str]: ...
     def __arrow_c_stream__(self, requested_schema: object = None) -> object: ...
@@ -288,6 +293,16 @@ def read_csv(
     delimiter: str | None = None,
     progress: Progress | None = None,
     encoding: str | None = None,
+) -> Frame: ...
+def csv_splittable(path: str | PathLike[str]) -> bool: ...
+def count_csv_range(path: str | PathLike[str], start: int, end: int) -> tuple[bool, int]: ...
+def read_csv_range(
+    path: str | PathLike[str],
+    start: int,
+    end: int,
+    before: list[tuple[bool, int]],
+    on_bad_rows: str = "raise",
+    delimiter: str | None = None,
 ) -> Frame: ...
 def read_bytes(
     data: bytes,
@@ -507,6 +522,17 @@ def read_log(
     on_bad_rows: str = "raise",
     delimiter: str | None = None,
     encoding: str | None = None,
+) -> OrderLog: ...
+def read_log_range(
+    path: str | PathLike[str],
+    start: int,
+    end: int,
+    before: list[tuple[bool, int]],
+    customer: str,
+    datetime: str,
+    amount: str | None = None,
+    on_bad_rows: str = "raise",
+    delimiter: str | None = None,
 ) -> OrderLog: ...
 def write_order_log_csv(path: str | PathLike[str], lines: int, seed: int) -> None: ...
 def float_cells(values: _F64) -> list[str]: ...

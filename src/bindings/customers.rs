@@ -14,7 +14,7 @@ use super::progress::Progress;
 use super::rfm::{naming, Rfm};
 use crate::core::clv::prepare::{cltv_frame, FrequencyDefinition};
 use crate::core::clv::study::{cltv_study, CltvOptions};
-use crate::core::io::write::{write_ids, Format};
+use crate::core::io::write::{write_ids, Column, Format, Table};
 use crate::core::numeric::quantile::{Cut, DuplicateEdges};
 use crate::core::rfm::scheme::Scheme;
 use crate::core::rfm::scores::{metrics, ScoreOptions, Scores};
@@ -69,6 +69,16 @@ impl Frame {
 
     fn master_id(&self) -> Vec<&str> {
         self.inner.master_id.iter().collect()
+    }
+
+    /// The ids alone as an Arrow C stream (a one-column table): what a check for ids repeated
+    /// across partitions moves, without a Python object per customer.
+    fn ids_arrow<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyCapsule>> {
+        let ids = Table::new(vec![(
+            "master_id".into(),
+            Column::text(&self.inner.master_id),
+        )]);
+        super::arrow::stream(py, &ids)
     }
 
     /// The ids of the given rows.

@@ -7,7 +7,7 @@ use super::arrow::{reduce, Reduced};
 use super::customers::Frame;
 use super::errors::{choice, run};
 use crate::core::io::read::engine::{delimiter_of, CsvOptions};
-use crate::core::io::schema::orders::{read_path, OrderOptions};
+use crate::core::io::schema::orders::{read_path, read_range, OrderOptions};
 use crate::core::io::write::{Column, Table};
 use crate::core::orders::btyd::{btyd_summary, calibration_holdout, BtydOptions, Freq};
 use crate::core::orders::customers::customer_frame;
@@ -101,6 +101,40 @@ fn log_from_columns(
     Ok(OrderLog { inner })
 }
 
+/// How to read a log, from `read_log`'s arguments.
+#[allow(clippy::too_many_arguments)]
+fn log_options(
+    customer: String,
+    datetime: String,
+    amount: Option<String>,
+    channel: Option<String>,
+    order: Option<String>,
+    online: Vec<String>,
+    offline: Vec<String>,
+    on_bad_rows: &str,
+    delimiter: Option<&str>,
+    encoding: Option<String>,
+) -> PyResult<OrderOptions> {
+    Ok(OrderOptions {
+        columns: OrderColumns {
+            customer,
+            datetime,
+            amount,
+            channel,
+            order,
+        },
+        online,
+        offline,
+        bad_rows: choice::<BadRows>(on_bad_rows)?,
+        csv: CsvOptions {
+            delimiter: delimiter_of(delimiter).map_err(super::errors::to_py)?,
+            encoding,
+            progress: None,
+            first_line: None,
+        },
+    })
+}
+
 #[pyfunction]
 #[pyo3(signature = (path, customer, datetime, amount=None, channel=None, order=None, online=vec![], offline=vec![], on_bad_rows="raise", delimiter=None, encoding=None))]
 #[allow(clippy::too_many_arguments)]
@@ -118,25 +152,53 @@ fn read_log(
     delimiter: Option<&str>,
     encoding: Option<String>,
 ) -> PyResult<OrderLog> {
-    let bad_rows = choice::<BadRows>(on_bad_rows)?;
-    let opts = OrderOptions {
-        columns: OrderColumns {
-            customer,
-            datetime,
-            amount,
-            channel,
-            order,
-        },
+    let opts = log_options(
+        customer,
+        datetime,
+        amount,
+        channel,
+        order,
         online,
         offline,
-        bad_rows,
-        csv: CsvOptions {
-            delimiter: delimiter_of(delimiter).map_err(super::errors::to_py)?,
-            encoding,
-            progress: None,
-        },
-    };
+        on_bad_rows,
+        delimiter,
+        encoding,
+    )?;
     let inner = run(py, || read_path(&path, &opts))?;
+    Ok(OrderLog { inner })
+}
+
+/// The lines that start in bytes `[start, end)` of a plain CSV log (a Dask partition), after
+/// ranges whose `count_csv_range` counts are `before`; lines numbered in the whole file.
+#[pyfunction]
+#[pyo3(signature = (path, start, end, before, customer, datetime, amount=None, on_bad_rows="raise", delimiter=None))]
+#[allow(clippy::too_many_arguments)]
+fn read_log_range(
+    py: Python<'_>,
+    path: std::path::PathBuf,
+    start: u64,
+    end: u64,
+    before: Vec<(bool, u64)>,
+    customer: String,
+    datetime: String,
+    amount: Option<String>,
+    on_bad_rows: &str,
+    delimiter: Option<&str>,
+) -> PyResult<OrderLog> {
+    let opts = log_options(
+        customer,
+        datetime,
+        amount,
+        None,
+        None,
+        vec![],
+        vec![],
+        on_bad_rows,
+        delimiter,
+        None,
+    )?;
+    let range = super::read::byte_range(start, end, &before);
+    let inner = run(py, || read_range(&path, &range, &opts))?;
     Ok(OrderLog { inner })
 }
 
@@ -231,5 +293,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(log_from_columns, m)?)?;
     m.add_function(wrap_pyfunction!(read_log, m)?)?;
     m.add_function(wrap_pyfunction!(log_from_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(read_log_range, m)?)?;
     Ok(())
 }
