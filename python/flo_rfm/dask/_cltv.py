@@ -21,16 +21,17 @@ from .._pandas import STR_DTYPE, text_series
 from ..clv.bgnbd import BetaGeo
 from ..clv.gamma_gamma import GammaGamma
 from ..clv.study import CAPPED_COLUMNS, CLTV_COLUMNS, _check_finite, _check_study, _cltv_table, _segments
+from ._files import Files
 from ._parts import (
     analysis_day,
     check_format,
-    check_frame,
     check_outputs,
+    check_source,
+    input_files,
     invalid,
     pandas_text,
     part_writes,
-    read_parts,
-    sources,
+    read_customers,
     write_single_csv,
 )
 from ._select import non_null_counts, quantile_edges, row
@@ -80,10 +81,6 @@ def _spend_groups(inputs: pd.DataFrame) -> tuple[np.ndarray, ...]:
     return tuple(_flo_rfm.spend_groups(x, m))
 
 
-def _group_count(groups: tuple[np.ndarray, ...]) -> tuple[int, float]:
-    return len(groups[0]), float(np.sum(groups[-1]))
-
-
 PartSums = Callable[[list[float], bool, "int | None", tuple[np.ndarray, ...]], list[list[float]]]
 
 
@@ -99,18 +96,49 @@ def _spend_sums(
     return _flo_rfm.gg_sums(params, *groups, hessian=hessian, sample=sample)
 
 
+#: Distinct histories (summed over partitions) up to which a fit gathers them on the client:
+#: 10 million groups are at most 320 MB of float64. Beyond that the histories stay on the
+#: workers and each likelihood evaluation is a round trip.
+GATHER_LIMIT = 10_000_000
+
+
+def _group_count(groups: tuple[np.ndarray, ...]) -> tuple[int, float]:
+    return len(groups[0]), float(np.sum(groups[-1]))
+
+
+def _gathered(groups: Sequence[Any]) -> tuple[np.ndarray, ...]:
+    """Every partition's distinct histories, brought to the client in one round trip and laid
+    end to end."""
+    parts = dask.compute(*groups)
+    return tuple(np.ascontiguousarray(np.concatenate([p[j] for p in parts])) for j in range(len(parts[0])))
+
+
 def _likelihood(
     groups: Sequence[Any], part_sums: PartSums
 ) -> tuple[Callable[[list[float], bool, int | None], list[list[list[float]]]], int, float]:
-    """The function the optimiser calls (every partition's order-free sums at some parameters, with the
-    Hessian's or over the fit's subsample as it asks, computed where the partition lives), the distinct
-    groups and the customers."""
+    """The function the optimiser calls (every part's order-free sums at some parameters, with
+    the Hessian's or over the fit's subsample as it asks), the distinct groups and the customers.
+
+    The sums are exact and order-free over groups (a group split over partitions is summed as
+    its pieces were), so a fit on them equals one machine's bit for bit wherever they are
+    computed. When the histories are few they are gathered once and every evaluation runs on
+    the client (a fit is then three round trips); otherwise each evaluation sums the parts
+    where they live."""
+    groups = dask.persist(*groups)
     shape = dask.compute(*[delayed(_group_count)(g) for g in groups])
+    n_groups, customers = sum(s[0] for s in shape), sum(s[1] for s in shape)
+    if n_groups <= GATHER_LIMIT:
+        merged = _gathered(groups)
 
-    def sums(params: list[float], hessian: bool, sample: int | None) -> list[list[list[float]]]:
-        return list(dask.compute(*[delayed(part_sums)(params, hessian, sample, g) for g in groups]))
+        def sums(params: list[float], hessian: bool, sample: int | None) -> list[list[list[float]]]:
+            return [part_sums(params, hessian, sample, merged)]
 
-    return sums, sum(s[0] for s in shape), sum(s[1] for s in shape)
+    else:
+
+        def sums(params: list[float], hessian: bool, sample: int | None) -> list[list[list[float]]]:
+            return list(dask.compute(*[delayed(part_sums)(params, hessian, sample, g) for g in groups]))
+
+    return sums, n_groups, customers
 
 
 def _fit_purchases(groups: Sequence[Any], scale: float, penalizer: float) -> BetaGeo:
@@ -179,7 +207,7 @@ class DaskCltvResult:
 
 
 def cltv(
-    ddf: dd.DataFrame,
+    ddf: dd.DataFrame | Files,
     out_dir: str | os.PathLike[str] | None = None,
     *,
     months: int = 6,
@@ -192,10 +220,14 @@ def cltv(
     on_bad_rows: Literal["raise", "skip"] = "raise",
     format: Literal["csv", "parquet"] = "csv",
     single_file: bool = False,
+    blocksize: int | str | None = None,
 ) -> DaskCltvResult:
     """:func:`flo_rfm.cltv` on a Dask DataFrame of FLO customer rows: the same thresholds,
     parameters (BG/NBD and Gamma-Gamma fitted on likelihoods summed per partition) and
     per-customer predictions, exactly.
+
+    ``ddf`` is a Dask DataFrame or names files (a path, a glob or a list), read by the Rust core
+    a ``blocksize`` byte range per partition, as :func:`run` reads them.
 
     ``out_dir``: ``cltv/part-*.csv`` (or ``.parquet``) per partition, ``bgnbd.json``,
     ``gamma_gamma.json``; ``single_file=True`` adds ``cltv.csv``.
@@ -208,7 +240,7 @@ def cltv(
     >>> res.table.compute().equals(flo_rfm.cltv(flo_rfm.from_pandas(raw)).table)
     True
     """
-    check_frame(ddf)
+    check_source(ddf)
     check_format(format)
     months, discount_rate, _ = _check_study(frequency, months, discount_rate, segments)  # before any work
     segments = int(segments)
@@ -218,13 +250,12 @@ def cltv(
     )
     if analysis_date is not None:
         days(analysis_date)  # a bad date raises before any work
-    input_files = sources(ddf)
+    input_paths = input_files(ddf)
     if out_dir is not None:
         out_dir = as_path(out_dir, "out_dir")
         names = ["cltv", "bgnbd.json", "gamma_gamma.json"] + (["cltv.csv"] if single_file else [])
-        check_outputs(out_dir, names, input_files)
-    parts = ddf.to_delayed()
-    datas = read_parts(parts, on_bad_rows)
+        check_outputs(out_dir, names, input_paths)
+    datas = read_customers(ddf, on_bad_rows, blocksize)
     _, day = analysis_day(datas, analysis_date)
     capped = dask.persist(*[delayed(_cltv_columns)(d) for d in datas])
     thresholds = []
@@ -241,12 +272,8 @@ def cltv(
     if not np.isfinite(max_t):
         raise invalid("no customers to fit: every customer has at most one order")
     scale = _flo_rfm.history_scale(max_t)
-    history = dask.persist(*[delayed(_history_groups)(x, scale) for x in inputs])
-    bgf = _fit_purchases(history, scale, bg_penalizer)
-    del history
-    spend = dask.persist(*[delayed(_spend_groups)(x) for x in inputs])
-    ggf = _fit_spend(spend, gg_penalizer)
-    del spend
+    bgf = _fit_purchases([delayed(_history_groups)(x, scale) for x in inputs], scale, bg_penalizer)
+    ggf = _fit_spend([delayed(_spend_groups)(x) for x in inputs], gg_penalizer)
     tables = dask.persist(*[delayed(_predict)(x, bgf, ggf, months, discount_rate) for x in inputs])
     values = [delayed(_cltv_column)(t) for t in tables]
     n = sum(non_null_counts(values))
@@ -281,6 +308,6 @@ def cltv(
             result.files[name] = path
         if single_file:
             result.files["cltv_csv"] = write_single_csv(
-                result.table, os.path.join(out, "cltv.csv"), input_files
+                result.table, os.path.join(out, "cltv.csv"), input_paths
             )
     return result

@@ -82,6 +82,8 @@ def summarize_transactions(
         raise invalid(f'freq must be one of "D", "W", got {freq!r}')
     freq_multiplier = as_float(freq_multiplier, "freq_multiplier")
     if observation_period_end is None:
+        # Read once: the latest purchase and the shuffle use the same partitions in memory.
+        ddf = ddf.persist()
         latest = [
             t
             for t in dask.compute(

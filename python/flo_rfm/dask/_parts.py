@@ -20,9 +20,10 @@ from .. import _flo_rfm
 from .._dates import DateLike, days
 from .._frames import argument_errors
 from .._pandas import PANDAS_VERSION
-from ..exceptions import ArgumentTypeError, InvalidArgumentError, MissingDependencyError
+from ..exceptions import ArgumentTypeError, InputError, InvalidArgumentError, MissingDependencyError
 from ..io import from_pandas
 from ..write import check_not_input, file_errors, neutralize_formulas, write_csv, write_ids
+from ._files import customer_file_parts, expand, is_files
 
 
 def pandas_text() -> contextlib.AbstractContextManager[object]:
@@ -50,10 +51,65 @@ def customer_data(df: pd.DataFrame, number: int, on_bad_rows: str) -> Any:
     return from_pandas(df, on_bad_rows=on_bad_rows, source=f"partition {number}")  # type: ignore[arg-type]
 
 
-def read_parts(parts: Sequence[Any], on_bad_rows: str) -> list[Any]:
+def check_source(source: object) -> None:
+    """Raise :class:`ArgumentTypeError` unless ``source`` is a Dask DataFrame or names files."""
+    if not is_files(source):
+        check_frame(source, "ddf")
+
+
+def input_files(source: Any) -> list[str]:
+    """The local files a job reads, so that no output is written over one."""
+    if is_files(source):
+        return sorted(os.path.realpath(p) for p in expand(source))
+    return sources(source)
+
+
+def read_customers(source: Any, on_bad_rows: str, blocksize: int | str | None) -> list[Any]:
     """Each partition parsed once into the core's customer table and kept where it was made (it
-    pickles as the core's own bytes if it has to move): later steps read that, never the
-    partition again."""
+    pickles as the core's own bytes if it has to move): later steps read that, never the input
+    again. Files are read by the core, a byte range per partition; a Dask DataFrame's partitions
+    are converted into the core."""
+    if is_files(source):
+        parts = customer_file_parts(source, blocksize, on_bad_rows)
+    else:
+        parts = [delayed(customer_data)(p, i, on_bad_rows) for i, p in enumerate(source.to_delayed())]
+    return list(dask.persist(*parts))
+
+
+class _Stream:
+    """An object pyarrow reads through the Arrow C stream interface."""
+
+    def __init__(self, capsule: object) -> None:
+        self._capsule = capsule
+
+    def __arrow_c_stream__(self, requested_schema: object = None) -> object:
+        return self._capsule
+
+
+def _ids(data: Any) -> pd.Series:
+    """One partition's ids as an Arrow-backed Series (no Python object per customer)."""
+    import pyarrow as pa
+
+    column = pa.table(_Stream(data._frame.ids_arrow())).column(0)
+    return pd.Series(column.to_pandas(types_mapper=pd.ArrowDtype), name="master_id")
+
+
+def check_unique_ids(datas: Sequence[Any]) -> None:
+    """Raise :class:`InputError` for a ``master_id`` in more than one partition (within one the
+    reader already raises): the ids are shuffled by value, as Dask's ``value_counts`` does."""
+    import pyarrow as pa
+
+    meta = pd.Series([], name="master_id", dtype=pd.ArrowDtype(pa.string()))
+    ids = dd.from_delayed([delayed(_ids)(d) for d in datas], meta=meta, verify_meta=False)
+    counts = ids.value_counts(split_out=max(1, len(datas) // 4))
+    repeated = counts[counts > 1].head(5, npartitions=-1)
+    if len(repeated):
+        listed = ", ".join(f"{k} ({v} rows)" for k, v in repeated.items())
+        raise InputError(f"master_id repeated across partitions: {listed}")
+
+
+def read_parts(parts: Sequence[Any], on_bad_rows: str) -> list[Any]:
+    """Each partition parsed once into the core's customer table and kept where it was made."""
     return list(dask.persist(*[delayed(customer_data)(p, i, on_bad_rows) for i, p in enumerate(parts)]))
 
 

@@ -19,20 +19,21 @@ from .._dates import EPOCH, DateLike, days
 from .._frames import argument_errors, as_path
 from .._pandas import STR_DTYPE
 from .._rfm_options import _cut_options
-from ..exceptions import InputError
 from ..io import from_pandas
 from ..run import DISCOUNT_FILE, NEW_BRAND_FILE
 from ..segments import Match, _result, summary_frame
 from ..write import write_csv, write_ids
+from ._files import Files
 from ._parts import (
     analysis_day,
     check_format,
-    check_frame,
     check_outputs,
+    check_source,
+    check_unique_ids,
+    input_files,
     pandas_text,
     part_writes,
-    read_parts,
-    sources,
+    read_customers,
     write_single_csv,
 )
 from ._select import non_null_counts, quantile_edges, row, select
@@ -153,7 +154,7 @@ class DaskRunResult:
 
 
 def run(
-    ddf: dd.DataFrame,
+    ddf: dd.DataFrame | Files,
     out_dir: str | os.PathLike[str] | None = None,
     *,
     match: Match = "substring",
@@ -167,14 +168,19 @@ def run(
     check_duplicate_ids: bool = True,
     format: Literal["csv", "parquet"] = "csv",
     single_file: bool = False,
+    blocksize: int | str | None = None,
 ) -> DaskRunResult:
     """:func:`flo_rfm.run` on a Dask DataFrame of FLO customer rows: the same scores, segments,
     segment summary and target lists, exactly.
 
     Parameters
     ----------
-    ddf : dask.dataframe.DataFrame
-        The customer file(s), e.g. ``dd.read_csv("flo-*.csv")``; partitions in input order.
+    ddf : dask.dataframe.DataFrame, or path(s)
+        The customer file(s): a path, a glob (``"flo-*.csv"``) or a list of them, read by the
+        Rust core inside the workers (a byte range of ``blocksize`` per partition; a whole file
+        per partition where it is compressed, in another encoding or Parquet); or a Dask
+        DataFrame already in the cluster, e.g. ``dd.read_csv("flo-*.csv")``. Partitions in
+        input order.
     out_dir : path, optional
         Write ``rfm/``, ``new_brand_targets/`` and ``discount_targets/`` there, one file per
         partition (``part-00000.csv``...; written by the workers, each atomically), plus the
@@ -190,6 +196,8 @@ def run(
         within a partition duplicates always raise.
     format : {"csv", "parquet"}
         Format of the per-partition files.
+    blocksize : int or str, optional
+        Bytes of a CSV file per partition when ``ddf`` names files (default ``"64MB"``).
 
     Examples
     --------
@@ -200,23 +208,22 @@ def run(
     >>> res.rfm.compute().equals(one.rfm)
     True
     """
-    check_frame(ddf)
+    check_source(ddf)
     check_format(format)
     n_bins, probabilities, label_texts, rules = _cut_options(q, labels, segment_map)
     with argument_errors():  # the core's rule, as one machine's
         _flo_rfm.score_probabilities(n_bins, probabilities)
     if analysis_date is not None:
         days(analysis_date)  # a bad date raises before any work
-    input_files = sources(ddf)
+    input_paths = input_files(ddf)
     if out_dir is not None:
         out_dir = as_path(out_dir, "out_dir")
         names = ["rfm", "new_brand_targets", "discount_targets", "segment_summary.csv"]
-        check_outputs(out_dir, names + (list(SINGLE_FILES) if single_file else []), input_files)
-    parts = ddf.to_delayed()
+        check_outputs(out_dir, names + (list(SINGLE_FILES) if single_file else []), input_paths)
+    datas = read_customers(ddf, on_bad_rows, blocksize)
+    read, day = analysis_day(datas, analysis_date)  # a bad row raises here
     if check_duplicate_ids:
-        _check_unique_ids(ddf)
-    datas = read_parts(parts, on_bad_rows)
-    read, day = analysis_day(datas, analysis_date)
+        check_unique_ids(datas)
     customers = sum(r["rows"] for r in read)
     metrics = dask.persist(*[delayed(_rfm_metrics)(d, day) for d in datas])
     columns = {
@@ -299,10 +306,10 @@ def run(
         summary = result.segment_summary.copy()
         summary.columns = [f"{m}_{s}" for m, s in summary.columns]
         path = os.path.join(out, "segment_summary.csv")
-        write_csv(summary, path, inputs=input_files, index=True)
+        write_csv(summary, path, inputs=input_paths, index=True)
         result.files["segment_summary"] = path
         if single_file:
-            result.files.update(_single_files(result, out, input_files))
+            result.files.update(_single_files(result, out, input_paths))
     return result
 
 
@@ -352,11 +359,3 @@ def _single_files(result: DaskRunResult, out: str, inputs: list[str]) -> dict[st
     write_ids(nb, new_brand_csv, inputs=inputs)
     write_ids(disc, discount_csv, inputs=inputs)
     return {"rfm_csv": rfm_csv, "new_brand_csv": new_brand_csv, "discount_csv": discount_csv}
-
-
-def _check_unique_ids(ddf: dd.DataFrame) -> None:
-    counts = ddf["master_id"].value_counts(split_out=max(1, ddf.npartitions // 4))
-    repeated = counts[counts > 1].head(5, npartitions=-1)
-    if len(repeated):
-        listed = ", ".join(f"{k} ({v} rows)" for k, v in repeated.items())
-        raise InputError(f"master_id repeated across partitions: {listed}")
