@@ -197,3 +197,26 @@ def test_order_log_bad_line_names_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(flo_rfm.exceptions.InputError) as dist:
         dask.compute(*log_file_parts(str(path), 3000, ("customer_id", "date", "amount")), scheduler="sync")
     assert str(dist.value) == str(one.value)
+
+
+def test_order_log_summary_from_files(tmp_path: Path, client) -> None:
+    """The log read by the core in byte ranges, split by customer in the core, each bucket
+    summarised where its pieces meet: every customer's numbers equal one machine's."""
+    path = tmp_path / "orders.csv"
+    flo_rfm.datasets.write_transactions(path, 30_000)
+    cols = ("customer_id", "date", "amount")
+    one = flo_rfm.summarize_transactions(str(path), *cols)
+    got = fd.summarize_transactions(str(path), *cols, blocksize="128KB").compute().sort_index()
+    assert got.index.tolist() == one.index.tolist()
+    pd.testing.assert_frame_equal(got, one, check_exact=True, check_index_type=False)
+    end = "2021-07-01"
+    weekly = fd.summarize_transactions(
+        str(path), *cols, freq="W", observation_period_end=end, blocksize="100KB", npartitions=3
+    )
+    assert weekly.npartitions == 3
+    pd.testing.assert_frame_equal(
+        weekly.compute().sort_index(),
+        flo_rfm.summarize_transactions(str(path), *cols, freq="W", observation_period_end=end),
+        check_exact=True,
+        check_index_type=False,
+    )

@@ -32,6 +32,7 @@ __all__ = [
     "apply_segment_map",
     "bootstrap_clv",
     "check_scheme",
+    "concat_logs",
     "continue_group_sums",
     "count_csv_range",
     "csv_splittable",
@@ -496,7 +497,9 @@ class OrderLog:
         multiplier: float = 1.0,
     ) -> Summary: ...
     def customers(self) -> Frame: ...
+    def split_by_customer(self, buckets: int) -> list[OrderLog]: ...
 
+def concat_logs(parts: list[OrderLog]) -> OrderLog: ...
 def log_from_bytes(data: bytes) -> OrderLog: ...
 def log_from_columns(
     source: str,

@@ -11,6 +11,7 @@ use crate::core::io::schema::orders::{read_path, read_range, OrderOptions};
 use crate::core::io::write::{Column, Table};
 use crate::core::orders::btyd::{btyd_summary, calibration_holdout, BtydOptions, Freq};
 use crate::core::orders::customers::customer_frame;
+use crate::core::orders::shuffle::{concat, split_by_customer};
 use crate::core::table::columns::StrColumn;
 use crate::core::table::customers::BadRows;
 use crate::core::table::orders::{self as core, order_log_from_text, OrderColumns, OrderInput};
@@ -202,6 +203,15 @@ fn read_log_range(
     Ok(OrderLog { inner })
 }
 
+/// The logs one after another as one log, as if read in that order.
+#[pyfunction]
+fn concat_logs(py: Python<'_>, parts: Vec<Bound<'_, OrderLog>>) -> OrderLog {
+    let logs: Vec<&core::OrderLog> = parts.iter().map(|p| &p.get().inner).collect();
+    OrderLog {
+        inner: py.detach(|| concat(&logs)),
+    }
+}
+
 /// An order log from `OrderLog.__reduce__`'s bytes (unpickling).
 #[pyfunction]
 fn log_from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<OrderLog> {
@@ -214,6 +224,13 @@ impl OrderLog {
     /// Pickles as the core's own bytes: unpickling does not parse the input again.
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduced<'py>> {
         reduce(py, "log_from_bytes", || self.inner.to_bytes())
+    }
+
+    /// The log split into `buckets` logs by customer id (each keeping its lines' order): the
+    /// pieces a shuffle moves so that every customer's lines meet in one place.
+    fn split_by_customer(&self, py: Python<'_>, buckets: usize) -> PyResult<Vec<OrderLog>> {
+        let parts = run(py, || split_by_customer(&self.inner, buckets))?;
+        Ok(parts.into_iter().map(|inner| OrderLog { inner }).collect())
     }
 
     fn __len__(&self) -> usize {
@@ -294,5 +311,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(read_log, m)?)?;
     m.add_function(wrap_pyfunction!(log_from_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(read_log_range, m)?)?;
+    m.add_function(wrap_pyfunction!(concat_logs, m)?)?;
     Ok(())
 }
