@@ -108,11 +108,6 @@ def check_unique_ids(datas: Sequence[Any]) -> None:
         raise InputError(f"master_id repeated across partitions: {listed}")
 
 
-def read_parts(parts: Sequence[Any], on_bad_rows: str) -> list[Any]:
-    """Each partition parsed once into the core's customer table and kept where it was made."""
-    return list(dask.persist(*[delayed(customer_data)(p, i, on_bad_rows) for i, p in enumerate(parts)]))
-
-
 def _dates(data: Any, number: int) -> dict[str, Any]:
     """What one partition read: its latest ``last_order_date``, rows read and rows skipped."""
     return {
