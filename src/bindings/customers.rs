@@ -14,13 +14,14 @@ use super::progress::Progress;
 use super::rfm::{naming, Rfm};
 use crate::core::clv::prepare::{cltv_frame, FrequencyDefinition};
 use crate::core::clv::study::{cltv_study, CltvOptions};
-use crate::core::io::write::{write_ids, Column, Format, Table};
+use crate::core::io::write::{write_ids, Format};
 use crate::core::numeric::quantile::{Cut, DuplicateEdges};
 use crate::core::rfm::scheme::Scheme;
 use crate::core::rfm::scores::{metrics, ScoreOptions, Scores};
 use crate::core::rfm::study::prepared_columns;
 use crate::core::rfm::summary::channel_summary;
 use crate::core::rfm::table::{rfm_table, rfm_table_from, RfmConfig};
+use crate::core::table::columns::hash_text;
 use crate::core::table::customers::CustomerFrame;
 
 #[pyclass(frozen, module = "flo_rfm._flo_rfm")]
@@ -71,14 +72,11 @@ impl Frame {
         self.inner.master_id.iter().collect()
     }
 
-    /// The ids alone as an Arrow C stream (a one-column table): what a check for ids repeated
-    /// across partitions moves, without a Python object per customer.
-    fn ids_arrow<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyCapsule>> {
-        let ids = Table::new(vec![(
-            "master_id".into(),
-            Column::text(&self.inner.master_id),
-        )]);
-        super::arrow::stream(py, &ids)
+    /// A 64-bit hash of each id (FxHash: the same in every process), to find ids repeated
+    /// across partitions by moving 8 bytes a customer instead of the ids.
+    fn id_hashes<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u64>> {
+        let hashes: Vec<u64> = py.detach(|| self.inner.master_id.iter().map(hash_text).collect());
+        PyArray1::from_vec(py, hashes)
     }
 
     /// The ids of the given rows.

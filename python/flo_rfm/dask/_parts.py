@@ -3,6 +3,7 @@ the partition), find the analysis date, write per-partition files atomically."""
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import glob
 import io
@@ -13,6 +14,7 @@ from typing import Any
 
 import dask
 import dask.dataframe as dd
+import numpy as np
 import pandas as pd
 from dask.delayed import Delayed, delayed
 
@@ -76,35 +78,33 @@ def read_customers(source: Any, on_bad_rows: str, blocksize: int | str | None) -
     return list(dask.persist(*parts))
 
 
-class _Stream:
-    """An object pyarrow reads through the Arrow C stream interface."""
-
-    def __init__(self, capsule: object) -> None:
-        self._capsule = capsule
-
-    def __arrow_c_stream__(self, requested_schema: object = None) -> object:
-        return self._capsule
+def _hashes(data: Any) -> np.ndarray:
+    """One partition's id hashes, sorted and distinct."""
+    return np.unique(data._frame.id_hashes())
 
 
-def _ids(data: Any) -> pd.Series:
-    """One partition's ids as an Arrow-backed Series (no Python object per customer)."""
-    import pyarrow as pa
-
-    column = pa.table(_Stream(data._frame.ids_arrow())).column(0)
-    return pd.Series(column.to_pandas(types_mapper=pd.ArrowDtype), name="master_id")
+def _ids_with(data: Any, hashes: np.ndarray) -> list[str]:
+    """The ids of one partition whose hash is among ``hashes`` (few: the repeated ones)."""
+    rows = np.flatnonzero(np.isin(data._frame.id_hashes(), hashes)).astype(np.uint64)
+    return list(data._frame.ids_at(rows))
 
 
 def check_unique_ids(datas: Sequence[Any]) -> None:
     """Raise :class:`InputError` for a ``master_id`` in more than one partition (within one the
-    reader already raises): the ids are shuffled by value, as Dask's ``value_counts`` does."""
-    import pyarrow as pa
-
-    meta = pd.Series([], name="master_id", dtype=pd.ArrowDtype(pa.string()))
-    ids = dd.from_delayed([delayed(_ids)(d) for d in datas], meta=meta, verify_meta=False)
-    counts = ids.value_counts(split_out=max(1, len(datas) // 4))
-    repeated = counts[counts > 1].head(5, npartitions=-1)
-    if len(repeated):
-        listed = ", ".join(f"{k} ({v} rows)" for k, v in repeated.items())
+    reader already raises). Each partition sends its ids' 64-bit hashes (8 bytes a customer);
+    a hash seen in two partitions is then checked on the ids themselves, so a collision never
+    raises."""
+    hashes = dask.compute(*[delayed(_hashes)(d) for d in datas])
+    every = np.sort(np.concatenate(hashes)) if hashes else np.zeros(0, dtype=np.uint64)
+    repeated = np.unique(every[1:][every[1:] == every[:-1]])
+    if not len(repeated):
+        return
+    seen = collections.Counter(
+        i for ids in dask.compute(*[delayed(_ids_with)(d, repeated) for d in datas]) for i in ids
+    )
+    twice = sorted(((n, i) for i, n in seen.items() if n > 1), key=lambda t: (-t[0], t[1]))[:5]
+    if twice:
+        listed = ", ".join(f"{i} ({n} rows)" for n, i in twice)
         raise InputError(f"master_id repeated across partitions: {listed}")
 
 
