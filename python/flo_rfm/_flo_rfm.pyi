@@ -26,7 +26,9 @@ __all__ = [
     "Frame",
     "OrderLog",
     "Progress",
+    "PurchaseHistories",
     "Rfm",
+    "SpendHistories",
     "Summary",
     "__version__",
     "apply_segment_map",
@@ -498,6 +500,20 @@ class OrderLog:
     ) -> Summary: ...
     def customers(self) -> Frame: ...
     def split_by_customer(self, buckets: int) -> list[OrderLog]: ...
+
+@final
+class PurchaseHistories:
+    def __new__(cls, model: str, x: _F64, t_x: _F64, t: _F64, w: _F64) -> PurchaseHistories: ...
+    def sums(
+        self, params: list[float], hessian: bool = False, sample: int | None = None
+    ) -> list[list[float]]: ...
+
+@final
+class SpendHistories:
+    def __new__(cls, x: _F64, m: _F64, w: _F64) -> SpendHistories: ...
+    def sums(
+        self, params: list[float], hessian: bool = False, sample: int | None = None
+    ) -> list[list[float]]: ...
 
 def concat_logs(parts: list[OrderLog]) -> OrderLog: ...
 def log_from_bytes(data: bytes) -> OrderLog: ...

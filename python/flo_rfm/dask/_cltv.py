@@ -114,7 +114,7 @@ def _gathered(groups: Sequence[Any]) -> tuple[np.ndarray, ...]:
 
 
 def _likelihood(
-    groups: Sequence[Any], part_sums: PartSums
+    groups: Sequence[Any], part_sums: PartSums, hold: Callable[[tuple[np.ndarray, ...]], Any]
 ) -> tuple[Callable[[list[float], bool, int | None], list[list[list[float]]]], int, float]:
     """The function the optimiser calls (every part's order-free sums at some parameters, with
     the Hessian's or over the fit's subsample as it asks), the distinct groups and the customers.
@@ -128,10 +128,11 @@ def _likelihood(
     shape = dask.compute(*[delayed(_group_count)(g) for g in groups])
     n_groups, customers = sum(s[0] for s in shape), sum(s[1] for s in shape)
     if n_groups <= GATHER_LIMIT:
-        merged = _gathered(groups)
+        # Held in the core once (``hold``), not rebuilt on each evaluation.
+        held = hold(_gathered(groups))
 
         def sums(params: list[float], hessian: bool, sample: int | None) -> list[list[list[float]]]:
-            return [part_sums(params, hessian, sample, merged)]
+            return [held.sums(params, hessian, sample)]
 
     else:
 
@@ -141,8 +142,16 @@ def _likelihood(
     return sums, n_groups, customers
 
 
+def _held_purchases(groups: tuple[np.ndarray, ...]) -> Any:
+    return _flo_rfm.PurchaseHistories("bgnbd", *groups)
+
+
+def _held_spend(groups: tuple[np.ndarray, ...]) -> Any:
+    return _flo_rfm.SpendHistories(*groups)
+
+
 def _fit_purchases(groups: Sequence[Any], scale: float, penalizer: float) -> BetaGeo:
-    sums, n_groups, customers = _likelihood(groups, _purchase_sums)
+    sums, n_groups, customers = _likelihood(groups, _purchase_sums, _held_purchases)
     fit = _flo_rfm.fit_purchases_from_sums("bgnbd", sums, customers, n_groups, scale, penalizer)
     model = BetaGeo(penalizer)
     model.time_unit = "W"
@@ -151,7 +160,7 @@ def _fit_purchases(groups: Sequence[Any], scale: float, penalizer: float) -> Bet
 
 
 def _fit_spend(groups: Sequence[Any], penalizer: float) -> GammaGamma:
-    sums, n_groups, customers = _likelihood(groups, _spend_sums)
+    sums, n_groups, customers = _likelihood(groups, _spend_sums, _held_spend)
     fit = _flo_rfm.fit_gamma_gamma_from_sums(sums, customers, n_groups, penalizer)
     model = GammaGamma(penalizer)
     model._set(fit, int(customers))
