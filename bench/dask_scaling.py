@@ -307,8 +307,9 @@ def report(
         "- **Does not divide:** the client's steps between round trips (the quantile selections' "
         "four histogram rounds per needed order statistic, the rank boundaries, the segment summary "
         "carried partition after partition in input order) and the two CLTV fits, which run on the "
-        "client once the partitions' distinct histories are gathered (one round trip each, the fit "
-        "itself one machine's code on those groups). Each round trip is a fixed latency, larger "
+        "client once the partitions' distinct histories are gathered (three round trips each: "
+        "persist, count, gather; then every likelihood evaluation runs in the core on the client, "
+        "on histories built once). Each round trip is a fixed latency, larger "
         "over a network than here.",
         "- **Bytes moved per customer:** the file is read twice from storage (a counting pass, "
         "memchr over the bytes, then the parse), each byte range by one worker. The RFM run moves "
