@@ -21,7 +21,6 @@ use crate::core::rfm::scores::{metrics, ScoreOptions, Scores};
 use crate::core::rfm::study::prepared_columns;
 use crate::core::rfm::summary::channel_summary;
 use crate::core::rfm::table::{rfm_table, rfm_table_from, RfmConfig};
-use crate::core::table::columns::hash_text;
 use crate::core::table::customers::CustomerFrame;
 
 #[pyclass(frozen, module = "flo_rfm._flo_rfm")]
@@ -70,13 +69,6 @@ impl Frame {
 
     fn master_id(&self) -> Vec<&str> {
         self.inner.master_id.iter().collect()
-    }
-
-    /// A 64-bit hash of each id (FxHash: the same in every process), to find ids repeated
-    /// across partitions by moving 8 bytes a customer instead of the ids.
-    fn id_hashes<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u64>> {
-        let hashes: Vec<u64> = py.detach(|| self.inner.master_id.iter().map(hash_text).collect());
-        PyArray1::from_vec(py, hashes)
     }
 
     /// The ids of the given rows.

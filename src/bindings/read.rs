@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use numpy::PyReadonlyArray1;
+use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
 use super::customers::Frame;
@@ -14,6 +14,7 @@ use crate::core::io::read::engine::delimiter_of;
 use crate::core::io::read::range::{count_range, splittable, ByteRange, RangeCounts};
 use crate::core::io::schema::customers::{read_from, read_path, read_range, ReadOptions};
 use crate::core::io::schema::dataframe::{frame_from_columns, Columns, DateInput, NumberInput};
+use crate::core::table::columns::hash_text;
 use crate::core::table::customers::{BadRows, CustomerFrame, Duplicates};
 
 fn options(on_bad_rows: &str, duplicates: &str, delimiter: Option<&str>) -> PyResult<ReadOptions> {
@@ -192,6 +193,14 @@ fn read_csv_range(
     })
 }
 
+/// A 64-bit hash of each id of `frame` (FxHash: the same in every process), to find ids
+/// repeated across partitions by moving 8 bytes a customer instead of the ids.
+#[pyfunction]
+fn frame_id_hashes<'py>(py: Python<'py>, frame: &Frame) -> Bound<'py, PyArray1<u64>> {
+    let hashes: Vec<u64> = py.detach(|| frame.inner.master_id.iter().map(hash_text).collect());
+    PyArray1::from_vec(py, hashes)
+}
+
 /// A customer table from `Frame.__reduce__`'s bytes (unpickling).
 #[pyfunction]
 fn frame_from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Frame> {
@@ -209,5 +218,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(csv_splittable, m)?)?;
     m.add_function(wrap_pyfunction!(count_csv_range, m)?)?;
     m.add_function(wrap_pyfunction!(read_csv_range, m)?)?;
+    m.add_function(wrap_pyfunction!(frame_id_hashes, m)?)?;
     Ok(())
 }

@@ -80,12 +80,12 @@ def read_customers(source: Any, on_bad_rows: str, blocksize: int | str | None) -
 
 def _hashes(data: Any) -> np.ndarray:
     """One partition's id hashes, sorted and distinct."""
-    return np.unique(data._frame.id_hashes())
+    return np.unique(_flo_rfm.frame_id_hashes(data._frame))
 
 
 def _ids_with(data: Any, hashes: np.ndarray) -> list[str]:
     """The ids of one partition whose hash is among ``hashes`` (few: the repeated ones)."""
-    rows = np.flatnonzero(np.isin(data._frame.id_hashes(), hashes)).astype(np.uint64)
+    rows = np.flatnonzero(np.isin(_flo_rfm.frame_id_hashes(data._frame), hashes)).astype(np.uint64)
     return list(data._frame.ids_at(rows))
 
 
