@@ -84,10 +84,12 @@ def _score_partition(
         table["recency"] = table["recency"].astype("int64")
     else:
         table["recency"] = table["recency"].astype("float64")
+    codes, names = core.segment()
     return {
         "rfm": table,
         "new_brand": res._pandas_targets("new_brand", plan["match"]),
         "discount": res._pandas_targets("discount", plan["match"]),
+        "segments": (codes, names, core.metrics()),
     }
 
 
@@ -95,24 +97,25 @@ def _pick(part: dict[str, Any], name: str) -> Any:
     return part[name]
 
 
-def _summary_step(state: dict[str, list[Any]] | None, table: pd.DataFrame) -> dict[str, list[Any]]:
-    """pandas' per-segment Kahan sums carried on over one more partition, in input order."""
+def _summary_step(
+    state: dict[str, list[Any]] | None, segments: tuple[np.ndarray, list[str], tuple[np.ndarray, ...]]
+) -> dict[str, list[Any]]:
+    """pandas' per-segment Kahan sums carried on over one more partition, in input order, from
+    the core's segment codes (-1 for none) and metrics."""
     state = {k: list(v) for k, v in state.items()} if state else {}
     names: list[str] = state.setdefault("names", [])
-    seg = table["segment"]
-    codes = np.full(len(table), -1, dtype=np.int64)
-    present = seg.notna().to_numpy()
-    for name in pd.unique(seg[present]):
+    part_codes, part_names, metrics = segments
+    for name in part_names:
         if name not in names:
             names.append(str(name))
-    index = {n: i for i, n in enumerate(names)}
-    codes[present] = seg[present].map(index).to_numpy(dtype=np.int64)
-    for metric in ("recency", "frequency", "monetary"):
+    # The partition's segment codes as codes into the carried names (-1 stays -1).
+    to_global = np.asarray([names.index(n) for n in part_names] + [-1], dtype=np.int64)
+    codes = to_global[np.asarray(part_codes, dtype=np.int64)]
+    for metric, values in zip(("recency", "frequency", "monetary"), metrics):
         counts, sums, comps = state.get(metric, [[], [], []])
         grow = len(names) - len(counts)
         start = (list(counts) + [0] * grow, list(sums) + [0.0] * grow, list(comps) + [0.0] * grow)
-        values = np.ascontiguousarray(table[metric].to_numpy(dtype="float64"))
-        state[metric] = list(_flo_rfm.continue_group_sums(codes, values, start))
+        state[metric] = list(_flo_rfm.continue_group_sums(codes, np.ascontiguousarray(values), start))
     return state
 
 
@@ -258,8 +261,8 @@ def run(
     scored = [delayed(_score_partition)(d, metrics[i], plan, bounds[i]) for i, d in enumerate(datas)]
     tables = [delayed(_pick)(s, "rfm") for s in scored]
     state: Any = None
-    for t in tables:
-        state = delayed(_summary_step)(state, t)
+    for s in scored:
+        state = delayed(_summary_step)(state, delayed(_pick)(s, "segments"))
     meta = _rfm_meta(plan, labels, edges)
     ids_meta = pd.Series([], name="master_id", dtype=STR_DTYPE)
     with pandas_text():
