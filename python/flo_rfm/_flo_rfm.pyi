@@ -34,6 +34,7 @@ __all__ = [
     "apply_segment_map",
     "bootstrap_clv",
     "check_scheme",
+    "cltv_predictions",
     "concat_logs",
     "continue_group_sums",
     "count_csv_range",
@@ -413,6 +414,16 @@ def customer_lifetime_value(
     horizon_in: _Horizon,
     by_period: bool = False,
 ) -> _F64: ...
+def cltv_predictions(
+    model: str,
+    params: list[float],
+    gg_params: list[float],
+    x: _F64,
+    t_x: _F64,
+    t: _F64,
+    m: _F64,
+    horizon_in: _Horizon,
+) -> list[_F64]: ...
 
 @final
 class Bootstrap:
