@@ -18,9 +18,10 @@ from .. import _flo_rfm
 from .._dates import EPOCH, DateLike, days
 from .._frames import as_float, as_path
 from .._pandas import STR_DTYPE, text_series
+from ..clv._purchase import _horizon
 from ..clv.bgnbd import BetaGeo
 from ..clv.gamma_gamma import GammaGamma
-from ..clv.study import CAPPED_COLUMNS, CLTV_COLUMNS, _check_finite, _check_study, _cltv_table, _segments
+from ..clv.study import CAPPED_COLUMNS, CLTV_COLUMNS, _check_finite, _check_study, _segments
 from ._files import Files
 from ._parts import (
     analysis_day,
@@ -34,13 +35,13 @@ from ._parts import (
     read_customers,
     write_single_csv,
 )
-from ._select import non_null_counts, quantile_edges, row
+from ._select import non_null_counts, quantile_edges, row_counts, row_quantile_edges
 
 
 def _cltv_columns(data: Any) -> np.ndarray:
-    """The four capped columns of one partition, as rows of a (4, n) array."""
-    prepared = data.to_pandas(totals=False)
-    return np.vstack([prepared[c].to_numpy(dtype="float64") for c in CAPPED_COLUMNS])
+    """The four capped columns of one partition, as rows of a (4, n) array: the core's counts
+    (online, offline) then money (offline, online), ``CAPPED_COLUMNS``' order."""
+    return np.vstack([*data._frame.counts(), *data._frame.money()])
 
 
 def _cltv_inputs(
@@ -170,19 +171,17 @@ def _fit_spend(groups: Sequence[Any], penalizer: float) -> GammaGamma:
 def _predict(
     inputs: pd.DataFrame, bgf: BetaGeo, ggf: GammaGamma, months: int, discount_rate: float
 ) -> pd.DataFrame:
-    c = {k: np.ascontiguousarray(inputs[k].to_numpy(dtype="float64")) for k in inputs.columns}
-    table = _cltv_table(
-        inputs.index.to_numpy(),
-        c["recency_cltv_weekly"],
-        c["T_weekly"],
-        c["frequency"],
-        c["monetary_cltv_avg"],
-        bgf,
-        ggf,
-        months,
-        discount_rate,
+    """One partition's CLTV table: its four inputs and the four predictions, made by the core in
+    one pass as one machine's study makes them."""
+    x, rec, t, mon = (
+        np.ascontiguousarray(inputs[k].to_numpy(dtype="float64"))
+        for k in ("frequency", "recency_cltv_weekly", "T_weekly", "monetary_cltv_avg")
     )
-    table.index = inputs.index
+    horizon = _horizon(bgf, months, discount_rate, "W")
+    predicted = _flo_rfm.cltv_predictions(bgf._rust, bgf._p(), ggf._p(), x, rec, t, mon, horizon)
+    columns = {"recency_cltv_weekly": rec, "T_weekly": t, "frequency": x, "monetary_cltv_avg": mon}
+    columns.update(zip(CLTV_COLUMNS[4:], predicted))
+    table = pd.DataFrame(columns, index=inputs.index)
     _check_finite(table, bgf, ggf)
     return table
 
@@ -267,12 +266,10 @@ def cltv(
     datas = read_customers(ddf, on_bad_rows, blocksize)
     _, day = analysis_day(datas, analysis_date)
     capped = dask.persist(*[delayed(_cltv_columns)(d) for d in datas])
-    thresholds = []
-    for j in range(len(CAPPED_COLUMNS)):
-        column = list(dask.persist(*[delayed(row)(c, j) for c in capped]))
-        n = sum(non_null_counts(column))
-        q1, q3 = quantile_edges(column, n, None, list(_flo_rfm.OUTLIER_QUANTILES))
-        thresholds.append(_flo_rfm.outlier_thresholds_of(q1, q3))
+    outliers = list(_flo_rfm.OUTLIER_QUANTILES)
+    plans = {j: (n, None, outliers) for j, n in enumerate(row_counts(capped))}
+    quartiles, _ = row_quantile_edges(capped, plans)  # one selection for the four columns
+    thresholds = [_flo_rfm.outlier_thresholds_of(*quartiles[j]) for j in range(len(CAPPED_COLUMNS))]
     del capped
     inputs = dask.persist(
         *[delayed(_cltv_inputs)(d, day, frequency == "repeat_orders", thresholds) for d in datas]

@@ -36,7 +36,7 @@ from ._parts import (
     read_customers,
     write_single_csv,
 )
-from ._select import non_null_counts, quantile_edges, row, select
+from ._select import row_counts, row_quantile_edges
 
 
 def _rfm_metrics(data: Any, analysis_date: int) -> np.ndarray:
@@ -44,8 +44,9 @@ def _rfm_metrics(data: Any, analysis_date: int) -> np.ndarray:
     return np.vstack(data._frame.rfm_metrics(analysis_date))
 
 
-def _equal_counts(values: np.ndarray, at: list[float]) -> list[int]:
-    return [int(np.count_nonzero(values == v)) for v in at]
+def _equal_counts(metrics: np.ndarray, at: list[float]) -> list[int]:
+    """How many frequencies (row 1 of a partition's metrics) equal each of ``at``."""
+    return [int(np.count_nonzero(metrics[1] == v)) for v in at]
 
 
 def _rank_bins(values: np.ndarray, bounds: list[tuple[float, int, int]]) -> np.ndarray:
@@ -229,23 +230,21 @@ def run(
         check_unique_ids(datas)
     customers = sum(r["rows"] for r in read)
     metrics = dask.persist(*[delayed(_rfm_metrics)(d, day) for d in datas])
-    columns = {
-        name: [delayed(row)(m, j) for m in metrics]
-        for j, name in enumerate(("recency", "frequency", "monetary"))
-    }
-    columns = {k: list(dask.persist(*v)) for k, v in columns.items()}
-    counts = {k: non_null_counts(v) for k, v in columns.items()}
+    n_r, n_f, n_m = row_counts(metrics)
     q_bins = n_bins if probabilities is None else None
-    edges = {}
-    for name, what in (("recency", "recency"), ("monetary", "monetary")):
-        raw_edges = quantile_edges(columns[name], sum(counts[name]), q_bins, probabilities)
-        edges[name] = _flo_rfm.unique_bin_edges(raw_edges, duplicates, what)
-    n_f = sum(counts["frequency"])
     probs, _ = _flo_rfm.quantile_plan(n_f, q_bins, probabilities)
-    edges["frequency"] = _flo_rfm.unique_bin_edges(
-        _flo_rfm.rank_bin_edges(n_f, probs), duplicates, "frequency rank"
-    )
-    bounds = _rank_bounds(columns["frequency"], n_f, edges["frequency"])
+    rank_edges = _flo_rfm.rank_bin_edges(n_f, probs)
+    # Duplicates dropped here only to know which ranks to find; they raise below, in turn.
+    firsts = _first_ranks(n_f, _flo_rfm.unique_bin_edges(rank_edges, "drop", "frequency rank"))
+    # One selection (four rounds) for the recency and monetary quantiles and the frequency ranks.
+    plans = {0: (n_r, q_bins, probabilities), 2: (n_m, q_bins, probabilities)}
+    raw_edges, picked = row_quantile_edges(metrics, plans, {1: firsts})
+    edges = {
+        name: _flo_rfm.unique_bin_edges(raw_edges[r], duplicates, name)
+        for name, r in (("recency", 0), ("monetary", 2))
+    }
+    edges["frequency"] = _flo_rfm.unique_bin_edges(rank_edges, duplicates, "frequency rank")
+    bounds = _rank_bounds(metrics, firsts, picked[1], edges["frequency"])
     plan = {
         "analysis_date": day,
         "edges": edges,
@@ -256,7 +255,7 @@ def run(
         "match": match,
         "on_bad_rows": on_bad_rows,
         # One machine gives int64 recency unless some customer has none.
-        "recency_int": sum(counts["recency"]) == customers,
+        "recency_int": n_r == customers,
     }
     scored = [delayed(_score_partition)(d, metrics[i], plan, bounds[i]) for i, d in enumerate(datas)]
     tables = [delayed(_pick)(s, "rfm") for s in scored]
@@ -316,17 +315,21 @@ def run(
     return result
 
 
+def _first_ranks(n: int, edges: Sequence[float]) -> list[int]:
+    """The first rank past each finite inner rank edge below ``n``, distinct and sorted."""
+    return sorted({int(np.floor(e)) for e in edges[1:-1] if np.isfinite(e) and int(np.floor(e)) < n})
+
+
 def _rank_bounds(
-    columns: Sequence[Any], n: int, edges: Sequence[float]
+    metrics: Sequence[Any], firsts: list[int], picked: list[tuple[float, int]], edges: Sequence[float]
 ) -> list[list[tuple[float, int, int]]]:
     """Per partition, per inner rank edge: (value at the first rank past the edge, equal values
-    before that rank in sorted order, equal values in earlier partitions)."""
-    firsts = sorted({int(np.floor(e)) for e in edges[1:-1] if np.isfinite(e) and int(np.floor(e)) < n})
+    before that rank in sorted order, equal values in earlier partitions); ``picked`` are the
+    frequencies at ranks ``firsts``."""
     if not firsts:
-        return [[] for _ in columns]
-    picked = select(columns, firsts)
+        return [[] for _ in metrics]
     at = [v for v, _ in picked]
-    per_part = dask.compute(*[delayed(_equal_counts)(c, at) for c in columns])
+    per_part = dask.compute(*[delayed(_equal_counts)(m, at) for m in metrics])
     bounds = []
     before = np.zeros(len(at), dtype=np.int64)
     for counts in per_part:
