@@ -79,8 +79,9 @@ def read_customers(source: Any, on_bad_rows: str, blocksize: int | str | None) -
 
 
 def _hashes(data: Any) -> np.ndarray:
-    """One partition's id hashes, sorted and distinct."""
-    return np.unique(_flo_rfm.frame_id_hashes(data._frame))
+    """One partition's id hashes (unsorted: the client sorts them all once; a hash repeated
+    within a partition is only a collision, and the ids' own check clears it)."""
+    return _flo_rfm.frame_id_hashes(data._frame)
 
 
 def _ids_with(data: Any, hashes: np.ndarray) -> list[str]:

@@ -32,15 +32,19 @@ def _value_of(key: int) -> float:
 
 
 def _histograms(values: np.ndarray, prefixes: list[int], known: int) -> np.ndarray:
-    """Per prefix (the top ``known`` bits), the counts of the next 16 bits of the keys."""
+    """Per prefix (the top ``known`` bits; sorted), the counts of the next 16 bits of the keys,
+    in one pass over the keys."""
     keys = _keys(values)
-    out = np.zeros((len(prefixes), 1 << _DIGIT), dtype=np.int64)
-    low = np.uint64(64 - known - _DIGIT)
-    for j, prefix in enumerate(prefixes):
-        sel = keys if known == 0 else keys[(keys >> np.uint64(64 - known)) == np.uint64(prefix)]
-        digits = ((sel >> low) & np.uint64((1 << _DIGIT) - 1)).astype(np.intp)
-        out[j] = np.bincount(digits, minlength=1 << _DIGIT)
-    return out
+    size = 1 << _DIGIT
+    digits = ((keys >> np.uint64(64 - known - _DIGIT)) & np.uint64(size - 1)).astype(np.intp)
+    if known == 0:  # the one empty prefix holds every key
+        return np.bincount(digits, minlength=size).reshape(1, size)
+    wanted = np.asarray(prefixes, dtype=np.uint64)
+    top = keys >> np.uint64(64 - known)
+    at = np.minimum(np.searchsorted(wanted, top), len(wanted) - 1)
+    hit = wanted[at] == top
+    counts = np.bincount(at[hit] * size + digits[hit], minlength=len(wanted) * size)
+    return counts.reshape(len(wanted), size)
 
 
 def _tree(parts: Sequence[Any], combine: Callable[..., Any]) -> Any:
@@ -51,8 +55,11 @@ def _tree(parts: Sequence[Any], combine: Callable[..., Any]) -> Any:
     return level[0]
 
 
-def _add(*arrays: np.ndarray) -> np.ndarray:
-    return np.sum(arrays, axis=0)
+def _add(first: np.ndarray, *more: np.ndarray) -> np.ndarray:
+    total = first.copy()
+    for a in more:
+        total += a
+    return total
 
 
 def _row_histograms(rows: np.ndarray, prefixes: dict[int, list[int]], known: int) -> np.ndarray:
