@@ -18,33 +18,15 @@ _DIGIT = 16
 _FAN_IN = 8
 
 
-def _keys(values: np.ndarray) -> np.ndarray:
-    """Order-preserving unsigned keys of the non-null values (``-0.0`` counted as ``0.0``)."""
-    v = np.ascontiguousarray(values[~np.isnan(values)], dtype="float64") + 0.0
-    bits = v.view(np.uint64)
-    negative = (bits >> np.uint64(63)).astype(bool)
-    return np.where(negative, ~bits, bits | np.uint64(_SIGN))
-
-
 def _value_of(key: int) -> float:
     bits = key ^ _SIGN if key & _SIGN else ~key & (2**64 - 1)
     return float(np.array([bits], dtype=np.uint64).view(np.float64)[0])
 
 
 def _histograms(values: np.ndarray, prefixes: list[int], known: int) -> np.ndarray:
-    """Per prefix (the top ``known`` bits; sorted), the counts of the next 16 bits of the keys,
-    in one pass over the keys."""
-    keys = _keys(values)
-    size = 1 << _DIGIT
-    digits = ((keys >> np.uint64(64 - known - _DIGIT)) & np.uint64(size - 1)).astype(np.intp)
-    if known == 0:  # the one empty prefix holds every key
-        return np.bincount(digits, minlength=size).reshape(1, size)
-    wanted = np.asarray(prefixes, dtype=np.uint64)
-    top = keys >> np.uint64(64 - known)
-    at = np.minimum(np.searchsorted(wanted, top), len(wanted) - 1)
-    hit = wanted[at] == top
-    counts = np.bincount(at[hit] * size + digits[hit], minlength=len(wanted) * size)
-    return counts.reshape(len(wanted), size)
+    """Per prefix (the top ``known`` bits of the values' order-preserving keys, ``-0.0`` counted
+    as ``0.0``, NaN left out), the counts of the keys' next 16 bits: the core's one pass."""
+    return _flo_rfm.key_histograms(np.ascontiguousarray(values, dtype="float64"), prefixes, known, _DIGIT)
 
 
 def _tree(parts: Sequence[Any], combine: Callable[..., Any]) -> Any:
