@@ -9,7 +9,7 @@
 //! first pass, after which each range is parsed once, on its own.
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Chain, Cursor, Read, Seek, SeekFrom, Take};
 use std::path::Path;
 
 use crate::core::error::{FloError, Result};
@@ -46,10 +46,11 @@ impl ByteRange {
     }
 }
 
-/// The text the engine reads for one range: the file's header line, then the range's whole
-/// records; and the line the first of them is on.
-pub struct RangeText {
-    pub text: Vec<u8>,
+/// What the engine reads for one range: the file's header line, then the range's whole
+/// records, streamed from the file (no copy of the range in memory); and the line the first of
+/// them is on.
+pub struct RangeInput {
+    pub reader: Chain<Cursor<Vec<u8>>, Take<File>>,
     pub first_line: u64,
 }
 
@@ -132,8 +133,22 @@ fn next_record_start(file: &mut File, path: &Path, from: u64, mut inside: bool) 
     }
 }
 
+/// Whether bytes `[from, to)` hold an odd number of quotes, read a step at a time.
+fn odd_quotes_in(file: &mut File, path: &Path, from: u64, to: u64) -> Result<bool> {
+    let (mut odd, mut at) = (false, from);
+    while at < to {
+        let chunk = read_at(file, path, at, (at + STEP).min(to))?;
+        if chunk.is_empty() {
+            break;
+        }
+        odd ^= memchr::memchr_iter(b'"', &chunk).count() % 2 == 1;
+        at += chunk.len() as u64;
+    }
+    Ok(odd)
+}
+
 /// The header and the whole records that start in `range`, with the line of the first.
-pub fn range_text(path: &Path, range: &ByteRange) -> Result<RangeText> {
+pub fn range_input(path: &Path, range: &ByteRange) -> Result<RangeInput> {
     let mut file = open_file(path)?;
     let header = header_line(&mut file, path)?;
     let header_end = header.len() as u64;
@@ -146,22 +161,22 @@ pub fn range_text(path: &Path, range: &ByteRange) -> Result<RangeText> {
         let inside = range.inside_quotes ^ (prev == b"\"");
         next_record_start(&mut file, path, range.start - 1, inside)?
     };
-    let mut text = header;
-    if first >= range.end.max(header_end) {
-        // No record starts here (a quoted field spans the whole range).
-        return Ok(RangeText {
-            text,
-            first_line: 0,
-        });
-    }
-    let body = read_at(&mut file, path, first, range.end - 1)?;
-    let inside = memchr::memchr_iter(b'"', &body).count() % 2 == 1;
-    let last = next_record_start(&mut file, path, range.end - 1, inside)?;
-    let lead = read_at(&mut file, path, range.start, first)?;
-    let first_line = range.newlines_before + memchr::memchr_iter(b'\n', &lead).count() as u64 + 1;
-    text.extend_from_slice(&body);
-    text.extend_from_slice(&read_at(&mut file, path, range.end - 1, last)?);
-    Ok(RangeText { text, first_line })
+    // No record starts here when a quoted field spans the whole range.
+    let (last, first_line) = if first >= range.end.max(header_end) {
+        (first, 0)
+    } else {
+        let inside = odd_quotes_in(&mut file, path, first, range.end - 1)?;
+        let last = next_record_start(&mut file, path, range.end - 1, inside)?;
+        let lead = read_at(&mut file, path, range.start, first)?;
+        let lines = memchr::memchr_iter(b'\n', &lead).count() as u64;
+        (last, range.newlines_before + lines + 1)
+    };
+    file.seek(SeekFrom::Start(first))
+        .map_err(|e| io_error(path, e))?;
+    Ok(RangeInput {
+        reader: Cursor::new(header).chain(file.take(last - first)),
+        first_line,
+    })
 }
 
 #[cfg(test)]
@@ -183,10 +198,12 @@ mod tests {
         let header = csv.iter().position(|&c| c == b'\n').unwrap() + 1;
         let mut out = vec![];
         for (k, &(a, b)) in bounds.iter().enumerate() {
-            let t = range_text(&path, &ByteRange::after(a, b, &counts[..k])).unwrap();
-            assert_eq!(&t.text[..header], &csv[..header]);
-            if t.text.len() > header {
-                out.push((t.first_line, t.text[header..].to_vec()));
+            let mut t = range_input(&path, &ByteRange::after(a, b, &counts[..k])).unwrap();
+            let mut text = vec![];
+            t.reader.read_to_end(&mut text).unwrap();
+            assert_eq!(&text[..header], &csv[..header]);
+            if text.len() > header {
+                out.push((t.first_line, text[header..].to_vec()));
             }
         }
         std::fs::remove_file(&path).unwrap();
