@@ -26,13 +26,19 @@ __all__ = [
     "Frame",
     "OrderLog",
     "Progress",
+    "PurchaseHistories",
     "Rfm",
+    "SpendHistories",
     "Summary",
     "__version__",
     "apply_segment_map",
     "bootstrap_clv",
     "check_scheme",
+    "cltv_predictions",
+    "concat_logs",
     "continue_group_sums",
+    "count_csv_range",
+    "csv_splittable",
     "customer_lifetime_value",
     "cut_by_edges",
     "default_analysis_date",
@@ -43,12 +49,14 @@ __all__ = [
     "fit_purchases_from_sums",
     "float_cells",
     "frame_from_bytes",
+    "frame_id_hashes",
     "from_columns",
     "gg_expected_profit",
     "gg_objective",
     "gg_sums",
     "history_groups",
     "history_scale",
+    "key_histograms",
     "log_from_bytes",
     "log_from_columns",
     "outlier_thresholds_of",
@@ -68,7 +76,9 @@ __all__ = [
     "rank_first_array",
     "read_bytes",
     "read_csv",
+    "read_csv_range",
     "read_log",
+    "read_log_range",
     "rule_versions",
     "sample_csv_bytes",
     "score_probabilities",
@@ -289,6 +299,16 @@ def read_csv(
     progress: Progress | None = None,
     encoding: str | None = None,
 ) -> Frame: ...
+def csv_splittable(path: str | PathLike[str]) -> bool: ...
+def count_csv_range(path: str | PathLike[str], start: int, end: int) -> tuple[bool, int]: ...
+def read_csv_range(
+    path: str | PathLike[str],
+    start: int,
+    end: int,
+    before: list[tuple[bool, int]],
+    on_bad_rows: str = "raise",
+    delimiter: str | None = None,
+) -> Frame: ...
 def read_bytes(
     data: bytes,
     source: str = "<bytes>",
@@ -325,6 +345,7 @@ def unique_bin_edges(edges: list[float], duplicates: str = "raise", what: str = 
 def rank_bin_edges(m: int, probabilities: list[float]) -> list[float]: ...
 def cut_by_edges(values: _F64, edges: list[float]) -> _I64: ...
 def outlier_thresholds_of(q1: float, q3: float) -> tuple[float, float]: ...
+def key_histograms(values: _F64, prefixes: list[int], known: int, digit: int) -> _I64: ...
 def continue_group_sums(
     groups: _I64, values: _F64, state: tuple[list[int], list[float], list[float]]
 ) -> tuple[list[int], list[float], list[float]]: ...
@@ -395,6 +416,16 @@ def customer_lifetime_value(
     horizon_in: _Horizon,
     by_period: bool = False,
 ) -> _F64: ...
+def cltv_predictions(
+    model: str,
+    params: list[float],
+    gg_params: list[float],
+    x: _F64,
+    t_x: _F64,
+    t: _F64,
+    m: _F64,
+    horizon_in: _Horizon,
+) -> list[_F64]: ...
 
 @final
 class Bootstrap:
@@ -481,7 +512,23 @@ class OrderLog:
         multiplier: float = 1.0,
     ) -> Summary: ...
     def customers(self) -> Frame: ...
+    def split_by_customer(self, buckets: int) -> list[OrderLog]: ...
 
+@final
+class PurchaseHistories:
+    def __new__(cls, model: str, x: _F64, t_x: _F64, t: _F64, w: _F64) -> PurchaseHistories: ...
+    def sums(
+        self, params: list[float], hessian: bool = False, sample: int | None = None
+    ) -> list[list[float]]: ...
+
+@final
+class SpendHistories:
+    def __new__(cls, x: _F64, m: _F64, w: _F64) -> SpendHistories: ...
+    def sums(
+        self, params: list[float], hessian: bool = False, sample: int | None = None
+    ) -> list[list[float]]: ...
+
+def concat_logs(parts: list[OrderLog]) -> OrderLog: ...
 def log_from_bytes(data: bytes) -> OrderLog: ...
 def log_from_columns(
     source: str,
@@ -508,7 +555,19 @@ def read_log(
     delimiter: str | None = None,
     encoding: str | None = None,
 ) -> OrderLog: ...
+def read_log_range(
+    path: str | PathLike[str],
+    start: int,
+    end: int,
+    before: list[tuple[bool, int]],
+    customer: str,
+    datetime: str,
+    amount: str | None = None,
+    on_bad_rows: str = "raise",
+    delimiter: str | None = None,
+) -> OrderLog: ...
 def write_order_log_csv(path: str | PathLike[str], lines: int, seed: int) -> None: ...
 def float_cells(values: _F64) -> list[str]: ...
 def write_file(path: str | PathLike[str], data: bytes, inputs: list[str] = ...) -> None: ...
 def frame_from_bytes(data: bytes) -> Frame: ...
+def frame_id_hashes(frame: Frame) -> _U64: ...

@@ -1,15 +1,17 @@
 //! Free functions: the exact numerics on plain arrays, the sample generator, the segment map.
 
-use numpy::{PyArray1, PyReadonlyArray1};
+use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
 use pyo3::prelude::*;
 
 use super::errors::{choice, run, to_py};
 use crate::core::clv::prepare::thresholds_of;
+use crate::core::error::FloError;
 use crate::core::io::write::{push_float, write_atomically, write_ids, Format};
 use crate::core::numeric::quantile::{
     self, cut_codes, cut_probabilities, edges, order_positions, qcut, rank_edges, rank_first,
     unique_edges, DuplicateEdges,
 };
+use crate::core::numeric::select;
 use crate::core::numeric::stats::{describe, resume_group_sums, GroupState};
 use crate::core::numeric::versions;
 use crate::core::rfm::scores::{self, analysis_date_after};
@@ -114,6 +116,27 @@ fn continue_group_sums(
     };
     let s = resume_group_sums(state, groups.as_slice()?, values.as_slice()?).map_err(to_py)?;
     Ok((s.counts, s.sums, s.compensations))
+}
+
+/// Per prefix (the top `known` bits of the values' order-preserving keys; sorted), the counts
+/// of the keys' next `digit` bits, as a (prefixes, 2^digit) array (NaN left out).
+#[pyfunction]
+fn key_histograms<'py>(
+    py: Python<'py>,
+    values: PyReadonlyArray1<'py, f64>,
+    prefixes: Vec<u64>,
+    known: u32,
+    digit: u32,
+) -> PyResult<Bound<'py, PyArray2<i64>>> {
+    if known + digit > 64 || digit >= 32 {
+        return Err(to_py(FloError::invalid(format!(
+            "{known} known bits and a {digit}-bit digit do not fit a 64-bit key"
+        ))));
+    }
+    let values = values.as_slice()?;
+    let rows = prefixes.len();
+    let out = py.detach(|| select::key_histograms(values, &prefixes, known, digit));
+    PyArray1::from_vec(py, out).reshape([rows, 1usize << digit])
 }
 
 /// numpy's linear quantiles of the non-null values.
@@ -290,6 +313,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(write_file, m)?)?;
     m.add_function(wrap_pyfunction!(quantile_plan, m)?)?;
     m.add_function(wrap_pyfunction!(continue_group_sums, m)?)?;
+    m.add_function(wrap_pyfunction!(key_histograms, m)?)?;
     m.add_function(wrap_pyfunction!(quantiles_from_order_stats, m)?)?;
     m.add_function(wrap_pyfunction!(unique_bin_edges, m)?)?;
     m.add_function(wrap_pyfunction!(rank_bin_edges, m)?)?;

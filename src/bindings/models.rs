@@ -7,6 +7,7 @@ use super::errors::{choice, run, to_py};
 use crate::core::clv::fit::{FitControl, FitInfo};
 use crate::core::clv::gamma_gamma::{self, GammaGammaParams};
 use crate::core::clv::purchases::{self, PurchaseModel, Purchases};
+use crate::core::clv::study::predictions;
 use crate::core::clv::value::{clv, clv_periods, Horizon};
 use crate::core::error::FloError;
 
@@ -304,6 +305,31 @@ fn customer_lifetime_value<'py>(
     Ok(PyArray1::from_vec(py, out))
 }
 
+/// The CLTV study's predicted columns under fitted models: 3- and 6-month purchases, expected
+/// average value and CLV, in one pass (as one machine's study computes them).
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn cltv_predictions<'py>(
+    py: Python<'py>,
+    model: &str,
+    params: [f64; 4],
+    gg_params: [f64; 3],
+    x: F64In<'py>,
+    t_x: F64In<'py>,
+    t: F64In<'py>,
+    m: F64In<'py>,
+    horizon_in: HorizonIn,
+) -> PyResult<[F64Out<'py>; 4]> {
+    let cols = columns([&x, &t_x, &t, &m])?;
+    let (p, g, h) = (
+        purchases(model, params)?,
+        gg(gg_params),
+        horizon(horizon_in),
+    );
+    let out = py.detach(|| predictions(&p, &g, cols, h));
+    Ok(out.map(|c| PyArray1::from_vec(py, c)))
+}
+
 /// ln Γ, ψ and ln 2F1 elementwise, for validation against scipy.
 #[pyfunction]
 fn special<'py>(
@@ -342,6 +368,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(gg_objective, m)?)?;
     m.add_function(wrap_pyfunction!(gg_expected_profit, m)?)?;
     m.add_function(wrap_pyfunction!(customer_lifetime_value, m)?)?;
+    m.add_function(wrap_pyfunction!(cltv_predictions, m)?)?;
     m.add_function(wrap_pyfunction!(special, m)?)?;
     Ok(())
 }

@@ -7,10 +7,11 @@ use super::arrow::{reduce, Reduced};
 use super::customers::Frame;
 use super::errors::{choice, run};
 use crate::core::io::read::engine::{delimiter_of, CsvOptions};
-use crate::core::io::schema::orders::{read_path, OrderOptions};
+use crate::core::io::schema::orders::{read_path, read_range, OrderOptions};
 use crate::core::io::write::{Column, Table};
 use crate::core::orders::btyd::{btyd_summary, calibration_holdout, BtydOptions, Freq};
 use crate::core::orders::customers::customer_frame;
+use crate::core::orders::shuffle::{concat, split_by_customer};
 use crate::core::table::columns::StrColumn;
 use crate::core::table::customers::BadRows;
 use crate::core::table::orders::{self as core, order_log_from_text, OrderColumns, OrderInput};
@@ -101,6 +102,40 @@ fn log_from_columns(
     Ok(OrderLog { inner })
 }
 
+/// How to read a log, from `read_log`'s arguments.
+#[allow(clippy::too_many_arguments)]
+fn log_options(
+    customer: String,
+    datetime: String,
+    amount: Option<String>,
+    channel: Option<String>,
+    order: Option<String>,
+    online: Vec<String>,
+    offline: Vec<String>,
+    on_bad_rows: &str,
+    delimiter: Option<&str>,
+    encoding: Option<String>,
+) -> PyResult<OrderOptions> {
+    Ok(OrderOptions {
+        columns: OrderColumns {
+            customer,
+            datetime,
+            amount,
+            channel,
+            order,
+        },
+        online,
+        offline,
+        bad_rows: choice::<BadRows>(on_bad_rows)?,
+        csv: CsvOptions {
+            delimiter: delimiter_of(delimiter).map_err(super::errors::to_py)?,
+            encoding,
+            progress: None,
+            first_line: None,
+        },
+    })
+}
+
 #[pyfunction]
 #[pyo3(signature = (path, customer, datetime, amount=None, channel=None, order=None, online=vec![], offline=vec![], on_bad_rows="raise", delimiter=None, encoding=None))]
 #[allow(clippy::too_many_arguments)]
@@ -118,26 +153,63 @@ fn read_log(
     delimiter: Option<&str>,
     encoding: Option<String>,
 ) -> PyResult<OrderLog> {
-    let bad_rows = choice::<BadRows>(on_bad_rows)?;
-    let opts = OrderOptions {
-        columns: OrderColumns {
-            customer,
-            datetime,
-            amount,
-            channel,
-            order,
-        },
+    let opts = log_options(
+        customer,
+        datetime,
+        amount,
+        channel,
+        order,
         online,
         offline,
-        bad_rows,
-        csv: CsvOptions {
-            delimiter: delimiter_of(delimiter).map_err(super::errors::to_py)?,
-            encoding,
-            progress: None,
-        },
-    };
+        on_bad_rows,
+        delimiter,
+        encoding,
+    )?;
     let inner = run(py, || read_path(&path, &opts))?;
     Ok(OrderLog { inner })
+}
+
+/// The lines that start in bytes `[start, end)` of a plain CSV log (a Dask partition), after
+/// ranges whose `count_csv_range` counts are `before`; lines numbered in the whole file.
+#[pyfunction]
+#[pyo3(signature = (path, start, end, before, customer, datetime, amount=None, on_bad_rows="raise", delimiter=None))]
+#[allow(clippy::too_many_arguments)]
+fn read_log_range(
+    py: Python<'_>,
+    path: std::path::PathBuf,
+    start: u64,
+    end: u64,
+    before: Vec<(bool, u64)>,
+    customer: String,
+    datetime: String,
+    amount: Option<String>,
+    on_bad_rows: &str,
+    delimiter: Option<&str>,
+) -> PyResult<OrderLog> {
+    let opts = log_options(
+        customer,
+        datetime,
+        amount,
+        None,
+        None,
+        vec![],
+        vec![],
+        on_bad_rows,
+        delimiter,
+        None,
+    )?;
+    let range = super::read::byte_range(start, end, &before);
+    let inner = run(py, || read_range(&path, &range, &opts))?;
+    Ok(OrderLog { inner })
+}
+
+/// The logs one after another as one log, as if read in that order.
+#[pyfunction]
+fn concat_logs(py: Python<'_>, parts: Vec<Bound<'_, OrderLog>>) -> OrderLog {
+    let logs: Vec<&core::OrderLog> = parts.iter().map(|p| &p.get().inner).collect();
+    OrderLog {
+        inner: py.detach(|| concat(&logs)),
+    }
 }
 
 /// An order log from `OrderLog.__reduce__`'s bytes (unpickling).
@@ -152,6 +224,13 @@ impl OrderLog {
     /// Pickles as the core's own bytes: unpickling does not parse the input again.
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduced<'py>> {
         reduce(py, "log_from_bytes", || self.inner.to_bytes())
+    }
+
+    /// The log split into `buckets` logs by customer id (each keeping its lines' order): the
+    /// pieces a shuffle moves so that every customer's lines meet in one place.
+    fn split_by_customer(&self, py: Python<'_>, buckets: usize) -> PyResult<Vec<OrderLog>> {
+        let parts = run(py, || split_by_customer(&self.inner, buckets))?;
+        Ok(parts.into_iter().map(|inner| OrderLog { inner }).collect())
     }
 
     fn __len__(&self) -> usize {
@@ -231,5 +310,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(log_from_columns, m)?)?;
     m.add_function(wrap_pyfunction!(read_log, m)?)?;
     m.add_function(wrap_pyfunction!(log_from_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(read_log_range, m)?)?;
+    m.add_function(wrap_pyfunction!(concat_logs, m)?)?;
     Ok(())
 }

@@ -2,6 +2,8 @@
 //! parts' order-free sums are merged here, so the fit equals the one-machine fit bit for bit.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use numpy::PyArray1;
 use pyo3::prelude::*;
@@ -144,6 +146,107 @@ fn gg_sums(
     }))
 }
 
+/// A fit's distinct histories held in the core between likelihood evaluations (on the client,
+/// where every evaluation of a fit on gathered histories runs): built once, and each subsample
+/// the fit asks for built once, instead of on every evaluation.
+#[pyclass(frozen, module = "flo_rfm._flo_rfm")]
+pub struct PurchaseHistories {
+    data: BgNbdData,
+    modified: bool,
+    samples: Mutex<HashMap<u32, Arc<BgNbdData>>>,
+}
+
+#[pymethods]
+impl PurchaseHistories {
+    #[new]
+    fn new(
+        model: &str,
+        x: F64In<'_>,
+        t_x: F64In<'_>,
+        t: F64In<'_>,
+        w: F64In<'_>,
+    ) -> PyResult<Self> {
+        let modified = modified_of(model)?;
+        let (x, t_x, t, w) = (x.as_slice()?, t_x.as_slice()?, t.as_slice()?, w.as_slice()?);
+        Ok(PurchaseHistories {
+            data: BgNbdData::new(x.to_vec(), t_x.to_vec(), t.to_vec(), w.to_vec()),
+            modified,
+            samples: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// As `purchases_sums` on these histories.
+    #[pyo3(signature = (params, hessian=false, sample=None))]
+    fn sums(
+        &self,
+        py: Python<'_>,
+        params: [f64; 4],
+        hessian: bool,
+        sample: Option<u32>,
+    ) -> Vec<Vec<f64>> {
+        py.detach(|| {
+            let p = BgNbdParams::new(params, self.modified);
+            match sample {
+                None => bgnbd::log_likelihood_sums(&p, &self.data, hessian).to_parts(),
+                Some(shift) => {
+                    let data = cached(&self.samples, shift, || self.data.sample(shift));
+                    bgnbd::log_likelihood_sums(&p, &data, hessian).to_parts()
+                }
+            }
+        })
+    }
+}
+
+/// Spend histories held in the core between evaluations: as [`PurchaseHistories`].
+#[pyclass(frozen, module = "flo_rfm._flo_rfm")]
+pub struct SpendHistories {
+    data: GammaGammaData,
+    samples: Mutex<HashMap<u32, Arc<GammaGammaData>>>,
+}
+
+#[pymethods]
+impl SpendHistories {
+    #[new]
+    fn new(x: F64In<'_>, m: F64In<'_>, w: F64In<'_>) -> PyResult<Self> {
+        let (x, m, w) = (x.as_slice()?, m.as_slice()?, w.as_slice()?);
+        Ok(SpendHistories {
+            data: GammaGammaData::new(x.to_vec(), m.to_vec(), w.to_vec()),
+            samples: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// As `gg_sums` on these histories.
+    #[pyo3(signature = (params, hessian=false, sample=None))]
+    fn sums(
+        &self,
+        py: Python<'_>,
+        params: [f64; 3],
+        hessian: bool,
+        sample: Option<u32>,
+    ) -> Vec<Vec<f64>> {
+        py.detach(|| {
+            let p = GammaGammaParams {
+                p: params[0],
+                q: params[1],
+                v: params[2],
+            };
+            match sample {
+                None => gamma_gamma::log_likelihood_sums(&p, &self.data, hessian).to_parts(),
+                Some(shift) => {
+                    let data = cached(&self.samples, shift, || self.data.sample(shift));
+                    gamma_gamma::log_likelihood_sums(&p, &data, hessian).to_parts()
+                }
+            }
+        })
+    }
+}
+
+/// The subsample for `shift`, made by `make` the first time it is asked for.
+fn cached<T>(cache: &Mutex<HashMap<u32, Arc<T>>>, shift: u32, make: impl FnOnce() -> T) -> Arc<T> {
+    let mut map = cache.lock().unwrap_or_else(|e| e.into_inner());
+    Arc::clone(map.entry(shift).or_insert_with(|| Arc::new(make())))
+}
+
 /// Calls `sums(params, hessian, sample)` (Python, returning every part's sums) and merges the
 /// parts with `from_parts`; a Python error is kept in `failed` and stops the fit.
 fn merged<T>(
@@ -232,6 +335,8 @@ fn fit_gamma_gamma_from_sums(
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PurchaseHistories>()?;
+    m.add_class::<SpendHistories>()?;
     m.add_function(wrap_pyfunction!(history_groups, m)?)?;
     m.add_function(wrap_pyfunction!(history_scale, m)?)?;
     m.add_function(wrap_pyfunction!(purchases_sums, m)?)?;

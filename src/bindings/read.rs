@@ -4,15 +4,17 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use numpy::PyReadonlyArray1;
+use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
 use super::customers::Frame;
 use super::errors::{choice, run};
 use super::progress::Progress;
 use crate::core::io::read::engine::delimiter_of;
-use crate::core::io::schema::customers::{read_from, read_path, ReadOptions};
+use crate::core::io::read::range::{count_range, splittable, ByteRange, RangeCounts};
+use crate::core::io::schema::customers::{read_from, read_path, read_range, ReadOptions};
 use crate::core::io::schema::dataframe::{frame_from_columns, Columns, DateInput, NumberInput};
+use crate::core::table::columns::hash_text;
 use crate::core::table::customers::{BadRows, CustomerFrame, Duplicates};
 
 fn options(on_bad_rows: &str, duplicates: &str, delimiter: Option<&str>) -> PyResult<ReadOptions> {
@@ -144,6 +146,61 @@ fn from_columns(
     })
 }
 
+/// A byte range after ranges whose `count_csv_range` counts are `before`.
+pub(super) fn byte_range(start: u64, end: u64, before: &[(bool, u64)]) -> ByteRange {
+    let counts: Vec<RangeCounts> = before
+        .iter()
+        .map(|&(odd_quotes, newlines)| RangeCounts {
+            odd_quotes,
+            newlines,
+        })
+        .collect();
+    ByteRange::after(start, end, &counts)
+}
+
+/// Whether `path` can be read in byte ranges (plain UTF-8 CSV).
+#[pyfunction]
+fn csv_splittable(py: Python<'_>, path: PathBuf) -> PyResult<bool> {
+    run(py, || splittable(&path, None))
+}
+
+/// What bytes `[start, end)` of a CSV file hold that later ranges need: `(odd quotes, line feeds)`.
+#[pyfunction]
+fn count_csv_range(py: Python<'_>, path: PathBuf, start: u64, end: u64) -> PyResult<(bool, u64)> {
+    let c = run(py, || count_range(&path, start, end))?;
+    Ok((c.odd_quotes, c.newlines))
+}
+
+/// The customer rows that start in bytes `[start, end)` of a plain CSV file (a Dask
+/// partition), after ranges whose `count_csv_range` counts are `before`; lines numbered in the
+/// whole file.
+#[pyfunction]
+#[pyo3(signature = (path, start, end, before, on_bad_rows="raise", delimiter=None))]
+fn read_csv_range(
+    py: Python<'_>,
+    path: PathBuf,
+    start: u64,
+    end: u64,
+    before: Vec<(bool, u64)>,
+    on_bad_rows: &str,
+    delimiter: Option<&str>,
+) -> PyResult<Frame> {
+    let opts = options(on_bad_rows, "raise", delimiter)?;
+    let range = byte_range(start, end, &before);
+    let frame = run(py, || read_range(&path, &range, &opts))?;
+    Ok(Frame {
+        inner: Arc::new(frame),
+    })
+}
+
+/// A 64-bit hash of each id of `frame` (FxHash: the same in every process), to find ids
+/// repeated across partitions by moving 8 bytes a customer instead of the ids.
+#[pyfunction]
+fn frame_id_hashes<'py>(py: Python<'py>, frame: &Frame) -> Bound<'py, PyArray1<u64>> {
+    let hashes: Vec<u64> = py.detach(|| frame.inner.master_id.iter().map(hash_text).collect());
+    PyArray1::from_vec(py, hashes)
+}
+
 /// A customer table from `Frame.__reduce__`'s bytes (unpickling).
 #[pyfunction]
 fn frame_from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Frame> {
@@ -158,5 +215,9 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(read_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(from_columns, m)?)?;
     m.add_function(wrap_pyfunction!(frame_from_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(csv_splittable, m)?)?;
+    m.add_function(wrap_pyfunction!(count_csv_range, m)?)?;
+    m.add_function(wrap_pyfunction!(read_csv_range, m)?)?;
+    m.add_function(wrap_pyfunction!(frame_id_hashes, m)?)?;
     Ok(())
 }

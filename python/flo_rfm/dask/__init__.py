@@ -1,10 +1,14 @@
 """The study on a Dask DataFrame, with the answers one machine gives, bit for bit.
 
-``run`` (the RFM study), ``cltv`` (the CLTV study) and ``summarize_transactions`` take a Dask
-DataFrame (e.g. ``dd.read_csv("orders-*.csv")``) and run on whatever scheduler is active — a
-``dask.distributed`` cluster if a ``Client`` exists. Each partition is read and scored by the
-Rust core inside the workers; the client only ever holds small things (counts, histograms,
-parameters, one summary row per segment).
+``run`` (the RFM study) and ``cltv`` (the CLTV study) take the customer files themselves (a
+path, a glob or a list) or a Dask DataFrame; ``summarize_transactions`` takes a Dask DataFrame
+(e.g. ``dd.read_csv("orders-*.csv")``). They run on whatever scheduler is active — a
+``dask.distributed`` cluster if a ``Client`` exists. Files are read by the Rust core inside the
+workers, a byte range per partition (the records that start in it; whole files where they are
+compressed, in another encoding or Parquet); each partition is parsed once and kept on its
+worker as the core's table. The client only ever holds small things (counts, histograms,
+parameters, one summary row per segment) and, for the CLTV fits, the partitions' distinct
+histories.
 
 How the answers stay exact:
 
@@ -17,13 +21,15 @@ How the answers stay exact:
   the values at the bin boundaries are selected, and per partition the equal values before it are
   counted.
 * **Segment means**: pandas' Kahan sums carried from one partition to the next in input order.
-* **BG/NBD and Gamma-Gamma**: each partition's customers are collapsed into distinct histories
-  and its likelihood and gradient are summed there, exactly (the sums do not depend on order or
-  split); the optimiser on the client merges them, so the parameters equal one machine's.
+* **BG/NBD and Gamma-Gamma**: each partition's customers are collapsed into distinct histories,
+  which are gathered on the client in one round trip; the likelihood sums are exact and do not
+  depend on order or split, so the fit there equals one machine's bit for bit. (Past ten million
+  histories they stay on the workers and each evaluation sums them where they are.)
 * **Order logs** are shuffled by customer id (Dask's own shuffle); each customer's lines keep
   their input order, so every per-customer summary is computed as on one machine.
 
-Errors name the partition (``partition 3``) and the row as a CSV line of that partition.
+Errors name the file and the line in the whole file (files read by the core), or the partition
+(``partition 3``) and the row as a CSV line of that partition (a Dask DataFrame).
 
 Needs the ``dask`` extra: ``pip install "flo_rfm[dask]"`` (Python 3.10 or later, as dask 2024.12 does).
 """

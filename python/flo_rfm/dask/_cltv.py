@@ -18,28 +18,30 @@ from .. import _flo_rfm
 from .._dates import EPOCH, DateLike, days
 from .._frames import as_float, as_path
 from .._pandas import STR_DTYPE, text_series
+from ..clv._purchase import _horizon
 from ..clv.bgnbd import BetaGeo
 from ..clv.gamma_gamma import GammaGamma
-from ..clv.study import CAPPED_COLUMNS, CLTV_COLUMNS, _check_finite, _check_study, _cltv_table, _segments
+from ..clv.study import CAPPED_COLUMNS, CLTV_COLUMNS, _check_finite, _check_study, _segments
+from ._files import Files
 from ._parts import (
     analysis_day,
     check_format,
-    check_frame,
     check_outputs,
+    check_source,
+    input_files,
     invalid,
     pandas_text,
     part_writes,
-    read_parts,
-    sources,
+    read_customers,
     write_single_csv,
 )
-from ._select import non_null_counts, quantile_edges, row
+from ._select import non_null_counts, quantile_edges, row_counts, row_quantile_edges
 
 
 def _cltv_columns(data: Any) -> np.ndarray:
-    """The four capped columns of one partition, as rows of a (4, n) array."""
-    prepared = data.to_pandas(totals=False)
-    return np.vstack([prepared[c].to_numpy(dtype="float64") for c in CAPPED_COLUMNS])
+    """The four capped columns of one partition, as rows of a (4, n) array: the core's counts
+    (online, offline) then money (offline, online), ``CAPPED_COLUMNS``' order."""
+    return np.vstack([*data._frame.counts(), *data._frame.money()])
 
 
 def _cltv_inputs(
@@ -80,10 +82,6 @@ def _spend_groups(inputs: pd.DataFrame) -> tuple[np.ndarray, ...]:
     return tuple(_flo_rfm.spend_groups(x, m))
 
 
-def _group_count(groups: tuple[np.ndarray, ...]) -> tuple[int, float]:
-    return len(groups[0]), float(np.sum(groups[-1]))
-
-
 PartSums = Callable[[list[float], bool, "int | None", tuple[np.ndarray, ...]], list[list[float]]]
 
 
@@ -99,22 +97,62 @@ def _spend_sums(
     return _flo_rfm.gg_sums(params, *groups, hessian=hessian, sample=sample)
 
 
+#: Distinct histories (summed over partitions) up to which a fit gathers them on the client:
+#: 10 million groups are at most 320 MB of float64. Beyond that the histories stay on the
+#: workers and each likelihood evaluation is a round trip.
+GATHER_LIMIT = 10_000_000
+
+
+def _group_count(groups: tuple[np.ndarray, ...]) -> tuple[int, float]:
+    return len(groups[0]), float(np.sum(groups[-1]))
+
+
+def _gathered(groups: Sequence[Any]) -> tuple[np.ndarray, ...]:
+    """Every partition's distinct histories, brought to the client in one round trip and laid
+    end to end."""
+    parts = dask.compute(*groups)
+    return tuple(np.ascontiguousarray(np.concatenate([p[j] for p in parts])) for j in range(len(parts[0])))
+
+
 def _likelihood(
-    groups: Sequence[Any], part_sums: PartSums
+    groups: Sequence[Any], part_sums: PartSums, hold: Callable[[tuple[np.ndarray, ...]], Any]
 ) -> tuple[Callable[[list[float], bool, int | None], list[list[list[float]]]], int, float]:
-    """The function the optimiser calls (every partition's order-free sums at some parameters, with the
-    Hessian's or over the fit's subsample as it asks, computed where the partition lives), the distinct
-    groups and the customers."""
+    """The function the optimiser calls (every part's order-free sums at some parameters, with
+    the Hessian's or over the fit's subsample as it asks), the distinct groups and the customers.
+
+    The sums are exact and order-free over groups (a group split over partitions is summed as
+    its pieces were), so a fit on them equals one machine's bit for bit wherever they are
+    computed. When the histories are few they are gathered once and every evaluation runs on
+    the client (a fit is then three round trips); otherwise each evaluation sums the parts
+    where they live."""
+    groups = dask.persist(*groups)
     shape = dask.compute(*[delayed(_group_count)(g) for g in groups])
+    n_groups, customers = sum(s[0] for s in shape), sum(s[1] for s in shape)
+    if n_groups <= GATHER_LIMIT:
+        # Held in the core once (``hold``), not rebuilt on each evaluation.
+        held = hold(_gathered(groups))
 
-    def sums(params: list[float], hessian: bool, sample: int | None) -> list[list[list[float]]]:
-        return list(dask.compute(*[delayed(part_sums)(params, hessian, sample, g) for g in groups]))
+        def sums(params: list[float], hessian: bool, sample: int | None) -> list[list[list[float]]]:
+            return [held.sums(params, hessian, sample)]
 
-    return sums, sum(s[0] for s in shape), sum(s[1] for s in shape)
+    else:
+
+        def sums(params: list[float], hessian: bool, sample: int | None) -> list[list[list[float]]]:
+            return list(dask.compute(*[delayed(part_sums)(params, hessian, sample, g) for g in groups]))
+
+    return sums, n_groups, customers
+
+
+def _held_purchases(groups: tuple[np.ndarray, ...]) -> Any:
+    return _flo_rfm.PurchaseHistories("bgnbd", *groups)
+
+
+def _held_spend(groups: tuple[np.ndarray, ...]) -> Any:
+    return _flo_rfm.SpendHistories(*groups)
 
 
 def _fit_purchases(groups: Sequence[Any], scale: float, penalizer: float) -> BetaGeo:
-    sums, n_groups, customers = _likelihood(groups, _purchase_sums)
+    sums, n_groups, customers = _likelihood(groups, _purchase_sums, _held_purchases)
     fit = _flo_rfm.fit_purchases_from_sums("bgnbd", sums, customers, n_groups, scale, penalizer)
     model = BetaGeo(penalizer)
     model.time_unit = "W"
@@ -123,7 +161,7 @@ def _fit_purchases(groups: Sequence[Any], scale: float, penalizer: float) -> Bet
 
 
 def _fit_spend(groups: Sequence[Any], penalizer: float) -> GammaGamma:
-    sums, n_groups, customers = _likelihood(groups, _spend_sums)
+    sums, n_groups, customers = _likelihood(groups, _spend_sums, _held_spend)
     fit = _flo_rfm.fit_gamma_gamma_from_sums(sums, customers, n_groups, penalizer)
     model = GammaGamma(penalizer)
     model._set(fit, int(customers))
@@ -133,19 +171,17 @@ def _fit_spend(groups: Sequence[Any], penalizer: float) -> GammaGamma:
 def _predict(
     inputs: pd.DataFrame, bgf: BetaGeo, ggf: GammaGamma, months: int, discount_rate: float
 ) -> pd.DataFrame:
-    c = {k: np.ascontiguousarray(inputs[k].to_numpy(dtype="float64")) for k in inputs.columns}
-    table = _cltv_table(
-        inputs.index.to_numpy(),
-        c["recency_cltv_weekly"],
-        c["T_weekly"],
-        c["frequency"],
-        c["monetary_cltv_avg"],
-        bgf,
-        ggf,
-        months,
-        discount_rate,
+    """One partition's CLTV table: its four inputs and the four predictions, made by the core in
+    one pass as one machine's study makes them."""
+    x, rec, t, mon = (
+        np.ascontiguousarray(inputs[k].to_numpy(dtype="float64"))
+        for k in ("frequency", "recency_cltv_weekly", "T_weekly", "monetary_cltv_avg")
     )
-    table.index = inputs.index
+    horizon = _horizon(bgf, months, discount_rate, "W")
+    predicted = _flo_rfm.cltv_predictions(bgf._rust, bgf._p(), ggf._p(), x, rec, t, mon, horizon)
+    columns = {"recency_cltv_weekly": rec, "T_weekly": t, "frequency": x, "monetary_cltv_avg": mon}
+    columns.update(zip(CLTV_COLUMNS[4:], predicted))
+    table = pd.DataFrame(columns, index=inputs.index)
     _check_finite(table, bgf, ggf)
     return table
 
@@ -179,7 +215,7 @@ class DaskCltvResult:
 
 
 def cltv(
-    ddf: dd.DataFrame,
+    ddf: dd.DataFrame | Files,
     out_dir: str | os.PathLike[str] | None = None,
     *,
     months: int = 6,
@@ -192,10 +228,14 @@ def cltv(
     on_bad_rows: Literal["raise", "skip"] = "raise",
     format: Literal["csv", "parquet"] = "csv",
     single_file: bool = False,
+    blocksize: int | str | None = None,
 ) -> DaskCltvResult:
     """:func:`flo_rfm.cltv` on a Dask DataFrame of FLO customer rows: the same thresholds,
     parameters (BG/NBD and Gamma-Gamma fitted on likelihoods summed per partition) and
     per-customer predictions, exactly.
+
+    ``ddf`` is a Dask DataFrame or names files (a path, a glob or a list), read by the Rust core
+    a ``blocksize`` byte range per partition, as :func:`run` reads them.
 
     ``out_dir``: ``cltv/part-*.csv`` (or ``.parquet``) per partition, ``bgnbd.json``,
     ``gamma_gamma.json``; ``single_file=True`` adds ``cltv.csv``.
@@ -208,7 +248,7 @@ def cltv(
     >>> res.table.compute().equals(flo_rfm.cltv(flo_rfm.from_pandas(raw)).table)
     True
     """
-    check_frame(ddf)
+    check_source(ddf)
     check_format(format)
     months, discount_rate, _ = _check_study(frequency, months, discount_rate, segments)  # before any work
     segments = int(segments)
@@ -218,21 +258,18 @@ def cltv(
     )
     if analysis_date is not None:
         days(analysis_date)  # a bad date raises before any work
-    input_files = sources(ddf)
+    input_paths = input_files(ddf)
     if out_dir is not None:
         out_dir = as_path(out_dir, "out_dir")
         names = ["cltv", "bgnbd.json", "gamma_gamma.json"] + (["cltv.csv"] if single_file else [])
-        check_outputs(out_dir, names, input_files)
-    parts = ddf.to_delayed()
-    datas = read_parts(parts, on_bad_rows)
+        check_outputs(out_dir, names, input_paths)
+    datas = read_customers(ddf, on_bad_rows, blocksize)
     _, day = analysis_day(datas, analysis_date)
     capped = dask.persist(*[delayed(_cltv_columns)(d) for d in datas])
-    thresholds = []
-    for j in range(len(CAPPED_COLUMNS)):
-        column = list(dask.persist(*[delayed(row)(c, j) for c in capped]))
-        n = sum(non_null_counts(column))
-        q1, q3 = quantile_edges(column, n, None, list(_flo_rfm.OUTLIER_QUANTILES))
-        thresholds.append(_flo_rfm.outlier_thresholds_of(q1, q3))
+    outliers = list(_flo_rfm.OUTLIER_QUANTILES)
+    plans = {j: (n, None, outliers) for j, n in enumerate(row_counts(capped))}
+    quartiles, _ = row_quantile_edges(capped, plans)  # one selection for the four columns
+    thresholds = [_flo_rfm.outlier_thresholds_of(*quartiles[j]) for j in range(len(CAPPED_COLUMNS))]
     del capped
     inputs = dask.persist(
         *[delayed(_cltv_inputs)(d, day, frequency == "repeat_orders", thresholds) for d in datas]
@@ -241,12 +278,8 @@ def cltv(
     if not np.isfinite(max_t):
         raise invalid("no customers to fit: every customer has at most one order")
     scale = _flo_rfm.history_scale(max_t)
-    history = dask.persist(*[delayed(_history_groups)(x, scale) for x in inputs])
-    bgf = _fit_purchases(history, scale, bg_penalizer)
-    del history
-    spend = dask.persist(*[delayed(_spend_groups)(x) for x in inputs])
-    ggf = _fit_spend(spend, gg_penalizer)
-    del spend
+    bgf = _fit_purchases([delayed(_history_groups)(x, scale) for x in inputs], scale, bg_penalizer)
+    ggf = _fit_spend([delayed(_spend_groups)(x) for x in inputs], gg_penalizer)
     tables = dask.persist(*[delayed(_predict)(x, bgf, ggf, months, discount_rate) for x in inputs])
     values = [delayed(_cltv_column)(t) for t in tables]
     n = sum(non_null_counts(values))
@@ -281,6 +314,6 @@ def cltv(
             result.files[name] = path
         if single_file:
             result.files["cltv_csv"] = write_single_csv(
-                result.table, os.path.join(out, "cltv.csv"), input_files
+                result.table, os.path.join(out, "cltv.csv"), input_paths
             )
     return result

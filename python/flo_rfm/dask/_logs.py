@@ -11,10 +11,13 @@ import numpy as np
 import pandas as pd
 from dask.delayed import delayed
 
-from .._dates import EPOCH, timestamp
-from .._frames import as_float
+from .. import _flo_rfm
+from .._dates import EPOCH, seconds, timestamp
+from .._frames import argument_errors, as_float
+from ..orders import _frame
 from ..orders import summarize_transactions as _summarize_one
-from ._parts import check_frame, invalid
+from ._files import Files, is_files, log_file_parts
+from ._parts import check_frame, invalid, pandas_text
 
 
 def _numbered(df: pd.DataFrame, partition_info: dict[str, Any] | None = None) -> pd.DataFrame:
@@ -48,8 +51,65 @@ def _summarize_part(
     return _summarize_one(df, customer, when, amount, end, freq, multiplier, include_first)  # type: ignore[arg-type]
 
 
+def _max_time(log: Any) -> int | None:
+    return log.max_time()  # type: ignore[no-any-return]
+
+
+def _split(log: Any, buckets: int) -> list[Any]:
+    return log.split_by_customer(buckets)  # type: ignore[no-any-return]
+
+
+def _summarize_bucket(
+    pieces: list[Any], customer: str, end: int, freq: str, multiplier: float, include_first: bool
+) -> pd.DataFrame:
+    """One bucket's customers, whose lines came from every partition (in partition order, so
+    each customer's lines are in input order), summarised by the core."""
+    log = _flo_rfm.concat_logs(pieces)
+    with argument_errors():
+        summary = log.btyd(freq, multiplier, end, include_first)
+    return _frame(summary, customer)
+
+
+def _summarize_files(
+    source: Files,
+    customer: str,
+    when: str,
+    amount: str | None,
+    observation_period_end: Any,
+    freq: str,
+    multiplier: float,
+    include_first: bool,
+    npartitions: int | None,
+    blocksize: int | str | None,
+) -> dd.DataFrame:
+    """The log's files read by the core (a byte range per partition, parsed once and kept on
+    the workers), each partition split by customer id into ``npartitions`` buckets by the core,
+    and each bucket's pieces put together and summarised where they meet."""
+    parts = dask.persist(*log_file_parts(source, blocksize, (customer, when, amount)))
+    if observation_period_end is None:
+        latest = [t for t in dask.compute(*[delayed(_max_time)(p) for p in parts]) if t is not None]
+        if not latest:
+            raise invalid("the order log has no purchases")
+        end = max(latest)
+    else:
+        end = seconds(observation_period_end, "observation_period_end")
+    buckets = npartitions or len(parts)
+    pieces = [delayed(_split)(p, buckets) for p in parts]
+    args = (customer, end, freq, multiplier, include_first)
+    frames = [delayed(_summarize_bucket)([piece[j] for piece in pieces], *args) for j in range(buckets)]
+    cols = ["frequency", "recency", "T"] + (["monetary_value"] if amount else [])
+    meta = pd.DataFrame(
+        {c: pd.Series([], dtype="float64") for c in cols}, index=pd.Index([], name=customer, dtype=object)
+    )
+    with pandas_text():
+        out = dd.from_delayed(frames, meta=meta, verify_meta=False)
+    # Submitted before returning: the persisted partitions are held by this call only, and the
+    # scheduler keeps them as long as the summaries need them.
+    return out.persist()
+
+
 def summarize_transactions(
-    ddf: dd.DataFrame,
+    ddf: dd.DataFrame | Files,
     customer_id_col: str,
     datetime_col: str,
     monetary_value_col: str | None = None,
@@ -58,6 +118,7 @@ def summarize_transactions(
     freq_multiplier: float = 1,
     include_first_transaction: bool = False,
     npartitions: int | None = None,
+    blocksize: int | str | None = None,
 ) -> dd.DataFrame:
     """:func:`flo_rfm.summarize_transactions` of an order log held as a Dask DataFrame: the
     lines are shuffled by customer id (Dask's shuffle) so each customer's lines meet in one
@@ -68,6 +129,12 @@ def summarize_transactions(
 
     ``observation_period_end`` defaults to the latest purchase of the whole log (found first).
 
+    Given the log's file(s) instead (a path, a glob or a list; customer, date-time and amount
+    columns), the Rust core reads them in the workers, a ``blocksize`` byte range per partition,
+    parsed once; each partition is split by customer id by the core, and the pieces of each
+    of ``npartitions`` buckets are put together and summarised where they meet: no pandas
+    parsing and no Python object per line. The result is then already persisted (computing).
+
     Examples
     --------
     >>> import dask.dataframe as dd, pandas as pd, flo_rfm, flo_rfm.dask
@@ -77,11 +144,27 @@ def summarize_transactions(
     >>> out.compute().sort_index().equals(flo_rfm.summarize_transactions(log, "id", "date", "spend"))
     True
     """
-    check_frame(ddf)
+    if not is_files(ddf):
+        check_frame(ddf)
     if freq not in ("D", "W"):
         raise invalid(f'freq must be one of "D", "W", got {freq!r}')
     freq_multiplier = as_float(freq_multiplier, "freq_multiplier")
+    if is_files(ddf):
+        return _summarize_files(
+            ddf,  # type: ignore[arg-type]
+            customer_id_col,
+            datetime_col,
+            monetary_value_col,
+            observation_period_end,
+            freq,
+            freq_multiplier,
+            include_first_transaction,
+            npartitions,
+            blocksize,
+        )
     if observation_period_end is None:
+        # Read once: the latest purchase and the shuffle use the same partitions in memory.
+        ddf = ddf.persist()
         latest = [
             t
             for t in dask.compute(

@@ -3,6 +3,7 @@ the partition), find the analysis date, write per-partition files atomically."""
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import glob
 import io
@@ -13,6 +14,7 @@ from typing import Any
 
 import dask
 import dask.dataframe as dd
+import numpy as np
 import pandas as pd
 from dask.delayed import Delayed, delayed
 
@@ -20,9 +22,10 @@ from .. import _flo_rfm
 from .._dates import DateLike, days
 from .._frames import argument_errors
 from .._pandas import PANDAS_VERSION
-from ..exceptions import ArgumentTypeError, InvalidArgumentError, MissingDependencyError
+from ..exceptions import ArgumentTypeError, InputError, InvalidArgumentError, MissingDependencyError
 from ..io import from_pandas
 from ..write import check_not_input, file_errors, neutralize_formulas, write_csv, write_ids
+from ._files import customer_file_parts, expand, is_files
 
 
 def pandas_text() -> contextlib.AbstractContextManager[object]:
@@ -50,11 +53,60 @@ def customer_data(df: pd.DataFrame, number: int, on_bad_rows: str) -> Any:
     return from_pandas(df, on_bad_rows=on_bad_rows, source=f"partition {number}")  # type: ignore[arg-type]
 
 
-def read_parts(parts: Sequence[Any], on_bad_rows: str) -> list[Any]:
+def check_source(source: object) -> None:
+    """Raise :class:`ArgumentTypeError` unless ``source`` is a Dask DataFrame or names files."""
+    if not is_files(source):
+        check_frame(source, "ddf")
+
+
+def input_files(source: Any) -> list[str]:
+    """The local files a job reads, so that no output is written over one."""
+    if is_files(source):
+        return sorted(os.path.realpath(p) for p in expand(source))
+    return sources(source)
+
+
+def read_customers(source: Any, on_bad_rows: str, blocksize: int | str | None) -> list[Any]:
     """Each partition parsed once into the core's customer table and kept where it was made (it
-    pickles as the core's own bytes if it has to move): later steps read that, never the
-    partition again."""
-    return list(dask.persist(*[delayed(customer_data)(p, i, on_bad_rows) for i, p in enumerate(parts)]))
+    pickles as the core's own bytes if it has to move): later steps read that, never the input
+    again. Files are read by the core, a byte range per partition; a Dask DataFrame's partitions
+    are converted into the core."""
+    if is_files(source):
+        parts = customer_file_parts(source, blocksize, on_bad_rows)
+    else:
+        parts = [delayed(customer_data)(p, i, on_bad_rows) for i, p in enumerate(source.to_delayed())]
+    return list(dask.persist(*parts))
+
+
+def _hashes(data: Any) -> np.ndarray:
+    """One partition's id hashes (unsorted: the client sorts them all once; a hash repeated
+    within a partition is only a collision, and the ids' own check clears it)."""
+    return _flo_rfm.frame_id_hashes(data._frame)
+
+
+def _ids_with(data: Any, hashes: np.ndarray) -> list[str]:
+    """The ids of one partition whose hash is among ``hashes`` (few: the repeated ones)."""
+    rows = np.flatnonzero(np.isin(_flo_rfm.frame_id_hashes(data._frame), hashes)).astype(np.uint64)
+    return list(data._frame.ids_at(rows))
+
+
+def check_unique_ids(datas: Sequence[Any]) -> None:
+    """Raise :class:`InputError` for a ``master_id`` in more than one partition (within one the
+    reader already raises). Each partition sends its ids' 64-bit hashes (8 bytes a customer);
+    a hash seen in two partitions is then checked on the ids themselves, so a collision never
+    raises."""
+    hashes = dask.compute(*[delayed(_hashes)(d) for d in datas])
+    every = np.sort(np.concatenate(hashes)) if hashes else np.zeros(0, dtype=np.uint64)
+    repeated = np.unique(every[1:][every[1:] == every[:-1]])
+    if not len(repeated):
+        return
+    seen = collections.Counter(
+        i for ids in dask.compute(*[delayed(_ids_with)(d, repeated) for d in datas]) for i in ids
+    )
+    twice = sorted(((n, i) for i, n in seen.items() if n > 1), key=lambda t: (-t[0], t[1]))[:5]
+    if twice:
+        listed = ", ".join(f"{i} ({n} rows)" for n, i in twice)
+        raise InputError(f"master_id repeated across partitions: {listed}")
 
 
 def _dates(data: Any, number: int) -> dict[str, Any]:

@@ -19,23 +19,24 @@ from .._dates import EPOCH, DateLike, days
 from .._frames import argument_errors, as_path
 from .._pandas import STR_DTYPE
 from .._rfm_options import _cut_options
-from ..exceptions import InputError
 from ..io import from_pandas
 from ..run import DISCOUNT_FILE, NEW_BRAND_FILE
 from ..segments import Match, _result, summary_frame
 from ..write import write_csv, write_ids
+from ._files import Files
 from ._parts import (
     analysis_day,
     check_format,
-    check_frame,
     check_outputs,
+    check_source,
+    check_unique_ids,
+    input_files,
     pandas_text,
     part_writes,
-    read_parts,
-    sources,
+    read_customers,
     write_single_csv,
 )
-from ._select import non_null_counts, quantile_edges, row, select
+from ._select import row_counts, row_quantile_edges
 
 
 def _rfm_metrics(data: Any, analysis_date: int) -> np.ndarray:
@@ -43,8 +44,9 @@ def _rfm_metrics(data: Any, analysis_date: int) -> np.ndarray:
     return np.vstack(data._frame.rfm_metrics(analysis_date))
 
 
-def _equal_counts(values: np.ndarray, at: list[float]) -> list[int]:
-    return [int(np.count_nonzero(values == v)) for v in at]
+def _equal_counts(metrics: np.ndarray, at: list[float]) -> list[int]:
+    """How many frequencies (row 1 of a partition's metrics) equal each of ``at``."""
+    return [int(np.count_nonzero(metrics[1] == v)) for v in at]
 
 
 def _rank_bins(values: np.ndarray, bounds: list[tuple[float, int, int]]) -> np.ndarray:
@@ -83,10 +85,12 @@ def _score_partition(
         table["recency"] = table["recency"].astype("int64")
     else:
         table["recency"] = table["recency"].astype("float64")
+    codes, names = core.segment()
     return {
         "rfm": table,
         "new_brand": res._pandas_targets("new_brand", plan["match"]),
         "discount": res._pandas_targets("discount", plan["match"]),
+        "segments": (codes, names, core.metrics()),
     }
 
 
@@ -94,24 +98,25 @@ def _pick(part: dict[str, Any], name: str) -> Any:
     return part[name]
 
 
-def _summary_step(state: dict[str, list[Any]] | None, table: pd.DataFrame) -> dict[str, list[Any]]:
-    """pandas' per-segment Kahan sums carried on over one more partition, in input order."""
+def _summary_step(
+    state: dict[str, list[Any]] | None, segments: tuple[np.ndarray, list[str], tuple[np.ndarray, ...]]
+) -> dict[str, list[Any]]:
+    """pandas' per-segment Kahan sums carried on over one more partition, in input order, from
+    the core's segment codes (-1 for none) and metrics."""
     state = {k: list(v) for k, v in state.items()} if state else {}
     names: list[str] = state.setdefault("names", [])
-    seg = table["segment"]
-    codes = np.full(len(table), -1, dtype=np.int64)
-    present = seg.notna().to_numpy()
-    for name in pd.unique(seg[present]):
+    part_codes, part_names, metrics = segments
+    for name in part_names:
         if name not in names:
             names.append(str(name))
-    index = {n: i for i, n in enumerate(names)}
-    codes[present] = seg[present].map(index).to_numpy(dtype=np.int64)
-    for metric in ("recency", "frequency", "monetary"):
+    # The partition's segment codes as codes into the carried names (-1 stays -1).
+    to_global = np.asarray([names.index(n) for n in part_names] + [-1], dtype=np.int64)
+    codes = to_global[np.asarray(part_codes, dtype=np.int64)]
+    for metric, values in zip(("recency", "frequency", "monetary"), metrics):
         counts, sums, comps = state.get(metric, [[], [], []])
         grow = len(names) - len(counts)
         start = (list(counts) + [0] * grow, list(sums) + [0.0] * grow, list(comps) + [0.0] * grow)
-        values = np.ascontiguousarray(table[metric].to_numpy(dtype="float64"))
-        state[metric] = list(_flo_rfm.continue_group_sums(codes, values, start))
+        state[metric] = list(_flo_rfm.continue_group_sums(codes, np.ascontiguousarray(values), start))
     return state
 
 
@@ -153,7 +158,7 @@ class DaskRunResult:
 
 
 def run(
-    ddf: dd.DataFrame,
+    ddf: dd.DataFrame | Files,
     out_dir: str | os.PathLike[str] | None = None,
     *,
     match: Match = "substring",
@@ -167,14 +172,19 @@ def run(
     check_duplicate_ids: bool = True,
     format: Literal["csv", "parquet"] = "csv",
     single_file: bool = False,
+    blocksize: int | str | None = None,
 ) -> DaskRunResult:
     """:func:`flo_rfm.run` on a Dask DataFrame of FLO customer rows: the same scores, segments,
     segment summary and target lists, exactly.
 
     Parameters
     ----------
-    ddf : dask.dataframe.DataFrame
-        The customer file(s), e.g. ``dd.read_csv("flo-*.csv")``; partitions in input order.
+    ddf : dask.dataframe.DataFrame, or path(s)
+        The customer file(s): a path, a glob (``"flo-*.csv"``) or a list of them, read by the
+        Rust core inside the workers (a byte range of ``blocksize`` per partition; a whole file
+        per partition where it is compressed, in another encoding or Parquet); or a Dask
+        DataFrame already in the cluster, e.g. ``dd.read_csv("flo-*.csv")``. Partitions in
+        input order.
     out_dir : path, optional
         Write ``rfm/``, ``new_brand_targets/`` and ``discount_targets/`` there, one file per
         partition (``part-00000.csv``...; written by the workers, each atomically), plus the
@@ -190,6 +200,8 @@ def run(
         within a partition duplicates always raise.
     format : {"csv", "parquet"}
         Format of the per-partition files.
+    blocksize : int or str, optional
+        Bytes of a CSV file per partition when ``ddf`` names files (default ``"64MB"``).
 
     Examples
     --------
@@ -200,42 +212,39 @@ def run(
     >>> res.rfm.compute().equals(one.rfm)
     True
     """
-    check_frame(ddf)
+    check_source(ddf)
     check_format(format)
     n_bins, probabilities, label_texts, rules = _cut_options(q, labels, segment_map)
     with argument_errors():  # the core's rule, as one machine's
         _flo_rfm.score_probabilities(n_bins, probabilities)
     if analysis_date is not None:
         days(analysis_date)  # a bad date raises before any work
-    input_files = sources(ddf)
+    input_paths = input_files(ddf)
     if out_dir is not None:
         out_dir = as_path(out_dir, "out_dir")
         names = ["rfm", "new_brand_targets", "discount_targets", "segment_summary.csv"]
-        check_outputs(out_dir, names + (list(SINGLE_FILES) if single_file else []), input_files)
-    parts = ddf.to_delayed()
+        check_outputs(out_dir, names + (list(SINGLE_FILES) if single_file else []), input_paths)
+    datas = read_customers(ddf, on_bad_rows, blocksize)
+    read, day = analysis_day(datas, analysis_date)  # a bad row raises here
     if check_duplicate_ids:
-        _check_unique_ids(ddf)
-    datas = read_parts(parts, on_bad_rows)
-    read, day = analysis_day(datas, analysis_date)
+        check_unique_ids(datas)
     customers = sum(r["rows"] for r in read)
     metrics = dask.persist(*[delayed(_rfm_metrics)(d, day) for d in datas])
-    columns = {
-        name: [delayed(row)(m, j) for m in metrics]
-        for j, name in enumerate(("recency", "frequency", "monetary"))
-    }
-    columns = {k: list(dask.persist(*v)) for k, v in columns.items()}
-    counts = {k: non_null_counts(v) for k, v in columns.items()}
+    n_r, n_f, n_m = row_counts(metrics)
     q_bins = n_bins if probabilities is None else None
-    edges = {}
-    for name, what in (("recency", "recency"), ("monetary", "monetary")):
-        raw_edges = quantile_edges(columns[name], sum(counts[name]), q_bins, probabilities)
-        edges[name] = _flo_rfm.unique_bin_edges(raw_edges, duplicates, what)
-    n_f = sum(counts["frequency"])
     probs, _ = _flo_rfm.quantile_plan(n_f, q_bins, probabilities)
-    edges["frequency"] = _flo_rfm.unique_bin_edges(
-        _flo_rfm.rank_bin_edges(n_f, probs), duplicates, "frequency rank"
-    )
-    bounds = _rank_bounds(columns["frequency"], n_f, edges["frequency"])
+    rank_edges = _flo_rfm.rank_bin_edges(n_f, probs)
+    # Duplicates dropped here only to know which ranks to find; they raise below, in turn.
+    firsts = _first_ranks(n_f, _flo_rfm.unique_bin_edges(rank_edges, "drop", "frequency rank"))
+    # One selection (four rounds) for the recency and monetary quantiles and the frequency ranks.
+    plans = {0: (n_r, q_bins, probabilities), 2: (n_m, q_bins, probabilities)}
+    raw_edges, picked = row_quantile_edges(metrics, plans, {1: firsts})
+    edges = {
+        name: _flo_rfm.unique_bin_edges(raw_edges[r], duplicates, name)
+        for name, r in (("recency", 0), ("monetary", 2))
+    }
+    edges["frequency"] = _flo_rfm.unique_bin_edges(rank_edges, duplicates, "frequency rank")
+    bounds = _rank_bounds(metrics, firsts, picked[1], edges["frequency"])
     plan = {
         "analysis_date": day,
         "edges": edges,
@@ -246,13 +255,13 @@ def run(
         "match": match,
         "on_bad_rows": on_bad_rows,
         # One machine gives int64 recency unless some customer has none.
-        "recency_int": sum(counts["recency"]) == customers,
+        "recency_int": n_r == customers,
     }
     scored = [delayed(_score_partition)(d, metrics[i], plan, bounds[i]) for i, d in enumerate(datas)]
     tables = [delayed(_pick)(s, "rfm") for s in scored]
     state: Any = None
-    for t in tables:
-        state = delayed(_summary_step)(state, t)
+    for s in scored:
+        state = delayed(_summary_step)(state, delayed(_pick)(s, "segments"))
     meta = _rfm_meta(plan, labels, edges)
     ids_meta = pd.Series([], name="master_id", dtype=STR_DTYPE)
     with pandas_text():
@@ -299,24 +308,28 @@ def run(
         summary = result.segment_summary.copy()
         summary.columns = [f"{m}_{s}" for m, s in summary.columns]
         path = os.path.join(out, "segment_summary.csv")
-        write_csv(summary, path, inputs=input_files, index=True)
+        write_csv(summary, path, inputs=input_paths, index=True)
         result.files["segment_summary"] = path
         if single_file:
-            result.files.update(_single_files(result, out, input_files))
+            result.files.update(_single_files(result, out, input_paths))
     return result
 
 
+def _first_ranks(n: int, edges: Sequence[float]) -> list[int]:
+    """The first rank past each finite inner rank edge below ``n``, distinct and sorted."""
+    return sorted({int(np.floor(e)) for e in edges[1:-1] if np.isfinite(e) and int(np.floor(e)) < n})
+
+
 def _rank_bounds(
-    columns: Sequence[Any], n: int, edges: Sequence[float]
+    metrics: Sequence[Any], firsts: list[int], picked: list[tuple[float, int]], edges: Sequence[float]
 ) -> list[list[tuple[float, int, int]]]:
     """Per partition, per inner rank edge: (value at the first rank past the edge, equal values
-    before that rank in sorted order, equal values in earlier partitions)."""
-    firsts = sorted({int(np.floor(e)) for e in edges[1:-1] if np.isfinite(e) and int(np.floor(e)) < n})
+    before that rank in sorted order, equal values in earlier partitions); ``picked`` are the
+    frequencies at ranks ``firsts``."""
     if not firsts:
-        return [[] for _ in columns]
-    picked = select(columns, firsts)
+        return [[] for _ in metrics]
     at = [v for v, _ in picked]
-    per_part = dask.compute(*[delayed(_equal_counts)(c, at) for c in columns])
+    per_part = dask.compute(*[delayed(_equal_counts)(m, at) for m in metrics])
     bounds = []
     before = np.zeros(len(at), dtype=np.int64)
     for counts in per_part:
@@ -352,11 +365,3 @@ def _single_files(result: DaskRunResult, out: str, inputs: list[str]) -> dict[st
     write_ids(nb, new_brand_csv, inputs=inputs)
     write_ids(disc, discount_csv, inputs=inputs)
     return {"rfm_csv": rfm_csv, "new_brand_csv": new_brand_csv, "discount_csv": discount_csv}
-
-
-def _check_unique_ids(ddf: dd.DataFrame) -> None:
-    counts = ddf["master_id"].value_counts(split_out=max(1, ddf.npartitions // 4))
-    repeated = counts[counts > 1].head(5, npartitions=-1)
-    if len(repeated):
-        listed = ", ".join(f"{k} ({v} rows)" for k, v in repeated.items())
-        raise InputError(f"master_id repeated across partitions: {listed}")

@@ -18,29 +18,15 @@ _DIGIT = 16
 _FAN_IN = 8
 
 
-def _keys(values: np.ndarray) -> np.ndarray:
-    """Order-preserving unsigned keys of the non-null values (``-0.0`` counted as ``0.0``)."""
-    v = np.ascontiguousarray(values[~np.isnan(values)], dtype="float64") + 0.0
-    bits = v.view(np.uint64)
-    negative = (bits >> np.uint64(63)).astype(bool)
-    return np.where(negative, ~bits, bits | np.uint64(_SIGN))
-
-
 def _value_of(key: int) -> float:
     bits = key ^ _SIGN if key & _SIGN else ~key & (2**64 - 1)
     return float(np.array([bits], dtype=np.uint64).view(np.float64)[0])
 
 
 def _histograms(values: np.ndarray, prefixes: list[int], known: int) -> np.ndarray:
-    """Per prefix (the top ``known`` bits), the counts of the next 16 bits of the keys."""
-    keys = _keys(values)
-    out = np.zeros((len(prefixes), 1 << _DIGIT), dtype=np.int64)
-    low = np.uint64(64 - known - _DIGIT)
-    for j, prefix in enumerate(prefixes):
-        sel = keys if known == 0 else keys[(keys >> np.uint64(64 - known)) == np.uint64(prefix)]
-        digits = ((sel >> low) & np.uint64((1 << _DIGIT) - 1)).astype(np.intp)
-        out[j] = np.bincount(digits, minlength=1 << _DIGIT)
-    return out
+    """Per prefix (the top ``known`` bits of the values' order-preserving keys, ``-0.0`` counted
+    as ``0.0``, NaN left out), the counts of the keys' next 16 bits: the core's one pass."""
+    return _flo_rfm.key_histograms(np.ascontiguousarray(values, dtype="float64"), prefixes, known, _DIGIT)
 
 
 def _tree(parts: Sequence[Any], combine: Callable[..., Any]) -> Any:
@@ -51,26 +37,53 @@ def _tree(parts: Sequence[Any], combine: Callable[..., Any]) -> Any:
     return level[0]
 
 
-def _add(*arrays: np.ndarray) -> np.ndarray:
-    return np.sum(arrays, axis=0)
+def _add(first: np.ndarray, *more: np.ndarray) -> np.ndarray:
+    total = first.copy()
+    for a in more:
+        total += a
+    return total
+
+
+def _row_histograms(rows: np.ndarray, prefixes: dict[int, list[int]], known: int) -> np.ndarray:
+    """:func:`_histograms` of each wanted row of one partition's 2-D array, stacked in the
+    order of ``prefixes``."""
+    return np.vstack([_histograms(rows[r], p, known) for r, p in prefixes.items()])
+
+
+def _descend(targets: list[tuple[int, int]], prefixes: list[int], total: np.ndarray) -> list[tuple[int, int]]:
+    """Each target ``(rank within its prefix, prefix)`` moved one digit down by the summed
+    histograms of its prefix."""
+    moved = []
+    for k, prefix in targets:
+        cum = np.cumsum(total[prefixes.index(prefix)])
+        digit = int(np.searchsorted(cum, k, side="right"))
+        below = int(cum[digit - 1]) if digit else 0
+        moved.append((k - below, (prefix << _DIGIT) | digit))
+    return moved
+
+
+def select_rows(parts: Sequence[Any], wanted: dict[int, Sequence[int]]) -> dict[int, list[tuple[float, int]]]:
+    """For each row ``r`` of the partitions' 2-D arrays (values spread over partitions in
+    order) and each ``k`` in ``wanted[r]``: the ``k``-th smallest non-null value (0-based) and
+    how many values equal to it come before it in sorted order. The same four rounds of
+    histograms (one task per partition each) serve every row and position."""
+    targets = {r: [(int(k), 0) for k in ks] for r, ks in wanted.items() if len(ks)}
+    if not targets:
+        return {r: [] for r in wanted}
+    for known in range(0, 64, _DIGIT):
+        prefixes = {r: sorted({p for _, p in t}) for r, t in targets.items()}
+        hists = [delayed(_row_histograms)(a, prefixes, known) for a in parts]
+        (total,) = dask.compute(_tree(hists, _add))
+        at = 0
+        for r, p in prefixes.items():
+            targets[r] = _descend(targets[r], p, total[at : at + len(p)])
+            at += len(p)
+    return {r: [(_value_of(key), k) for k, key in targets.get(r, [])] for r in wanted}
 
 
 def select(columns: Sequence[Any], positions: Sequence[int]) -> list[tuple[float, int]]:
-    """The ``k``-th smallest non-null value (0-based, over all partitions in order) for each
-    ``k`` in ``positions``, and how many values equal to it come before it in sorted order."""
-    targets = [(int(k), 0) for k in positions]
-    for known in range(0, 64, _DIGIT):
-        prefixes = sorted({p for _, p in targets})
-        parts = [delayed(_histograms)(c, prefixes, known) for c in columns]
-        (total,) = dask.compute(_tree(parts, _add))
-        moved = []
-        for k, prefix in targets:
-            cum = np.cumsum(total[prefixes.index(prefix)])
-            digit = int(np.searchsorted(cum, k, side="right"))
-            below = int(cum[digit - 1]) if digit else 0
-            moved.append((k - below, (prefix << _DIGIT) | digit))
-        targets = moved
-    return [(_value_of(key), k) for k, key in targets]
+    """:func:`select_rows` of 1-D columns."""
+    return select_rows([delayed(np.atleast_2d)(c) for c in columns], {0: positions})[0]
 
 
 def quantile_edges(
@@ -80,6 +93,35 @@ def quantile_edges(
     probs, positions = _flo_rfm.quantile_plan(n, q, probabilities)
     stats = [v for v, _ in select(columns, positions)] if n else []
     return _flo_rfm.quantiles_from_order_stats(n, probs, positions, stats)
+
+
+def row_quantile_edges(
+    parts: Sequence[Any],
+    plans: dict[int, tuple[int, int | None, list[float] | None]],
+    also: dict[int, Sequence[int]] | None = None,
+) -> tuple[dict[int, list[float]], dict[int, list[tuple[float, int]]]]:
+    """:func:`quantile_edges` of several rows of the partitions' 2-D arrays at once, row ``r``
+    holding ``n`` non-null values cut by ``q`` or ``probabilities`` as ``plans[r] = (n, q,
+    probabilities)``; and, in the same selection, the order statistics ``also`` asks for (as
+    :func:`select_rows`)."""
+    planned = {r: _flo_rfm.quantile_plan(n, q, p) for r, (n, q, p) in plans.items()}
+    wanted = {r: list(pos) if plans[r][0] else [] for r, (_, pos) in planned.items()}
+    picked = select_rows(parts, {**wanted, **(also or {})})
+    edges = {
+        r: _flo_rfm.quantiles_from_order_stats(plans[r][0], probs, pos, [v for v, _ in picked[r]])
+        for r, (probs, pos) in planned.items()
+    }
+    return edges, {r: picked[r] for r in also or {}}
+
+
+def _row_counts(rows: np.ndarray) -> np.ndarray:
+    return np.count_nonzero(~np.isnan(rows), axis=1)
+
+
+def row_counts(parts: Sequence[Any]) -> list[int]:
+    """Non-null values of each row of the partitions' 2-D arrays, summed over partitions."""
+    (total,) = dask.compute(_tree([delayed(_row_counts)(a) for a in parts], _add))
+    return [int(c) for c in total]
 
 
 def _count(column: np.ndarray) -> int:

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::core::clv::gamma_gamma::{self, GammaGammaFit};
+use crate::core::clv::gamma_gamma::{self, GammaGammaFit, GammaGammaParams};
 use crate::core::clv::prepare::{cltv_frame, CltvFrame, FrequencyDefinition};
-use crate::core::clv::purchases::{self, HorizonTable, PurchaseModel, PurchasesFit};
+use crate::core::clv::purchases::{self, HorizonTable, PurchaseModel, Purchases, PurchasesFit};
 use crate::core::clv::value::{
     clv_horizons, discount_divisors, period_factor, periods_of, total, Horizon,
 };
@@ -183,32 +183,8 @@ pub fn cltv_study(frame: &CustomerFrame, o: &CltvOptions) -> Result<CltvStudy> {
         discount: o.discount_rate,
         factor: weekly(),
     };
-    let model = purchases.model;
-    // What a customer's horizons share is computed once per customer (`History`), the 2F1
-    // series once per distinct (x, T) (`HorizonTable`).
-    let (three, six) = (4.0 * 3.0, 4.0 * 6.0);
-    let mut horizons = clv_horizons(horizon);
-    horizons.extend([three, six]);
-    let table = HorizonTable::new(&model, x, t, &horizons);
-    let divisors = discount_divisors(horizon);
-    // Straight into the four columns (no table of rows to take apart afterwards).
-    type Columns = ((Vec<f64>, Vec<f64>), (Vec<f64>, Vec<f64>));
-    let ((exp_sales_3_month, exp_sales_6_month), (exp_average_value, cltv)): Columns = (0..x.len())
-        .into_par_iter()
-        .with_min_len(1024)
-        .map(|i| {
-            let history = model.history(x[i], t_x[i], t[i]);
-            let value = spend.params.expected_average_profit(x[i], m[i]);
-            let expected = |h: f64| table.expected_purchases(i, &history, h);
-            (
-                (expected(three), expected(six)),
-                (
-                    value,
-                    total(periods_of(expected, value, horizon, &divisors)),
-                ),
-            )
-        })
-        .unzip();
+    let [exp_sales_3_month, exp_sales_6_month, exp_average_value, cltv] =
+        predictions(&purchases.model, &spend.params, [x, t_x, t, m], horizon);
     step();
     clock.lap(STAGES[3]);
     let study_columns = [
@@ -241,6 +217,42 @@ pub fn cltv_study(frame: &CustomerFrame, o: &CltvOptions) -> Result<CltvStudy> {
         labels: segment_labels(o.segments),
         stages: clock.laps,
     })
+}
+
+/// The study's predicted columns of customers `(x, t_x, t, m)` under fitted models: 3- and
+/// 6-month purchases, expected average value and CLV. What a customer's horizons share is
+/// computed once per customer (`History`), the 2F1 series once per distinct (x, T)
+/// (`HorizonTable`).
+pub fn predictions(
+    model: &Purchases,
+    spend: &GammaGammaParams,
+    [x, t_x, t, m]: [&[f64]; 4],
+    horizon: Horizon,
+) -> [Vec<f64>; 4] {
+    let (three, six) = (4.0 * 3.0, 4.0 * 6.0);
+    let mut horizons = clv_horizons(horizon);
+    horizons.extend([three, six]);
+    let table = HorizonTable::new(model, x, t, &horizons);
+    let divisors = discount_divisors(horizon);
+    // Straight into the four columns (no table of rows to take apart afterwards).
+    type Columns = ((Vec<f64>, Vec<f64>), (Vec<f64>, Vec<f64>));
+    let ((three_month, six_month), (average_value, cltv)): Columns = (0..x.len())
+        .into_par_iter()
+        .with_min_len(1024)
+        .map(|i| {
+            let history = model.history(x[i], t_x[i], t[i]);
+            let value = spend.expected_average_profit(x[i], m[i]);
+            let expected = |h: f64| table.expected_purchases(i, &history, h);
+            (
+                (expected(three), expected(six)),
+                (
+                    value,
+                    total(periods_of(expected, value, horizon, &divisors)),
+                ),
+            )
+        })
+        .unzip();
+    [three_month, six_month, average_value, cltv]
 }
 
 /// A customer whose prediction is not a number means the fit is unusable: say who and why.

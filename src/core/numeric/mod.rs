@@ -6,6 +6,7 @@ pub mod exact_sum;
 pub mod fixed_sum;
 pub mod optimize;
 pub mod quantile;
+pub mod select;
 pub mod special;
 pub mod stats;
 pub mod versions;

@@ -3,3 +3,4 @@
 
 pub mod btyd;
 pub mod customers;
+pub mod shuffle;

@@ -26,6 +26,9 @@ pub struct CsvOptions {
     pub encoding: Option<String>,
     /// Bytes read so far are counted here, and another thread can stop the read here.
     pub progress: Option<Arc<Watch>>,
+    /// The line the first record is on, when the text is a range of a larger file (its header
+    /// line, then records from further down); `None`: the line after the header.
+    pub first_line: Option<u64>,
 }
 
 /// A delimiter given as text: one ASCII character, or `None` to detect it.
@@ -275,7 +278,7 @@ pub fn read<R: Read + Send, S: Schema>(
     let (header, header_lines) = Header::parse(&buf[..header_end], source, opts.delimiter);
     let (schema, mut table) = start(&header)?;
     buf.drain(..header_end);
-    let first_line = 1 + header_lines.max(1);
+    let first_line = opts.first_line.unwrap_or(1 + header_lines.max(1));
 
     let (spent_tx, spent_rx) = channel::<Vec<u8>>();
     let mut blocks = Blocks {

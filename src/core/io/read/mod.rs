@@ -8,6 +8,7 @@ mod decompress;
 pub mod engine;
 pub mod fields;
 pub mod parquet;
+pub mod range;
 pub mod sniff;
 
 pub use decode::text_stream;

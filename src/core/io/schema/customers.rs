@@ -10,6 +10,7 @@ use crate::core::io::parse::{parse_count, parse_date, parse_money};
 use crate::core::io::read::engine::{self, CsvOptions, Piece, Schema};
 use crate::core::io::read::fields::Row;
 use crate::core::io::read::parquet;
+use crate::core::io::read::range::{range_input, ByteRange};
 use crate::core::io::read::sniff::{numbered_names, Header};
 use crate::core::table::customers::{
     BadRows, CustomerFrame, Duplicates, Record, DATE_COLUMNS, NULL_DATE, REQUIRED_COLUMNS,
@@ -47,6 +48,7 @@ impl ReadOptions {
             delimiter: self.delimiter,
             encoding: self.encoding.clone(),
             progress: self.progress.clone(),
+            first_line: None,
         }
     }
 }
@@ -68,6 +70,19 @@ pub fn read_from<R: Read + Send>(
     opts: &ReadOptions,
 ) -> Result<CustomerFrame> {
     let frame = engine::read(input, source, &opts.csv(), |h| start(h, opts))?;
+    finish(frame, opts)
+}
+
+/// Reads the customer rows that start in one byte range of a plain CSV file (a Dask
+/// partition), lines numbered in the whole file.
+pub fn read_range(path: &Path, range: &ByteRange, opts: &ReadOptions) -> Result<CustomerFrame> {
+    let part = range_input(path, range)?;
+    let csv = CsvOptions {
+        first_line: Some(part.first_line),
+        ..opts.csv()
+    };
+    let source = path.display().to_string();
+    let frame = engine::read(part.reader, &source, &csv, |h| start(h, opts))?;
     finish(frame, opts)
 }
 

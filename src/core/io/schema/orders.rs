@@ -7,6 +7,7 @@ use std::path::Path;
 use crate::core::error::Result;
 use crate::core::io::read::engine::{self, CsvOptions, Piece, Schema};
 use crate::core::io::read::parquet;
+use crate::core::io::read::range::{range_input, ByteRange};
 use crate::core::io::read::sniff::Header;
 use crate::core::table::customers::BadRows;
 use crate::core::table::orders::{OrderColumns, OrderLog, OrderLogBuilder};
@@ -35,6 +36,19 @@ pub fn read_path(path: &Path, opts: &OrderOptions) -> Result<OrderLog> {
 /// Reads an order log from any byte stream; `source` names it in errors.
 pub fn read_from<R: Read + Send>(input: R, source: &str, opts: &OrderOptions) -> Result<OrderLog> {
     let log = engine::read(input, source, &opts.csv, |h| start(h, opts))?;
+    Ok(log.finish())
+}
+
+/// Reads the order lines that start in one byte range of a plain CSV file (a Dask partition),
+/// lines numbered in the whole file.
+pub fn read_range(path: &Path, range: &ByteRange, opts: &OrderOptions) -> Result<OrderLog> {
+    let part = range_input(path, range)?;
+    let csv = CsvOptions {
+        first_line: Some(part.first_line),
+        ..opts.csv.clone()
+    };
+    let source = path.display().to_string();
+    let log = engine::read(part.reader, &source, &csv, |h| start(h, opts))?;
     Ok(log.finish())
 }
 
