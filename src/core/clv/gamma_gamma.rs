@@ -437,7 +437,16 @@ impl GammaGammaParams {
         let GammaGammaParams { p, q, v } = *self;
         let individual = p * x / (p * x + q - 1.0);
         let population = v * p / (q - 1.0);
-        (1.0 - individual) * population + individual * m
+        let weighted = (1.0 - individual) * population + individual * m;
+        // lifetimes' weighted average, kept (and its bits) where its rounding is below 1e-13
+        // of the result: near q = 1 the population mean and its weight 1 - individual are
+        // huge and tiny, and their product is the same figure without the cancellation.
+        let rounding = f64::EPSILON * individual.abs() * (population.abs() + m);
+        if weighted.is_finite() && rounding <= 1e-13 * weighted.abs() {
+            weighted
+        } else {
+            p * (v + x * m) / (p * x + (q - 1.0))
+        }
     }
 }
 

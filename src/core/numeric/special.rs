@@ -93,6 +93,9 @@ fn ln_series_by(
     let mut log_scale = 0.0f64; // sum and term are stored divided by exp(log_scale)
     let mut sum = 1.0f64;
     let mut term = 1.0f64;
+    // The sum less its leading 1 (while unscaled): a short horizon makes 2F1 = 1 + tiny, and
+    // ln(1 + tiny) from the rounded sum would keep only the digits of tiny above 1e-16.
+    let mut beyond_one = 0.0f64;
     for k in 0..max_terms {
         let (now, after) = coefficients(k);
         let ratio = now * z;
@@ -101,6 +104,7 @@ fn ln_series_by(
         }
         term *= ratio;
         sum += term;
+        beyond_one += term;
         if sum > 1e200 {
             log_scale += sum.ln();
             term /= sum;
@@ -110,6 +114,11 @@ fn ln_series_by(
         let next = after * z;
         let bound = next.max(z);
         if k > 1 && bound < 1.0 && term * bound / (1.0 - bound) <= sum * 1e-17 {
+            // Below 1e-4 the rounded sum would lose more than 1e-12 of the log; above it the
+            // sum's log is kept as it was (and the predictions keep their bits).
+            if log_scale == 0.0 && beyond_one < 1e-4 {
+                return Some(beyond_one.ln_1p());
+            }
             return Some(log_scale + sum.ln());
         }
     }
@@ -192,6 +201,26 @@ pub fn signed_ln_hyp2f1(a: f64, b: f64, c: f64, z: f64) -> (f64, f64) {
     beyond_direct_series(a, b, c, z)
 }
 
+/// [`signed_ln_hyp2f1`] with `c` also given as `c_frac + c_whole` (`c_whole` a whole
+/// number): the BG/NBD's `c = a + b - 1` at a boundary fit (`a + b` about 1e-17) is -1 to
+/// the last bit, and the series' `c + 1` would be 0 instead of `a + b`. Where `c > 0` it is
+/// [`signed_ln_hyp2f1`] itself (same bits); else the series' `c + k` is `c_frac + (c_whole + k)`.
+pub fn signed_ln_hyp2f1_split(
+    a: f64,
+    b: f64,
+    c: f64,
+    (c_frac, c_whole): (f64, f64),
+    z: f64,
+) -> (f64, f64) {
+    if c > 0.0 {
+        return signed_ln_hyp2f1(a, b, c, z);
+    }
+    match signed_series_by(a, b, |k| c_frac + (c_whole + k), z, 200_000) {
+        Some(v) => (v.signum(), v.abs().ln()),
+        None => (f64::NAN, f64::NAN),
+    }
+}
+
 /// [`signed_ln_hyp2f1`] where the direct series did not settle (or `c <= 0`).
 fn beyond_direct_series(a: f64, b: f64, c: f64, z: f64) -> (f64, f64) {
     if c > 0.0 {
@@ -207,15 +236,27 @@ fn beyond_direct_series(a: f64, b: f64, c: f64, z: f64) -> (f64, f64) {
 
 /// 2F1(a, b; c; z) summed directly; `None` unless the terms shrink below 1e-17 of the sum.
 fn signed_series(a: f64, b: f64, c: f64, z: f64, max_terms: usize) -> Option<f64> {
+    signed_series_by(a, b, |k| c + k, z, max_terms)
+}
+
+/// [`signed_series`] with `c + k` from `c_plus(k)`.
+fn signed_series_by(
+    a: f64,
+    b: f64,
+    c_plus: impl Fn(f64) -> f64,
+    z: f64,
+    max_terms: usize,
+) -> Option<f64> {
     let (mut sum, mut term) = (1.0f64, 1.0f64);
     for k in 0..max_terms {
         let k = k as f64;
-        term *= (a + k) * (b + k) / ((c + k) * (k + 1.0)) * z;
+        let ck = c_plus(k);
+        term *= (a + k) * (b + k) / (ck * (k + 1.0)) * z;
         sum += term;
         if !sum.is_finite() {
             return None;
         }
-        if k > 2.0 && c + k > 0.0 && term.abs() <= sum.abs() * 1e-17 && z < 1.0 {
+        if k > 2.0 && ck > 0.0 && term.abs() <= sum.abs() * 1e-17 && z < 1.0 {
             return Some(sum);
         }
     }
