@@ -139,10 +139,23 @@ impl BgNbdParams {
         let BgNbdParams { r, alpha, .. } = *self;
         let z = t / (alpha + big_t + t);
         let (sign, ln_hyp) = signed_ln_2f1(z);
-        one_minus(
-            sign,
-            ln_hyp + (r + x) * ((alpha + big_t) / (alpha + t + big_t)).ln(),
-        )
+        let ln_r = if t < 1e-3 * (alpha + big_t) {
+            ln_ratio(alpha + big_t, t)
+        } else {
+            ((alpha + big_t) / (alpha + t + big_t)).ln()
+        };
+        one_minus(sign, ln_hyp + (r + x) * ln_r)
+    }
+}
+
+/// `ln(base / (base + t))`: for a horizon below 1e-3 of `base` the rounded ratio keeps only
+/// the leading digits of its distance from 1, so it is `-ln_1p(t / base)` there (elsewhere the
+/// ratio's log, and the study's bits).
+fn ln_ratio(base: f64, t: f64) -> f64 {
+    if t < 1e-3 * base {
+        -(t / base).ln_1p()
+    } else {
+        (base / (base + t)).ln()
     }
 }
 
@@ -399,11 +412,14 @@ impl BgNbdParams {
             (a + b - 1.0) / (a - 1.0)
         };
         let k = self.shift();
+        // c = a + b - 1 (+ 1 for the modified model): for the modified model it is a + b
+        // itself, not (a + b - 1) + 1, which rounds a boundary fit's a + b to a multiple of
+        // 1e-16 and the expectation with it.
+        let c = if self.modified { a + b } else { a + b - 1.0 };
         let split = (a + b, k - 1.0);
-        let (sign, ln_hyp) = signed_ln_hyp2f1_split(r, b + k, a + b - 1.0 + k, split, z);
-        let ln_ratio = (alpha / (alpha + t)).ln();
+        let (sign, ln_hyp) = signed_ln_hyp2f1_split(r, b + k, c, split, z);
         let plain = 1.0 - (alpha / (alpha + t)).powf(r) * sign * ln_hyp.exp();
-        let l = ln_hyp + r * ln_ratio;
+        let l = ln_hyp + r * ln_ratio(alpha, t);
         lead * if sign > 0.0 && l.abs() < 1e-3 {
             one_minus(sign, l)
         } else {

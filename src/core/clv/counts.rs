@@ -28,7 +28,15 @@ impl BgNbdParams {
         if n == 0 && !self.modified {
             return first;
         }
-        let second = (ln_beta(a + 1.0, b + nf - 1.0 + k) - ln_beta(a, b)).exp();
+        // b + n - 1 (+ 1 for the modified model) is b itself at n = 1 (n = 0): summed from
+        // the left, a boundary fit's b (below 1e-16) is rounded away to 0 or to a multiple of
+        // 1e-16, and the dropout term with it.
+        let b_rest = if nf - 1.0 + k == 0.0 {
+            b
+        } else {
+            b + nf - 1.0 + k
+        };
+        let second = (ln_beta(a + 1.0, b_rest) - ln_beta(a, b)).exp();
         first + second * nbd_at_least(r, p, q, n)
     }
 }

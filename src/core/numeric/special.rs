@@ -215,10 +215,7 @@ pub fn signed_ln_hyp2f1_split(
     if c > 0.0 {
         return signed_ln_hyp2f1(a, b, c, z);
     }
-    match signed_series_by(a, b, |k| c_frac + (c_whole + k), z, 200_000) {
-        Some(v) => (v.signum(), v.abs().ln()),
-        None => (f64::NAN, f64::NAN),
-    }
+    signed_series_by(a, b, |k| c_frac + (c_whole + k), z, 200_000).unwrap_or((f64::NAN, f64::NAN))
 }
 
 /// [`signed_ln_hyp2f1`] where the direct series did not settle (or `c <= 0`).
@@ -228,14 +225,12 @@ fn beyond_direct_series(a: f64, b: f64, c: f64, z: f64) -> (f64, f64) {
             return (1.0, v + (c - a - b) * (1.0 - z).ln());
         }
     }
-    match signed_series(a, b, c, z, 200_000) {
-        Some(v) => (v.signum(), v.abs().ln()),
-        None => (f64::NAN, f64::NAN),
-    }
+    signed_series(a, b, c, z, 200_000).unwrap_or((f64::NAN, f64::NAN))
 }
 
-/// 2F1(a, b; c; z) summed directly; `None` unless the terms shrink below 1e-17 of the sum.
-fn signed_series(a: f64, b: f64, c: f64, z: f64, max_terms: usize) -> Option<f64> {
+/// 2F1(a, b; c; z) summed directly, as `(sign, ln |value|)`; `None` unless the terms shrink
+/// below 1e-17 of the sum.
+fn signed_series(a: f64, b: f64, c: f64, z: f64, max_terms: usize) -> Option<(f64, f64)> {
     signed_series_by(a, b, |k| c + k, z, max_terms)
 }
 
@@ -246,8 +241,10 @@ fn signed_series_by(
     c_plus: impl Fn(f64) -> f64,
     z: f64,
     max_terms: usize,
-) -> Option<f64> {
-    let (mut sum, mut term) = (1.0f64, 1.0f64);
+) -> Option<(f64, f64)> {
+    // Sum and term are held divided by exp(log_scale): a large r makes the terms grow past
+    // f64 (to about (1 - z)^-r) before they fall, all of one sign once c + k > 0.
+    let (mut sum, mut term, mut log_scale) = (1.0f64, 1.0f64, 0.0f64);
     for k in 0..max_terms {
         let k = k as f64;
         let ck = c_plus(k);
@@ -256,8 +253,14 @@ fn signed_series_by(
         if !sum.is_finite() {
             return None;
         }
+        if sum.abs() > 1e200 {
+            let size = sum.abs();
+            log_scale += size.ln();
+            term /= size;
+            sum /= size;
+        }
         if k > 2.0 && ck > 0.0 && term.abs() <= sum.abs() * 1e-17 && z < 1.0 {
-            return Some(sum);
+            return Some((sum.signum(), log_scale + sum.abs().ln()));
         }
     }
     None
