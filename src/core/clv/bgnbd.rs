@@ -10,9 +10,10 @@ use crate::core::clv::fit::{checkpoint, fit_log_params_with, Ask, FitControl, Fi
 use crate::core::clv::history::ScaledHistory;
 
 use crate::core::clv::likelihood::{log_hessian, TermSums};
-use crate::core::error::{FloError, Result};
+use crate::core::error::Result;
 use crate::core::watch::Watch;
 
+pub use inputs::check_inputs;
 pub use likelihood::{log_likelihood_sums, BgNbdData};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -168,42 +169,6 @@ fn one_minus(sign: f64, l: f64) -> f64 {
     } else {
         1.0 - sign * l.exp()
     }
-}
-
-/// Checks inputs as lifetimes' `_check_inputs` does, with the reasons spelled out.
-pub fn check_inputs(x: &[f64], t_x: &[f64], t: &[f64]) -> Result<()> {
-    if x.is_empty() {
-        return Err(FloError::invalid("no customers to fit"));
-    }
-    if x.len() != t_x.len() || x.len() != t.len() {
-        return Err(FloError::invalid(
-            "frequency, recency and T must have the same length",
-        ));
-    }
-    for i in 0..x.len() {
-        let bad = |what: &str| {
-            Err(FloError::invalid(format!(
-                "customer {i}: {what} (frequency={}, recency={}, T={})",
-                x[i], t_x[i], t[i]
-            )))
-        };
-        if !(x[i].is_finite() && t_x[i].is_finite() && t[i].is_finite()) {
-            return bad("missing or non-finite value");
-        }
-        if x[i] < 0.0 || x[i].fract() != 0.0 {
-            return bad("frequency must be a whole number >= 0");
-        }
-        if t_x[i] < 0.0 {
-            return bad("negative recency (last order before first order)");
-        }
-        if t_x[i] > t[i] {
-            return bad("recency is larger than T");
-        }
-        if x[i] == 0.0 && t_x[i] != 0.0 {
-            return bad("non-zero recency with zero frequency");
-        }
-    }
-    Ok(())
 }
 
 /// lifetimes' objective in log-parameters: `-sum(w LL) / sum(w) + penalizer * sum(params^2)`,
@@ -428,6 +393,7 @@ impl BgNbdParams {
     }
 }
 
+mod inputs;
 mod likelihood;
 #[cfg(test)]
 mod tests;
