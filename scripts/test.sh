@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python3 -m pip install --quiet --upgrade "maturin>=1.5,<2"
+python3 -m pip install --quiet --upgrade "maturin>=1.9.4,<2"
 # Builds the Rust extension (release profile) and installs the package with its test tools.
 python3 -m pip install --quiet -e ".[test]"
 rustup component add clippy rustfmt >/dev/null 2>&1 || true
@@ -21,8 +21,8 @@ cargo clippy --all-targets --features python -- -D warnings
 cargo test
 
 echo "== ruff, stubs, types"
-python3 -m ruff check python tests notebooks docs examples
-python3 -m ruff format --check python tests notebooks docs examples
+python3 -m ruff check python tests notebooks docs examples scripts
+python3 -m ruff format --check python tests notebooks docs examples scripts
 python3 -m mypy.stubtest flo_rfm._flo_rfm
 python3 -m mypy --strict examples/typed_usage.py
 

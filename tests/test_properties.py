@@ -9,13 +9,14 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from budget import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flo_rfm import _flo_rfm
 from flo_rfm.exceptions import BinEdgesError
 
-SETTINGS = settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(1500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Values drawn from a small pool make ties and edge-equal values common; the wide floats cover
 # negative, huge and tiny magnitudes.
@@ -107,6 +108,29 @@ def test_describe_matches_pandas(vals, nulls):
     with np.errstate(all="ignore"):
         expected = pd.Series(a).describe().to_numpy()
     np.testing.assert_array_equal(np.array(_flo_rfm.describe_array(a)), expected)
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(
+    st.sampled_from([8191, 8192, 8193, 16384, 16385, 19945, 24577, 40000]),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([0.0, 0.01, 0.5]),
+)
+def test_describe_matches_pandas_on_long_columns(n, seed, null_share):
+    """Past 8192 values numpy before 2.3 sums block by block: the mean and std follow it."""
+    rng = np.random.default_rng(seed)
+    a = np.round(rng.gamma(2.0, 150.0, n), 2)
+    a[rng.random(n) < null_share] = np.nan
+    expected = pd.Series(a).describe().to_numpy()
+    np.testing.assert_array_equal(np.array(_flo_rfm.describe_array(a)), expected)
+
+
+def test_core_follows_the_installed_pandas_and_numpy():
+    def major_minor(version: str) -> tuple[int, int]:
+        major, minor = version.split(".")[:2]
+        return int(major), int("".join(c for c in minor if c.isdigit()))
+
+    assert _flo_rfm.rule_versions() == (major_minor(pd.__version__), major_minor(np.__version__))
 
 
 @SETTINGS

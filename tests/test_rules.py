@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import seeds
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -51,7 +52,7 @@ def test_the_default_rule_is_the_core_standard_list(real_raw):
         assert res.select(discount_rule(match)).equals(res.discount_targets(match))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     st.lists(st.sampled_from([1.0, 2.0, 4.0]), min_size=30, max_size=60),
     st.lists(st.sampled_from([100.0, 250.0, 500.0, 750.0, 1000.0]), min_size=30, max_size=60),

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import seeds
+from budget import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -85,7 +86,7 @@ rows = st.lists(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows, st.integers(0, 5))
 def test_fit_then_apply_is_pandas_qcut_on_generated_snapshots(rows, seed):
     raw = _snapshot(rows, seed)
@@ -100,7 +101,7 @@ def test_fit_then_apply_is_pandas_qcut_on_generated_snapshots(rows, seed):
         assert got[col].astype(str).tolist() == want[col].astype(str).tolist(), col
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows, rows, st.integers(0, 5))
 def test_a_learned_scheme_on_another_snapshot_is_pandas_on_its_thresholds(before, after, seed):
     first, second = _snapshot(before, seed), _snapshot(after, seed + 1)

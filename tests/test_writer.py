@@ -14,6 +14,7 @@ import pandas as pd
 import pandas.testing as pdt
 import polars as pl
 import pytest
+from budget import examples
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 from test_prepare import _write_variant
@@ -126,7 +127,9 @@ def customer_tables(draw: st.DrawFn) -> pd.DataFrame:
     )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(table=customer_tables())
 def test_awkward_files_equal_pandas(table, tmp_path_factory):
     """Formula-like and quoted text, empty cells, missing counts and dates (float recency, no
@@ -141,7 +144,7 @@ def test_awkward_files_equal_pandas(table, tmp_path_factory):
     assert_same_files(res, tmp)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(values=st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=50))
 def test_float_cells_are_pythons_repr(values):
     arr = np.array(values, dtype="float64")

@@ -11,6 +11,7 @@ Examples
 
 from __future__ import annotations
 
+from . import _pandas as _pandas  # first: the core follows the installed pandas' rules
 from . import datasets, exceptions, rules
 from ._flo_rfm import __version__
 from .clv import (

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from ._flo_rfm import set_versions
+
+
+def _major_minor(version: str) -> tuple[int, int]:
+    """``(2, 2)`` for ``"2.2.3"`` (or ``"2.2.0rc1"``)."""
+    numbers = re.findall(r"\d+", version)
+    return int(numbers[0]), int(numbers[1])
+
+
+#: The installed pandas' and numpy's ``(major, minor)``, read once: the core follows their rules
+#: (pandas 2 hands ``np.percentile`` ``p * 100``, pandas 3 nudges ``qcut``'s probabilities; numpy
+#: before 2.3 sums in blocks of 8192), set here for the whole process.
+PANDAS_VERSION = _major_minor(pd.__version__)
+NUMPY_VERSION = _major_minor(np.__version__)
+set_versions(PANDAS_VERSION, NUMPY_VERSION)
 
 #: What ``pd.read_csv`` gives a text column on the installed pandas (``str`` on 3.x, ``object``
 #: on 2.x), so our frames compare equal to pandas' own.

@@ -223,8 +223,8 @@ def run(
     --------
     >>> import flo_rfm
     >>> res = flo_rfm.run(flo_rfm.datasets.sample(3000))
-    >>> res.segment_summary[("recency", "count")].sum()
-    np.int64(3000)
+    >>> int(res.segment_summary[("recency", "count")].sum())
+    3000
     """
     read_opts: dict[str, object] = {
         "on_bad_rows": on_bad_rows,

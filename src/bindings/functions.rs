@@ -11,6 +11,7 @@ use crate::core::numeric::quantile::{
     unique_edges, DuplicateEdges,
 };
 use crate::core::numeric::stats::{describe, resume_group_sums, GroupState};
+use crate::core::numeric::versions;
 use crate::core::rfm::scores::{self, analysis_date_after};
 use crate::core::rfm::segments::SegmentMap;
 use crate::core::rfm::summary::top_n;
@@ -132,6 +133,19 @@ fn quantiles<'py>(
 #[pyo3(signature = (q, probabilities=None))]
 fn score_probabilities(q: usize, probabilities: Option<Vec<f64>>) -> PyResult<Vec<f64>> {
     scores::score_probabilities(q, probabilities).map_err(to_py)
+}
+
+/// Follow these pandas and numpy versions' rules (`(major, minor)` each) from now on: the
+/// package calls it once at import with the installed ones.
+#[pyfunction]
+fn set_versions(pandas: (u32, u32), numpy: (u32, u32)) -> PyResult<()> {
+    versions::set_versions(pandas, numpy).map_err(to_py)
+}
+
+/// The pandas and numpy versions whose rules the core follows.
+#[pyfunction]
+fn rule_versions() -> ((u32, u32), (u32, u32)) {
+    versions::versions()
 }
 
 /// The default analysis date (days since 1970-01-01) after the latest `last_order_date` of
@@ -270,6 +284,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     m.add_function(wrap_pyfunction!(default_analysis_date, m)?)?;
     m.add_function(wrap_pyfunction!(score_probabilities, m)?)?;
+    m.add_function(wrap_pyfunction!(set_versions, m)?)?;
+    m.add_function(wrap_pyfunction!(rule_versions, m)?)?;
     m.add_function(wrap_pyfunction!(float_cells, m)?)?;
     m.add_function(wrap_pyfunction!(write_file, m)?)?;
     m.add_function(wrap_pyfunction!(quantile_plan, m)?)?;

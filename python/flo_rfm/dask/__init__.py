@@ -25,7 +25,7 @@ How the answers stay exact:
 
 Errors name the partition (``partition 3``) and the row as a CSV line of that partition.
 
-Needs the ``dask`` extra: ``pip install "flo_rfm[dask]"``.
+Needs the ``dask`` extra: ``pip install "flo_rfm[dask]"`` (Python 3.10 or later, as dask 2024.12 does).
 """
 
 from __future__ import annotations
@@ -35,7 +35,9 @@ try:
 except ImportError as e:  # pragma: no cover - depends on the environment
     from ..exceptions import MissingDependencyError
 
-    raise MissingDependencyError(f'flo_rfm.dask needs dask: pip install "flo_rfm[dask]" ({e})') from e
+    raise MissingDependencyError(
+        f'flo_rfm.dask needs dask >= 2024.12 (Python >= 3.10): pip install "flo_rfm[dask]" ({e})'
+    ) from e
 
 from ._cltv import DaskCltvResult, cltv
 from ._logs import summarize_transactions

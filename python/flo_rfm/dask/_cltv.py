@@ -27,6 +27,7 @@ from ._parts import (
     check_frame,
     check_outputs,
     invalid,
+    pandas_text,
     part_writes,
     read_parts,
     sources,
@@ -260,8 +261,10 @@ def cltv(
         edges,
         segments,
     )
+    with pandas_text():
+        table = dd.from_delayed(list(final), meta=meta, verify_meta=False)
     result = DaskCltvResult(
-        table=dd.from_delayed(list(final), meta=meta, verify_meta=False),
+        table=table,
         bgf=bgf,
         ggf=ggf,
         thresholds=pd.DataFrame(thresholds, index=list(CAPPED_COLUMNS), columns=["low", "up"]),

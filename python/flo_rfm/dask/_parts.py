@@ -3,6 +3,8 @@ the partition), find the analysis date, write per-partition files atomically."""
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import io
 import os
 import uuid
@@ -17,9 +19,19 @@ from dask.delayed import Delayed, delayed
 from .. import _flo_rfm
 from .._dates import DateLike, days
 from .._frames import argument_errors
+from .._pandas import PANDAS_VERSION
 from ..exceptions import ArgumentTypeError, InvalidArgumentError, MissingDependencyError
 from ..io import from_pandas
 from ..write import check_not_input, file_errors, neutralize_formulas, write_csv, write_ids
+
+
+def pandas_text() -> contextlib.AbstractContextManager[object]:
+    """Where the collections flo_rfm returns are built: on pandas 2 Dask's conversion of object
+    text to ``string[pyarrow]`` is left off, so the frames equal one machine's (object text, as
+    pandas 2's ``read_csv`` gives); pandas 3's text dtype needs no conversion."""
+    if PANDAS_VERSION >= (3, 0):
+        return contextlib.nullcontext()
+    return dask.config.set({"dataframe.convert-string": False})
 
 
 def check_frame(ddf: object, name: str = "ddf") -> None:
@@ -93,6 +105,22 @@ def part_writes(parts: Sequence[Any], directory: str, fmt: str, index: bool) -> 
     ]
 
 
+def _named_files(node: Any) -> list[str]:
+    """The local files a ``ReadCSV``-like node names in its ``filename`` operand (a path, a glob
+    or a list of them), as Dask 2024.12 builds ``dd.read_csv``; later Dask holds fsspec files."""
+    if "filename" not in getattr(node, "_parameters", ()):
+        return []
+    value = node.operand("filename")
+    names = [value] if isinstance(value, str) else value if isinstance(value, (list, tuple)) else []
+    out: list[str] = []
+    for name in names:
+        if not isinstance(name, str) or ("://" in name and not name.startswith("file://")):
+            continue
+        name = os.path.expanduser(name.removeprefix("file://"))
+        out.extend(os.path.realpath(p) for p in (glob.glob(name) or [name]))
+    return out
+
+
 def sources(ddf: dd.DataFrame) -> list[str]:
     """The local files a frame reads (``dd.read_csv`` and the like), so that no output is written
     over one. Found by looking through the frame's expression for fsspec files; a frame built
@@ -115,6 +143,7 @@ def sources(ddf: dd.DataFrame) -> list[str]:
 
     try:
         for node in ddf.expr.walk():
+            found.update(_named_files(node))
             visit(node.operands, 6)
     except Exception:  # an expression this walk does not know: no names rather than a crash
         pass

@@ -29,6 +29,7 @@ from ._parts import (
     check_format,
     check_frame,
     check_outputs,
+    pandas_text,
     part_writes,
     read_parts,
     sources,
@@ -254,10 +255,14 @@ def run(
         state = delayed(_summary_step)(state, t)
     meta = _rfm_meta(plan, labels, edges)
     ids_meta = pd.Series([], name="master_id", dtype=STR_DTYPE)
+    with pandas_text():
+        rfm = dd.from_delayed(tables, meta=meta, verify_meta=False)
+        new_brand = dd.from_delayed([delayed(_pick)(s, "new_brand") for s in scored], meta=ids_meta)
+        discount = dd.from_delayed([delayed(_pick)(s, "discount") for s in scored], meta=ids_meta)
     result = DaskRunResult(
-        rfm=dd.from_delayed(tables, meta=meta, verify_meta=False),
-        new_brand_targets=dd.from_delayed([delayed(_pick)(s, "new_brand") for s in scored], meta=ids_meta),
-        discount_targets=dd.from_delayed([delayed(_pick)(s, "discount") for s in scored], meta=ids_meta),
+        rfm=rfm,
+        new_brand_targets=new_brand,
+        discount_targets=discount,
         segment_summary=pd.DataFrame(),
         analysis_date=EPOCH + pd.Timedelta(days=day),
         edges={k: np.asarray(v) for k, v in edges.items()},

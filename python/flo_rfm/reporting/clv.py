@@ -43,7 +43,7 @@ def _params_table(name: str, model: Any) -> str:
     caption = ", ".join(
         f"{k.replace('_', ' ')} {v:,}" if isinstance(v, int) else f"{k.replace('_', ' ')} {v:.4g}"
         for k, v in info.items()
-        if isinstance(v, int | float)
+        if isinstance(v, (int, float))
     )
     return _table(
         f"params-{name}",

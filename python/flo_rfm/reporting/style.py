@@ -116,7 +116,7 @@ def _share(x: float) -> str:
 
 def _cell(value: float, text: str, col: str) -> str:
     """A number cell: shown ``text``, the exact value in ``data-value``, its column in ``data-col``."""
-    exact = repr(float(value)) if isinstance(value, float | np.floating) else str(int(value))
+    exact = repr(float(value)) if isinstance(value, (float, np.floating)) else str(int(value))
     return f'<td class="num" data-col="{_e(col)}" data-value="{_e(exact)}">{_e(text)}</td>'
 
 

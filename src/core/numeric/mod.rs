@@ -8,3 +8,4 @@ pub mod optimize;
 pub mod quantile;
 pub mod special;
 pub mod stats;
+pub mod versions;

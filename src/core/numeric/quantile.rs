@@ -7,6 +7,7 @@ use crate::core::choice::Choice;
 use rayon::prelude::*;
 
 use crate::core::error::{FloError, Result};
+pub use crate::core::numeric::versions::{cut_probabilities, qcut_probabilities};
 
 /// numpy's `linear` quantile of `sorted` (ascending, no NaN, non-empty) at probability `p`.
 pub fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
@@ -64,34 +65,6 @@ fn lerp(a: f64, b: f64, t: f64) -> f64 {
     }
 }
 
-/// The probabilities pandas' `qcut(x, q)` uses for an integer `q`: `np.linspace(0, 1, q + 1)`,
-/// each nudged up one ulp where `q * p` is not the integer it stands for (pandas >= 3).
-pub fn qcut_probabilities(q: usize) -> Vec<f64> {
-    debug_assert!(q >= 1, "qcut needs at least one bin");
-    let step = 1.0 / q as f64;
-    (0..=q)
-        .map(|i| {
-            let p = if i == q { 1.0 } else { i as f64 * step };
-            if q as f64 * p != i as f64 {
-                next_up(p)
-            } else {
-                p
-            }
-        })
-        .collect()
-}
-
-/// A cut's probabilities: `q` equal bins (pandas' own) or the given ones, exactly one of them.
-pub fn cut_probabilities(q: Option<usize>, probabilities: Option<Vec<f64>>) -> Result<Vec<f64>> {
-    match (q, probabilities) {
-        (Some(q), None) if q >= 1 => Ok(qcut_probabilities(q)),
-        (None, Some(p)) => Ok(p),
-        _ => Err(FloError::invalid(
-            "pass either q (a positive integer) or probabilities",
-        )),
-    }
-}
-
 /// The quantiles of `n` values from their order statistics `values` at `positions` (as
 /// [`order_positions`] plans them, e.g. selected part by part on a cluster): identical to
 /// [`edges`] on all the values.
@@ -114,14 +87,6 @@ pub fn quantiles_from_order_stats(
         .iter()
         .map(|&p| quantile_at(n, p, stat))
         .collect())
-}
-
-fn next_up(p: f64) -> f64 {
-    // `np.nextafter(p, 1)` for 0 <= p < 1.
-    if p >= 1.0 {
-        return p;
-    }
-    f64::from_bits(p.to_bits() + 1)
 }
 
 /// What pandas does when two bin edges are equal.
@@ -349,15 +314,6 @@ fn rank_first_counting(values: &[f64]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn probabilities_match_pandas_three() {
-        let p = qcut_probabilities(5);
-        assert_eq!(p[3], f64::from_bits(0.6000000000000001f64.to_bits() + 1));
-        assert_eq!(p[0], 0.0);
-        assert_eq!(p[5], 1.0);
-        assert_eq!(p[1], 0.2);
-    }
 
     #[test]
     fn bins_are_right_closed_lowest_included() {

@@ -2,6 +2,7 @@
 
 use crate::core::error::{FloError, Result};
 use crate::core::numeric::quantile::quantile_sorted;
+use crate::core::numeric::versions::numpy_sum_block;
 
 /// numpy's pairwise summation (`np.add.reduce` on a contiguous float64 array).
 pub fn pairwise_sum(a: &[f64]) -> f64 {
@@ -36,9 +37,15 @@ pub fn pairwise_sum(a: &[f64]) -> f64 {
     }
 }
 
-/// `np.sum` as reduce calls it: the identity 0 plus the pairwise sum.
+/// `np.sum` under the numpy rules that hold (see [`numpy_sum_in_blocks`]).
 pub fn numpy_sum(a: &[f64]) -> f64 {
-    0.0 + pairwise_sum(a)
+    numpy_sum_in_blocks(a, numpy_sum_block())
+}
+
+/// `np.sum` as reduce calls it: the identity 0 plus the pairwise sum of each `block` elements
+/// in turn (numpy < 2.3 hands its inner loop one buffer of 8192 at a time; 2.3 the whole array).
+pub fn numpy_sum_in_blocks(a: &[f64], block: usize) -> f64 {
+    a.chunks(block.max(1)).fold(0.0, |s, c| s + pairwise_sum(c))
 }
 
 /// pandas `Series.mean()` (skipna): NaN counts as 0 in the sum and not in the count.

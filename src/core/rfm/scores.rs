@@ -4,6 +4,7 @@ use crate::core::error::{FloError, Result};
 use crate::core::numeric::quantile::{
     qcut, qcut_probabilities, qcut_ranks, rank_first, Cut, DuplicateEdges,
 };
+use crate::core::numeric::versions::given_probabilities;
 use crate::core::table::customers::{format_date, CustomerFrame, NULL_DATE};
 
 /// Per-customer RFM metrics; null inputs give NaN.
@@ -83,10 +84,11 @@ pub struct ScoreOptions {
 }
 
 /// The scores' cut: `q` equal bins (pandas' `qcut(q)`), or the given `probabilities` (then
-/// `q` is not read). `q = 0` is pandas' error.
+/// `q` is not read), as numpy sees them under the pandas rules that hold. `q = 0` is pandas'
+/// error.
 pub fn score_probabilities(q: usize, probabilities: Option<Vec<f64>>) -> Result<Vec<f64>> {
     match probabilities {
-        Some(p) => Ok(p),
+        Some(p) => Ok(given_probabilities(p)),
         None if q == 0 => Err(FloError::invalid("`q` should be a positive integer.")),
         None => Ok(qcut_probabilities(q)),
     }
