@@ -110,7 +110,6 @@ KNOWN = {
     "bgnbd expected_new": "r above ~2000 with a + b < 1: the 2F1 series overflows its terms (NaN)",
     "mbgnbd expected_new": "r above ~2000: the 2F1 series does not settle in its terms (NaN)",
     "mbgnbd probability": "P(0 purchases) can exceed 1 by ~1e-14 (first + second term, both rounded)",
-    "gamma_gamma log_likelihood": "p x above ~1e3: ln Gamma(p x + q) - ln Gamma(p x) cancels (7.8e-9)",
     "pareto_nbd palive": "A0's two 2F1 terms cancel or overflow at extreme r, s (NaN)",
     "pareto_nbd expected": "from the likelihood's A0 (NaN); t below 1e-3 of beta + T (3e-10)",
     "pareto_nbd expected_new": "t below 1e-3 of beta: the ratio (beta / (beta + t)) is rounded (3.5e-10)",

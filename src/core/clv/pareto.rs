@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap;
 use crate::core::clv::fit::{checkpoint, fit_log_params_with, FitControl, FitInfo, FitSpec};
 use crate::core::clv::history::ScaledHistory;
 use crate::core::clv::likelihood::TermSums;
-use crate::core::error::Result;
+use crate::core::error::{FloError, Result};
 use crate::core::numeric::special::{digamma, ln_gamma};
 use crate::core::watch::Watch;
 
@@ -66,8 +66,13 @@ impl ParetoParams {
     /// The 2F1 series of A0 at one of a customer's times (`t_x` or `T`): it depends on `x` and
     /// that time only, so a fit computes it once per distinct pair.
     fn series(&self, x: f64, time: f64) -> Option<[f64; 4]> {
+        self.series_within(x, time, SERIES_TERMS)
+    }
+
+    /// [`Self::series`] given at most `max_terms` terms.
+    fn series_within(&self, x: f64, time: f64, max_terms: usize) -> Option<[f64; 4]> {
         let (min, max, a, b) = self.series_args(x);
-        hyp2f1_a_a1(a, b, (max - min) / (max + time))
+        hyp2f1_a_a1(a, b, (max - min) / (max + time), max_terms)
     }
 
     /// ln A0 of eqs. (19)-(20), the integral over the dropout time between `t_x` and `T`,
@@ -305,6 +310,18 @@ pub fn mean_objective(
     penalizer: f64,
     grad: &mut [f64],
 ) -> f64 {
+    mean_objective_within(log_params, data, penalizer, grad, SERIES_TERMS).unwrap_or(f64::NAN)
+}
+
+/// [`mean_objective`] with A0's series given at most `max_terms` terms each; `None` where one
+/// of them needs more.
+fn mean_objective_within(
+    log_params: &[f64],
+    data: &ParetoData,
+    penalizer: f64,
+    grad: &mut [f64],
+    max_terms: usize,
+) -> Option<f64> {
     let e: [f64; 4] = std::array::from_fn(|j| log_params[j].exp());
     let p = ParetoParams::new(e);
     // The series once per distinct (x, time): far fewer than rows (times come from days).
@@ -312,8 +329,11 @@ pub fn mean_objective(
         .pairs
         .par_iter()
         .with_min_len(256)
-        .map(|&(x, time)| p.series(x, time))
+        .map(|&(x, time)| p.series_within(x, time, max_terms))
         .collect();
+    if series.iter().any(Option::is_none) {
+        return None;
+    }
     // Exact sums: the same numbers whatever the thread count or the order of the rows.
     let sums = TermSums::<4>::over(data.x.len(), &data.w, |i| {
         let (f1, f2) = (
@@ -327,13 +347,56 @@ pub fn mean_objective(
     for j in 0..4 {
         grad[j] = e[j] * (-sum_g[j] / data.total_w + 2.0 * penalizer * e[j] / data.rows);
     }
-    -sum_ll / data.total_w + penalizer * e.iter().map(|v| v * v).sum::<f64>() / data.rows
+    Some(-sum_ll / data.total_w + penalizer * e.iter().map(|v| v * v).sum::<f64>() / data.rows)
+}
+
+/// The most terms A0's series is given in a prediction.
+const SERIES_TERMS: usize = 400_000;
+
+/// The most terms A0's series is given in a fit's objective. The series needs about
+/// 40 (max(alpha, beta) + T) / (min(alpha, beta) + T) terms: beyond this the fit is running
+/// r and alpha (or s and beta) off to infinity together (one purchase rate for everyone, or
+/// no dropout), where every evaluation would cost seconds, and the fit stops and says so.
+const FIT_SERIES_TERMS: usize = 100_000;
+
+/// The error of a fit whose A0 series ran past [`FIT_SERIES_TERMS`] at `p` (scaled time):
+/// every parameter above 1e3 of the scaled time axis (else the larger scale) runs to infinity,
+/// every one below 1e-3 runs to 0.
+fn series_runs_off(p: [f64; 4]) -> FloError {
+    let names = ["r", "alpha", "s", "beta"];
+    let mut off: Vec<usize> = (0..4).filter(|&j| p[j] > 1e3).collect();
+    if off.is_empty() {
+        off.push(if p[1] >= p[3] { 1 } else { 3 });
+    }
+    let named: Vec<String> = (0..4)
+        .filter_map(|j| {
+            if off.contains(&j) {
+                Some(format!("{} runs to infinity ({:e})", names[j], p[j]))
+            } else if p[j] < 1e-3 {
+                Some(format!("{} runs to 0 ({:e})", names[j], p[j]))
+            } else {
+                None
+            }
+        })
+        .collect();
+    FloError::Convergence(format!(
+        "Pareto/NBD did not converge: {} (on the time axis scaled to 1, parameters r = {:e}, \
+         alpha = {:e}, s = {:e}, beta = {:e}); the likelihood's A0 series needs more than {} \
+         terms there. The data may have one purchase rate for everyone or no dropout: a \
+         BG/NBD fit, or a larger penalizer_coef (e.g. 0.01 or 0.1), may suit it.",
+        named.join(", "),
+        p[0],
+        p[1],
+        p[2],
+        p[3],
+        FIT_SERIES_TERMS
+    ))
 }
 
 /// 2F1(a, b; a + 1; z) for a, b > 0 and 0 <= z < 1 as `[ln F, F_a / F, F_b / F, F_z / F]`, by
 /// the series `sum_n a / (a + n) (b)_n z^n / n!` (all terms positive) and its term-by-term
 /// derivatives. `None` if it has not converged after many terms.
-fn hyp2f1_a_a1(a: f64, b: f64, z: f64) -> Option<[f64; 4]> {
+fn hyp2f1_a_a1(a: f64, b: f64, z: f64, max_terms: usize) -> Option<[f64; 4]> {
     if z == 0.0 {
         return Some([0.0, 0.0, 0.0, a * b / (a + 1.0)]);
     }
@@ -343,7 +406,7 @@ fn hyp2f1_a_a1(a: f64, b: f64, z: f64) -> Option<[f64; 4]> {
     let (mut t, mut h) = (1.0f64, 0.0f64);
     let (mut s0, mut sa, mut sb, mut sn) = (1.0f64, 0.0f64, 0.0f64, 0.0f64);
     let mut log_scale = 0.0f64;
-    for n in 1..400_000usize {
+    for n in 1..max_terms {
         let nf = n as f64;
         let bk = b + nf - 1.0;
         t *= bk * z / nf;
@@ -411,7 +474,10 @@ pub fn fit(
         |lp, ask, g| {
             checkpoint(watch, "Pareto/NBD fit")?;
             let rows = ask.rows(&data, &sample);
-            Ok((mean_objective(lp, rows, penalizer, g), None))
+            match mean_objective_within(lp, rows, penalizer, g, FIT_SERIES_TERMS) {
+                Some(v) => Ok((v, None)),
+                None => Err(series_runs_off(std::array::from_fn(|j| lp[j].exp()))),
+            }
         },
         &spec,
         control,
