@@ -44,7 +44,24 @@ def _ln_beta(a, b):
 
 
 def _m(*values):
-    return [mp.mpf(float(v)) for v in values]
+    """mpmath numbers: floats exactly, mpmath numbers (a derivative's step) as they are."""
+    return [v if isinstance(v, mp.mpf) else mp.mpf(float(v)) for v in values]
+
+
+@reference
+def log_gradient(log_likelihood, params, *history):
+    """The gradient of `-log_likelihood(params, *history)` in the log-parameters (what the fits
+    minimise), by mpmath's numerical differentiation at 50 digits."""
+
+    def at(j):
+        def f(u):
+            p = list(_m(*params))
+            p[j] = mp.exp(u)
+            return -log_likelihood(p, *history)
+
+        return mp.diff(f, mp.log(mp.mpf(float(params[j]))))
+
+    return [at(j) for j in range(len(params))]
 
 
 def bg_palive(params, x, t_x, big_t, modified):

@@ -4,6 +4,7 @@
 //! modified model, a dropout term for customers with no repeat purchase), so one code serves both.
 
 use crate::core::numeric::special::{signed_ln_hyp2f1_split, Hyp2f1};
+use horizon::{ln_ratio, one_minus, pfaff_horizon_part};
 
 use crate::core::clv::fit::{checkpoint, fit_log_params_with, Ask, FitControl, FitInfo, FitSpec};
 
@@ -137,7 +138,11 @@ impl BgNbdParams {
         t: f64,
         mut signed_ln_2f1: impl FnMut(f64) -> (f64, f64),
     ) -> f64 {
-        let BgNbdParams { r, alpha, .. } = *self;
+        let BgNbdParams { r, alpha, a, .. } = *self;
+        let (_, _, c) = self.series_of(x);
+        if let Some(part) = pfaff_horizon_part(r + x, a - 1.0, c, -t / (alpha + big_t)) {
+            return part;
+        }
         let z = t / (alpha + big_t + t);
         let (sign, ln_hyp) = signed_ln_2f1(z);
         let ln_r = if t < 1e-3 * (alpha + big_t) {
@@ -146,28 +151,6 @@ impl BgNbdParams {
             ((alpha + big_t) / (alpha + t + big_t)).ln()
         };
         one_minus(sign, ln_hyp + (r + x) * ln_r)
-    }
-}
-
-/// `ln(base / (base + t))`: for a horizon below 1e-3 of `base` the rounded ratio keeps only
-/// the leading digits of its distance from 1, so it is `-ln_1p(t / base)` there (elsewhere the
-/// ratio's log, and the study's bits).
-fn ln_ratio(base: f64, t: f64) -> f64 {
-    if t < 1e-3 * base {
-        -(t / base).ln_1p()
-    } else {
-        (base / (base + t)).ln()
-    }
-}
-
-/// `1 - sign * exp(l)`: for a short horizon `l` is near 0 and `1 - exp(l)` would cancel to
-/// the rounding of `exp(l)`, so it is `-expm1(l)` there; elsewhere the plain difference
-/// (its bits are lifetimes' and the study's).
-fn one_minus(sign: f64, l: f64) -> f64 {
-    if sign > 0.0 && l.abs() < 1e-3 {
-        -l.exp_m1()
-    } else {
-        1.0 - sign * l.exp()
     }
 }
 
@@ -382,10 +365,15 @@ impl BgNbdParams {
         // 1e-16 and the expectation with it.
         let c = if self.modified { a + b } else { a + b - 1.0 };
         let split = (a + b, k - 1.0);
+        if let Some(part) = pfaff_horizon_part(r, a - 1.0, c, -t / alpha) {
+            return lead * part;
+        }
         let (sign, ln_hyp) = signed_ln_hyp2f1_split(r, b + k, c, split, z);
         let plain = 1.0 - (alpha / (alpha + t)).powf(r) * sign * ln_hyp.exp();
         let l = ln_hyp + r * ln_ratio(alpha, t);
-        lead * if sign > 0.0 && l.abs() < 1e-3 {
+        // A large r makes (alpha / (alpha + t))^r underflow and the 2F1 overflow: their
+        // product is then taken in logs.
+        lead * if (sign > 0.0 && l.abs() < 1e-3) || !plain.is_finite() {
             one_minus(sign, l)
         } else {
             plain
@@ -393,6 +381,7 @@ impl BgNbdParams {
     }
 }
 
+mod horizon;
 mod inputs;
 mod likelihood;
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! Over 400 lines because the model is one piece: its likelihood with gradient and Hessian, the
 //! fit from whole data or from part sums, and the expected spend share the same terms.
 
-use crate::core::numeric::special::{digamma, ln_gamma, ln_gamma_ratio, trigamma};
+use crate::core::numeric::special::{digamma, digamma_diff, ln_gamma, ln_gamma_ratio, trigamma};
 
 use crate::core::clv::fit::{
     checkpoint, fit_log_params_with, Ask, Evaluation, FitControl, FitInfo, FitSpec,
@@ -59,7 +59,7 @@ fn frequency_part(par: &GammaGammaParams, x: f64) -> (f64, [f64; 3]) {
     // p x ln x is left to the spend sums: with p x (ln m - ln(x m + v)) it is
     // -p x ln(1 + v / (x m)), which the two would round away (x = 1e4, p x = 6e7: 8 digits).
     let value = ln_gamma_ratio(px, q) - ln_gamma(q) + q * v.ln();
-    let d_p = x * (digamma(px + q) - digamma(px));
+    let d_p = x * digamma_diff(px, q);
     let d_q = digamma(px + q) - digamma(q) + v.ln();
     (value, [d_p, d_q, q / v])
 }

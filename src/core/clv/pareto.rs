@@ -37,7 +37,7 @@ pub struct ParetoHistory {
 impl ParetoHistory {
     /// Expected purchases in `(T, T + t]`.
     pub fn expected_purchases(&self, t: f64) -> f64 {
-        let third = ln_one_minus_ratio_power(self.beta_t, self.beta_t + t, self.s);
+        let third = ln_one_minus_ratio_power(self.beta_t, t, self.s);
         (self.fixed + third - self.likelihood).exp()
     }
 }
@@ -114,7 +114,23 @@ impl ParetoParams {
         let d = max - min;
         let (q1, q2) = (max + t_x, max + big_t);
         let (Some(f1), Some(f2)) = (f1, f2) else {
-            return (f64::NAN, [f64::NAN; 4]);
+            // A 2F1 argument near 1: the series would need millions of terms. A0 is then
+            // integrated as what it is (no two terms to cancel).
+            let (ln_i, [ln_a, inv_a, ln_b, inv_b]) =
+                a0::ln_integral([r + x, s + 1.0, 0.0], alpha, beta, t_x, big_t);
+            if ln_i == f64::NEG_INFINITY {
+                return (ln_i, [0.0; 4]);
+            }
+            let rsx = r + s + x;
+            return (
+                rsx.ln() + ln_i,
+                [
+                    1.0 / rsx - ln_a,
+                    -(r + x) * inv_a,
+                    1.0 / rsx - ln_b,
+                    -(s + 1.0) * inv_b,
+                ],
+            );
         };
         let (ln_q1, ln_q2) = (q1.ln(), q2.ln());
         let (u, v) = (f1[0] + a * ln_q2, f2[0] + a * ln_q1);
@@ -177,6 +193,15 @@ impl ParetoParams {
         (value, grad)
     }
 
+    /// The logs of eq. (18)'s two terms without its common factor: alive at `T`,
+    /// `-(r + x) ln(alpha + T) - s ln(beta + T)`, and gone since `t_x`, `ln(s / (r + s + x) A0)`.
+    pub fn ln_alive_gone(&self, x: f64, t_x: f64, big_t: f64) -> (f64, f64) {
+        let ParetoParams { r, alpha, s, beta } = *self;
+        let alive = -(r + x) * (alpha + big_t).ln() - s * (beta + big_t).ln();
+        let gone = s.ln() - (r + s + x).ln() + self.ln_a0(x, t_x, big_t).0;
+        (alive, gone)
+    }
+
     /// A customer's log-likelihood, eq. (18).
     pub fn log_likelihood(&self, x: f64, t_x: f64, big_t: f64) -> f64 {
         self.log_likelihood_grad(x, t_x, big_t).0
@@ -216,14 +241,16 @@ impl ParetoParams {
     /// Expected purchases of a new customer in `(0, t]`, eq. (27).
     pub fn expected_purchases_new(&self, t: f64) -> f64 {
         let ParetoParams { r, alpha, s, beta } = *self;
-        (r * beta / alpha) * ln_one_minus_ratio_power(beta, beta + t, s).exp()
+        (r * beta / alpha) * ln_one_minus_ratio_power(beta, t, s).exp()
     }
 }
 
-/// `ln((1 - (u / v)^(s - 1)) / (s - 1))`, with its limit `ln(ln(v / u))` at `s = 1`.
-fn ln_one_minus_ratio_power(u: f64, v: f64, s: f64) -> f64 {
+/// `ln((1 - (u / (u + t))^(s - 1)) / (s - 1))`, with its limit `ln(ln((u + t) / u))` at
+/// `s = 1`. `ln(u / (u + t))` is `-ln(1 + t / u)`: the rounded ratio would keep only the
+/// digits of a short horizon `t` above 1e-16 of `u`.
+fn ln_one_minus_ratio_power(u: f64, t: f64, s: f64) -> f64 {
     let k = s - 1.0;
-    let l = (u / v).ln();
+    let l = -(t / u).ln_1p();
     if (k * l).abs() < 1e-8 {
         return (-l).ln() + (k * l / 2.0).ln_1p();
     }
@@ -310,17 +337,18 @@ pub fn mean_objective(
     penalizer: f64,
     grad: &mut [f64],
 ) -> f64 {
-    mean_objective_within(log_params, data, penalizer, grad, SERIES_TERMS).unwrap_or(f64::NAN)
+    mean_objective_within(log_params, data, penalizer, grad, SERIES_TERMS, true).unwrap_or(f64::NAN)
 }
 
-/// [`mean_objective`] with A0's series given at most `max_terms` terms each; `None` where one
-/// of them needs more.
+/// [`mean_objective`] with A0's series given at most `max_terms` terms each; where one of
+/// them needs more, A0 by quadrature (`integrate`) or `None`.
 fn mean_objective_within(
     log_params: &[f64],
     data: &ParetoData,
     penalizer: f64,
     grad: &mut [f64],
     max_terms: usize,
+    integrate: bool,
 ) -> Option<f64> {
     let e: [f64; 4] = std::array::from_fn(|j| log_params[j].exp());
     let p = ParetoParams::new(e);
@@ -331,7 +359,7 @@ fn mean_objective_within(
         .with_min_len(256)
         .map(|&(x, time)| p.series_within(x, time, max_terms))
         .collect();
-    if series.iter().any(Option::is_none) {
+    if !integrate && series.iter().any(Option::is_none) {
         return None;
     }
     // Exact sums: the same numbers whatever the thread count or the order of the rows.
@@ -474,7 +502,7 @@ pub fn fit(
         |lp, ask, g| {
             checkpoint(watch, "Pareto/NBD fit")?;
             let rows = ask.rows(&data, &sample);
-            match mean_objective_within(lp, rows, penalizer, g, FIT_SERIES_TERMS) {
+            match mean_objective_within(lp, rows, penalizer, g, FIT_SERIES_TERMS, false) {
                 Some(v) => Ok((v, None)),
                 None => Err(series_runs_off(std::array::from_fn(|j| lp[j].exp()))),
             }
@@ -490,5 +518,6 @@ pub fn fit(
     })
 }
 
+pub(crate) mod a0;
 #[cfg(test)]
 mod tests;

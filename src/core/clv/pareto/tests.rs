@@ -53,7 +53,7 @@ fn hypergeometric_series_matches_the_general_one() {
 
 #[test]
 fn s_equal_one_uses_the_limit() {
-    let near = ln_one_minus_ratio_power(2.0, 3.0, 1.0 + 1e-7);
-    let at = ln_one_minus_ratio_power(2.0, 3.0, 1.0);
+    let near = ln_one_minus_ratio_power(2.0, 1.0, 1.0 + 1e-7);
+    let at = ln_one_minus_ratio_power(2.0, 1.0, 1.0);
     assert!((near - at).abs() < 1e-6, "{near} vs {at}");
 }
