@@ -382,20 +382,20 @@ fn mean_objective_within(
 const SERIES_TERMS: usize = 400_000;
 
 /// The most terms A0's series is given in a fit's objective. The series needs about
-/// 40 (max(alpha, beta) + T) / (min(alpha, beta) + T) terms: beyond this the fit is running
-/// r and alpha (or s and beta) off to infinity together (one purchase rate for everyone, or
-/// no dropout), where every evaluation would cost seconds, and the fit stops and says so.
+/// 40 (max(alpha, beta) + T) / (min(alpha, beta) + T) terms. Beyond this, either the rates'
+/// scales are small (A0 then by quadrature) or r and alpha (or s and beta) run off to
+/// infinity together (one purchase rate for everyone, or no dropout), where every evaluation
+/// would cost seconds: the fit stops and says so.
 const FIT_SERIES_TERMS: usize = 100_000;
 
-/// The error of a fit whose A0 series ran past [`FIT_SERIES_TERMS`] at `p` (scaled time):
-/// every parameter above 1e3 of the scaled time axis (else the larger scale) runs to infinity,
-/// every one below 1e-3 runs to 0.
+/// A parameter above this, on the time axis scaled to 1, runs to infinity.
+const RUNS_OFF: f64 = 1e3;
+
+/// The error of a fit whose A0 series ran past [`FIT_SERIES_TERMS`] at `p` (scaled time)
+/// with some parameter above [`RUNS_OFF`]: those run to infinity, any below 1e-3 to 0.
 fn series_runs_off(p: [f64; 4]) -> FloError {
     let names = ["r", "alpha", "s", "beta"];
-    let mut off: Vec<usize> = (0..4).filter(|&j| p[j] > 1e3).collect();
-    if off.is_empty() {
-        off.push(if p[1] >= p[3] { 1 } else { 3 });
-    }
+    let off: Vec<usize> = (0..4).filter(|&j| p[j] > RUNS_OFF).collect();
     let named: Vec<String> = (0..4)
         .filter_map(|j| {
             if off.contains(&j) {
@@ -502,10 +502,18 @@ pub fn fit(
         |lp, ask, g| {
             checkpoint(watch, "Pareto/NBD fit")?;
             let rows = ask.rows(&data, &sample);
-            match mean_objective_within(lp, rows, penalizer, g, FIT_SERIES_TERMS, false) {
-                Some(v) => Ok((v, None)),
-                None => Err(series_runs_off(std::array::from_fn(|j| lp[j].exp()))),
+            if let Some(v) = mean_objective_within(lp, rows, penalizer, g, FIT_SERIES_TERMS, false)
+            {
+                return Ok((v, None));
             }
+            // A long series on the way to an optimum with small rates is fine (A0 by
+            // quadrature); a long one because the rates' scales run off is the fit diverging.
+            let p: [f64; 4] = std::array::from_fn(|j| lp[j].exp());
+            if p.iter().any(|&v| v > RUNS_OFF) {
+                return Err(series_runs_off(p));
+            }
+            let v = mean_objective_within(lp, rows, penalizer, g, FIT_SERIES_TERMS, true);
+            Ok((v.unwrap_or(f64::NAN), None))
         },
         &spec,
         control,
