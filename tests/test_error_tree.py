@@ -321,7 +321,7 @@ CASES = [
     Case("fit-recency-above-T", lambda e: flo_rfm.BetaGeo().fit([1], [3], [2]), AE, ValueError),
     Case(
         "fit-does-not-converge",
-        lambda e: flo_rfm.BetaGeo().fit([1], [5], [10]),
+        lambda e: flo_rfm.BetaGeo().fit([3], [10], [10]),  # a runs to 0, b to infinity
         E.ConvergenceError,
         RuntimeError,
     ),

@@ -53,6 +53,7 @@ __all__ = [
     "from_columns",
     "gg_expected_profit",
     "gg_objective",
+    "gg_objective_gradient",
     "gg_sums",
     "history_groups",
     "history_scale",
@@ -64,6 +65,7 @@ __all__ = [
     "purchases_expected",
     "purchases_expected_new",
     "purchases_objective",
+    "purchases_objective_gradient",
     "purchases_palive",
     "purchases_probability_conditional",
     "purchases_probability_new",
@@ -384,6 +386,9 @@ def fit_purchases(
 def purchases_objective(
     model: str, params: list[float], x: _F64, t_x: _F64, t: _F64, weights: _F64, penalizer: float
 ) -> float: ...
+def purchases_objective_gradient(
+    model: str, log_params: list[float], x: _F64, t_x: _F64, t: _F64, weights: _F64, penalizer: float
+) -> tuple[float, list[float]]: ...
 def purchases_expected(
     model: str, params: list[float], t: float, x: _F64, t_x: _F64, big_t: _F64
 ) -> _F64: ...
@@ -404,6 +409,9 @@ def fit_gamma_gamma(
     tol: float | None = None,
 ) -> Fit: ...
 def gg_objective(log_params: list[float], x: _F64, m: _F64, weights: _F64, penalizer: float) -> float: ...
+def gg_objective_gradient(
+    log_params: list[float], x: _F64, m: _F64, weights: _F64, penalizer: float
+) -> tuple[float, list[float]]: ...
 def gg_expected_profit(params: list[float], x: _F64, m: _F64) -> _F64: ...
 def customer_lifetime_value(
     model: str,

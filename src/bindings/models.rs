@@ -149,6 +149,26 @@ fn purchases_objective(
     ))
 }
 
+/// The fits' mean objective and its gradient in the log-parameters (times already scaled).
+#[pyfunction]
+#[pyo3(signature = (model, log_params, x, t_x, t, weights, penalizer))]
+#[allow(clippy::too_many_arguments)]
+fn purchases_objective_gradient(
+    model: &str,
+    log_params: [f64; 4],
+    x: F64In<'_>,
+    t_x: F64In<'_>,
+    t: F64In<'_>,
+    weights: F64In<'_>,
+    penalizer: f64,
+) -> PyResult<(f64, [f64; 4])> {
+    let kind = choice::<PurchaseModel>(model)?;
+    let cols = columns([&x, &t_x, &t, &weights])?;
+    Ok(purchases::objective_gradient(
+        kind, log_params, cols, penalizer,
+    ))
+}
+
 #[pyfunction]
 fn purchases_expected<'py>(
     py: Python<'py>,
@@ -236,15 +256,23 @@ fn gg_objective(
     weights: F64In<'_>,
     penalizer: f64,
 ) -> PyResult<f64> {
+    Ok(gg_objective_gradient(log_params, x, m, weights, penalizer)?.0)
+}
+
+/// Gamma-Gamma's objective and its gradient in the log-parameters.
+#[pyfunction]
+fn gg_objective_gradient(
+    log_params: [f64; 3],
+    x: F64In<'_>,
+    m: F64In<'_>,
+    weights: F64In<'_>,
+    penalizer: f64,
+) -> PyResult<(f64, [f64; 3])> {
     let mut g = [0.0; 3];
     let [x, m, w] = columns([&x, &m, &weights])?;
     let data = gamma_gamma::GammaGammaData::new(x.to_vec(), m.to_vec(), w.to_vec());
-    Ok(gamma_gamma::objective(
-        &log_params,
-        &data,
-        penalizer,
-        &mut g,
-    ))
+    let value = gamma_gamma::objective(&log_params, &data, penalizer, &mut g);
+    Ok((value, g))
 }
 
 #[pyfunction]
@@ -361,11 +389,13 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Fit>()?;
     m.add_function(wrap_pyfunction!(fit_purchases, m)?)?;
     m.add_function(wrap_pyfunction!(purchases_objective, m)?)?;
+    m.add_function(wrap_pyfunction!(purchases_objective_gradient, m)?)?;
     m.add_function(wrap_pyfunction!(purchases_expected, m)?)?;
     m.add_function(wrap_pyfunction!(purchases_expected_new, m)?)?;
     m.add_function(wrap_pyfunction!(purchases_palive, m)?)?;
     m.add_function(wrap_pyfunction!(fit_gamma_gamma, m)?)?;
     m.add_function(wrap_pyfunction!(gg_objective, m)?)?;
+    m.add_function(wrap_pyfunction!(gg_objective_gradient, m)?)?;
     m.add_function(wrap_pyfunction!(gg_expected_profit, m)?)?;
     m.add_function(wrap_pyfunction!(customer_lifetime_value, m)?)?;
     m.add_function(wrap_pyfunction!(cltv_predictions, m)?)?;

@@ -3,16 +3,18 @@
 //! gradient, fit and expectations. The two differ only by a shift of one in `b` (and, for the
 //! modified model, a dropout term for customers with no repeat purchase), so one code serves both.
 
-use crate::core::numeric::special::{signed_ln_hyp2f1, Hyp2f1};
+use crate::core::numeric::special::{signed_ln_hyp2f1_split, Hyp2f1};
+use horizon::{ln_ratio, one_minus, pfaff_horizon_part};
 
 use crate::core::clv::fit::{checkpoint, fit_log_params_with, Ask, FitControl, FitInfo, FitSpec};
 
 use crate::core::clv::history::ScaledHistory;
 
 use crate::core::clv::likelihood::{log_hessian, TermSums};
-use crate::core::error::{FloError, Result};
+use crate::core::error::Result;
 use crate::core::watch::Watch;
 
+pub use inputs::check_inputs;
 pub use likelihood::{log_likelihood_sums, BgNbdData};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -42,6 +44,21 @@ impl BgNbdParams {
             1.0
         } else {
             0.0
+        }
+    }
+
+    /// `base + x - 1 + shift` (`b + x - 1` of the dropout odds, `a + b + x - 1` of eq. (10)).
+    /// At one repeat purchase of the BG/NBD the whole number part is 0 and the value is `base`
+    /// itself: evaluated as `(base + 1) - 1`, as lifetimes does, a fit at the boundary
+    /// (`b` about 1e-17) rounds `b` away and a single repeat buyer's P(alive) becomes 0.
+    /// Elsewhere the whole number part is at least 1, so the left-to-right sum is within an
+    /// ulp of it and is kept: the fitted parameters and the study's table keep their bits.
+    pub(crate) fn plus_repeats(&self, base: f64, x: f64) -> f64 {
+        let whole = x - 1.0 + self.shift();
+        if whole == 0.0 {
+            base
+        } else {
+            base + x - 1.0 + self.shift()
         }
     }
 }
@@ -75,7 +92,15 @@ impl BgNbdParams {
     /// depends on `x` and `T` only, not on `t_x`, and holds the costly 2F1 series.
     pub fn horizon_part(&self, x: f64, big_t: f64, t: f64) -> f64 {
         let (ha, hb, hc) = self.series_of(x);
-        self.horizon_part_from(x, big_t, t, |z| signed_ln_hyp2f1(ha, hb, hc, z))
+        let split = self.c_split(x);
+        self.horizon_part_from(x, big_t, t, |z| {
+            signed_ln_hyp2f1_split(ha, hb, hc, split, z)
+        })
+    }
+
+    /// The series' `c` as `(a + b, x - 1 + shift)`, for where it is not positive.
+    fn c_split(&self, x: f64) -> (f64, f64) {
+        (self.a + self.b, x - 1.0 + self.shift())
     }
 
     /// [`BgNbdParams::horizon_part`] with the 2F1 series' coefficients kept in `series` (made
@@ -89,6 +114,9 @@ impl BgNbdParams {
         t: f64,
     ) -> f64 {
         let (ha, hb, hc) = self.series_of(x);
+        if hc <= 0.0 {
+            return self.horizon_part(x, big_t, t);
+        }
         let f = match series {
             Some(f) if f.is(ha, hb, hc) => f,
             _ => series.insert(Hyp2f1::new(ha, hb, hc)),
@@ -100,7 +128,7 @@ impl BgNbdParams {
     fn series_of(&self, x: f64) -> (f64, f64, f64) {
         let BgNbdParams { r, a, b, .. } = *self;
         let k = self.shift();
-        (r + x, b + x + k, a + b + x - 1.0 + k)
+        (r + x, b + x + k, self.plus_repeats(a + b, x))
     }
 
     fn horizon_part_from(
@@ -110,47 +138,20 @@ impl BgNbdParams {
         t: f64,
         mut signed_ln_2f1: impl FnMut(f64) -> (f64, f64),
     ) -> f64 {
-        let BgNbdParams { r, alpha, .. } = *self;
+        let BgNbdParams { r, alpha, a, .. } = *self;
+        let (_, _, c) = self.series_of(x);
+        if let Some(part) = pfaff_horizon_part(r + x, a - 1.0, c, -t / (alpha + big_t)) {
+            return part;
+        }
         let z = t / (alpha + big_t + t);
         let (sign, ln_hyp) = signed_ln_2f1(z);
-        1.0 - sign * (ln_hyp + (r + x) * ((alpha + big_t) / (alpha + t + big_t)).ln()).exp()
-    }
-}
-
-/// Checks inputs as lifetimes' `_check_inputs` does, with the reasons spelled out.
-pub fn check_inputs(x: &[f64], t_x: &[f64], t: &[f64]) -> Result<()> {
-    if x.is_empty() {
-        return Err(FloError::invalid("no customers to fit"));
-    }
-    if x.len() != t_x.len() || x.len() != t.len() {
-        return Err(FloError::invalid(
-            "frequency, recency and T must have the same length",
-        ));
-    }
-    for i in 0..x.len() {
-        let bad = |what: &str| {
-            Err(FloError::invalid(format!(
-                "customer {i}: {what} (frequency={}, recency={}, T={})",
-                x[i], t_x[i], t[i]
-            )))
+        let ln_r = if t < 1e-3 * (alpha + big_t) {
+            ln_ratio(alpha + big_t, t)
+        } else {
+            ((alpha + big_t) / (alpha + t + big_t)).ln()
         };
-        if !(x[i].is_finite() && t_x[i].is_finite() && t[i].is_finite()) {
-            return bad("missing or non-finite value");
-        }
-        if x[i] < 0.0 || x[i].fract() != 0.0 {
-            return bad("frequency must be a whole number >= 0");
-        }
-        if t_x[i] < 0.0 {
-            return bad("negative recency (last order before first order)");
-        }
-        if t_x[i] > t[i] {
-            return bad("recency is larger than T");
-        }
-        if x[i] == 0.0 && t_x[i] != 0.0 {
-            return bad("non-zero recency with zero frequency");
-        }
+        one_minus(sign, ln_hyp + (r + x) * ln_r)
     }
-    Ok(())
 }
 
 /// lifetimes' objective in log-parameters: `-sum(w LL) / sum(w) + penalizer * sum(params^2)`,
@@ -313,11 +314,19 @@ impl BgNbdParams {
     /// A customer's history with the parts of eq. (10) that do not depend on the horizon.
     pub fn history(&self, x: f64, t_x: f64, big_t: f64) -> BgNbdHistory {
         let BgNbdParams { r, alpha, a, b, .. } = *self;
-        let k = self.shift();
-        let first = (a + b + x - 1.0 + k) / (a - 1.0);
+        let first = self.plus_repeats(a + b, x) / (a - 1.0);
         let denom = 1.0
             + if x > 0.0 || self.modified {
-                (a / (b + x - 1.0 + k)) * ((alpha + big_t) / (alpha + t_x)).powf(r + x)
+                let bx = self.plus_repeats(b, x);
+                let ratio = (alpha + big_t) / (alpha + t_x);
+                let odds = (a / bx) * ratio.powf(r + x);
+                // A long silence (ratio^(r + x) past f64) next to a tiny dropout odds `a / bx`:
+                // their product in logs, not inf * 0.
+                if odds.is_finite() && odds > 0.0 {
+                    odds
+                } else {
+                    (a.ln() - bx.ln() + (r + x) * ratio.ln()).exp()
+                }
             } else {
                 0.0
             };
@@ -336,7 +345,7 @@ impl BgNbdParams {
             return 1.0;
         }
         let BgNbdParams { r, alpha, a, b, .. } = *self;
-        let bx = b + x - 1.0 + self.shift();
+        let bx = self.plus_repeats(b, x);
         let log_div = (r + x) * ((alpha + big_t) / (alpha + t_x)).ln() + (a / bx).ln();
         1.0 / (1.0 + log_div.exp())
     }
@@ -351,11 +360,29 @@ impl BgNbdParams {
             (a + b - 1.0) / (a - 1.0)
         };
         let k = self.shift();
-        let (sign, ln_hyp) = signed_ln_hyp2f1(r, b + k, a + b - 1.0 + k, z);
-        lead * (1.0 - (alpha / (alpha + t)).powf(r) * sign * ln_hyp.exp())
+        // c = a + b - 1 (+ 1 for the modified model): for the modified model it is a + b
+        // itself, not (a + b - 1) + 1, which rounds a boundary fit's a + b to a multiple of
+        // 1e-16 and the expectation with it.
+        let c = if self.modified { a + b } else { a + b - 1.0 };
+        let split = (a + b, k - 1.0);
+        if let Some(part) = pfaff_horizon_part(r, a - 1.0, c, -t / alpha) {
+            return lead * part;
+        }
+        let (sign, ln_hyp) = signed_ln_hyp2f1_split(r, b + k, c, split, z);
+        let plain = 1.0 - (alpha / (alpha + t)).powf(r) * sign * ln_hyp.exp();
+        let l = ln_hyp + r * ln_ratio(alpha, t);
+        // A large r makes (alpha / (alpha + t))^r underflow and the 2F1 overflow: their
+        // product is then taken in logs.
+        lead * if (sign > 0.0 && l.abs() < 1e-3) || !plain.is_finite() {
+            one_minus(sign, l)
+        } else {
+            plain
+        }
     }
 }
 
+mod horizon;
+mod inputs;
 mod likelihood;
 #[cfg(test)]
 mod tests;

@@ -3,8 +3,9 @@
 //! with a history under the Pareto/NBD (`conditional_probability_of_n_purchases_up_to_time`).
 
 use crate::core::clv::bgnbd::BgNbdParams;
+use crate::core::clv::pareto::a0;
 use crate::core::clv::pareto::ParetoParams;
-use crate::core::numeric::special::{ln_gamma, ln_hyp2f1};
+use crate::core::numeric::special::{ln_gamma, ln_gamma_ratio};
 
 fn ln_beta(a: f64, b: f64) -> f64 {
     ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b)
@@ -28,8 +29,18 @@ impl BgNbdParams {
         if n == 0 && !self.modified {
             return first;
         }
-        let second = (ln_beta(a + 1.0, b + nf - 1.0 + k) - ln_beta(a, b)).exp();
-        first + second * nbd_at_least(r, p, q, n)
+        // b + n - 1 (+ 1 for the modified model) is b itself at n = 1 (n = 0): summed from
+        // the left, a boundary fit's b (below 1e-16) is rounded away to 0 or to a multiple of
+        // 1e-16, and the dropout term with it.
+        let b_rest = if nf - 1.0 + k == 0.0 {
+            b
+        } else {
+            b + nf - 1.0 + k
+        };
+        let second = (ln_beta(a + 1.0, b_rest) - ln_beta(a, b)).exp();
+        // At most 1 (the modified model's P(N = 0) is (a + b p^r) / (a + b)): the two rounded
+        // terms can add up to 1 + 1e-14.
+        (first + second * nbd_at_least(r, p, q, n)).min(1.0)
     }
 }
 
@@ -64,9 +75,9 @@ fn nbd_at_least(r: f64, p: f64, q: f64, n: u32) -> f64 {
 
 impl ParetoParams {
     /// P(n purchases in `(T, T + t]` | x, t_x, T): eq. (16) of Fader & Hardie's note "Deriving
-    /// the Conditional PMF of the Pareto/NBD Model" (2006), term by term as lifetimes 0.11.3
-    /// (its `B_1`, `B_2`, `B_3(i)` in logs; like lifetimes, the magnitude of
-    /// `B_1 + B_2 - sum_i B_3(i)`, which rounding can make a hair negative). 0 for `t <= 0`.
+    /// the Conditional PMF of the Pareto/NBD Model" (2006), as lifetimes 0.11.3 writes it,
+    /// except that its `B_2 - sum_i B_3(i)` (a difference of 2F1 terms that cancels) is the
+    /// integral it equals. 0 for `t <= 0`.
     pub fn conditional_probability_of_purchases(
         &self,
         n: u32,
@@ -80,60 +91,36 @@ impl ParetoParams {
         }
         let ParetoParams { r, alpha, s, beta } = *self;
         let nf = f64::from(n);
-        // The 2F1's second argument follows the smaller of alpha and beta, as A0 of eq. (18).
-        let (min, max, p2) = if alpha < beta {
-            (alpha, beta, r + x + nf)
-        } else {
-            (beta, alpha, s + 1.0)
-        };
-        let ln_l = self.log_likelihood(x, t_x, big_t);
-        let prior = r * alpha.ln() + s * beta.ln() - ln_gamma(r);
-        let ln_p_alive_none = ln_gamma(r + x) + prior
-            - (r + x) * (alpha + big_t).ln()
-            - s * (beta + big_t).ln()
-            - ln_l;
-        let zeroth = if n == 0 {
-            1.0 - ln_p_alive_none.exp()
-        } else {
+        // Eq. (16) over the likelihood L, with L's common factor Gamma(r + x) alpha^r beta^s /
+        // Gamma(r) taken out of every term (it is e^5e4 at r = 6e3, and its rounding would
+        // stay in the difference): L / factor = e^alive + e^gone.
+        let (alive, gone) = self.ln_alive_gone(x, t_x, big_t);
+        let top = alive.max(gone);
+        let ln_mix = top + ((alive - top).exp() + (gone - top).exp()).ln();
+        // 1 - P(alive at T | history) = P(gone), for n = 0.
+        let zeroth = if n == 0 { (gone - ln_mix).exp() } else { 0.0 };
+        let ratio = ln_gamma_ratio(r + x, nf) - ln_gamma(nf + 1.0);
+        // Alive through T + t with n purchases: P(alive) times the NBD's n in t, the change of
+        // its power from (alpha + T) to (alpha + T + t) as ln(1 + t / (alpha + T)).
+        let p_n = if n == 0 {
             0.0
+        } else {
+            nf * (t / (alpha + big_t + t)).ln()
         };
-        let ln_b1 = ln_gamma(r + x + nf) + prior
-            - (r + x + nf) * (alpha + big_t + t).ln()
-            - s * (beta + big_t + t).ln();
-        let c = r + s + x + nf + 1.0;
-        let b_common = prior + ln_beta(r + x + nf, s + 1.0) - ln_gamma(s);
-        let ln_b2 = b_common
-            + ln_gamma(r + s + x)
-            + ln_hyp2f1(r + s + x, p2, c, (max - min) / (max + big_t))
-            - (r + s + x) * (max + big_t).ln();
-        let ln_b3 = |i: f64| {
-            b_common
-                + ln_gamma(r + s + x + i)
-                + ln_hyp2f1(r + s + x + i, p2, c, (max - min) / (max + big_t + t))
-                - (r + s + x + i) * (max + big_t + t).ln()
-        };
-        let first = nf * t.ln() - ln_gamma(nf + 1.0) + ln_b1 - ln_l;
-        let second = ln_b2 - ln_l;
-        let thirds: Vec<f64> = (0..=n)
-            .map(|i| {
-                let i = f64::from(i);
-                i * t.ln() - ln_gamma(i + 1.0) + ln_b3(i) - ln_l
-            })
-            .collect();
-        let third = ln_sum_exp(&thirds);
-        let m = first.max(second).max(third);
-        let rest = ((first - m).exp() + (second - m).exp() - (third - m).exp()).abs();
-        zeroth + rest * m.exp()
+        let first = ratio + p_n
+            - (r + x) * (t / (alpha + big_t)).ln_1p()
+            - s * (t / (beta + big_t)).ln_1p()
+            + (alive - ln_mix);
+        // lifetimes' B2 - sum_i B3(i) is the probability of n purchases and then the dropout
+        // in (T, T + t]: int_0^t Gamma(r + x + n) / (Gamma(r) n!) alpha^r s beta^s tau^n
+        // (alpha + T + tau)^-(r + x + n) (beta + T + tau)^-(s + 1) dtau. The difference of the
+        // 2F1 terms cancels (to 4e-7) and their series fail near z = 1; the integral of a
+        // positive function does neither.
+        let (ln_j, _) = a0::ln_integral([r + x + nf, s + 1.0, nf], alpha, beta, big_t, big_t + t);
+        let second = ratio + s.ln() + ln_j - ln_mix;
+        // At most 1: the three rounded terms of P(0) can add up to 1 + 1e-15.
+        (zeroth + first.exp() + second.exp()).min(1.0)
     }
-}
-
-/// `ln(sum(exp(v)))` without overflow.
-fn ln_sum_exp(v: &[f64]) -> f64 {
-    let m = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if !m.is_finite() {
-        return m;
-    }
-    m + v.iter().map(|x| (x - m).exp()).sum::<f64>().ln()
 }
 
 #[cfg(test)]

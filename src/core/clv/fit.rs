@@ -243,12 +243,51 @@ pub fn fit_log_params_with<const N: usize>(
     let params: [f64; N] = std::array::from_fn(|j| sol.x[j].exp());
     if !sol.converged || params.iter().any(|v| !v.is_finite() || *v <= 0.0) {
         return Err(FloError::Convergence(format!(
-            "{} did not converge after {} iterations (objective {}, gradient norm {:e}). {}",
-            spec.model, info.iterations, info.objective, info.gradient_norm, spec.advice
+            "{} did not converge after {} iterations (objective {}, gradient norm {:e}){}. {}",
+            spec.model,
+            info.iterations,
+            info.objective,
+            info.gradient_norm,
+            at_limits(spec.model, &sol.x),
+            spec.advice
         )));
     }
     Ok((params, info))
 }
+
+/// Which parameters a failed fit was running to 0 or to infinity (log-parameter beyond
+/// +-`LIMIT_LOG`, or not a number), as `: a runs to 0, r runs to infinity`; empty if none.
+fn at_limits(model: &str, log_params: &[f64]) -> String {
+    let names: &[&str] = match model {
+        "Pareto/NBD" => &["r", "alpha", "s", "beta"],
+        "Gamma-Gamma" => &["p", "q", "v"],
+        _ => &["r", "alpha", "a", "b"],
+    };
+    let limits: Vec<String> = log_params
+        .iter()
+        .zip(names)
+        .filter_map(|(&lp, name)| {
+            if lp.is_nan() {
+                Some(format!("{name} is not a number"))
+            } else if lp < -LIMIT_LOG {
+                Some(format!("{name} runs to 0 ({:e})", lp.exp()))
+            } else if lp > LIMIT_LOG {
+                Some(format!("{name} runs to infinity ({:e})", lp.exp()))
+            } else {
+                None
+            }
+        })
+        .collect();
+    if limits.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", limits.join(", "))
+    }
+}
+
+/// A log-parameter past this (a parameter below 1e-13 or above 1e13) is taken to be running
+/// to its limit: no model's parameter has a meaning there in the data's units.
+const LIMIT_LOG: f64 = 30.0;
 
 /// Fit diagnostics, reported with every fitted model.
 #[derive(Debug, Clone, PartialEq)]

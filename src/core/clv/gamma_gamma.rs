@@ -3,7 +3,7 @@
 //! Over 400 lines because the model is one piece: its likelihood with gradient and Hessian, the
 //! fit from whole data or from part sums, and the expected spend share the same terms.
 
-use crate::core::numeric::special::{digamma, ln_gamma, trigamma};
+use crate::core::numeric::special::{digamma, digamma_diff, ln_gamma, ln_gamma_ratio, trigamma};
 
 use crate::core::clv::fit::{
     checkpoint, fit_log_params_with, Ask, Evaluation, FitControl, FitInfo, FitSpec,
@@ -56,8 +56,10 @@ pub fn check_inputs(x: &[f64], m: &[f64]) -> Result<()> {
 fn frequency_part(par: &GammaGammaParams, x: f64) -> (f64, [f64; 3]) {
     let GammaGammaParams { p, q, v } = *par;
     let px = p * x;
-    let value = ln_gamma(px + q) - ln_gamma(px) - ln_gamma(q) + q * v.ln() + px * x.ln();
-    let d_p = x * (digamma(px + q) - digamma(px) + x.ln());
+    // p x ln x is left to the spend sums: with p x (ln m - ln(x m + v)) it is
+    // -p x ln(1 + v / (x m)), which the two would round away (x = 1e4, p x = 6e7: 8 digits).
+    let value = ln_gamma_ratio(px, q) - ln_gamma(q) + q * v.ln();
+    let d_p = x * digamma_diff(px, q);
     let d_q = digamma(px + q) - digamma(q) + v.ln();
     (value, [d_p, d_q, q / v])
 }
@@ -90,8 +92,8 @@ pub struct GammaGammaData {
     xm: Vec<f64>,
     /// Per row, the index of its frequency among `x_values`.
     x_slot: Vec<u32>,
-    /// `sum(w x ln m)` and `sum(w ln m)`: the same at every evaluation.
-    ln_m_sums: [FixedSum; 2],
+    /// `sum(w ln m)`: the same at every evaluation.
+    ln_m_sum: FixedSum,
 }
 
 impl GammaGammaData {
@@ -101,7 +103,7 @@ impl GammaGammaData {
         let total_w = w.iter().sum();
         let xm = x.iter().zip(&m).map(|(a, b)| a * b).collect();
         let x_slot = frequency_slots(&x_values, &x);
-        let ([x_ln_m], [ln_m]) = by_frequency((&x_values, &x_slot), &w, |i| [m[i].ln()]);
+        let (_, [ln_m]) = by_frequency((&x_values, &x_slot), &w, |i| [m[i].ln()]);
         GammaGammaData {
             x,
             m,
@@ -111,7 +113,7 @@ impl GammaGammaData {
             total_w,
             xm,
             x_slot,
-            ln_m_sums: [x_ln_m, ln_m],
+            ln_m_sum: ln_m,
         }
     }
 
@@ -227,11 +229,9 @@ impl SpendSums {
         grad: &mut [f64],
     ) -> f64 {
         let GammaGammaParams { p, q, .. } = *par;
-        let [x_ln_m, ln_m, x_l, l, x_r, r] = &self.spend;
-        // sum(w x (ln m - L)) exactly, before it is rounded: it is near zero at the optimum.
-        let mut x_diff = x_ln_m.clone();
-        x_diff.merge(&x_l.times(-1.0));
-        let x_diff = x_diff.value();
+        let [x_k, ln_m, _, l, x_r, r] = &self.spend;
+        // sum(w x (ln x + ln m - L)) = -sum(w x ln(1 + v / (x m))), summed exactly.
+        let x_diff = -x_k.value();
         let f = &self.by_frequency;
         let l = l.value();
         let value = f.value.value() + p * x_diff - ln_m.value() - q * l;
@@ -287,12 +287,15 @@ pub fn log_likelihood_sums(
         frequency_part(par, data.x_values[k])
     });
     let xm = &data.xm;
-    let ([x_l, x_r], [l, r], curvature) = if hessian {
-        let ([x_l, x_r, x_rr], [l, r, rr]) =
+    // Per row, k = ln(1 + v / (x m)) and L = ln(x m + v) = ln(x m) + k: the spend's part of
+    // the log-likelihood, p x (ln x + ln m - L) - ln m - q L, is -p x k - ln m - q L.
+    let ([x_k, _, x_r], [_, l, r], curvature) = if hessian {
+        let ([x_k, _, x_r, x_rr], [_, l, r, rr]) =
             by_frequency((&data.x_values, &data.x_slot), &data.w, |i| {
                 let s = xm[i] + par.v;
                 let inv = 1.0 / s;
-                [s.ln(), inv, inv * inv]
+                let k = (par.v / xm[i]).ln_1p();
+                [k, xm[i].ln() + k, inv, inv * inv]
             });
         let mut h = vec![FixedSum::default(); 6];
         for (&x, &w) in data.x_values.iter().zip(&data.x_weights) {
@@ -302,17 +305,26 @@ pub fn log_likelihood_sums(
             }
         }
         by_freq.hessian = h;
-        ([x_l, x_r], [l, r], vec![x_rr, rr])
+        (
+            [x_k, FixedSum::default(), x_r],
+            [FixedSum::default(), l, r],
+            vec![x_rr, rr],
+        )
     } else {
-        let (x_sums, sums) = by_frequency((&data.x_values, &data.x_slot), &data.w, |i| {
-            let s = xm[i] + par.v;
-            [s.ln(), 1.0 / s]
-        });
-        (x_sums, sums, Vec::new())
+        let ([x_k, _, x_r], [_, l, r]) =
+            by_frequency((&data.x_values, &data.x_slot), &data.w, |i| {
+                let k = (par.v / xm[i]).ln_1p();
+                [k, xm[i].ln() + k, 1.0 / (xm[i] + par.v)]
+            });
+        (
+            [x_k, FixedSum::default(), x_r],
+            [FixedSum::default(), l, r],
+            Vec::new(),
+        )
     };
-    let [x_ln_m, ln_m] = data.ln_m_sums.clone();
+    let ln_m = data.ln_m_sum.clone();
     SpendSums {
-        spend: [x_ln_m, ln_m, x_l, l, x_r, r],
+        spend: [x_k, ln_m, FixedSum::default(), l, x_r, r],
         by_frequency: by_freq,
         curvature,
     }
@@ -437,7 +449,16 @@ impl GammaGammaParams {
         let GammaGammaParams { p, q, v } = *self;
         let individual = p * x / (p * x + q - 1.0);
         let population = v * p / (q - 1.0);
-        (1.0 - individual) * population + individual * m
+        let weighted = (1.0 - individual) * population + individual * m;
+        // lifetimes' weighted average, kept (and its bits) where its rounding is below 1e-13
+        // of the result: near q = 1 the population mean and its weight 1 - individual are
+        // huge and tiny, and their product is the same figure without the cancellation.
+        let rounding = f64::EPSILON * individual.abs() * (population.abs() + m);
+        if weighted.is_finite() && rounding <= 1e-13 * weighted.abs() {
+            weighted
+        } else {
+            p * (v + x * m) / (p * x + (q - 1.0))
+        }
     }
 }
 

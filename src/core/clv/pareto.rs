@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap;
 use crate::core::clv::fit::{checkpoint, fit_log_params_with, FitControl, FitInfo, FitSpec};
 use crate::core::clv::history::ScaledHistory;
 use crate::core::clv::likelihood::TermSums;
-use crate::core::error::Result;
+use crate::core::error::{FloError, Result};
 use crate::core::numeric::special::{digamma, ln_gamma};
 use crate::core::watch::Watch;
 
@@ -37,7 +37,7 @@ pub struct ParetoHistory {
 impl ParetoHistory {
     /// Expected purchases in `(T, T + t]`.
     pub fn expected_purchases(&self, t: f64) -> f64 {
-        let third = ln_one_minus_ratio_power(self.beta_t, self.beta_t + t, self.s);
+        let third = ln_one_minus_ratio_power(self.beta_t, t, self.s);
         (self.fixed + third - self.likelihood).exp()
     }
 }
@@ -66,8 +66,13 @@ impl ParetoParams {
     /// The 2F1 series of A0 at one of a customer's times (`t_x` or `T`): it depends on `x` and
     /// that time only, so a fit computes it once per distinct pair.
     fn series(&self, x: f64, time: f64) -> Option<[f64; 4]> {
+        self.series_within(x, time, SERIES_TERMS)
+    }
+
+    /// [`Self::series`] given at most `max_terms` terms.
+    fn series_within(&self, x: f64, time: f64, max_terms: usize) -> Option<[f64; 4]> {
         let (min, max, a, b) = self.series_args(x);
-        hyp2f1_a_a1(a, b, (max - min) / (max + time))
+        hyp2f1_a_a1(a, b, (max - min) / (max + time), max_terms)
     }
 
     /// ln A0 of eqs. (19)-(20), the integral over the dropout time between `t_x` and `T`,
@@ -109,7 +114,23 @@ impl ParetoParams {
         let d = max - min;
         let (q1, q2) = (max + t_x, max + big_t);
         let (Some(f1), Some(f2)) = (f1, f2) else {
-            return (f64::NAN, [f64::NAN; 4]);
+            // A 2F1 argument near 1: the series would need millions of terms. A0 is then
+            // integrated as what it is (no two terms to cancel).
+            let (ln_i, [ln_a, inv_a, ln_b, inv_b]) =
+                a0::ln_integral([r + x, s + 1.0, 0.0], alpha, beta, t_x, big_t);
+            if ln_i == f64::NEG_INFINITY {
+                return (ln_i, [0.0; 4]);
+            }
+            let rsx = r + s + x;
+            return (
+                rsx.ln() + ln_i,
+                [
+                    1.0 / rsx - ln_a,
+                    -(r + x) * inv_a,
+                    1.0 / rsx - ln_b,
+                    -(s + 1.0) * inv_b,
+                ],
+            );
         };
         let (ln_q1, ln_q2) = (q1.ln(), q2.ln());
         let (u, v) = (f1[0] + a * ln_q2, f2[0] + a * ln_q1);
@@ -172,6 +193,15 @@ impl ParetoParams {
         (value, grad)
     }
 
+    /// The logs of eq. (18)'s two terms without its common factor: alive at `T`,
+    /// `-(r + x) ln(alpha + T) - s ln(beta + T)`, and gone since `t_x`, `ln(s / (r + s + x) A0)`.
+    pub fn ln_alive_gone(&self, x: f64, t_x: f64, big_t: f64) -> (f64, f64) {
+        let ParetoParams { r, alpha, s, beta } = *self;
+        let alive = -(r + x) * (alpha + big_t).ln() - s * (beta + big_t).ln();
+        let gone = s.ln() - (r + s + x).ln() + self.ln_a0(x, t_x, big_t).0;
+        (alive, gone)
+    }
+
     /// A customer's log-likelihood, eq. (18).
     pub fn log_likelihood(&self, x: f64, t_x: f64, big_t: f64) -> f64 {
         self.log_likelihood_grad(x, t_x, big_t).0
@@ -211,14 +241,16 @@ impl ParetoParams {
     /// Expected purchases of a new customer in `(0, t]`, eq. (27).
     pub fn expected_purchases_new(&self, t: f64) -> f64 {
         let ParetoParams { r, alpha, s, beta } = *self;
-        (r * beta / alpha) * ln_one_minus_ratio_power(beta, beta + t, s).exp()
+        (r * beta / alpha) * ln_one_minus_ratio_power(beta, t, s).exp()
     }
 }
 
-/// `ln((1 - (u / v)^(s - 1)) / (s - 1))`, with its limit `ln(ln(v / u))` at `s = 1`.
-fn ln_one_minus_ratio_power(u: f64, v: f64, s: f64) -> f64 {
+/// `ln((1 - (u / (u + t))^(s - 1)) / (s - 1))`, with its limit `ln(ln((u + t) / u))` at
+/// `s = 1`. `ln(u / (u + t))` is `-ln(1 + t / u)`: the rounded ratio would keep only the
+/// digits of a short horizon `t` above 1e-16 of `u`.
+fn ln_one_minus_ratio_power(u: f64, t: f64, s: f64) -> f64 {
     let k = s - 1.0;
-    let l = (u / v).ln();
+    let l = -(t / u).ln_1p();
     if (k * l).abs() < 1e-8 {
         return (-l).ln() + (k * l / 2.0).ln_1p();
     }
@@ -305,6 +337,19 @@ pub fn mean_objective(
     penalizer: f64,
     grad: &mut [f64],
 ) -> f64 {
+    mean_objective_within(log_params, data, penalizer, grad, SERIES_TERMS, true).unwrap_or(f64::NAN)
+}
+
+/// [`mean_objective`] with A0's series given at most `max_terms` terms each; where one of
+/// them needs more, A0 by quadrature (`integrate`) or `None`.
+fn mean_objective_within(
+    log_params: &[f64],
+    data: &ParetoData,
+    penalizer: f64,
+    grad: &mut [f64],
+    max_terms: usize,
+    integrate: bool,
+) -> Option<f64> {
     let e: [f64; 4] = std::array::from_fn(|j| log_params[j].exp());
     let p = ParetoParams::new(e);
     // The series once per distinct (x, time): far fewer than rows (times come from days).
@@ -312,8 +357,11 @@ pub fn mean_objective(
         .pairs
         .par_iter()
         .with_min_len(256)
-        .map(|&(x, time)| p.series(x, time))
+        .map(|&(x, time)| p.series_within(x, time, max_terms))
         .collect();
+    if !integrate && series.iter().any(Option::is_none) {
+        return None;
+    }
     // Exact sums: the same numbers whatever the thread count or the order of the rows.
     let sums = TermSums::<4>::over(data.x.len(), &data.w, |i| {
         let (f1, f2) = (
@@ -327,13 +375,56 @@ pub fn mean_objective(
     for j in 0..4 {
         grad[j] = e[j] * (-sum_g[j] / data.total_w + 2.0 * penalizer * e[j] / data.rows);
     }
-    -sum_ll / data.total_w + penalizer * e.iter().map(|v| v * v).sum::<f64>() / data.rows
+    Some(-sum_ll / data.total_w + penalizer * e.iter().map(|v| v * v).sum::<f64>() / data.rows)
+}
+
+/// The most terms A0's series is given in a prediction.
+const SERIES_TERMS: usize = 400_000;
+
+/// The most terms A0's series is given in a fit's objective. The series needs about
+/// 40 (max(alpha, beta) + T) / (min(alpha, beta) + T) terms. Beyond this, either the rates'
+/// scales are small (A0 then by quadrature) or r and alpha (or s and beta) run off to
+/// infinity together (one purchase rate for everyone, or no dropout), where every evaluation
+/// would cost seconds: the fit stops and says so.
+const FIT_SERIES_TERMS: usize = 100_000;
+
+/// A parameter above this, on the time axis scaled to 1, runs to infinity.
+const RUNS_OFF: f64 = 1e3;
+
+/// The error of a fit whose A0 series ran past [`FIT_SERIES_TERMS`] at `p` (scaled time)
+/// with some parameter above [`RUNS_OFF`]: those run to infinity, any below 1e-3 to 0.
+fn series_runs_off(p: [f64; 4]) -> FloError {
+    let names = ["r", "alpha", "s", "beta"];
+    let off: Vec<usize> = (0..4).filter(|&j| p[j] > RUNS_OFF).collect();
+    let named: Vec<String> = (0..4)
+        .filter_map(|j| {
+            if off.contains(&j) {
+                Some(format!("{} runs to infinity ({:e})", names[j], p[j]))
+            } else if p[j] < 1e-3 {
+                Some(format!("{} runs to 0 ({:e})", names[j], p[j]))
+            } else {
+                None
+            }
+        })
+        .collect();
+    FloError::Convergence(format!(
+        "Pareto/NBD did not converge: {} (on the time axis scaled to 1, parameters r = {:e}, \
+         alpha = {:e}, s = {:e}, beta = {:e}); the likelihood's A0 series needs more than {} \
+         terms there. The data may have one purchase rate for everyone or no dropout: a \
+         BG/NBD fit, or a larger penalizer_coef (e.g. 0.01 or 0.1), may suit it.",
+        named.join(", "),
+        p[0],
+        p[1],
+        p[2],
+        p[3],
+        FIT_SERIES_TERMS
+    ))
 }
 
 /// 2F1(a, b; a + 1; z) for a, b > 0 and 0 <= z < 1 as `[ln F, F_a / F, F_b / F, F_z / F]`, by
 /// the series `sum_n a / (a + n) (b)_n z^n / n!` (all terms positive) and its term-by-term
 /// derivatives. `None` if it has not converged after many terms.
-fn hyp2f1_a_a1(a: f64, b: f64, z: f64) -> Option<[f64; 4]> {
+fn hyp2f1_a_a1(a: f64, b: f64, z: f64, max_terms: usize) -> Option<[f64; 4]> {
     if z == 0.0 {
         return Some([0.0, 0.0, 0.0, a * b / (a + 1.0)]);
     }
@@ -343,7 +434,7 @@ fn hyp2f1_a_a1(a: f64, b: f64, z: f64) -> Option<[f64; 4]> {
     let (mut t, mut h) = (1.0f64, 0.0f64);
     let (mut s0, mut sa, mut sb, mut sn) = (1.0f64, 0.0f64, 0.0f64, 0.0f64);
     let mut log_scale = 0.0f64;
-    for n in 1..400_000usize {
+    for n in 1..max_terms {
         let nf = n as f64;
         let bk = b + nf - 1.0;
         t *= bk * z / nf;
@@ -411,7 +502,18 @@ pub fn fit(
         |lp, ask, g| {
             checkpoint(watch, "Pareto/NBD fit")?;
             let rows = ask.rows(&data, &sample);
-            Ok((mean_objective(lp, rows, penalizer, g), None))
+            if let Some(v) = mean_objective_within(lp, rows, penalizer, g, FIT_SERIES_TERMS, false)
+            {
+                return Ok((v, None));
+            }
+            // A long series on the way to an optimum with small rates is fine (A0 by
+            // quadrature); a long one because the rates' scales run off is the fit diverging.
+            let p: [f64; 4] = std::array::from_fn(|j| lp[j].exp());
+            if p.iter().any(|&v| v > RUNS_OFF) {
+                return Err(series_runs_off(p));
+            }
+            let v = mean_objective_within(lp, rows, penalizer, g, FIT_SERIES_TERMS, true);
+            Ok((v.unwrap_or(f64::NAN), None))
         },
         &spec,
         control,
@@ -424,5 +526,6 @@ pub fn fit(
     })
 }
 
+pub(crate) mod a0;
 #[cfg(test)]
 mod tests;

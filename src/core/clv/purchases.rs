@@ -277,6 +277,32 @@ pub fn lifetimes_objective(
     }
 }
 
+/// The mean objective the fits minimise (lifetimes' over the total weight, penalty included)
+/// and its gradient, both in the log-parameters on times already scaled: what the optimiser
+/// sees, for checking the analytic gradient.
+pub fn objective_gradient(
+    kind: PurchaseModel,
+    log_params: [f64; 4],
+    columns: [&[f64]; 4],
+    penalizer: f64,
+) -> (f64, [f64; 4]) {
+    let [x, t_x, t, w] = columns.map(|c| c.to_vec());
+    let mut g = [0.0; 4];
+    let value = match kind {
+        PurchaseModel::BgNbd | PurchaseModel::ModifiedBgNbd => {
+            let data = BgNbdData::new(x, t_x, t, w);
+            let modified = kind == PurchaseModel::ModifiedBgNbd;
+            bgnbd::objective(&log_params, &data, modified, penalizer, &mut g)
+        }
+        PurchaseModel::ParetoNbd => {
+            let rows = x.len();
+            let data = ParetoData::new(x, t_x, t, w, rows);
+            pareto::mean_objective(&log_params, &data, penalizer, &mut g)
+        }
+    };
+    (value, g)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

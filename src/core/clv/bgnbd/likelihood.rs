@@ -126,12 +126,16 @@ impl Shared {
     }
 }
 
-/// `b + x - 1` for `x >= 1` (`b` at `x = 0`), or `b + x` for the modified model.
+/// `b + x - 1` for `x >= 1` (`b` at `x = 0`), or `b + x` for the modified model. At `x <= 1`
+/// it is `b` itself, not lifetimes' `(b + 1) - 1`, which is 0 for a fit at the boundary
+/// (`b` below 1e-16) and sends a single repeat buyer's `ln(a / (b + x - 1))` to +inf.
 fn bx_of(p: &BgNbdParams, x: f64) -> f64 {
     if p.modified {
         p.b + x
+    } else if x <= 1.0 {
+        p.b
     } else {
-        p.b + x.max(1.0) - 1.0
+        p.b + x - 1.0
     }
 }
 

@@ -1,4 +1,5 @@
 use super::*;
+use crate::core::error::FloError;
 
 #[test]
 fn analytic_gradient_matches_differences() {

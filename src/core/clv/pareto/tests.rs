@@ -42,7 +42,7 @@ fn hypergeometric_series_matches_the_general_one() {
         (1.1, 25.0, 0.2),
         (3.0, 2.0, 0.0),
     ] {
-        let ours = hyp2f1_a_a1(a, b, z).unwrap()[0];
+        let ours = hyp2f1_a_a1(a, b, z, SERIES_TERMS).unwrap()[0];
         let general = crate::core::numeric::special::ln_hyp2f1(a, b, a + 1.0, z);
         assert!(
             (ours - general).abs() < 1e-13 * (1.0 + general.abs()),
@@ -53,7 +53,7 @@ fn hypergeometric_series_matches_the_general_one() {
 
 #[test]
 fn s_equal_one_uses_the_limit() {
-    let near = ln_one_minus_ratio_power(2.0, 3.0, 1.0 + 1e-7);
-    let at = ln_one_minus_ratio_power(2.0, 3.0, 1.0);
+    let near = ln_one_minus_ratio_power(2.0, 1.0, 1.0 + 1e-7);
+    let at = ln_one_minus_ratio_power(2.0, 1.0, 1.0);
     assert!((near - at).abs() < 1e-6, "{near} vs {at}");
 }
