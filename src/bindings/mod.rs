@@ -9,6 +9,7 @@ mod customers;
 mod errors;
 mod functions;
 mod models;
+mod objectives;
 mod orders;
 mod partials;
 mod progress;
@@ -39,6 +40,7 @@ fn _flo_rfm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     read::register(m)?;
     functions::register(m)?;
     models::register(m)?;
+    objectives::register(m)?;
     counts::register(m)?;
     bootstrap::register(m)?;
     partials::register(m)?;

@@ -128,47 +128,6 @@ fn fit_purchases(
     Ok(Fit::new(&p, f.scale, &f.info))
 }
 
-/// lifetimes' objective of `model` on times already scaled (log-parameters for the BG/NBD
-/// family, parameters for the Pareto/NBD, as lifetimes defines each).
-#[pyfunction]
-#[pyo3(signature = (model, params, x, t_x, t, weights, penalizer))]
-#[allow(clippy::too_many_arguments)]
-fn purchases_objective(
-    model: &str,
-    params: [f64; 4],
-    x: F64In<'_>,
-    t_x: F64In<'_>,
-    t: F64In<'_>,
-    weights: F64In<'_>,
-    penalizer: f64,
-) -> PyResult<f64> {
-    let kind = choice::<PurchaseModel>(model)?;
-    let cols = columns([&x, &t_x, &t, &weights])?;
-    Ok(purchases::lifetimes_objective(
-        kind, params, cols, penalizer,
-    ))
-}
-
-/// The fits' mean objective and its gradient in the log-parameters (times already scaled).
-#[pyfunction]
-#[pyo3(signature = (model, log_params, x, t_x, t, weights, penalizer))]
-#[allow(clippy::too_many_arguments)]
-fn purchases_objective_gradient(
-    model: &str,
-    log_params: [f64; 4],
-    x: F64In<'_>,
-    t_x: F64In<'_>,
-    t: F64In<'_>,
-    weights: F64In<'_>,
-    penalizer: f64,
-) -> PyResult<(f64, [f64; 4])> {
-    let kind = choice::<PurchaseModel>(model)?;
-    let cols = columns([&x, &t_x, &t, &weights])?;
-    Ok(purchases::objective_gradient(
-        kind, log_params, cols, penalizer,
-    ))
-}
-
 #[pyfunction]
 fn purchases_expected<'py>(
     py: Python<'py>,
@@ -246,33 +205,6 @@ fn fit_gamma_gamma(
     })?;
     let p = [f.params.p, f.params.q, f.params.v];
     Ok(Fit::new(&p, 1.0, &f.info))
-}
-
-#[pyfunction]
-fn gg_objective(
-    log_params: [f64; 3],
-    x: F64In<'_>,
-    m: F64In<'_>,
-    weights: F64In<'_>,
-    penalizer: f64,
-) -> PyResult<f64> {
-    Ok(gg_objective_gradient(log_params, x, m, weights, penalizer)?.0)
-}
-
-/// Gamma-Gamma's objective and its gradient in the log-parameters.
-#[pyfunction]
-fn gg_objective_gradient(
-    log_params: [f64; 3],
-    x: F64In<'_>,
-    m: F64In<'_>,
-    weights: F64In<'_>,
-    penalizer: f64,
-) -> PyResult<(f64, [f64; 3])> {
-    let mut g = [0.0; 3];
-    let [x, m, w] = columns([&x, &m, &weights])?;
-    let data = gamma_gamma::GammaGammaData::new(x.to_vec(), m.to_vec(), w.to_vec());
-    let value = gamma_gamma::objective(&log_params, &data, penalizer, &mut g);
-    Ok((value, g))
 }
 
 #[pyfunction]
@@ -358,47 +290,15 @@ fn cltv_predictions<'py>(
     Ok(out.map(|c| PyArray1::from_vec(py, c)))
 }
 
-/// ln Γ, ψ and ln 2F1 elementwise, for validation against scipy.
-#[pyfunction]
-fn special<'py>(
-    py: Python<'py>,
-    name: &str,
-    a: F64In<'py>,
-    b: F64In<'py>,
-    c: F64In<'py>,
-    z: F64In<'py>,
-) -> PyResult<F64Out<'py>> {
-    use crate::core::numeric::special::{digamma, ln_gamma, ln_hyp2f1};
-    let (a, b, c, z) = (a.as_slice()?, b.as_slice()?, c.as_slice()?, z.as_slice()?);
-    let out: Vec<f64> = match name {
-        "ln_gamma" => a.iter().map(|&v| ln_gamma(v)).collect(),
-        "digamma" => a.iter().map(|&v| digamma(v)).collect(),
-        "ln_hyp2f1" => (0..a.len())
-            .map(|i| ln_hyp2f1(a[i], b[i], c[i], z[i]))
-            .collect(),
-        _ => {
-            return Err(super::errors::to_py(crate::core::error::FloError::invalid(
-                format!("unknown function {name:?}"),
-            )))
-        }
-    };
-    Ok(PyArray1::from_vec(py, out))
-}
-
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Fit>()?;
     m.add_function(wrap_pyfunction!(fit_purchases, m)?)?;
-    m.add_function(wrap_pyfunction!(purchases_objective, m)?)?;
-    m.add_function(wrap_pyfunction!(purchases_objective_gradient, m)?)?;
     m.add_function(wrap_pyfunction!(purchases_expected, m)?)?;
     m.add_function(wrap_pyfunction!(purchases_expected_new, m)?)?;
     m.add_function(wrap_pyfunction!(purchases_palive, m)?)?;
     m.add_function(wrap_pyfunction!(fit_gamma_gamma, m)?)?;
-    m.add_function(wrap_pyfunction!(gg_objective, m)?)?;
-    m.add_function(wrap_pyfunction!(gg_objective_gradient, m)?)?;
     m.add_function(wrap_pyfunction!(gg_expected_profit, m)?)?;
     m.add_function(wrap_pyfunction!(customer_lifetime_value, m)?)?;
     m.add_function(wrap_pyfunction!(cltv_predictions, m)?)?;
-    m.add_function(wrap_pyfunction!(special, m)?)?;
     Ok(())
 }

@@ -11,6 +11,7 @@ no extra round trip. Errors name the file and the line in the whole file.
 
 from __future__ import annotations
 
+import errno
 import glob
 import os
 from collections.abc import Sequence
@@ -22,7 +23,7 @@ from dask.utils import parse_bytes
 from .. import _flo_rfm
 from .._frames import argument_errors
 from ..customer_data import CustomerData
-from ..exceptions import ArgumentTypeError, InvalidArgumentError
+from ..exceptions import ArgumentTypeError, FileMissingError, InvalidArgumentError
 
 #: What the study functions read besides a Dask DataFrame: a path, a glob, or a list of them.
 Files = Union[str, os.PathLike, Sequence[Union[str, os.PathLike]]]
@@ -46,7 +47,7 @@ def expand(source: Files) -> list[str]:
         text = os.path.expanduser(os.fspath(name))
         matches = sorted(glob.glob(text)) if glob.has_magic(text) else [text]
         if not matches:
-            raise FileNotFoundError(f"no file matches {text!r}")
+            raise FileMissingError(errno.ENOENT, "no file matches the pattern", text)
         out.extend(matches)
     if not out:
         raise InvalidArgumentError("no input files given")

@@ -12,7 +12,7 @@ fn digamma_known_values() {
 fn ln_gamma_ratio_known_values() {
     // mpmath: loggamma(x + q) - loggamma(x) at 50 digits.
     for (x, q, v) in [
-        (1e7, 1.0, 16.118_095_650_958_319),
+        (1e7, 1.0, 16.118_095_650_958_32),
         (12.5, 0.3, 0.749_275_718_071_105_5),
         (3.0, 2.0, 2.484_906_649_788_000_3),
         (1e4, 1e4, 95_966.000_753_203_79),
