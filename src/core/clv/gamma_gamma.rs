@@ -56,13 +56,33 @@ pub fn check_inputs(x: &[f64], m: &[f64]) -> Result<()> {
 fn frequency_part(par: &GammaGammaParams, x: f64) -> (f64, [f64; 3]) {
     let GammaGammaParams { p, q, v } = *par;
     let px = p * x;
+    let d_q = digamma(px + q) - digamma(q) + v.ln();
+    if lifetimes_order(px) {
+        // lifetimes' terms, in its order (and with its bits).
+        let value = ln_gamma(px + q) - ln_gamma(px) - ln_gamma(q) + q * v.ln() + px * x.ln();
+        let d_p = x * (digamma(px + q) - digamma(px) + x.ln());
+        return (value, [d_p, d_q, q / v]);
+    }
     // p x ln x is left to the spend sums: with p x (ln m - ln(x m + v)) it is
     // -p x ln(1 + v / (x m)), which the two would round away (x = 1e4, p x = 6e7: 8 digits).
     let value = ln_gamma_ratio(px, q) - ln_gamma(q) + q * v.ln();
     let d_p = x * digamma_diff(px, q);
-    let d_q = digamma(px + q) - digamma(q) + v.ln();
     (value, [d_p, d_q, q / v])
 }
+
+/// Whether a frequency's terms are lifetimes' (`p x <= 2^12`) or the cancellation-free ones.
+/// lifetimes' log-likelihood holds terms of size about `p x ln(p x)` (ln Γ(p x + q) and
+/// ln Γ(p x)) and `p x |ln(x m + v)|` (against `p x (ln x + ln m)`) whose differences are
+/// O(q ln(p x)) and O(p x v / (x m)): each rounded to `eps` of its size, they leave an error of
+/// about `eps p x (ln(p x) + |ln(x m + v)|)`, under 1e-11 for `p x <= 2^12` and the oracle's
+/// `x m` up to 1e10. Beyond, the differences are formed without cancellation
+/// ([`ln_gamma_ratio`], [`digamma_diff`], `ln(1 + v / (x m))`).
+fn lifetimes_order(px: f64) -> bool {
+    px <= LIFETIMES_PX
+}
+
+/// The largest `p x` evaluated in lifetimes' order ([`lifetimes_order`]).
+const LIFETIMES_PX: f64 = 4096.0;
 
 /// The Hessian of [`frequency_part`], upper triangle row by row (p, q, v).
 fn frequency_hessian(par: &GammaGammaParams, x: f64) -> [f64; 6] {
@@ -151,10 +171,11 @@ fn by_frequency<const K: usize>(
 
 /// Gamma-Gamma's likelihood sums at some parameters, order-free (the same numbers whatever the
 /// order of the customers or how they were split). A customer's spend terms are
-/// `(p x - 1) ln m - (p x + q) L` with `L = ln(x m + v)`, so the spend part of the value and of
-/// the gradient is a combination of six sums: `sum(w x ln m)`, `sum(w ln m)`, `sum(w x L)`,
-/// `sum(w L)`, `sum(w x R)` and `sum(w R)` with `R = 1 / (x m + v)`; of these only `L` and `R`
-/// are computed per customer. The frequency terms are summed once per distinct frequency.
+/// `p x (A - B) - ln m - q L` with `L = ln(x m + v)` (`A = ln m`, `B = L` in lifetimes' order,
+/// `A = 0`, `B = ln(1 + v / (x m))` where that cancels: [`log_likelihood_sums`]), so the spend
+/// part of the value and of the gradient is a combination of six sums: `sum(w x A)`,
+/// `sum(w ln m)`, `sum(w x B)`, `sum(w L)`, `sum(w x R)` and `sum(w R)` with
+/// `R = 1 / (x m + v)`. The frequency terms are summed once per distinct frequency.
 #[derive(Debug, Clone)]
 pub struct SpendSums {
     pub spend: [FixedSum; 6],
@@ -229,9 +250,12 @@ impl SpendSums {
         grad: &mut [f64],
     ) -> f64 {
         let GammaGammaParams { p, q, .. } = *par;
-        let [x_k, ln_m, _, l, x_r, r] = &self.spend;
-        // sum(w x (ln x + ln m - L)) = -sum(w x ln(1 + v / (x m))), summed exactly.
-        let x_diff = -x_k.value();
+        let [x_a, ln_m, x_b, l, x_r, r] = &self.spend;
+        // sum(w x (A - B)) ([`log_likelihood_sums`]) exactly, before it is rounded: it is near
+        // zero at the optimum.
+        let mut x_diff = x_a.clone();
+        x_diff.merge(&x_b.times(-1.0));
+        let x_diff = x_diff.value();
         let f = &self.by_frequency;
         let l = l.value();
         let value = f.value.value() + p * x_diff - ln_m.value() - q * l;
@@ -287,15 +311,30 @@ pub fn log_likelihood_sums(
         frequency_part(par, data.x_values[k])
     });
     let xm = &data.xm;
-    // Per row, k = ln(1 + v / (x m)) and L = ln(x m + v) = ln(x m) + k: the spend's part of
-    // the log-likelihood, p x (ln x + ln m - L) - ln m - q L, is -p x k - ln m - q L.
-    let ([x_k, _, x_r], [_, l, r], curvature) = if hessian {
-        let ([x_k, _, x_r, x_rr], [_, l, r, rr]) =
+    // Per row, the spend's part of the log-likelihood, p x (ln x + ln m - L) - ln m - q L
+    // with L = ln(x m + v), as p x (A - B) - ln m - q L: in lifetimes' order (its frequency
+    // terms hold p x ln x) A = ln m and B = L; else A = 0, B = k = ln(1 + v / (x m)) and
+    // L = ln(x m) + k (the frequency terms then leave p x ln x out).
+    let old: Vec<bool> = data
+        .x_values
+        .iter()
+        .map(|&x| lifetimes_order(par.p * x))
+        .collect();
+    let spend_terms = |i: usize| {
+        let s = xm[i] + par.v;
+        if old[data.x_slot[i] as usize] {
+            let l = s.ln();
+            [data.m[i].ln(), l, l, 1.0 / s]
+        } else {
+            let k = (par.v / xm[i]).ln_1p();
+            [0.0, k, xm[i].ln() + k, 1.0 / s]
+        }
+    };
+    let ([x_a, x_b, _, x_r], [_, _, l, r], curvature) = if hessian {
+        let ([x_a, x_b, _, x_r, x_rr], [_, _, l, r, rr]) =
             by_frequency((&data.x_values, &data.x_slot), &data.w, |i| {
-                let s = xm[i] + par.v;
-                let inv = 1.0 / s;
-                let k = (par.v / xm[i]).ln_1p();
-                [k, xm[i].ln() + k, inv, inv * inv]
+                let [a, b, l, inv] = spend_terms(i);
+                [a, b, l, inv, inv * inv]
             });
         let mut h = vec![FixedSum::default(); 6];
         for (&x, &w) in data.x_values.iter().zip(&data.x_weights) {
@@ -306,25 +345,17 @@ pub fn log_likelihood_sums(
         }
         by_freq.hessian = h;
         (
-            [x_k, FixedSum::default(), x_r],
-            [FixedSum::default(), l, r],
+            [x_a, x_b, FixedSum::default(), x_r],
+            [FixedSum::default(), FixedSum::default(), l, r],
             vec![x_rr, rr],
         )
     } else {
-        let ([x_k, _, x_r], [_, l, r]) =
-            by_frequency((&data.x_values, &data.x_slot), &data.w, |i| {
-                let k = (par.v / xm[i]).ln_1p();
-                [k, xm[i].ln() + k, 1.0 / (xm[i] + par.v)]
-            });
-        (
-            [x_k, FixedSum::default(), x_r],
-            [FixedSum::default(), l, r],
-            Vec::new(),
-        )
+        let (x_sums, sums) = by_frequency((&data.x_values, &data.x_slot), &data.w, spend_terms);
+        (x_sums, sums, Vec::new())
     };
     let ln_m = data.ln_m_sum.clone();
     SpendSums {
-        spend: [x_k, ln_m, FixedSum::default(), l, x_r, r],
+        spend: [x_a, ln_m, x_b, l, x_r, r],
         by_frequency: by_freq,
         curvature,
     }

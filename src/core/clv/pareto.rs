@@ -502,18 +502,15 @@ pub fn fit(
         |lp, ask, g| {
             checkpoint(watch, "Pareto/NBD fit")?;
             let rows = ask.rows(&data, &sample);
-            if let Some(v) = mean_objective_within(lp, rows, penalizer, g, FIT_SERIES_TERMS, false)
-            {
-                return Ok((v, None));
-            }
             // A long series on the way to an optimum with small rates is fine (A0 by
             // quadrature); a long one because the rates' scales run off is the fit diverging.
+            // Which of the two depends on the parameters alone: one pass over the series.
             let p: [f64; 4] = std::array::from_fn(|j| lp[j].exp());
-            if p.iter().any(|&v| v > RUNS_OFF) {
-                return Err(series_runs_off(p));
+            let runs_off = p.iter().any(|&v| v > RUNS_OFF);
+            match mean_objective_within(lp, rows, penalizer, g, FIT_SERIES_TERMS, !runs_off) {
+                Some(v) => Ok((v, None)),
+                None => Err(series_runs_off(p)),
             }
-            let v = mean_objective_within(lp, rows, penalizer, g, FIT_SERIES_TERMS, true);
-            Ok((v.unwrap_or(f64::NAN), None))
         },
         &spec,
         control,

@@ -7,10 +7,18 @@
 /// `-sum_{n >= 1} (A)_n (a - 1)_n / ((C)_n n!) w^n`, with no 1 to cancel against. Used where
 /// that series' terms fall by half or faster from the first (`C >= 1`, and
 /// `max(A / C, 1) max(|a - 1|, 1) |w| <= 1/2`): the first term then holds the value to a
-/// factor 2, and each term is rounded only once. `None` elsewhere.
+/// factor 2, and each term is rounded only once; and only where lifetimes' form cancels
+/// beyond [`SHORT`]. That form, `1 - (1 - z)^A 2F1`, is 1 less a product rounded to about
+/// `eps (1 + A)` (the ratio `1 - z` is rounded, then raised to the power `A`): relative to the
+/// value, about twice the first term `|A (a - 1) w / C|`, its error is under
+/// `eps / SHORT` (2e-12) where that first term is at least `SHORT (1 + A)`, and lifetimes' form
+/// is kept there with its bits (the study's table is lifetimes'). `None` wherever lifetimes'
+/// form is kept.
 pub(super) fn pfaff_horizon_part(big_a: f64, a_minus_1: f64, c: f64, w: f64) -> Option<f64> {
     let rho = (big_a / c).max(1.0) * a_minus_1.abs().max(1.0) * w.abs();
-    if !(c >= 1.0 && rho <= 0.5) || w == 0.0 {
+    let first = (big_a * a_minus_1 * w / c).abs();
+    let cancels = first < SHORT * (1.0 + big_a.abs());
+    if !(c >= 1.0 && rho <= 0.5 && cancels) || w == 0.0 {
         return None;
     }
     let (mut term, mut sum) = (1.0f64, 0.0f64);
@@ -24,6 +32,11 @@ pub(super) fn pfaff_horizon_part(big_a: f64, a_minus_1: f64, c: f64, w: f64) -> 
     }
     Some(-sum)
 }
+
+/// A horizon part `1 - (1 - z)^A 2F1` whose first term is below `SHORT (1 + A)` is computed
+/// without the 1 it cancels against ([`pfaff_horizon_part`]): lifetimes' form would round it
+/// to more than `eps / SHORT` (2e-12) of itself (the oracle's bound is 1e-10).
+pub(super) const SHORT: f64 = 1e-4;
 
 /// `ln(base / (base + t))`: for a horizon below 1e-3 of `base` the rounded ratio keeps only
 /// the leading digits of its distance from 1, so it is `-ln_1p(t / base)` there (elsewhere the
