@@ -14,13 +14,37 @@ mp.mp.dps = 50
 lg = mp.loggamma
 
 
-def _hyp2f1(a, b, c, z):
-    """mpmath's 2F1 with a bounded number of terms (large parameters next to z = 1 can need
-    millions); None is propagated as "no reference here" by the callers."""
-    try:
-        return mp.hyp2f1(a, b, c, z, maxterms=4_000)
-    except mp.libmp.NoConvergence:
-        raise NoReference from None
+def _hyp2f1(a, b, c, z, terms=(4_000,)):
+    """mpmath's 2F1, at the working precision and 60 digits above it, with each number of
+    `terms` in turn (large parameters next to z = 1 can need millions; the BG/NBD family's
+    expectations ask for 40,000 after 4,000). mpmath's transformations
+    (1 - z, 1/z) cancel where their gamma terms' arguments come near whole numbers, and it can
+    then return a value wrong in every digit without saying so: where the two evaluations
+    disagree beyond 1e-35 it is taken again at 250 digits more, and a value is returned only
+    where two evaluations agree. Else NoReference, which callers propagate as "no reference
+    here"."""
+
+    def at(extra, terms):
+        with mp.workdps(mp.mp.dps + extra):
+            try:
+                return mp.hyp2f1(a, b, c, z, maxterms=terms)
+            except (mp.libmp.NoConvergence, ValueError):  # ValueError: mpmath's cancellation
+                return None
+
+    def agree(u, v):
+        return u is not None and v is not None and abs(u - v) <= mp.mpf(10) ** -35 * abs(v)
+
+    for n in terms:
+        low = at(0, n)
+        if low is None:
+            continue
+        high = at(60, n)
+        if agree(low, high):
+            return +high
+        highest = at(250, n)
+        if agree(high, highest):
+            return +highest
+    raise NoReference
 
 
 class NoReference(Exception):
@@ -80,9 +104,8 @@ def bg_expected(params, t, x, t_x, big_t, modified):
     r, alpha, a, b = _m(*params)
     t, x, t_x, big_t = _m(t, x, t_x, big_t)
     k = 1 if modified else 0
-    z = t / (alpha + big_t + t)
-    f = _hyp2f1(r + x, b + x + k, a + b + x - 1 + k, z)
-    top = (a + b + x - 1 + k) / (a - 1) * (1 - ((alpha + big_t) / (alpha + big_t + t)) ** (r + x) * f)
+    c = a + b + x - 1 + k
+    top = c / (a - 1) * _one_minus_horizon(r + x, b + x + k, c, t / (alpha + big_t))
     odds = a / (b + x - 1 + k) * ((alpha + big_t) / (alpha + t_x)) ** (r + x) if (x > 0 or modified) else 0
     return top / (1 + odds)
 
@@ -91,12 +114,23 @@ def bg_expected(params, t, x, t_x, big_t, modified):
 def bg_expected_new(params, t, modified):
     r, alpha, a, b = _m(*params)
     t = mp.mpf(float(t))
-    z = t / (alpha + t)
     if modified:
-        lead, f = b / (a - 1), _hyp2f1(r, b + 1, a + b, z)
-    else:
-        lead, f = (a + b - 1) / (a - 1), _hyp2f1(r, b, a + b - 1, z)
-    return lead * (1 - (alpha / (alpha + t)) ** r * f)
+        return b / (a - 1) * _one_minus_horizon(r, b + 1, a + b, t / alpha)
+    return (a + b - 1) / (a - 1) * _one_minus_horizon(r, b, a + b - 1, t / alpha)
+
+
+def _one_minus_horizon(big_a, big_b, c, s):
+    """`1 - (1 - z)^A 2F1(A, B; C; z)` with `z = s / (1 + s)`, as lifetimes writes it; where
+    mpmath's series for it does not settle (z near 1), Pfaff's `1 - 2F1(A, C - B; C; -s)`,
+    which mpmath takes to 1/z (its own transformations, not flo_rfm's)."""
+    z = s / (1 + s)
+    try:
+        return 1 - (1 / (1 + s)) ** big_a * _hyp2f1(big_a, big_b, c, z, MORE_TERMS)
+    except NoReference:
+        return 1 - _hyp2f1(big_a, c - big_b, c, -s, MORE_TERMS)
+
+
+MORE_TERMS = (4_000, 40_000)
 
 
 def bg_probability(params, t, n, modified):

@@ -26,15 +26,16 @@ oracle = pytest.importorskip("clv_oracle")
 from flo_rfm import _flo_rfm  # noqa: E402
 
 POINTS = int(os.environ.get("FLO_RFM_ORACLE_POINTS", "40"))
-# The BG/NBD family's expectations hold 2F1(.; z) with z = t / (alpha + T + t) (or t / (alpha + t)
-# for a new customer): where z comes near 1 with large r + x its series needs more terms than
-# it is given and the value is NaN (README, "What is computed, exactly"). CI runs z <= Z_MAX;
-# FLO_RFM_ORACLE_FULL=1 runs every horizon, and is expected to fail there.
-FULL = os.environ.get("FLO_RFM_ORACLE_FULL") == "1"
-Z_MAX = 1.0 if FULL else 0.5
 REL, ABS = 1e-10, 1e-15
 FREQUENCIES = [0, 1, 2, 3, 10, 100, 1000, 10000]
 HORIZONS = [1e-3, 1.0, 30.0, 365.25, 3652.5]
+
+
+def _not_below(value: float, earlier: float) -> bool:
+    """Non-decreasing to the last bits: an expectation that has stopped growing (every
+    customer surely dropped out) is flat to 50 digits, and two evaluations of it (the 2F1
+    below z = 1/2, the Beta mean's quadrature above) may round it an ulp or two apart."""
+    return value >= earlier * (1 - 4 * np.finfo(float).eps)
 
 
 def _log_uniform(rng: np.random.Generator, low: float, high: float) -> float:
@@ -110,11 +111,6 @@ def _assert_clean(prefix: str) -> None:
     assert not bad, report
 
 
-def _horizons(base: float) -> list[float]:
-    """The horizons t with t / (base + t) <= Z_MAX (the BG/NBD family's 2F1 argument)."""
-    return [t for t in HORIZONS if t / (base + t) <= Z_MAX] or [HORIZONS[0] * min(1.0, base)]
-
-
 def _one(values) -> float:
     return float(np.asarray(values)[0])
 
@@ -136,23 +132,23 @@ def test_bgnbd_family(model: str) -> None:
     def expected(rng):
         p, h = _bg_params(rng), _history(rng)
         out, last = [], 0.0
-        for t in _horizons(p[1] + h[2]):
+        for t in HORIZONS:
             ours = _one(_flo_rfm.purchases_expected(model, p, t, *_arr(*h)))
-            assert ours >= last, f"{p} {h}: decreasing at t={t}"
+            assert _not_below(ours, last), f"{p} {h}: decreasing at t={t}"
             last = ours
             out.append((ours, oracle.bg_expected(p, t, *h, modified), f"{p} t={t} {h}"))
         return out
 
     def expected_new(rng):
         p = _bg_params(rng)
-        times = _horizons(p[1])
+        times = HORIZONS
         ours = _flo_rfm.purchases_expected_new(model, p, np.array(times))
         assert (np.diff(ours) >= 0).all() and (ours >= 0).all(), f"{p}: {ours}"
         return [(float(o), oracle.bg_expected_new(p, t, modified), f"{p} t={t}") for o, t in zip(ours, times)]
 
     def probability(rng):
         p = _bg_params(rng)
-        t = float(rng.choice(_horizons(p[1])))
+        t = float(rng.choice(HORIZONS))
         n = int(rng.choice([0, 1, 2, 5, 20]))
         ours = _one(_flo_rfm.purchases_probability_new(model, p, np.array([t]), n))
         assert 0.0 <= ours <= 1.0
@@ -203,7 +199,7 @@ def test_pareto_nbd() -> None:
         out, last = [], 0.0
         for t in HORIZONS:
             ours = _one(_flo_rfm.purchases_expected(model, p, t, *_arr(*h)))
-            assert ours >= last, f"{p} {h}: decreasing at t={t}"
+            assert _not_below(ours, last), f"{p} {h}: decreasing at t={t}"
             last = ours
             out.append((ours, oracle.pareto_expected(p, t, *h), f"{p} t={t} {h}"))
         return out
@@ -279,10 +275,6 @@ def test_clv(model: str) -> None:
         gg = [_log_uniform(rng, 1e-3, 1e2), _log_uniform(rng, 1.5, 1e2), _log_uniform(rng, 1e-3, 1e4)]
         m = _log_uniform(rng, 1e-2, 1e4)
         months, factor = int(rng.choice([1, 6, 120])), float(rng.choice([1.0, 4.345, 30.0]))
-        if model != "pareto_nbd":
-            while months > 1 and months * factor / (p[1] + h[2] + months * factor) > Z_MAX:
-                months //= 2
-            factor = min(factor, _horizons(p[1] + h[2])[-1])
         ours = _one(_flo_rfm.customer_lifetime_value(model, p, gg, *_arr(*h, m), (months, 0.01, factor)))
         if model == "pareto_nbd":
             expect = lambda t: oracle.pareto_expected.raw(p, t, *h) if t > 0 else 0  # noqa: E731

@@ -4,7 +4,7 @@
 //! modified model, a dropout term for customers with no repeat purchase), so one code serves both.
 
 use crate::core::numeric::special::{signed_ln_hyp2f1_split, Hyp2f1};
-use horizon::{ln_ratio, one_minus, pfaff_horizon_part};
+use horizon::{alive_mean, ln_ratio, one_minus, pfaff_horizon_part};
 
 use crate::core::clv::fit::{checkpoint, fit_log_params_with, Ask, FitControl, FitInfo, FitSpec};
 
@@ -69,7 +69,6 @@ pub struct BgNbdHistory {
     params: BgNbdParams,
     x: f64,
     big_t: f64,
-    first: f64,
     denom: f64,
 }
 
@@ -82,12 +81,13 @@ impl BgNbdHistory {
     /// Expected purchases from `horizon_part(x, T, t)` computed elsewhere (once for every
     /// customer with the same `x` and `T`).
     pub fn with_horizon_part(&self, part: f64) -> f64 {
-        self.first * part / self.denom
+        part / self.denom
     }
 }
 
 impl BgNbdParams {
-    /// The factor of eq. (10) that depends on the horizon `t`:
+    /// The expected purchases in `(T, T + t]` of a customer alive at `T`, eq. (10) without its
+    /// P(alive) denominator: `(a + b + x - 1) / (a - 1)` times
     /// `1 - ((alpha + T) / (alpha + T + t))^(r + x) 2F1(r + x, b + x, a + b + x - 1; z)`. It
     /// depends on `x` and `T` only, not on `t_x`, and holds the costly 2F1 series.
     pub fn horizon_part(&self, x: f64, big_t: f64, t: f64) -> f64 {
@@ -139,9 +139,13 @@ impl BgNbdParams {
         mut signed_ln_2f1: impl FnMut(f64) -> (f64, f64),
     ) -> f64 {
         let BgNbdParams { r, alpha, a, .. } = *self;
-        let (_, _, c) = self.series_of(x);
+        let (_, hb, c) = self.series_of(x);
+        if let Some(mean) = alive_mean(r + x, a, hb, t / (alpha + big_t)) {
+            return mean;
+        }
+        let first = c / (a - 1.0);
         if let Some(part) = pfaff_horizon_part(r + x, a - 1.0, c, -t / (alpha + big_t)) {
-            return part;
+            return first * part;
         }
         let z = t / (alpha + big_t + t);
         let (sign, ln_hyp) = signed_ln_2f1(z);
@@ -150,7 +154,7 @@ impl BgNbdParams {
         } else {
             ((alpha + big_t) / (alpha + t + big_t)).ln()
         };
-        one_minus(sign, ln_hyp + (r + x) * ln_r)
+        first * one_minus(sign, ln_hyp + (r + x) * ln_r)
     }
 }
 
@@ -314,7 +318,6 @@ impl BgNbdParams {
     /// A customer's history with the parts of eq. (10) that do not depend on the horizon.
     pub fn history(&self, x: f64, t_x: f64, big_t: f64) -> BgNbdHistory {
         let BgNbdParams { r, alpha, a, b, .. } = *self;
-        let first = self.plus_repeats(a + b, x) / (a - 1.0);
         let denom = 1.0
             + if x > 0.0 || self.modified {
                 let bx = self.plus_repeats(b, x);
@@ -334,7 +337,6 @@ impl BgNbdParams {
             params: *self,
             x,
             big_t,
-            first,
             denom,
         }
     }
@@ -360,6 +362,15 @@ impl BgNbdParams {
             (a + b - 1.0) / (a - 1.0)
         };
         let k = self.shift();
+        if let Some(mean) = alive_mean(r, a, b + k, t / alpha) {
+            // The modified model's new customer may drop out at once: E[(1 - p) / p ...]
+            // under Beta(a, b) is b / (a + b) of E[1 / p ...] under Beta(a, b + 1).
+            return if self.modified {
+                b / (a + b) * mean
+            } else {
+                mean
+            };
+        }
         // c = a + b - 1 (+ 1 for the modified model): for the modified model it is a + b
         // itself, not (a + b - 1) + 1, which rounds a boundary fit's a + b to a multiple of
         // 1e-16 and the expectation with it.

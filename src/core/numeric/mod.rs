@@ -2,6 +2,7 @@
 //! quantiles and `qcut`, order-free sums, pandas' means and group sums, special functions and
 //! the minimiser behind the model fits.
 
+pub mod beta_mean;
 pub mod exact_sum;
 pub mod fixed_sum;
 pub mod optimize;
