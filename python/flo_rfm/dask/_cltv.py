@@ -12,12 +12,13 @@ import dask
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from dask.delayed import delayed
 
-from .. import _flo_rfm
+from .. import _arrow, _flo_rfm
 from .._dates import EPOCH, DateLike, days
 from .._frames import as_float, as_path
-from .._pandas import STR_DTYPE, text_series
+from .._pandas import STR_DTYPE
 from ..clv._purchase import _horizon
 from ..clv.bgnbd import BetaGeo
 from ..clv.gamma_gamma import GammaGamma
@@ -44,42 +45,35 @@ def _cltv_columns(data: Any) -> np.ndarray:
     return np.vstack([*data._frame.counts(), *data._frame.money()])
 
 
-def _cltv_inputs(
-    data: Any,
-    day: int,
-    repeat: bool,
-    thresholds: list[tuple[float, float]],
-) -> pd.DataFrame:
+#: One partition's CLTV inputs and, once predicted, its columns: numpy arrays keyed by
+#: ``CLTV_COLUMNS`` names, plus ``rows`` (the customers' rows in the partition) and, once cut,
+#: ``cltv_segment`` (bin codes). No pandas and no ids until a table is asked for.
+Columns = dict[str, np.ndarray]
+
+
+def _cltv_inputs(data: Any, day: int, repeat: bool, thresholds: list[tuple[float, float]]) -> Columns:
     c = data._frame.cltv_frame(day, repeat, thresholds)
-    ids = data._frame.ids_at(c.rows)
-    index = pd.Index(text_series(ids, pd.RangeIndex(len(ids)), "master_id").to_numpy(), name="master_id")
-    return pd.DataFrame(
-        {
-            "recency_cltv_weekly": c.recency_weekly,
-            "T_weekly": c.t_weekly,
-            "frequency": c.frequency,
-            "monetary_cltv_avg": c.monetary_avg,
-        },
-        index=index,
-    )
+    return {
+        "rows": c.rows,
+        "recency_cltv_weekly": c.recency_weekly,
+        "T_weekly": c.t_weekly,
+        "frequency": c.frequency,
+        "monetary_cltv_avg": c.monetary_avg,
+    }
 
 
-def _max_t(inputs: pd.DataFrame) -> float:
-    return float(inputs["T_weekly"].max()) if len(inputs) else -np.inf
+def _max_t(inputs: Columns) -> float:
+    t = inputs["T_weekly"]
+    return float(t.max()) if len(t) else -np.inf
 
 
-def _history_groups(inputs: pd.DataFrame, scale: float) -> tuple[np.ndarray, ...]:
-    c = [
-        np.ascontiguousarray(inputs[k].to_numpy(dtype="float64"))
-        for k in ("frequency", "recency_cltv_weekly", "T_weekly")
-    ]
-    return tuple(_flo_rfm.history_groups(c[0], c[1], c[2], scale))
+def _history_groups(inputs: Columns, scale: float) -> tuple[np.ndarray, ...]:
+    x, rec, t = (inputs[k] for k in ("frequency", "recency_cltv_weekly", "T_weekly"))
+    return tuple(_flo_rfm.history_groups(x, rec, t, scale))
 
 
-def _spend_groups(inputs: pd.DataFrame) -> tuple[np.ndarray, ...]:
-    x = np.ascontiguousarray(inputs["frequency"].to_numpy(dtype="float64"))
-    m = np.ascontiguousarray(inputs["monetary_cltv_avg"].to_numpy(dtype="float64"))
-    return tuple(_flo_rfm.spend_groups(x, m))
+def _spend_groups(inputs: Columns) -> tuple[np.ndarray, ...]:
+    return tuple(_flo_rfm.spend_groups(inputs["frequency"], inputs["monetary_cltv_avg"]))
 
 
 PartSums = Callable[[list[float], bool, "int | None", tuple[np.ndarray, ...]], list[list[float]]]
@@ -169,37 +163,50 @@ def _fit_spend(groups: Sequence[Any], penalizer: float) -> GammaGamma:
 
 
 def _predict(
-    inputs: pd.DataFrame, bgf: BetaGeo, ggf: GammaGamma, months: int, discount_rate: float
-) -> pd.DataFrame:
-    """One partition's CLTV table: its four inputs and the four predictions, made by the core in
-    one pass as one machine's study makes them."""
-    x, rec, t, mon = (
-        np.ascontiguousarray(inputs[k].to_numpy(dtype="float64"))
-        for k in ("frequency", "recency_cltv_weekly", "T_weekly", "monetary_cltv_avg")
-    )
+    data: Any, inputs: Columns, bgf: BetaGeo, ggf: GammaGamma, months: int, discount_rate: float
+) -> Columns:
+    """One partition's CLTV columns: its four inputs and the four predictions, made by the core in
+    one pass as one machine's study makes them (a non-finite one raises as one machine's does)."""
+    names = ("frequency", "recency_cltv_weekly", "T_weekly", "monetary_cltv_avg")
+    x, rec, t, mon = (inputs[k] for k in names)
     horizon = _horizon(bgf, months, discount_rate, "W")
     predicted = _flo_rfm.cltv_predictions(bgf._rust, bgf._p(), ggf._p(), x, rec, t, mon, horizon)
-    columns = {"recency_cltv_weekly": rec, "T_weekly": t, "frequency": x, "monetary_cltv_avg": mon}
-    columns.update(zip(CLTV_COLUMNS[4:], predicted))
-    table = pd.DataFrame(columns, index=inputs.index)
-    _check_finite(table, bgf, ggf)
-    return table
-
-
-def _cltv_column(table: pd.DataFrame) -> np.ndarray:
-    return np.ascontiguousarray(table["cltv"].to_numpy(dtype="float64"))
-
-
-def _with_segment(table: pd.DataFrame, edges: list[float], segments: int) -> pd.DataFrame:
-    out = table.copy()
-    out["cltv_segment"] = _segments(_flo_rfm.cut_by_edges(_cltv_column(table), edges), segments)
+    out = {**inputs, **dict(zip(CLTV_COLUMNS[4:], predicted))}
+    finite = np.ones(len(x), dtype=bool)
+    for name in CLTV_COLUMNS:
+        finite &= np.isfinite(out[name])
+    if not finite.all():  # the rows at fault, with their ids, as one machine names them
+        bad = np.flatnonzero(~finite)
+        _check_finite(_table(data, {k: v[bad] for k, v in out.items()}, None), bgf, ggf)
     return out
+
+
+def _cltv_column(columns: Columns) -> np.ndarray:
+    return columns["cltv"]
+
+
+def _with_segment(columns: Columns, edges: list[float]) -> Columns:
+    return {**columns, "cltv_segment": _flo_rfm.cut_by_edges(columns["cltv"], edges)}
+
+
+def _table(data: Any, columns: Columns, segments: int | None) -> pd.DataFrame:
+    """One partition's CLTV table as one machine's: indexed by ``master_id`` (taken from the
+    core's Arrow columns, no Python object per id), the eight columns and the segment."""
+    ids = _arrow.table(data._frame).column("master_id").take(pa.array(columns["rows"]))
+    table = pd.DataFrame(
+        {name: columns[name] for name in CLTV_COLUMNS},
+        index=pd.Index(_arrow.texts(ids), name="master_id"),
+    )
+    if segments is not None:
+        table["cltv_segment"] = _segments(columns["cltv_segment"], segments)
+    return table
 
 
 @dataclass
 class DaskCltvResult:
-    """What :func:`cltv` found: ``table`` is a Dask DataFrame (input order, persisted on the
-    cluster), the models and thresholds are the ones one machine fits."""
+    """What :func:`cltv` found: ``table`` is a Dask DataFrame (input order), each partition built
+    when computed from the columns persisted on the cluster (predictions and segments are
+    computed, only ids and pandas wait); the models and thresholds are the ones one machine fits."""
 
     table: dd.DataFrame
     bgf: BetaGeo
@@ -208,6 +215,8 @@ class DaskCltvResult:
     analysis_date: pd.Timestamp
     cltv_edges: np.ndarray
     files: dict[str, Any] = field(default_factory=dict)
+    #: The persisted columns ``table`` is built from (one per partition), to wait on.
+    _columns: list[Any] = field(default_factory=list, repr=False)
 
     def __repr__(self) -> str:
         when = self.analysis_date.date()
@@ -280,22 +289,22 @@ def cltv(
     scale = _flo_rfm.history_scale(max_t)
     bgf = _fit_purchases([delayed(_history_groups)(x, scale) for x in inputs], scale, bg_penalizer)
     ggf = _fit_spend([delayed(_spend_groups)(x) for x in inputs], gg_penalizer)
-    tables = dask.persist(*[delayed(_predict)(x, bgf, ggf, months, discount_rate) for x in inputs])
-    values = [delayed(_cltv_column)(t) for t in tables]
+    predicted = [delayed(_predict)(d, x, bgf, ggf, months, discount_rate) for d, x in zip(datas, inputs)]
+    predicted = list(dask.persist(*predicted))
+    values = [delayed(_cltv_column)(t) for t in predicted]
     n = sum(non_null_counts(values))
     edges = quantile_edges(values, n, segments, None)
     edges = _flo_rfm.unique_bin_edges(edges, "raise", "values")
-    final = dask.persist(*[delayed(_with_segment)(t, edges, segments) for t in tables])
-    meta = _with_segment(
-        pd.DataFrame(
-            {c: pd.Series([], dtype="float64") for c in CLTV_COLUMNS},
-            index=pd.Index([], name="master_id", dtype=STR_DTYPE),
-        ),
-        edges,
-        segments,
+    # The columns stay on the workers; a partition's table (ids, pandas) is built when asked for.
+    final = dask.persist(*[delayed(_with_segment)(t, edges) for t in predicted])
+    tables = [delayed(_table)(d, f, segments) for d, f in zip(datas, final)]
+    meta = pd.DataFrame(
+        {c: pd.Series([], dtype="float64") for c in CLTV_COLUMNS},
+        index=pd.Index([], name="master_id", dtype=STR_DTYPE),
     )
+    meta["cltv_segment"] = _segments(np.zeros(0, dtype=np.int64), segments)
     with pandas_text():
-        table = dd.from_delayed(list(final), meta=meta, verify_meta=False)
+        table = dd.from_delayed(tables, meta=meta, verify_meta=False)
     result = DaskCltvResult(
         table=table,
         bgf=bgf,
@@ -303,10 +312,11 @@ def cltv(
         thresholds=pd.DataFrame(thresholds, index=list(CAPPED_COLUMNS), columns=["low", "up"]),
         analysis_date=EPOCH + pd.Timedelta(days=day),
         cltv_edges=np.asarray(edges),
+        _columns=list(final),
     )
     if out_dir is not None:
         out = os.fspath(out_dir)
-        (written,) = dask.compute(part_writes(list(final), os.path.join(out, "cltv"), format, True))
+        (written,) = dask.compute(part_writes(tables, os.path.join(out, "cltv"), format, True))
         result.files["cltv"] = written
         for name, model in (("bgnbd.json", bgf), ("gamma_gamma.json", ggf)):
             path = os.path.join(out, name)
