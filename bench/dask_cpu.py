@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import json
 import re
 import time
+from collections.abc import Iterator
 from typing import Any, Callable
 
 import dask
@@ -60,14 +62,41 @@ def one_machine(job: Callable[[], Any]) -> float:
     return time.process_time() - c0
 
 
+@contextlib.contextmanager
+def counted_rounds() -> Iterator[list[int]]:
+    """Counts the graphs submitted (``dask.compute`` / ``dask.persist`` calls): the scheduler
+    round trips a cluster would make."""
+    n = [0]
+    originals = (dask.compute, dask.persist)
+
+    def wrap(f: Callable[..., Any]) -> Callable[..., Any]:
+        def inner(*a: Any, **k: Any) -> Any:
+            n[0] += 1
+            return f(*a, **k)
+
+        return inner
+
+    dask.compute, dask.persist = wrap(dask.compute), wrap(dask.persist)  # type: ignore[assignment]
+    try:
+        yield n
+    finally:
+        dask.compute, dask.persist = originals  # type: ignore[assignment]
+
+
 def on_tasks(job: Callable[[], Any]) -> dict[str, Any]:
-    """The job on the synchronous scheduler: its whole CPU, and per task kind (tasks, CPU s)."""
-    with dask.config.set(scheduler="sync"), TaskCpu() as cb:
+    """The job on the synchronous scheduler: its whole CPU, per task kind (tasks, CPU s), and
+    its round trips."""
+    with dask.config.set(scheduler="sync"), TaskCpu() as cb, counted_rounds() as rounds:
         c0 = time.process_time()
         job()
         total = time.process_time() - c0
     tasks = {k: (int(n), float(s)) for k, (n, s) in cb.kinds.items()}
-    return {"total": total, "tasks": tasks, "task_sum": sum(s for _, s in tasks.values())}
+    return {
+        "total": total,
+        "tasks": tasks,
+        "task_sum": sum(s for _, s in tasks.values()),
+        "rounds": rounds[0],
+    }
 
 
 def measure(customers: str, log: str, blocksize: str) -> dict[str, dict[str, Any]]:
@@ -107,7 +136,8 @@ def main() -> None:
     for name, r in result.items():
         print(
             f"{name}: one machine {r['one']:.2f} s CPU; tasks {r['task_sum']:.2f} s "
-            f"({r['task_sum'] / r['one']:.2f}x); client outside tasks {r['total'] - r['task_sum']:.2f} s"
+            f"({r['task_sum'] / r['one']:.2f}x); client outside tasks {r['total'] - r['task_sum']:.2f} s; "
+            f"{r['rounds']} round trips"
         )
         for k, (n, s) in sorted(r["tasks"].items(), key=lambda kv: -kv[1][1]):
             if s >= 0.005:

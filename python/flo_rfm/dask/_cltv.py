@@ -36,7 +36,7 @@ from ._parts import (
     read_customers,
     write_single_csv,
 )
-from ._select import non_null_counts, quantile_edges, row_counts, row_quantile_edges
+from ._select import first_histograms, quantile_edges, row_quantile_edges
 
 
 def _cltv_columns(data: Any) -> np.ndarray:
@@ -101,40 +101,56 @@ def _group_count(groups: tuple[np.ndarray, ...]) -> tuple[int, float]:
     return len(groups[0]), float(np.sum(groups[-1]))
 
 
-def _gathered(groups: Sequence[Any]) -> tuple[np.ndarray, ...]:
-    """Every partition's distinct histories, brought to the client in one round trip and laid
-    end to end."""
-    parts = dask.compute(*groups)
-    return tuple(np.ascontiguousarray(np.concatenate([p[j] for p in parts])) for j in range(len(parts[0])))
+Held = Callable[[tuple[np.ndarray, ...]], Any]
+Sums = Callable[[list[float], bool, "int | None"], list[list[list[float]]]]
 
 
-def _likelihood(
-    groups: Sequence[Any], part_sums: PartSums, hold: Callable[[tuple[np.ndarray, ...]], Any]
-) -> tuple[Callable[[list[float], bool, int | None], list[list[list[float]]]], int, float]:
-    """The function the optimiser calls (every part's order-free sums at some parameters, with
-    the Hessian's or over the fit's subsample as it asks), the distinct groups and the customers.
+def _likelihoods(kinds: Sequence[tuple[Sequence[Any], PartSums, Held]]) -> list[tuple[Sums, int, float]]:
+    """For each kind of histories (its per-partition groups, the sums of one partition, how
+    the gathered ones are held): the function the optimiser calls (every part's order-free sums
+    at some parameters, with the Hessian's or over the fit's subsample as it asks), the distinct
+    groups and the customers.
 
     The sums are exact and order-free over groups (a group split over partitions is summed as
     its pieces were), so a fit on them equals one machine's bit for bit wherever they are
     computed. When the histories are few they are gathered once and every evaluation runs on
-    the client (a fit is then three round trips); otherwise each evaluation sums the parts
-    where they live."""
-    groups = dask.persist(*groups)
-    shape = dask.compute(*[delayed(_group_count)(g) for g in groups])
-    n_groups, customers = sum(s[0] for s in shape), sum(s[1] for s in shape)
-    if n_groups <= GATHER_LIMIT:
-        # Held in the core once (``hold``), not rebuilt on each evaluation.
-        held = hold(_gathered(groups))
+    the client; otherwise each evaluation sums the parts where they live. Every kind shares
+    the same three round trips (persist, count, gather)."""
+    groups = dask.persist(*[g for parts, _, _ in kinds for g in parts])
+    shapes = dask.compute(*[delayed(_group_count)(g) for g in groups])
+    bounds = np.cumsum([0] + [len(parts) for parts, _, _ in kinds])
+    mine = [(groups[a:b], shapes[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+    totals = [(sum(s[0] for s in shape), sum(s[1] for s in shape)) for _, shape in mine]
+    small = [i for i, (n_groups, _) in enumerate(totals) if n_groups <= GATHER_LIMIT]
+    gathered = dask.compute(*[g for i in small for g in mine[i][0]]) if small else ()
+    out: list[tuple[Sums, int, float]] = []
+    at = 0
+    for i, ((parts, part_sums, hold), (n_groups, customers)) in enumerate(zip(kinds, totals)):
+        if i in small:
+            # Laid end to end and held in the core once (``hold``), not rebuilt on each evaluation.
+            here = gathered[at : at + len(parts)]
+            at += len(parts)
+            columns = (
+                np.ascontiguousarray(np.concatenate([p[j] for p in here])) for j in range(len(here[0]))
+            )
+            out.append((_held_sums(hold(tuple(columns))), n_groups, customers))
+        else:
+            out.append((_part_sums(mine[i][0], part_sums), n_groups, customers))
+    return out
 
-        def sums(params: list[float], hessian: bool, sample: int | None) -> list[list[list[float]]]:
-            return [held.sums(params, hessian, sample)]
 
-    else:
+def _held_sums(held: Any) -> Sums:
+    def sums(params: list[float], hessian: bool, sample: int | None) -> list[list[list[float]]]:
+        return [held.sums(params, hessian, sample)]
 
-        def sums(params: list[float], hessian: bool, sample: int | None) -> list[list[list[float]]]:
-            return list(dask.compute(*[delayed(part_sums)(params, hessian, sample, g) for g in groups]))
+    return sums
 
-    return sums, n_groups, customers
+
+def _part_sums(groups: Sequence[Any], part_sums: PartSums) -> Sums:
+    def sums(params: list[float], hessian: bool, sample: int | None) -> list[list[list[float]]]:
+        return list(dask.compute(*[delayed(part_sums)(params, hessian, sample, g) for g in groups]))
+
+    return sums
 
 
 def _held_purchases(groups: tuple[np.ndarray, ...]) -> Any:
@@ -145,21 +161,27 @@ def _held_spend(groups: tuple[np.ndarray, ...]) -> Any:
     return _flo_rfm.SpendHistories(*groups)
 
 
-def _fit_purchases(groups: Sequence[Any], scale: float, penalizer: float) -> BetaGeo:
-    sums, n_groups, customers = _likelihood(groups, _purchase_sums, _held_purchases)
-    fit = _flo_rfm.fit_purchases_from_sums("bgnbd", sums, customers, n_groups, scale, penalizer)
-    model = BetaGeo(penalizer)
-    model.time_unit = "W"
-    model._set(fit, int(customers))
-    return model
-
-
-def _fit_spend(groups: Sequence[Any], penalizer: float) -> GammaGamma:
-    sums, n_groups, customers = _likelihood(groups, _spend_sums, _held_spend)
-    fit = _flo_rfm.fit_gamma_gamma_from_sums(sums, customers, n_groups, penalizer)
-    model = GammaGamma(penalizer)
-    model._set(fit, int(customers))
-    return model
+def _fits(
+    inputs: Sequence[Any], scale: float, bg_penalizer: float, gg_penalizer: float
+) -> tuple[BetaGeo, GammaGamma]:
+    """Both models, fitted on every partition's distinct histories (BG/NBD: frequency, recency
+    and age; Gamma-Gamma: frequency and mean spend), built and gathered together."""
+    purchases, spend = _likelihoods(
+        [
+            ([delayed(_history_groups)(x, scale) for x in inputs], _purchase_sums, _held_purchases),
+            ([delayed(_spend_groups)(x) for x in inputs], _spend_sums, _held_spend),
+        ]
+    )
+    sums, n_groups, customers = purchases
+    fit = _flo_rfm.fit_purchases_from_sums("bgnbd", sums, customers, n_groups, scale, bg_penalizer)
+    bgf = BetaGeo(bg_penalizer)
+    bgf.time_unit = "W"
+    bgf._set(fit, int(customers))
+    sums, n_groups, customers = spend
+    fit = _flo_rfm.fit_gamma_gamma_from_sums(sums, customers, n_groups, gg_penalizer)
+    ggf = GammaGamma(gg_penalizer)
+    ggf._set(fit, int(customers))
+    return bgf, ggf
 
 
 def _predict(
@@ -276,8 +298,10 @@ def cltv(
     _, day = analysis_day(datas, analysis_date)
     capped = dask.persist(*[delayed(_cltv_columns)(d) for d in datas])
     outliers = list(_flo_rfm.OUTLIER_QUANTILES)
-    plans = {j: (n, None, outliers) for j, n in enumerate(row_counts(capped))}
-    quartiles, _ = row_quantile_edges(capped, plans)  # one selection for the four columns
+    # One selection for the four columns, its first round counting their values.
+    first = first_histograms(capped, range(len(CAPPED_COLUMNS)))
+    plans = {j: (int(n), None, outliers) for j, n in enumerate(first.sum(axis=1))}
+    quartiles, _ = row_quantile_edges(capped, plans, first=first)
     thresholds = [_flo_rfm.outlier_thresholds_of(*quartiles[j]) for j in range(len(CAPPED_COLUMNS))]
     del capped
     inputs = dask.persist(
@@ -287,13 +311,11 @@ def cltv(
     if not np.isfinite(max_t):
         raise invalid("no customers to fit: every customer has at most one order")
     scale = _flo_rfm.history_scale(max_t)
-    bgf = _fit_purchases([delayed(_history_groups)(x, scale) for x in inputs], scale, bg_penalizer)
-    ggf = _fit_spend([delayed(_spend_groups)(x) for x in inputs], gg_penalizer)
+    bgf, ggf = _fits(inputs, scale, bg_penalizer, gg_penalizer)
     predicted = [delayed(_predict)(d, x, bgf, ggf, months, discount_rate) for d, x in zip(datas, inputs)]
     predicted = list(dask.persist(*predicted))
     values = [delayed(_cltv_column)(t) for t in predicted]
-    n = sum(non_null_counts(values))
-    edges = quantile_edges(values, n, segments, None)
+    edges = quantile_edges(values, segments, None)
     edges = _flo_rfm.unique_bin_edges(edges, "raise", "values")
     # The columns stay on the workers; a partition's table (ids, pandas) is built when asked for.
     final = dask.persist(*[delayed(_with_segment)(t, edges) for t in predicted])

@@ -36,7 +36,7 @@ from ._parts import (
     read_customers,
     write_single_csv,
 )
-from ._select import row_counts, row_quantile_edges
+from ._select import first_histograms, row_quantile_edges
 
 
 def _rfm_metrics(data: Any, analysis_date: int) -> np.ndarray:
@@ -235,20 +235,22 @@ def run(
         names = ["rfm", "new_brand_targets", "discount_targets", "segment_summary.csv"]
         check_outputs(out_dir, names + (list(SINGLE_FILES) if single_file else []), input_paths)
     datas = read_customers(ddf, on_bad_rows, blocksize)
-    read, day = analysis_day(datas, analysis_date)  # a bad row raises here
+    read, day = analysis_day(datas, analysis_date, check_duplicate_ids)  # a bad row raises here
     if check_duplicate_ids:
-        check_unique_ids(datas)
+        check_unique_ids(datas, [r["hashes"] for r in read])
     customers = sum(r["rows"] for r in read)
     metrics = dask.persist(*[delayed(_rfm_metrics)(d, day) for d in datas])
-    n_r, n_f, n_m = row_counts(metrics)
+    # The selection's first round, before any target is known, also counts each metric's values.
+    first = first_histograms(metrics, [0, 1, 2])
+    n_r, n_f, n_m = (int(c) for c in first.sum(axis=1))
     q_bins = n_bins if probabilities is None else None
     probs, _ = _flo_rfm.quantile_plan(n_f, q_bins, probabilities)
     rank_edges = _flo_rfm.rank_bin_edges(n_f, probs)
     # Duplicates dropped here only to know which ranks to find; they raise below, in turn.
     firsts = _first_ranks(n_f, _flo_rfm.unique_bin_edges(rank_edges, "drop", "frequency rank"))
-    # One selection (four rounds) for the recency and monetary quantiles and the frequency ranks.
+    # One selection (three rounds more) for the recency and monetary quantiles and the frequency ranks.
     plans = {0: (n_r, q_bins, probabilities), 2: (n_m, q_bins, probabilities)}
-    raw_edges, picked = row_quantile_edges(metrics, plans, {1: firsts})
+    raw_edges, picked = row_quantile_edges(metrics, plans, {1: firsts}, first)
     edges = {
         name: _flo_rfm.unique_bin_edges(raw_edges[r], duplicates, name)
         for name, r in (("recency", 0), ("monetary", 2))

@@ -62,18 +62,34 @@ def _descend(targets: list[tuple[int, int]], prefixes: list[int], total: np.ndar
     return moved
 
 
-def select_rows(parts: Sequence[Any], wanted: dict[int, Sequence[int]]) -> dict[int, list[tuple[float, int]]]:
+def first_histograms(parts: Sequence[Any], rows: Sequence[int]) -> np.ndarray:
+    """The selection's first round for every row in ``rows`` of the partitions' 2-D arrays: the
+    histograms of the keys' top 16 bits, summed over partitions (one round trip). It needs no
+    target yet, so it is taken before the targets are known: a row's sum is its count of
+    non-null values, and :func:`row_quantile_edges` starts from it at the second round."""
+    hists = [delayed(_row_histograms)(a, {int(r): [0] for r in rows}, 0) for a in parts]
+    (total,) = dask.compute(_tree(hists, _add))
+    return np.asarray(total)
+
+
+def select_rows(
+    parts: Sequence[Any], wanted: dict[int, Sequence[int]], first: dict[int, np.ndarray] | None = None
+) -> dict[int, list[tuple[float, int]]]:
     """For each row ``r`` of the partitions' 2-D arrays (values spread over partitions in
     order) and each ``k`` in ``wanted[r]``: the ``k``-th smallest non-null value (0-based) and
     how many values equal to it come before it in sorted order. The same four rounds of
-    histograms (one task per partition each) serve every row and position."""
+    histograms (one task per partition each) serve every row and position; the first is
+    ``first[r]`` where given (:func:`first_histograms`), so three rounds are left."""
     targets = {r: [(int(k), 0) for k in ks] for r, ks in wanted.items() if len(ks)}
     if not targets:
         return {r: [] for r in wanted}
     for known in range(0, 64, _DIGIT):
         prefixes = {r: sorted({p for _, p in t}) for r, t in targets.items()}
-        hists = [delayed(_row_histograms)(a, prefixes, known) for a in parts]
-        (total,) = dask.compute(_tree(hists, _add))
+        if known == 0 and first is not None and all(r in first for r in targets):
+            total = np.vstack([first[r] for r in targets])  # one prefix (0) per row
+        else:
+            hists = [delayed(_row_histograms)(a, prefixes, known) for a in parts]
+            (total,) = dask.compute(_tree(hists, _add))
         at = 0
         for r, p in prefixes.items():
             targets[r] = _descend(targets[r], p, total[at : at + len(p)])
@@ -81,32 +97,21 @@ def select_rows(parts: Sequence[Any], wanted: dict[int, Sequence[int]]) -> dict[
     return {r: [(_value_of(key), k) for k, key in targets.get(r, [])] for r in wanted}
 
 
-def select(columns: Sequence[Any], positions: Sequence[int]) -> list[tuple[float, int]]:
-    """:func:`select_rows` of 1-D columns."""
-    return select_rows([delayed(np.atleast_2d)(c) for c in columns], {0: positions})[0]
-
-
-def quantile_edges(
-    columns: Sequence[Any], n: int, q: int | None, probabilities: list[float] | None
-) -> list[float]:
-    """numpy's linear quantiles of all partitions' values (pandas ``qcut`` edges), exactly."""
-    probs, positions = _flo_rfm.quantile_plan(n, q, probabilities)
-    stats = [v for v, _ in select(columns, positions)] if n else []
-    return _flo_rfm.quantiles_from_order_stats(n, probs, positions, stats)
-
-
 def row_quantile_edges(
     parts: Sequence[Any],
     plans: dict[int, tuple[int, int | None, list[float] | None]],
     also: dict[int, Sequence[int]] | None = None,
+    first: np.ndarray | None = None,
 ) -> tuple[dict[int, list[float]], dict[int, list[tuple[float, int]]]]:
-    """:func:`quantile_edges` of several rows of the partitions' 2-D arrays at once, row ``r``
-    holding ``n`` non-null values cut by ``q`` or ``probabilities`` as ``plans[r] = (n, q,
-    probabilities)``; and, in the same selection, the order statistics ``also`` asks for (as
-    :func:`select_rows`)."""
+    """numpy's linear quantiles (pandas ``qcut`` edges), exactly, of several rows of the
+    partitions' 2-D arrays at once, row ``r`` holding ``n`` non-null values cut by ``q`` or
+    ``probabilities`` as ``plans[r] = (n, q, probabilities)``; and, in the same selection, the
+    order statistics ``also`` asks for (as :func:`select_rows`). ``first``: the rows'
+    :func:`first_histograms`, row ``r`` at index ``r``."""
     planned = {r: _flo_rfm.quantile_plan(n, q, p) for r, (n, q, p) in plans.items()}
     wanted = {r: list(pos) if plans[r][0] else [] for r, (_, pos) in planned.items()}
-    picked = select_rows(parts, {**wanted, **(also or {})})
+    known = None if first is None else {r: first[r] for r in range(len(first))}
+    picked = select_rows(parts, {**wanted, **(also or {})}, known)
     edges = {
         r: _flo_rfm.quantiles_from_order_stats(plans[r][0], probs, pos, [v for v, _ in picked[r]])
         for r, (probs, pos) in planned.items()
@@ -114,22 +119,13 @@ def row_quantile_edges(
     return edges, {r: picked[r] for r in also or {}}
 
 
-def _row_counts(rows: np.ndarray) -> np.ndarray:
-    return np.count_nonzero(~np.isnan(rows), axis=1)
-
-
-def row_counts(parts: Sequence[Any]) -> list[int]:
-    """Non-null values of each row of the partitions' 2-D arrays, summed over partitions."""
-    (total,) = dask.compute(_tree([delayed(_row_counts)(a) for a in parts], _add))
-    return [int(c) for c in total]
-
-
-def _count(column: np.ndarray) -> int:
-    return int(np.count_nonzero(~np.isnan(column)))
-
-
-def non_null_counts(columns: Sequence[Any]) -> list[int]:
-    return [int(c) for c in dask.compute(*[delayed(_count)(c) for c in columns])]
+def quantile_edges(columns: Sequence[Any], q: int | None, probabilities: list[float] | None) -> list[float]:
+    """numpy's linear quantiles of all partitions' values (1-D columns; pandas ``qcut`` edges),
+    exactly: four rounds, the first of which also counts the values."""
+    parts = [delayed(np.atleast_2d)(c) for c in columns]
+    first = first_histograms(parts, [0])
+    n = int(first[0].sum())
+    return row_quantile_edges(parts, {0: (n, q, probabilities)}, first=first)[0][0]
 
 
 def row(rows: np.ndarray, i: int) -> np.ndarray:
