@@ -57,6 +57,7 @@ __all__ = [
     "gg_sums",
     "history_groups",
     "history_scale",
+    "key_counts",
     "key_histograms",
     "log_from_bytes",
     "log_from_columns",
@@ -347,6 +348,9 @@ def unique_bin_edges(edges: list[float], duplicates: str = "raise", what: str = 
 def rank_bin_edges(m: int, probabilities: list[float]) -> list[float]: ...
 def cut_by_edges(values: _F64, edges: list[float]) -> _I64: ...
 def outlier_thresholds_of(q1: float, q3: float) -> tuple[float, float]: ...
+def key_counts(
+    values: _F64, prefixes: list[int], known: int, digit: int
+) -> tuple[_U64, _I64]: ...
 def key_histograms(values: _F64, prefixes: list[int], known: int, digit: int) -> _I64: ...
 def continue_group_sums(
     groups: _I64, values: _F64, state: tuple[list[int], list[float], list[float]]

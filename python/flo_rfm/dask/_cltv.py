@@ -36,7 +36,7 @@ from ._parts import (
     read_customers,
     write_single_csv,
 )
-from ._select import first_histograms, quantile_edges, row_quantile_edges
+from ._select import first_histograms, quantile_edges, row_quantile_edges, value_counts
 
 
 def _cltv_columns(data: Any) -> np.ndarray:
@@ -300,7 +300,7 @@ def cltv(
     outliers = list(_flo_rfm.OUTLIER_QUANTILES)
     # One selection for the four columns, its first round counting their values.
     first = first_histograms(capped, range(len(CAPPED_COLUMNS)))
-    plans = {j: (int(n), None, outliers) for j, n in enumerate(first.sum(axis=1))}
+    plans = {j: (n, None, outliers) for j, n in enumerate(value_counts(first, range(len(CAPPED_COLUMNS))))}
     quartiles, _ = row_quantile_edges(capped, plans, first=first)
     thresholds = [_flo_rfm.outlier_thresholds_of(*quartiles[j]) for j in range(len(CAPPED_COLUMNS))]
     del capped

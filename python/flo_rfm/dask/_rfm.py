@@ -36,7 +36,7 @@ from ._parts import (
     read_customers,
     write_single_csv,
 )
-from ._select import first_histograms, row_quantile_edges
+from ._select import first_histograms, row_quantile_edges, value_counts
 
 
 def _rfm_metrics(data: Any, analysis_date: int) -> np.ndarray:
@@ -242,7 +242,7 @@ def run(
     metrics = dask.persist(*[delayed(_rfm_metrics)(d, day) for d in datas])
     # The selection's first round, before any target is known, also counts each metric's values.
     first = first_histograms(metrics, [0, 1, 2])
-    n_r, n_f, n_m = (int(c) for c in first.sum(axis=1))
+    n_r, n_f, n_m = value_counts(first, [0, 1, 2])
     q_bins = n_bins if probabilities is None else None
     probs, _ = _flo_rfm.quantile_plan(n_f, q_bins, probabilities)
     rank_edges = _flo_rfm.rank_bin_edges(n_f, probs)
