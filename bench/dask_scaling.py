@@ -9,19 +9,21 @@ range per partition inside the workers, once).
 
 Answers are checked equal to one machine's before the times are kept. Besides wall time and
 peak memory (client plus workers, sampled), it records what a larger cluster would change: the
-compute time of every task kind summed over partitions (the part that divides among workers),
-the number of scheduler round trips (graphs the client submits one after another: they do not
-shrink with more workers), and the bytes the log shuffle moves. Writes bench/DASK.md and
-replaces the Dask section of bench/RESULTS.md. Not a test: timings depend on the machine.
+CPU time of every task kind summed over partitions (the part that divides among workers; measured
+by bench/dask_cpu.py in a subprocess, on Dask's synchronous scheduler with one core thread, against
+one machine's CPU for the same job), the number of scheduler round trips (graphs the client
+submits one after another: they do not shrink with more workers), and the bytes the log shuffle
+moves. Writes bench/DASK.md and replaces the Dask section of bench/RESULTS.md. Not a test:
+timings depend on the machine.
 """
 
 from __future__ import annotations
 
 import argparse
-import collections
 import contextlib
+import json
 import os
-import re
+import subprocess
 import sys
 import tempfile
 import threading
@@ -34,7 +36,7 @@ import dask
 import dask.dataframe as dd
 import pandas as pd
 import psutil
-from distributed import Client, LocalCluster, get_task_stream, wait
+from distributed import Client, LocalCluster, wait
 
 import flo_rfm
 import flo_rfm.dask as fd
@@ -89,40 +91,35 @@ def counted_rounds() -> Iterator[list[int]]:
         dask.compute, dask.persist = originals  # type: ignore[assignment]
 
 
-def task_seconds(stream: list[dict[str, Any]]) -> dict[str, tuple[int, float]]:
-    """Per task kind (function name): how many tasks ran and their compute seconds summed."""
-    out: dict[str, list[float]] = collections.defaultdict(lambda: [0, 0.0])
-    for t in stream:
-        key = t["key"][0] if isinstance(t["key"], tuple) else t["key"]
-        name = re.sub(r"-[0-9a-f]{8,}.*$", "", str(key))
-        for s in t["startstops"]:
-            if s["action"] == "compute":
-                out[name][1] += s["stop"] - s["start"]
-        out[name][0] += 1
-    return {k: (int(v[0]), float(v[1])) for k, v in out.items()}
-
-
 def cpu_seconds() -> float:
     t = psutil.Process().cpu_times()
     return float(t.user + t.system)
 
 
+def task_cpu(customers: Path, log: Path, blocksize: str) -> dict[str, dict[str, Any]]:
+    """bench/dask_cpu.py's figures (per job: one machine's CPU, the tasks' CPU summed and per
+    kind, the client's CPU outside tasks), from a fresh process with one core thread."""
+    env = {**os.environ, "RAYON_NUM_THREADS": "1"}
+    cmd = [
+        sys.executable,
+        str(HERE / "dask_cpu.py"),
+        str(customers),
+        str(log),
+        "--blocksize",
+        blocksize,
+        "--json",
+    ]
+    out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
 def measure(job: Callable[[], Any], client: Client | None) -> dict[str, Any]:
     with peak_rss() as peak, counted_rounds() as rounds:
-        ctx = get_task_stream(client) if client is not None else contextlib.nullcontext()
-        with ctx as ts:
-            c0, t0 = cpu_seconds(), time.perf_counter()
-            result = job()
-            seconds = time.perf_counter() - t0
-            cpu = cpu_seconds() - c0
-    return {
-        "seconds": seconds,
-        "cpu": cpu,
-        "peak": peak[0],
-        "rounds": rounds[0],
-        "tasks": task_seconds(ts.data) if client is not None else {},
-        "result": result,
-    }
+        c0, t0 = cpu_seconds(), time.perf_counter()
+        result = job()
+        seconds = time.perf_counter() - t0
+        cpu = cpu_seconds() - c0
+    return {"seconds": seconds, "cpu": cpu, "peak": peak[0], "rounds": rounds[0], "result": result}
 
 
 def wait_for(collection: Any) -> Any:
@@ -132,9 +129,10 @@ def wait_for(collection: Any) -> Any:
 
 
 def settled(res: fd.DaskCltvResult) -> fd.DaskCltvResult:
-    """The CLTV result once its table (persisted, still computing when ``cltv`` returns) is in
-    memory, so the time covers the predictions and segments as one machine's does."""
-    wait(res.table)
+    """The CLTV result once its columns (persisted, still computing when ``cltv`` returns) are
+    in memory, so the time covers the predictions and segments as one machine's does (neither
+    builds its table until asked)."""
+    wait(res._columns)
     return res
 
 
@@ -182,6 +180,8 @@ def main() -> None:
         "cltv": measure(lambda: flo_rfm.cltv(customers), None),
         "log": measure(lambda: flo_rfm.summarize_transactions(str(log), *LOG_COLS), None),
     }
+    cpu = task_cpu(customers, log, args.blocksize)
+    print("task CPU measured", file=sys.stderr)
     runs: dict[int, dict[str, dict[str, Any]]] = {}
     shuffle_bytes = 0
     for n in args.workers:
@@ -211,7 +211,7 @@ def main() -> None:
             r["partitions"] = {"customers": parts, "log": lines.npartitions}  # type: ignore[dict-item]
             runs[n] = r
             print(f"{n} worker(s) done", file=sys.stderr)
-    text = report(args, one, runs, shuffle_bytes, customers.stat().st_size, log.stat().st_size)
+    text = report(args, one, runs, cpu, shuffle_bytes, customers.stat().st_size, log.stat().st_size)
     (HERE / "DASK.md").write_text(text, encoding="utf-8")
     results = HERE / "RESULTS.md"
     body = results.read_text(encoding="utf-8") if results.exists() else ""
@@ -228,6 +228,7 @@ def report(
     args: argparse.Namespace,
     one: dict[str, dict[str, Any]],
     runs: dict[int, dict[str, dict[str, Any]]],
+    cpu: dict[str, dict[str, Any]],
     shuffle_bytes: int,
     customers_size: int,
     log_size: int,
@@ -259,34 +260,49 @@ def report(
         + " | ".join(f"{n} worker{'s' if n > 1 else ''}" for n in ns)
         + " | "
         + " | ".join(f"{n} w / one" for n in ns)
-        + f" | round trips | task compute, {two} w | one machine CPU | ratio | peak, one | peak, {two} w |",
-        "|---|---|" + "---|" * (2 * len(ns)) + "---|---|---|---|---|---|",
+        + " | round trips | task CPU | one machine CPU | ratio | client CPU | peak, one "
+        + f"| peak, {two} w |",
+        "|---|---|" + "---|" * (2 * len(ns)) + "---|---|---|---|---|---|---|",
     ]
     for job in ("rfm", "cltv", "log"):
         base = one[job]["seconds"]
-        total = sum(s for _, s in runs[two][job]["tasks"].values())
+        c = cpu[job]
         lines.append(
             f"| {names[job]} | {base:.2f} s | "
             + " | ".join(f"{runs[n][job]['seconds']:.2f} s" for n in ns)
             + " | "
             + " | ".join(f"{runs[n][job]['seconds'] / base:.2f}×" for n in ns)
-            + f" | {runs[two][job]['rounds']} | {total:.2f} s | {one[job]['cpu']:.2f} s | "
-            f"{total / one[job]['cpu']:.2f} | {one[job]['peak'] / mib:,.0f} MiB | "
-            f"{runs[two][job]['peak'] / mib:,.0f} MiB |"
+            + f" | {runs[two][job]['rounds']} | {c['task_sum']:.2f} s | {c['one']:.2f} s | "
+            f"{c['task_sum'] / c['one']:.2f} | {c['total'] - c['task_sum']:.2f} s | "
+            f"{one[job]['peak'] / mib:,.0f} MiB | {runs[two][job]['peak'] / mib:,.0f} MiB |"
         )
+    first = ns[0]
+    overhead = "; ".join(
+        f"{names[job]}: {runs[first][job]['seconds'] - cpu[job]['total']:.2f} s"
+        for job in ("rfm", "cltv", "log")
+    )
     lines += [
         "",
-        "Task compute is the wall time of every task summed (each on a one-thread worker; the "
-        "core's parallel parts may use a second core inside a task); one machine CPU is the "
-        "process's user + system seconds for the same job.",
+        "Task CPU is every task's CPU time summed, measured apart in one process by "
+        "`bench/dask_cpu.py` with `RAYON_NUM_THREADS=1`: the job runs on Dask's synchronous "
+        "scheduler and each task is timed by `time.process_time()` (all threads, so the core's "
+        "parallel parts count in full). One machine CPU is the same process's CPU for flo_rfm's own "
+        "job on the same file (same thread count); ratio = task CPU / one machine CPU, the extra "
+        "work a partition costs. Client CPU is the job's CPU outside its tasks on that scheduler "
+        "(building graphs, the selections' steps between round trips, the CLTV fits on the "
+        "gathered histories). The round trips are counted in the cluster run. What remains of the "
+        f"wall time is measured overhead: on {first} worker{'s' if first > 1 else ''} the wall time "
+        f"exceeds task plus client CPU by: {overhead}. That is the scheduler starting tasks, "
+        "results pickled and moved between processes, and waiting on round trips (an estimate: "
+        "the CPU figures are from another run).",
         "",
-        f"### Where the time goes ({two} workers): compute seconds summed over tasks",
+        "### Where the CPU goes: seconds summed over tasks, per task kind",
         "",
-        "| job | task kind | tasks | compute s (all tasks) | per task |",
+        "| job | task kind | tasks | CPU s (all tasks) | per task |",
         "|---|---|---|---|---|",
     ]
     for job in ("rfm", "cltv", "log"):
-        tasks = sorted(runs[two][job]["tasks"].items(), key=lambda kv: -kv[1][1])[:6]
+        tasks = sorted(cpu[job]["tasks"].items(), key=lambda kv: -kv[1][1])[:6]
         for name, (count, secs) in tasks:
             lines.append(
                 f"| {names[job]} | `{name}` | {count:,} | {secs:.2f} | {secs / max(count, 1) * 1e3:.1f} ms |"
@@ -302,24 +318,28 @@ def report(
         "",
         "- **Divides by the worker count:** reading (each worker's core parses its own byte ranges "
         "of the file, straight from storage; no pandas, no conversion, parsed once and kept as the "
-        "core's table), the metrics, scoring and writing of every partition, the CLTV inputs and "
-        "predictions, and the log's per-customer summaries. These are the task-compute column.",
+        "core's table), the metrics and segments of every partition, the CLTV inputs, histories "
+        "and predictions (numpy columns kept on the workers), and the log's per-customer "
+        "summaries: the task-CPU column. The RFM tables, target lists and CLTV tables (pandas, "
+        "with ids) are built on the workers only when computed or written, as one machine builds "
+        "its tables only when asked.",
         "- **Does not divide:** the client's steps between round trips (the quantile selections' "
-        "four histogram rounds per selection, one selection serving every order statistic of the "
-        "RFM run's three metrics or of CLTV's four capped columns; the rank boundaries; the "
-        "segment summary "
+        "four histogram rounds per selection, the first taken before the targets are known and "
+        "also counting the values, one selection serving every order statistic of the RFM run's "
+        "three metrics or of CLTV's four capped columns; the rank boundaries; the segment summary "
         "carried partition after partition in input order) and the two CLTV fits, which run on the "
-        "client once the partitions' distinct histories are gathered (three round trips each: "
-        "persist, count, gather; then every likelihood evaluation runs in the core on the client, "
-        "on histories built once). Each round trip is a fixed latency, larger "
-        "over a network than here.",
+        "client once the partitions' distinct histories are gathered (three round trips for both "
+        "fits: persist, count, gather; then every likelihood evaluation runs in the core on the "
+        "client, on histories built once): the client-CPU column. Each round trip is a fixed "
+        "latency, larger over a network than here.",
         "- **Bytes moved per customer:** the file is read twice from storage (a counting pass, "
         "memchr over the bytes, then the parse), each byte range by one worker. The RFM run moves "
-        "8 bytes a customer to the client (a 64-bit hash of each id, to find ids repeated across "
-        "partitions; a repeated hash is then checked on the ids themselves) and otherwise "
-        "fixed-size histograms (65,536 counts per partition, round and order-statistic prefix), "
-        "independent of the "
-        "customers; the tables stay on the workers. "
+        "8 bytes a customer to the client (a 64-bit hash of each id, sent with the partition's read "
+        "report, to find ids repeated across partitions; a repeated hash is then checked on the ids "
+        "themselves) and otherwise histograms as their non-zero cells (16 bytes a cell, at most "
+        "65,536 cells per partition, round and order-statistic prefix, however many customers; "
+        "on the 2,000,000-customer file at most 124 KB a partition in a round, where the dense "
+        "histograms were 8.9 MB); the tables stay on the workers. "
         "The CLTV fits move each partition's distinct histories to the client: at most 32 bytes "
         "(BG/NBD: x, t_x, T, weight) plus 24 bytes (Gamma-Gamma: x, m, weight) a customer, fewer "
         "where histories repeat; past 10 million distinct histories they stay on the workers and "

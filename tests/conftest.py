@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -30,3 +32,19 @@ def real_path() -> Path:
 @pytest.fixture(scope="session")
 def real_raw(real_path: Path) -> pd.DataFrame:
     return pd.read_csv(real_path)
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Any]:
+    """A two-worker ``LocalCluster`` (one thread each) and its client, for the flo_rfm.dask tests.
+    Module-scoped: while it is open it is Dask's default scheduler, so it must not outlive the
+    module that asked for it (other modules compute on Dask's local schedulers). A test that
+    kills a worker makes a cluster of its own."""
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as c,
+    ):
+        yield c

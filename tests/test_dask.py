@@ -23,17 +23,6 @@ distributed = pytest.importorskip("distributed")
 fd = pytest.importorskip("flo_rfm.dask")
 
 
-@pytest.fixture(scope="module")
-def client():
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as c,
-    ):
-        yield c
-
-
 def assert_run_equal(res: fd.DaskRunResult, one: flo_rfm.RunResult) -> None:
     table = res.rfm.compute()
     pd.testing.assert_frame_equal(table, one.rfm, check_exact=True)

@@ -20,17 +20,6 @@ fd = pytest.importorskip("flo_rfm.dask")
 from flo_rfm.dask._files import customer_file_parts, log_file_parts  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def client():
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as c,
-    ):
-        yield c
-
-
 def parts_frame(source: object, blocksize: int) -> pd.DataFrame:
     """The customer table the ranges read, laid end to end (in this process)."""
     datas = dask.compute(*customer_file_parts(source, blocksize, "raise"), scheduler="sync")

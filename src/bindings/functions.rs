@@ -21,6 +21,8 @@ use crate::core::synth::{sample_bytes, write_sample};
 use crate::core::table::columns::StrColumn;
 
 type F64Array<'py> = Bound<'py, PyArray1<f64>>;
+/// A sparse histogram: its codes and their counts.
+type KeyCounts<'py> = (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<i64>>);
 
 /// `pd.qcut(values, probabilities, labels=False)`: (codes with -1 for null, edges).
 #[pyfunction]
@@ -137,6 +139,28 @@ fn key_histograms<'py>(
     let rows = prefixes.len();
     let out = py.detach(|| select::key_histograms(values, &prefixes, known, digit));
     PyArray1::from_vec(py, out).reshape([rows, 1usize << digit])
+}
+
+/// `key_histograms` without its zeros: (codes `row << digit | next digit`, ascending; counts).
+#[pyfunction]
+fn key_counts<'py>(
+    py: Python<'py>,
+    values: PyReadonlyArray1<'py, f64>,
+    prefixes: Vec<u64>,
+    known: u32,
+    digit: u32,
+) -> PyResult<KeyCounts<'py>> {
+    if known + digit > 64 || digit >= 32 {
+        return Err(to_py(FloError::invalid(format!(
+            "{known} known bits and a {digit}-bit digit do not fit a 64-bit key"
+        ))));
+    }
+    let values = values.as_slice()?;
+    let (codes, counts) = py.detach(|| select::key_counts(values, &prefixes, known, digit));
+    Ok((
+        PyArray1::from_vec(py, codes),
+        PyArray1::from_vec(py, counts),
+    ))
 }
 
 /// numpy's linear quantiles of the non-null values.
@@ -314,6 +338,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(quantile_plan, m)?)?;
     m.add_function(wrap_pyfunction!(continue_group_sums, m)?)?;
     m.add_function(wrap_pyfunction!(key_histograms, m)?)?;
+    m.add_function(wrap_pyfunction!(key_counts, m)?)?;
     m.add_function(wrap_pyfunction!(quantiles_from_order_stats, m)?)?;
     m.add_function(wrap_pyfunction!(unique_bin_edges, m)?)?;
     m.add_function(wrap_pyfunction!(rank_bin_edges, m)?)?;

@@ -12,12 +12,13 @@ import dask
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from dask.delayed import delayed
 
-from .. import _flo_rfm
+from .. import _arrow, _flo_rfm
 from .._dates import EPOCH, DateLike, days
 from .._frames import as_float, as_path
-from .._pandas import STR_DTYPE, text_series
+from .._pandas import STR_DTYPE
 from ..clv._purchase import _horizon
 from ..clv.bgnbd import BetaGeo
 from ..clv.gamma_gamma import GammaGamma
@@ -35,7 +36,7 @@ from ._parts import (
     read_customers,
     write_single_csv,
 )
-from ._select import non_null_counts, quantile_edges, row_counts, row_quantile_edges
+from ._select import first_histograms, quantile_edges, row_quantile_edges, value_counts
 
 
 def _cltv_columns(data: Any) -> np.ndarray:
@@ -44,42 +45,35 @@ def _cltv_columns(data: Any) -> np.ndarray:
     return np.vstack([*data._frame.counts(), *data._frame.money()])
 
 
-def _cltv_inputs(
-    data: Any,
-    day: int,
-    repeat: bool,
-    thresholds: list[tuple[float, float]],
-) -> pd.DataFrame:
+#: One partition's CLTV inputs and, once predicted, its columns: numpy arrays keyed by
+#: ``CLTV_COLUMNS`` names, plus ``rows`` (the customers' rows in the partition) and, once cut,
+#: ``cltv_segment`` (bin codes). No pandas and no ids until a table is asked for.
+Columns = dict[str, np.ndarray]
+
+
+def _cltv_inputs(data: Any, day: int, repeat: bool, thresholds: list[tuple[float, float]]) -> Columns:
     c = data._frame.cltv_frame(day, repeat, thresholds)
-    ids = data._frame.ids_at(c.rows)
-    index = pd.Index(text_series(ids, pd.RangeIndex(len(ids)), "master_id").to_numpy(), name="master_id")
-    return pd.DataFrame(
-        {
-            "recency_cltv_weekly": c.recency_weekly,
-            "T_weekly": c.t_weekly,
-            "frequency": c.frequency,
-            "monetary_cltv_avg": c.monetary_avg,
-        },
-        index=index,
-    )
+    return {
+        "rows": c.rows,
+        "recency_cltv_weekly": c.recency_weekly,
+        "T_weekly": c.t_weekly,
+        "frequency": c.frequency,
+        "monetary_cltv_avg": c.monetary_avg,
+    }
 
 
-def _max_t(inputs: pd.DataFrame) -> float:
-    return float(inputs["T_weekly"].max()) if len(inputs) else -np.inf
+def _max_t(inputs: Columns) -> float:
+    t = inputs["T_weekly"]
+    return float(t.max()) if len(t) else -np.inf
 
 
-def _history_groups(inputs: pd.DataFrame, scale: float) -> tuple[np.ndarray, ...]:
-    c = [
-        np.ascontiguousarray(inputs[k].to_numpy(dtype="float64"))
-        for k in ("frequency", "recency_cltv_weekly", "T_weekly")
-    ]
-    return tuple(_flo_rfm.history_groups(c[0], c[1], c[2], scale))
+def _history_groups(inputs: Columns, scale: float) -> tuple[np.ndarray, ...]:
+    x, rec, t = (inputs[k] for k in ("frequency", "recency_cltv_weekly", "T_weekly"))
+    return tuple(_flo_rfm.history_groups(x, rec, t, scale))
 
 
-def _spend_groups(inputs: pd.DataFrame) -> tuple[np.ndarray, ...]:
-    x = np.ascontiguousarray(inputs["frequency"].to_numpy(dtype="float64"))
-    m = np.ascontiguousarray(inputs["monetary_cltv_avg"].to_numpy(dtype="float64"))
-    return tuple(_flo_rfm.spend_groups(x, m))
+def _spend_groups(inputs: Columns) -> tuple[np.ndarray, ...]:
+    return tuple(_flo_rfm.spend_groups(inputs["frequency"], inputs["monetary_cltv_avg"]))
 
 
 PartSums = Callable[[list[float], bool, "int | None", tuple[np.ndarray, ...]], list[list[float]]]
@@ -107,40 +101,56 @@ def _group_count(groups: tuple[np.ndarray, ...]) -> tuple[int, float]:
     return len(groups[0]), float(np.sum(groups[-1]))
 
 
-def _gathered(groups: Sequence[Any]) -> tuple[np.ndarray, ...]:
-    """Every partition's distinct histories, brought to the client in one round trip and laid
-    end to end."""
-    parts = dask.compute(*groups)
-    return tuple(np.ascontiguousarray(np.concatenate([p[j] for p in parts])) for j in range(len(parts[0])))
+Held = Callable[[tuple[np.ndarray, ...]], Any]
+Sums = Callable[[list[float], bool, "int | None"], list[list[list[float]]]]
 
 
-def _likelihood(
-    groups: Sequence[Any], part_sums: PartSums, hold: Callable[[tuple[np.ndarray, ...]], Any]
-) -> tuple[Callable[[list[float], bool, int | None], list[list[list[float]]]], int, float]:
-    """The function the optimiser calls (every part's order-free sums at some parameters, with
-    the Hessian's or over the fit's subsample as it asks), the distinct groups and the customers.
+def _likelihoods(kinds: Sequence[tuple[Sequence[Any], PartSums, Held]]) -> list[tuple[Sums, int, float]]:
+    """For each kind of histories (its per-partition groups, the sums of one partition, how
+    the gathered ones are held): the function the optimiser calls (every part's order-free sums
+    at some parameters, with the Hessian's or over the fit's subsample as it asks), the distinct
+    groups and the customers.
 
     The sums are exact and order-free over groups (a group split over partitions is summed as
     its pieces were), so a fit on them equals one machine's bit for bit wherever they are
     computed. When the histories are few they are gathered once and every evaluation runs on
-    the client (a fit is then three round trips); otherwise each evaluation sums the parts
-    where they live."""
-    groups = dask.persist(*groups)
-    shape = dask.compute(*[delayed(_group_count)(g) for g in groups])
-    n_groups, customers = sum(s[0] for s in shape), sum(s[1] for s in shape)
-    if n_groups <= GATHER_LIMIT:
-        # Held in the core once (``hold``), not rebuilt on each evaluation.
-        held = hold(_gathered(groups))
+    the client; otherwise each evaluation sums the parts where they live. Every kind shares
+    the same three round trips (persist, count, gather)."""
+    groups = dask.persist(*[g for parts, _, _ in kinds for g in parts])
+    shapes = dask.compute(*[delayed(_group_count)(g) for g in groups])
+    bounds = np.cumsum([0] + [len(parts) for parts, _, _ in kinds])
+    mine = [(groups[a:b], shapes[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+    totals = [(sum(s[0] for s in shape), sum(s[1] for s in shape)) for _, shape in mine]
+    small = [i for i, (n_groups, _) in enumerate(totals) if n_groups <= GATHER_LIMIT]
+    gathered = dask.compute(*[g for i in small for g in mine[i][0]]) if small else ()
+    out: list[tuple[Sums, int, float]] = []
+    at = 0
+    for i, ((parts, part_sums, hold), (n_groups, customers)) in enumerate(zip(kinds, totals)):
+        if i in small:
+            # Laid end to end and held in the core once (``hold``), not rebuilt on each evaluation.
+            here = gathered[at : at + len(parts)]
+            at += len(parts)
+            columns = (
+                np.ascontiguousarray(np.concatenate([p[j] for p in here])) for j in range(len(here[0]))
+            )
+            out.append((_held_sums(hold(tuple(columns))), n_groups, customers))
+        else:
+            out.append((_part_sums(mine[i][0], part_sums), n_groups, customers))
+    return out
 
-        def sums(params: list[float], hessian: bool, sample: int | None) -> list[list[list[float]]]:
-            return [held.sums(params, hessian, sample)]
 
-    else:
+def _held_sums(held: Any) -> Sums:
+    def sums(params: list[float], hessian: bool, sample: int | None) -> list[list[list[float]]]:
+        return [held.sums(params, hessian, sample)]
 
-        def sums(params: list[float], hessian: bool, sample: int | None) -> list[list[list[float]]]:
-            return list(dask.compute(*[delayed(part_sums)(params, hessian, sample, g) for g in groups]))
+    return sums
 
-    return sums, n_groups, customers
+
+def _part_sums(groups: Sequence[Any], part_sums: PartSums) -> Sums:
+    def sums(params: list[float], hessian: bool, sample: int | None) -> list[list[list[float]]]:
+        return list(dask.compute(*[delayed(part_sums)(params, hessian, sample, g) for g in groups]))
+
+    return sums
 
 
 def _held_purchases(groups: tuple[np.ndarray, ...]) -> Any:
@@ -151,55 +161,74 @@ def _held_spend(groups: tuple[np.ndarray, ...]) -> Any:
     return _flo_rfm.SpendHistories(*groups)
 
 
-def _fit_purchases(groups: Sequence[Any], scale: float, penalizer: float) -> BetaGeo:
-    sums, n_groups, customers = _likelihood(groups, _purchase_sums, _held_purchases)
-    fit = _flo_rfm.fit_purchases_from_sums("bgnbd", sums, customers, n_groups, scale, penalizer)
-    model = BetaGeo(penalizer)
-    model.time_unit = "W"
-    model._set(fit, int(customers))
-    return model
-
-
-def _fit_spend(groups: Sequence[Any], penalizer: float) -> GammaGamma:
-    sums, n_groups, customers = _likelihood(groups, _spend_sums, _held_spend)
-    fit = _flo_rfm.fit_gamma_gamma_from_sums(sums, customers, n_groups, penalizer)
-    model = GammaGamma(penalizer)
-    model._set(fit, int(customers))
-    return model
+def _fits(
+    inputs: Sequence[Any], scale: float, bg_penalizer: float, gg_penalizer: float
+) -> tuple[BetaGeo, GammaGamma]:
+    """Both models, fitted on every partition's distinct histories (BG/NBD: frequency, recency
+    and age; Gamma-Gamma: frequency and mean spend), built and gathered together."""
+    purchases, spend = _likelihoods(
+        [
+            ([delayed(_history_groups)(x, scale) for x in inputs], _purchase_sums, _held_purchases),
+            ([delayed(_spend_groups)(x) for x in inputs], _spend_sums, _held_spend),
+        ]
+    )
+    sums, n_groups, customers = purchases
+    fit = _flo_rfm.fit_purchases_from_sums("bgnbd", sums, customers, n_groups, scale, bg_penalizer)
+    bgf = BetaGeo(bg_penalizer)
+    bgf.time_unit = "W"
+    bgf._set(fit, int(customers))
+    sums, n_groups, customers = spend
+    fit = _flo_rfm.fit_gamma_gamma_from_sums(sums, customers, n_groups, gg_penalizer)
+    ggf = GammaGamma(gg_penalizer)
+    ggf._set(fit, int(customers))
+    return bgf, ggf
 
 
 def _predict(
-    inputs: pd.DataFrame, bgf: BetaGeo, ggf: GammaGamma, months: int, discount_rate: float
-) -> pd.DataFrame:
-    """One partition's CLTV table: its four inputs and the four predictions, made by the core in
-    one pass as one machine's study makes them."""
-    x, rec, t, mon = (
-        np.ascontiguousarray(inputs[k].to_numpy(dtype="float64"))
-        for k in ("frequency", "recency_cltv_weekly", "T_weekly", "monetary_cltv_avg")
-    )
+    data: Any, inputs: Columns, bgf: BetaGeo, ggf: GammaGamma, months: int, discount_rate: float
+) -> Columns:
+    """One partition's CLTV columns: its four inputs and the four predictions, made by the core in
+    one pass as one machine's study makes them (a non-finite one raises as one machine's does)."""
+    names = ("frequency", "recency_cltv_weekly", "T_weekly", "monetary_cltv_avg")
+    x, rec, t, mon = (inputs[k] for k in names)
     horizon = _horizon(bgf, months, discount_rate, "W")
     predicted = _flo_rfm.cltv_predictions(bgf._rust, bgf._p(), ggf._p(), x, rec, t, mon, horizon)
-    columns = {"recency_cltv_weekly": rec, "T_weekly": t, "frequency": x, "monetary_cltv_avg": mon}
-    columns.update(zip(CLTV_COLUMNS[4:], predicted))
-    table = pd.DataFrame(columns, index=inputs.index)
-    _check_finite(table, bgf, ggf)
-    return table
-
-
-def _cltv_column(table: pd.DataFrame) -> np.ndarray:
-    return np.ascontiguousarray(table["cltv"].to_numpy(dtype="float64"))
-
-
-def _with_segment(table: pd.DataFrame, edges: list[float], segments: int) -> pd.DataFrame:
-    out = table.copy()
-    out["cltv_segment"] = _segments(_flo_rfm.cut_by_edges(_cltv_column(table), edges), segments)
+    out = {**inputs, **dict(zip(CLTV_COLUMNS[4:], predicted))}
+    finite = np.ones(len(x), dtype=bool)
+    for name in CLTV_COLUMNS:
+        finite &= np.isfinite(out[name])
+    if not finite.all():  # the rows at fault, with their ids, as one machine names them
+        bad = np.flatnonzero(~finite)
+        _check_finite(_table(data, {k: v[bad] for k, v in out.items()}, None), bgf, ggf)
     return out
+
+
+def _cltv_column(columns: Columns) -> np.ndarray:
+    return columns["cltv"]
+
+
+def _with_segment(columns: Columns, edges: list[float]) -> Columns:
+    return {**columns, "cltv_segment": _flo_rfm.cut_by_edges(columns["cltv"], edges)}
+
+
+def _table(data: Any, columns: Columns, segments: int | None) -> pd.DataFrame:
+    """One partition's CLTV table as one machine's: indexed by ``master_id`` (taken from the
+    core's Arrow columns, no Python object per id), the eight columns and the segment."""
+    ids = _arrow.table(data._frame).column("master_id").take(pa.array(columns["rows"]))
+    table = pd.DataFrame(
+        {name: columns[name] for name in CLTV_COLUMNS},
+        index=pd.Index(_arrow.texts(ids), name="master_id"),
+    )
+    if segments is not None:
+        table["cltv_segment"] = _segments(columns["cltv_segment"], segments)
+    return table
 
 
 @dataclass
 class DaskCltvResult:
-    """What :func:`cltv` found: ``table`` is a Dask DataFrame (input order, persisted on the
-    cluster), the models and thresholds are the ones one machine fits."""
+    """What :func:`cltv` found: ``table`` is a Dask DataFrame (input order), each partition built
+    when computed from the columns persisted on the cluster (predictions and segments are
+    computed, only ids and pandas wait); the models and thresholds are the ones one machine fits."""
 
     table: dd.DataFrame
     bgf: BetaGeo
@@ -208,6 +237,8 @@ class DaskCltvResult:
     analysis_date: pd.Timestamp
     cltv_edges: np.ndarray
     files: dict[str, Any] = field(default_factory=dict)
+    #: The persisted columns ``table`` is built from (one per partition), to wait on.
+    _columns: list[Any] = field(default_factory=list, repr=False)
 
     def __repr__(self) -> str:
         when = self.analysis_date.date()
@@ -267,8 +298,10 @@ def cltv(
     _, day = analysis_day(datas, analysis_date)
     capped = dask.persist(*[delayed(_cltv_columns)(d) for d in datas])
     outliers = list(_flo_rfm.OUTLIER_QUANTILES)
-    plans = {j: (n, None, outliers) for j, n in enumerate(row_counts(capped))}
-    quartiles, _ = row_quantile_edges(capped, plans)  # one selection for the four columns
+    # One selection for the four columns, its first round counting their values.
+    first = first_histograms(capped, range(len(CAPPED_COLUMNS)))
+    plans = {j: (n, None, outliers) for j, n in enumerate(value_counts(first, range(len(CAPPED_COLUMNS))))}
+    quartiles, _ = row_quantile_edges(capped, plans, first=first)
     thresholds = [_flo_rfm.outlier_thresholds_of(*quartiles[j]) for j in range(len(CAPPED_COLUMNS))]
     del capped
     inputs = dask.persist(
@@ -278,24 +311,22 @@ def cltv(
     if not np.isfinite(max_t):
         raise invalid("no customers to fit: every customer has at most one order")
     scale = _flo_rfm.history_scale(max_t)
-    bgf = _fit_purchases([delayed(_history_groups)(x, scale) for x in inputs], scale, bg_penalizer)
-    ggf = _fit_spend([delayed(_spend_groups)(x) for x in inputs], gg_penalizer)
-    tables = dask.persist(*[delayed(_predict)(x, bgf, ggf, months, discount_rate) for x in inputs])
-    values = [delayed(_cltv_column)(t) for t in tables]
-    n = sum(non_null_counts(values))
-    edges = quantile_edges(values, n, segments, None)
+    bgf, ggf = _fits(inputs, scale, bg_penalizer, gg_penalizer)
+    predicted = [delayed(_predict)(d, x, bgf, ggf, months, discount_rate) for d, x in zip(datas, inputs)]
+    predicted = list(dask.persist(*predicted))
+    values = [delayed(_cltv_column)(t) for t in predicted]
+    edges = quantile_edges(values, segments, None)
     edges = _flo_rfm.unique_bin_edges(edges, "raise", "values")
-    final = dask.persist(*[delayed(_with_segment)(t, edges, segments) for t in tables])
-    meta = _with_segment(
-        pd.DataFrame(
-            {c: pd.Series([], dtype="float64") for c in CLTV_COLUMNS},
-            index=pd.Index([], name="master_id", dtype=STR_DTYPE),
-        ),
-        edges,
-        segments,
+    # The columns stay on the workers; a partition's table (ids, pandas) is built when asked for.
+    final = dask.persist(*[delayed(_with_segment)(t, edges) for t in predicted])
+    tables = [delayed(_table)(d, f, segments) for d, f in zip(datas, final)]
+    meta = pd.DataFrame(
+        {c: pd.Series([], dtype="float64") for c in CLTV_COLUMNS},
+        index=pd.Index([], name="master_id", dtype=STR_DTYPE),
     )
+    meta["cltv_segment"] = _segments(np.zeros(0, dtype=np.int64), segments)
     with pandas_text():
-        table = dd.from_delayed(list(final), meta=meta, verify_meta=False)
+        table = dd.from_delayed(tables, meta=meta, verify_meta=False)
     result = DaskCltvResult(
         table=table,
         bgf=bgf,
@@ -303,10 +334,11 @@ def cltv(
         thresholds=pd.DataFrame(thresholds, index=list(CAPPED_COLUMNS), columns=["low", "up"]),
         analysis_date=EPOCH + pd.Timedelta(days=day),
         cltv_edges=np.asarray(edges),
+        _columns=list(final),
     )
     if out_dir is not None:
         out = os.fspath(out_dir)
-        (written,) = dask.compute(part_writes(list(final), os.path.join(out, "cltv"), format, True))
+        (written,) = dask.compute(part_writes(tables, os.path.join(out, "cltv"), format, True))
         result.files["cltv"] = written
         for name, model in (("bgnbd.json", bgf), ("gamma_gamma.json", ggf)):
             path = os.path.join(out, name)

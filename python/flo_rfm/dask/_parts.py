@@ -90,13 +90,12 @@ def _ids_with(data: Any, hashes: np.ndarray) -> list[str]:
     return list(data._frame.ids_at(rows))
 
 
-def check_unique_ids(datas: Sequence[Any]) -> None:
+def check_unique_ids(datas: Sequence[Any], hashes: Sequence[np.ndarray]) -> None:
     """Raise :class:`InputError` for a ``master_id`` in more than one partition (within one the
-    reader already raises). Each partition sends its ids' 64-bit hashes (8 bytes a customer);
-    a hash seen in two partitions is then checked on the ids themselves, so a collision never
-    raises."""
-    hashes = dask.compute(*[delayed(_hashes)(d) for d in datas])
-    every = np.sort(np.concatenate(hashes)) if hashes else np.zeros(0, dtype=np.uint64)
+    reader already raises). Each partition sent its ids' 64-bit hashes (8 bytes a customer,
+    :func:`analysis_day`); a hash seen in two partitions is then checked on the ids themselves,
+    so a collision never raises."""
+    every = np.sort(np.concatenate(hashes)) if len(hashes) else np.zeros(0, dtype=np.uint64)
     repeated = np.unique(every[1:][every[1:] == every[:-1]])
     if not len(repeated):
         return
@@ -109,19 +108,24 @@ def check_unique_ids(datas: Sequence[Any]) -> None:
         raise InputError(f"master_id repeated across partitions: {listed}")
 
 
-def _dates(data: Any, number: int) -> dict[str, Any]:
-    """What one partition read: its latest ``last_order_date``, rows read and rows skipped."""
+def _dates(data: Any, number: int, hashes: bool) -> dict[str, Any]:
+    """What one partition read: its latest ``last_order_date``, rows read and rows skipped,
+    and (if asked) its ids' hashes."""
     return {
         "max_last": data._frame.max_last_order_date(),
         "rows": len(data),
         "skipped": [(number, line, msg) for line, msg in data.report.skipped],
+        "hashes": _hashes(data) if hashes else None,
     }
 
 
-def analysis_day(datas: Sequence[Any], analysis_date: DateLike | None) -> tuple[list[dict[str, Any]], int]:
-    """What each partition read (a bad row raises here, naming its partition) and the analysis
-    date: the given one, or the core's default after the latest ``last_order_date``."""
-    read = list(dask.compute(*[delayed(_dates)(d, i) for i, d in enumerate(datas)]))
+def analysis_day(
+    datas: Sequence[Any], analysis_date: DateLike | None, hashes: bool = False
+) -> tuple[list[dict[str, Any]], int]:
+    """What each partition read (a bad row raises here, naming its partition; with ``hashes``
+    also its ids' hashes, for :func:`check_unique_ids`, in the same round trip) and the
+    analysis date: the given one, or the core's default after the latest ``last_order_date``."""
+    read = list(dask.compute(*[delayed(_dates)(d, i, hashes) for i, d in enumerate(datas)]))
     if analysis_date is not None:
         return read, days(analysis_date)
     latest = [r["max_last"] for r in read if r["max_last"] is not None]

@@ -36,7 +36,7 @@ from ._parts import (
     read_customers,
     write_single_csv,
 )
-from ._select import row_counts, row_quantile_edges
+from ._select import first_histograms, row_quantile_edges, value_counts
 
 
 def _rfm_metrics(data: Any, analysis_date: int) -> np.ndarray:
@@ -62,13 +62,10 @@ def _rank_bins(values: np.ndarray, bounds: list[tuple[float, int, int]]) -> np.n
     return codes
 
 
-def _score_partition(
-    data: Any,
-    metrics: np.ndarray,
-    plan: dict[str, Any],
-    frequency_bounds: list[tuple[float, int, int]],
-) -> dict[str, Any]:
-    """One partition's rfm table and target ids under the global cuts."""
+def _scored(
+    data: Any, metrics: np.ndarray, plan: dict[str, Any], frequency_bounds: list[tuple[float, int, int]]
+) -> Any:
+    """One partition's core rfm table under the global cuts."""
     r, f, m = (np.ascontiguousarray(x) for x in metrics)
     e = plan["edges"]
     cuts = [
@@ -76,21 +73,34 @@ def _score_partition(
         (_rank_bins(f, frequency_bounds), e["frequency"]),
         (_flo_rfm.cut_by_edges(m, e["monetary"]), e["monetary"]),
     ]
-    core = data._frame.rfm_with_cuts(
+    return data._frame.rfm_with_cuts(
         plan["analysis_date"], cuts, plan["label_texts"], plan["rules"], plan["segment_on"]
     )
+
+
+def _segments(
+    data: Any, metrics: np.ndarray, plan: dict[str, Any], frequency_bounds: list[tuple[float, int, int]]
+) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """All the segment summary needs of one partition: the core's segment codes (-1 for none),
+    their names and the metrics (what the run itself computes; tables and targets wait)."""
+    codes, names = _scored(data, metrics, plan, frequency_bounds).segment()
+    return codes, names, metrics
+
+
+def _score_partition(
+    data: Any, metrics: np.ndarray, plan: dict[str, Any], frequency_bounds: list[tuple[float, int, int]]
+) -> dict[str, Any]:
+    """One partition's rfm table and target ids under the global cuts (built when asked for)."""
+    core = _scored(data, metrics, plan, frequency_bounds)
     res = _result(data, core, plan["labels"])
-    table = res.to_pandas()
-    if plan["recency_int"]:
-        table["recency"] = table["recency"].astype("int64")
-    else:
-        table["recency"] = table["recency"].astype("float64")
+    table = res._pd  # built once here, not copied
+    table["recency"] = table["recency"].astype("int64" if plan["recency_int"] else "float64", copy=False)
     codes, names = core.segment()
     return {
         "rfm": table,
         "new_brand": res._pandas_targets("new_brand", plan["match"]),
         "discount": res._pandas_targets("discount", plan["match"]),
-        "segments": (codes, names, core.metrics()),
+        "segments": (codes, names, metrics),
     }
 
 
@@ -99,7 +109,7 @@ def _pick(part: dict[str, Any], name: str) -> Any:
 
 
 def _summary_step(
-    state: dict[str, list[Any]] | None, segments: tuple[np.ndarray, list[str], tuple[np.ndarray, ...]]
+    state: dict[str, list[Any]] | None, segments: tuple[np.ndarray, list[str], np.ndarray]
 ) -> dict[str, list[Any]]:
     """pandas' per-segment Kahan sums carried on over one more partition, in input order, from
     the core's segment codes (-1 for none) and metrics."""
@@ -225,20 +235,22 @@ def run(
         names = ["rfm", "new_brand_targets", "discount_targets", "segment_summary.csv"]
         check_outputs(out_dir, names + (list(SINGLE_FILES) if single_file else []), input_paths)
     datas = read_customers(ddf, on_bad_rows, blocksize)
-    read, day = analysis_day(datas, analysis_date)  # a bad row raises here
+    read, day = analysis_day(datas, analysis_date, check_duplicate_ids)  # a bad row raises here
     if check_duplicate_ids:
-        check_unique_ids(datas)
+        check_unique_ids(datas, [r["hashes"] for r in read])
     customers = sum(r["rows"] for r in read)
     metrics = dask.persist(*[delayed(_rfm_metrics)(d, day) for d in datas])
-    n_r, n_f, n_m = row_counts(metrics)
+    # The selection's first round, before any target is known, also counts each metric's values.
+    first = first_histograms(metrics, [0, 1, 2])
+    n_r, n_f, n_m = value_counts(first, [0, 1, 2])
     q_bins = n_bins if probabilities is None else None
     probs, _ = _flo_rfm.quantile_plan(n_f, q_bins, probabilities)
     rank_edges = _flo_rfm.rank_bin_edges(n_f, probs)
     # Duplicates dropped here only to know which ranks to find; they raise below, in turn.
     firsts = _first_ranks(n_f, _flo_rfm.unique_bin_edges(rank_edges, "drop", "frequency rank"))
-    # One selection (four rounds) for the recency and monetary quantiles and the frequency ranks.
+    # One selection (three rounds more) for the recency and monetary quantiles and the frequency ranks.
     plans = {0: (n_r, q_bins, probabilities), 2: (n_m, q_bins, probabilities)}
-    raw_edges, picked = row_quantile_edges(metrics, plans, {1: firsts})
+    raw_edges, picked = row_quantile_edges(metrics, plans, {1: firsts}, first)
     edges = {
         name: _flo_rfm.unique_bin_edges(raw_edges[r], duplicates, name)
         for name, r in (("recency", 0), ("monetary", 2))
@@ -257,11 +269,17 @@ def run(
         # One machine gives int64 recency unless some customer has none.
         "recency_int": n_r == customers,
     }
+    # Tables and target lists are built when asked for (or written); the run itself computes
+    # the segments, for the summary, alone.
     scored = [delayed(_score_partition)(d, metrics[i], plan, bounds[i]) for i, d in enumerate(datas)]
     tables = [delayed(_pick)(s, "rfm") for s in scored]
+    if out_dir is None:
+        segments = [delayed(_segments)(d, metrics[i], plan, bounds[i]) for i, d in enumerate(datas)]
+    else:
+        segments = [delayed(_pick)(s, "segments") for s in scored]
     state: Any = None
-    for s in scored:
-        state = delayed(_summary_step)(state, delayed(_pick)(s, "segments"))
+    for seg in segments:
+        state = delayed(_summary_step)(state, seg)
     meta = _rfm_meta(plan, labels, edges)
     ids_meta = pd.Series([], name="master_id", dtype=STR_DTYPE)
     with pandas_text():

@@ -38,6 +38,23 @@ pub fn key_histograms(values: &[f64], prefixes: &[u64], known: u32, digit: u32) 
     out
 }
 
+/// `key_histograms` without its zeros: the codes `row << digit | next digit` (ascending) that
+/// hold a key, and their counts. What a partition sends: a few hundred pairs where the dense
+/// rows are `prefixes.len() << digit` counts, most of them zero past the first digit.
+pub fn key_counts(
+    values: &[f64],
+    prefixes: &[u64],
+    known: u32,
+    digit: u32,
+) -> (Vec<u64>, Vec<i64>) {
+    key_histograms(values, prefixes, known, digit)
+        .into_iter()
+        .enumerate()
+        .filter(|&(_, count)| count != 0)
+        .map(|(code, count)| (code as u64, count))
+        .unzip()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,5 +84,23 @@ mod tests {
         let one = key_histograms(&v, &[top], 16, 16);
         assert_eq!(one[((order_key(1.0).unwrap() >> 32) & 0xffff) as usize], 1);
         assert_eq!(one.iter().sum::<i64>(), 1);
+    }
+
+    #[test]
+    fn counts_are_the_histograms_nonzero_cells() {
+        let v = [3.0, -1.0, 3.0, 7.5, f64::NAN, 1e300, -0.0];
+        let prefixes = [
+            order_key(3.0).unwrap() >> 48,
+            order_key(1e300).unwrap() >> 48,
+        ];
+        for (known, p) in [(0, &prefixes[..1]), (16, &prefixes[..])] {
+            let dense = key_histograms(&v, p, known, 16);
+            let (codes, counts) = key_counts(&v, p, known, 16);
+            assert!(codes.windows(2).all(|w| w[0] < w[1]));
+            assert_eq!(counts.iter().sum::<i64>(), dense.iter().sum::<i64>());
+            for (c, n) in codes.iter().zip(&counts) {
+                assert_eq!(dense[*c as usize], *n);
+            }
+        }
     }
 }
