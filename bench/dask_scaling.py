@@ -32,10 +32,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable
 
-import dask
 import dask.dataframe as dd
 import pandas as pd
 import psutil
+from dask_cpu import counted_rounds  # bench/ is on sys.path when this script runs
 from distributed import Client, LocalCluster, wait
 
 import flo_rfm
@@ -69,26 +69,6 @@ def peak_rss() -> Iterator[list[int]]:
     finally:
         stop.set()
         t.join()
-
-
-@contextlib.contextmanager
-def counted_rounds() -> Iterator[list[int]]:
-    """Counts the graphs submitted (``dask.compute`` / ``dask.persist`` calls)."""
-    n = [0]
-    originals = (dask.compute, dask.persist)
-
-    def wrap(f: Callable[..., Any]) -> Callable[..., Any]:
-        def inner(*a: Any, **k: Any) -> Any:
-            n[0] += 1
-            return f(*a, **k)
-
-        return inner
-
-    dask.compute, dask.persist = wrap(dask.compute), wrap(dask.persist)  # type: ignore[assignment]
-    try:
-        yield n
-    finally:
-        dask.compute, dask.persist = originals  # type: ignore[assignment]
 
 
 def cpu_seconds() -> float:

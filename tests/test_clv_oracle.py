@@ -38,6 +38,18 @@ def _not_below(value: float, earlier: float) -> bool:
     return value >= earlier * (1 - 4 * np.finfo(float).eps)
 
 
+def _over_horizons(model: str, p: list[float], h: tuple[float, float, float], reference) -> list:
+    """A customer's expected purchases at every horizon, each non-decreasing from the last, with
+    `reference(t)` beside it."""
+    out, last = [], 0.0
+    for t in HORIZONS:
+        ours = _one(_flo_rfm.purchases_expected(model, p, t, *_arr(*h)))
+        assert _not_below(ours, last), f"{p} {h}: decreasing at t={t}"
+        last = ours
+        out.append((ours, reference(t), f"{p} t={t} {h}"))
+    return out
+
+
 def _log_uniform(rng: np.random.Generator, low: float, high: float) -> float:
     return float(10 ** rng.uniform(math.log10(low), math.log10(high)))
 
@@ -131,13 +143,7 @@ def test_bgnbd_family(model: str) -> None:
 
     def expected(rng):
         p, h = _bg_params(rng), _history(rng)
-        out, last = [], 0.0
-        for t in HORIZONS:
-            ours = _one(_flo_rfm.purchases_expected(model, p, t, *_arr(*h)))
-            assert _not_below(ours, last), f"{p} {h}: decreasing at t={t}"
-            last = ours
-            out.append((ours, oracle.bg_expected(p, t, *h, modified), f"{p} t={t} {h}"))
-        return out
+        return _over_horizons(model, p, h, lambda t: oracle.bg_expected(p, t, *h, modified))
 
     def expected_new(rng):
         p = _bg_params(rng)
@@ -196,13 +202,7 @@ def test_pareto_nbd() -> None:
 
     def expected(rng):
         p, h = _pareto_params(rng), _history(rng)
-        out, last = [], 0.0
-        for t in HORIZONS:
-            ours = _one(_flo_rfm.purchases_expected(model, p, t, *_arr(*h)))
-            assert _not_below(ours, last), f"{p} {h}: decreasing at t={t}"
-            last = ours
-            out.append((ours, oracle.pareto_expected(p, t, *h), f"{p} t={t} {h}"))
-        return out
+        return _over_horizons(model, p, h, lambda t: oracle.pareto_expected(p, t, *h))
 
     def expected_new(rng):
         p = _pareto_params(rng)

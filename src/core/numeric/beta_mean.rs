@@ -26,9 +26,9 @@ const SKIP: f64 = 80.0;
 /// The mean of `f(p, 1 - p)` under Beta(a, b). `f` is given both `p` and `1 - p`, each
 /// accurate to the last bits (near either end one of them is tiny), and must be positive and
 /// within a factor e^30 of itself over each half (`[0, c]`, `[c, 1]`): nodes whose weight is
-/// below e^-80 of their half's largest are left out. `rel` is the relative agreement of two successive levels that ends the
-/// quadrature (1e-14 keeps the result within a few ulps of the integral's value for an `f`
-/// smooth at the scale of the density).
+/// below e^-80 of their half's largest are left out. `rel` is the relative agreement of two
+/// successive levels that ends the quadrature (1e-14 keeps the result within a few ulps of the
+/// integral's value for an `f` smooth at the scale of the density).
 pub fn beta_mean(a: f64, b: f64, rel: f64, f: impl Fn(f64, f64) -> f64) -> f64 {
     let pieces = Pieces::new(a, b);
     let mut sums = [Sums::default(), Sums::default()];
