@@ -2,6 +2,8 @@
 //! summary shuffles each partition's lines so that every customer's lines meet in one bucket,
 //! in input order (earlier partitions first), as one machine reads them.
 
+use rayon::prelude::*;
+
 use crate::core::error::{FloError, Result};
 use crate::core::table::columns::{hash_text, DictColumn, StrColumn};
 use crate::core::table::orders::OrderLog;
@@ -63,7 +65,8 @@ pub fn split_by_customer(log: &OrderLog, buckets: usize) -> Result<Vec<OrderLog>
     for (r, &c) in log.customer.iter().enumerate() {
         rows[of_customer[c as usize]].push(r);
     }
-    let mut out: Vec<OrderLog> = rows.iter().map(|r| subset(log, r)).collect();
+    // Buckets are made on all cores (each on its own: the same logs in any order).
+    let mut out: Vec<OrderLog> = rows.par_iter().map(|r| subset(log, r)).collect();
     out[0].report = log.report.clone();
     Ok(out)
 }
@@ -74,17 +77,30 @@ pub fn concat(parts: &[&OrderLog]) -> OrderLog {
     let Some(first) = parts.first() else {
         return OrderLog::default();
     };
+    let rows: usize = parts.iter().map(|p| p.time.len()).sum();
+    let customers: usize = parts.iter().map(|p| p.ids.len()).sum();
+    let id_bytes: usize = parts.iter().map(|p| p.ids.parts().0.len()).sum();
     let mut out = OrderLog {
         source: first.source.clone(),
         has_amount: first.has_amount,
+        ids: StrColumn::with_capacity(customers, id_bytes),
+        customer: Vec::with_capacity(rows),
+        time: Vec::with_capacity(rows),
+        amount: Vec::with_capacity(rows),
+        side: Vec::with_capacity(rows),
+        order: Vec::with_capacity(rows),
+        lines: Vec::with_capacity(rows),
         ..Default::default()
     };
-    let mut codes: rustc_hash::FxHashMap<String, u32> = Default::default();
+    // Ids borrowed from the parts (no string made per id), room for all of them from the start.
+    let mut codes: rustc_hash::FxHashMap<&str, u32> =
+        rustc_hash::FxHashMap::with_capacity_and_hasher(customers, Default::default());
     for p in parts {
-        let remap: Vec<u32> = (0..p.ids.len())
-            .map(|c| {
-                let id = p.ids.get(c);
-                *codes.entry(id.to_string()).or_insert_with(|| {
+        let remap: Vec<u32> = p
+            .ids
+            .iter()
+            .map(|id| {
+                *codes.entry(id).or_insert_with(|| {
                     out.ids.push(id);
                     (out.ids.len() - 1) as u32
                 })

@@ -101,16 +101,50 @@ pub fn splittable(path: &Path, encoding: Option<&str>) -> Result<bool> {
 }
 
 /// The quotes and line feeds of `[start, end)`, quotes counted after the header only (the
-/// engine starts outside quotes after it).
+/// engine starts outside quotes after it). Read a step at a time into one buffer (no copy of
+/// the range in memory).
 pub fn count_range(path: &Path, start: u64, end: u64) -> Result<RangeCounts> {
+    counted_by(path, start, end, COUNT_STEP)
+}
+
+fn counted_by(path: &Path, start: u64, end: u64, step: usize) -> Result<RangeCounts> {
     let mut file = open_file(path)?;
     let header_end = header_line(&mut file, path)?.len() as u64;
-    let bytes = read_at(&mut file, path, start, end)?;
-    let quoted_from = header_end.saturating_sub(start).min(bytes.len() as u64) as usize;
-    Ok(RangeCounts {
-        odd_quotes: memchr::memchr_iter(b'"', &bytes[quoted_from..]).count() % 2 == 1,
-        newlines: memchr::memchr_iter(b'\n', &bytes).count() as u64,
-    })
+    let mut counts = RangeCounts::default();
+    let mut chunk = vec![0u8; step];
+    let mut at = start;
+    file.seek(SeekFrom::Start(start))
+        .map_err(|e| io_error(path, e))?;
+    while at < end {
+        let want = (end - at).min(step as u64) as usize;
+        let got = read_full(&mut file, &mut chunk[..want]).map_err(|e| io_error(path, e))?;
+        if got == 0 {
+            break;
+        }
+        let bytes = &chunk[..got];
+        let quoted_from = header_end.saturating_sub(at).min(got as u64) as usize;
+        counts.odd_quotes ^= memchr::memchr_iter(b'"', &bytes[quoted_from..]).count() % 2 == 1;
+        counts.newlines += memchr::memchr_iter(b'\n', bytes).count() as u64;
+        at += got as u64;
+    }
+    Ok(counts)
+}
+
+/// Bytes a counting pass reads at a time (they stay in the cache between its two scans).
+const COUNT_STEP: usize = 1 << 20;
+
+/// Fills `buf` from `file` (less only at the file's end); how many bytes were read.
+fn read_full(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 /// Reads on from `from` (whose quote state is `inside`) to the first line feed outside quotes;
@@ -224,5 +258,29 @@ mod tests {
                 at += text.len();
             }
         }
+    }
+
+    #[test]
+    fn counts_read_a_step_at_a_time_are_the_ranges_counts() {
+        let csv = b"a,\"b\"\n1,\"x\ny\"\n2,z\n\n3,\"q\"\"\n\"\n4,w";
+        let path = std::env::temp_dir().join(format!("flo_count_{}", std::process::id()));
+        std::fs::write(&path, csv).unwrap();
+        let header = csv.iter().position(|&c| c == b'\n').unwrap() + 1;
+        let len = csv.len();
+        for a in 0..=len {
+            for b in a..=len + 2 {
+                let bytes = &csv[a..b.min(len)];
+                let quoted = &csv[a.max(header).min(b.min(len))..b.min(len)];
+                let expect = RangeCounts {
+                    odd_quotes: quoted.iter().filter(|&&c| c == b'"').count() % 2 == 1,
+                    newlines: bytes.iter().filter(|&&c| c == b'\n').count() as u64,
+                };
+                for step in [1, 2, 3, 7, 64] {
+                    let got = counted_by(&path, a as u64, b as u64, step).unwrap();
+                    assert_eq!(got, expect, "[{a}, {b}) step {step}");
+                }
+            }
+        }
+        std::fs::remove_file(&path).unwrap();
     }
 }
