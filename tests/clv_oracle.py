@@ -189,9 +189,45 @@ def bg_expected(params, t, x, t_x, big_t, modified):
 def bg_expected_new(params, t, modified):
     r, alpha, a, b = _m(*params)
     t = mp.mpf(float(t))
-    if modified:
-        return b / (a - 1) * _one_minus_horizon(r, b + 1, a + b, t / alpha)
-    return (a + b - 1) / (a - 1) * _one_minus_horizon(r, b, a + b - 1, t / alpha)
+    try:
+        if modified:
+            return b / (a - 1) * _one_minus_horizon(r, b + 1, a + b, t / alpha)
+        return (a + b - 1) / (a - 1) * _one_minus_horizon(r, b, a + b - 1, t / alpha)
+    except NoReference:
+        return _new_customer_mean(r, a, b, t / alpha, modified)
+
+
+def _new_customer_mean(r, a, b, s, modified):
+    """A new customer's expected purchases as the mean they are where the 2F1 form has no
+    value: `E[q (1 - (1 + p s)^-r) / p]` over the dropout probability p ~ Beta(a, b) (the
+    purchase rate's Gamma mixed out), `q = 1 - p` for MBG/NBD (a dropout at time 0 too), 1 for
+    BG/NBD. Nothing cancels: `1 - (1 + p s)^-r` is `-expm1(-r log1p(p s))`, `p = w^(1/a)` takes
+    `p^(a-1)` away, and `g(1)` is taken out (its mean is itself) so that what is left vanishes
+    at the `(1 - p)^(b-1)` end. Two quadratures on different cuts and precisions must agree to 1e-35."""
+
+    def g(p):
+        q = 1 - p if modified else 1
+        return q * -mp.expm1(-r * mp.log1p(p * s)) / p if p > 0 else r * s
+
+    def integral(extra, ratio):
+        with mp.workdps(mp.mp.dps + extra):
+            at_one = g(mp.mpf(1))
+            cuts, gap = [], 1 / mp.mpf(ratio)
+            while gap > min(a, 1) * mp.mpf(10) ** -8:
+                cuts.append(1 - gap)
+                gap /= ratio
+
+            def f(w):
+                p = w ** (1 / a)
+                return mp.exp((b - 1) * mp.log1p(-p)) * (g(p) - at_one) if p < 1 else mp.mpf(0)
+
+            rest = mp.quad(f, [mp.mpf(0), *cuts, mp.mpf(1)], maxdegree=6) / a
+            return rest * mp.exp(-_ln_beta(a, b)) + at_one
+
+    low, high = integral(0, 8), integral(10, 4)
+    if mp.isfinite(high) and abs(low - high) <= mp.mpf(10) ** -35 * abs(high):
+        return +high
+    raise NoReference
 
 
 def _one_minus_horizon(big_a, big_b, c, s):
