@@ -53,9 +53,11 @@ def hyp2f1_positive(a, b, c, z, most_terms=4_000):
     """2F1 where every term of its series is positive (`a, b, c > 0`, `0 <= z < 1`), as the
     Pareto/NBD's are, without mpmath's `hyp2f1`: its transformations can return a value wrong in
     every digit at every precision (2F1(13769.9, 3770.2; 13770.9; 0.84) = 1.6e3009, mpmath
-    1.0e4549). Summed term by term where that takes at most `most_terms` terms (nothing
-    cancels), else by Euler's integral."""
+    1.0e4549). Summed term by term (nothing cancels) where the terms' peak plus the fall after
+    it (`200 / ln(1/z)` terms) is at most `most_terms`, else by Euler's integral."""
     a, b, c, z = _m(a, b, c, z)
+    if not (a > 0 and b > 0 and c > 0 and 0 <= z < 1):
+        raise NoReference
     if z == 0:
         return mp.mpf(1)
     # The terms grow while (a + k)(b + k) z > (c + k)(k + 1): up to the positive root of that
@@ -79,40 +81,37 @@ def hyp2f1_euler(a, b, c, z):
     either upper parameter `e` with `c > e > 0` (the other is `f`) and `z < 1`. The integrand
     is positive, so nothing cancels; what is left is quadrature error, checked by taking the
     integral twice (at the working precision and 10 digits above, on different cuts) and
-    returning a value only where both agree to 1e-35. `t = w^(1/e)` takes the `t^(e-1)`
-    singularity away; the mass sits at w = 1 on a scale of about `1 / (c + f z / (1 - z))`,
-    so [0, 1] is cut at `1 - w = 64^-k` (16^-k) down to below that scale."""
-    z = mp.mpf(z)
+    returning a value only where both agree to 1e-35, and where the same nodes integrate
+    `f = 0` (2F1 = 1) to 1e-35: mass the cuts miss shows there. `t = (1 - v)^(1/e)` takes the
+    `t^(e-1)` singularity away, and `1 - t = -expm1(log1p(-v) / e)` keeps every node off t = 1;
+    the mass sits at v = 0 on a scale of about `e / (c + f z / (1 - z))`, so [0, 1] is cut at
+    `v = 64^-k` (16^-k) down to below that scale."""
+    a, b, c, z = _m(a, b, c, z)
     pairs = [(e, f) for e, f in ((a, b), (b, a)) if c > e > 0]
     if not pairs or z >= 1:
         raise NoReference
     e, f = pairs[0]
-    # (1 - t)'s power, 0 where c - e is 1 to the last digits (A0's c = e + 1 rounds).
-    k = c - e - 1
-    k = mp.mpf(0) if abs(k) <= mp.mpf(10) ** (10 - mp.mp.dps) * c else k
 
-    def integral(extra, ratio):
+    def integral(extra, ratio, power):
         with mp.workdps(mp.mp.dps + extra):
-            inv = 1 / mp.mpf(e)
-            scale = 1 / (c + abs(f) * abs(z) / (1 - z))
-            cuts, gap = [mp.mpf(1)], 1 / mp.mpf(ratio)
+            scale = e / (c + abs(power) * abs(z) / (1 - z))
+            points, gap = [mp.mpf(1)], 1 / mp.mpf(ratio)
             while gap > scale / 4:
-                cuts.append(gap)
+                points.append(gap)
                 gap /= ratio
-            points = [mp.mpf(0)] + [1 - g for g in cuts[1:]] + [mp.mpf(1)]
+            points.append(mp.mpf(0))
 
-            def g(w):
-                t = w**inv
-                return mp.exp(k * mp.log1p(-t) - f * mp.log1p(-z * t)) if t < 1 else _at_one()
+            def g(v):
+                ln_t = mp.log1p(-v) / e
+                return mp.exp((c - e - 1) * mp.log(-mp.expm1(ln_t)) - power * mp.log1p(-z * mp.exp(ln_t)))
 
-            def _at_one():
-                return mp.mpf(0) if k > 0 else (1 - z) ** -f if k == 0 else mp.inf
-
-            area = mp.quad(g, points, maxdegree=6)
+            area = mp.quad(g, points[::-1], maxdegree=6)
             return mp.exp(lg(c) - lg(e) - lg(c - e)) * area / e
 
-    low, high = integral(0, 64), integral(10, 16)
-    if mp.isfinite(high) and abs(low - high) <= mp.mpf(10) ** -35 * abs(high):
+    tiny = mp.mpf(10) ** -35
+    low, high = integral(0, 64, f), integral(10, 16, f)
+    whole = integral(0, 64, 0)
+    if mp.isfinite(high) and abs(low - high) <= tiny * abs(high) and abs(whole - 1) <= tiny:
         return +high
     raise NoReference
 
@@ -190,42 +189,59 @@ def bg_expected_new(params, t, modified):
     r, alpha, a, b = _m(*params)
     t = mp.mpf(float(t))
     try:
-        if modified:
-            return b / (a - 1) * _one_minus_horizon(r, b + 1, a + b, t / alpha)
-        return (a + b - 1) / (a - 1) * _one_minus_horizon(r, b, a + b - 1, t / alpha)
+        return new_customer_form(r, alpha, a, b, t, modified)
     except NoReference:
-        return _new_customer_mean(r, a, b, t / alpha, modified)
+        return new_customer_mean(r, a, b, t / alpha, modified)
 
 
-def _new_customer_mean(r, a, b, s, modified):
+def new_customer_form(r, alpha, a, b, t, modified):
+    """A new customer's expected purchases in the 2F1 form lifetimes writes."""
+    if modified:
+        return b / (a - 1) * _one_minus_horizon(r, b + 1, a + b, t / alpha)
+    return (a + b - 1) / (a - 1) * _one_minus_horizon(r, b, a + b - 1, t / alpha)
+
+
+def new_customer_mean(r, a, b, s, modified):
     """A new customer's expected purchases as the mean they are where the 2F1 form has no
     value: `E[q (1 - (1 + p s)^-r) / p]` over the dropout probability p ~ Beta(a, b) (the
     purchase rate's Gamma mixed out), `q = 1 - p` for MBG/NBD (a dropout at time 0 too), 1 for
-    BG/NBD. Nothing cancels: `1 - (1 + p s)^-r` is `-expm1(-r log1p(p s))`, `p = w^(1/a)` takes
-    `p^(a-1)` away, and `g(1)` is taken out (its mean is itself) so that what is left vanishes
-    at the `(1 - p)^(b-1)` end. Two quadratures on different cuts and precisions must agree to 1e-35."""
+    BG/NBD. Nothing cancels: `1 - (1 + p s)^-r` is `-expm1(-r log1p(p s))`, and `g(1)` is
+    taken out (its mean is itself) so that what is left vanishes at the `(1 - p)^(b-1)` end.
+    [0, 1] is cut at the Beta's mean and multiples of its standard deviation either side, and
+    geometrically towards both ends; for `a < 1`, `p = w^(1/a)` takes `p^(a-1)` away. Two
+    quadratures on different cuts and precisions must agree to 1e-35, and the same nodes must
+    give `E[1 - p] = b / (a + b)` to 1e-35 (mass the cuts miss shows there)."""
 
     def g(p):
         q = 1 - p if modified else 1
         return q * -mp.expm1(-r * mp.log1p(p * s)) / p if p > 0 else r * s
 
-    def integral(extra, ratio):
+    def integral(extra, ratio, h):
         with mp.workdps(mp.mp.dps + extra):
-            at_one = g(mp.mpf(1))
-            cuts, gap = [], 1 / mp.mpf(ratio)
-            while gap > min(a, 1) * mp.mpf(10) ** -8:
-                cuts.append(1 - gap)
+            mean = a / (a + b)
+            sd = mp.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
+            cuts = {mean + j * sd for j in (-64, -16, -4, -1, 0, 1, 4, 16, 64)}
+            gap = 1 / mp.mpf(ratio)
+            while gap > mp.mpf(10) ** -12:
+                cuts |= {gap * mean, 1 - gap * (1 - mean)}
                 gap /= ratio
+            ps = sorted(c for c in cuts if 0 < c < 1)
+            # Both integrands vanish at p = 1 (as (1 - p)^b), where a node can round.
+            if a < 1:  # in w = p^a: dp p^(a-1) = dw / a
+                at_w = lambda p: mp.exp((b - 1) * mp.log1p(-p)) * h(p) / a if p < 1 else 0  # noqa: E731
+                f = lambda w: at_w(w ** (1 / a))  # noqa: E731
+                points = [mp.mpf(0)] + [p**a for p in ps] + [mp.mpf(1)]
+            else:
+                f = lambda p: mp.exp((a - 1) * mp.log(p) + (b - 1) * mp.log1p(-p)) * h(p) if p < 1 else 0  # noqa: E731
+                points = [mp.mpf(0), *ps, mp.mpf(1)]
+            return mp.quad(f, points, maxdegree=6) * mp.exp(-_ln_beta(a, b))
 
-            def f(w):
-                p = w ** (1 / a)
-                return mp.exp((b - 1) * mp.log1p(-p)) * (g(p) - at_one) if p < 1 else mp.mpf(0)
-
-            rest = mp.quad(f, [mp.mpf(0), *cuts, mp.mpf(1)], maxdegree=6) / a
-            return rest * mp.exp(-_ln_beta(a, b)) + at_one
-
-    low, high = integral(0, 8), integral(10, 4)
-    if mp.isfinite(high) and abs(low - high) <= mp.mpf(10) ** -35 * abs(high):
+    at_one = g(mp.mpf(1))
+    rest = lambda p: g(p) - at_one  # noqa: E731
+    tiny = mp.mpf(10) ** -35
+    low, high = integral(0, 8, rest) + at_one, integral(10, 4, rest) + at_one
+    survive = integral(0, 8, lambda p: 1 - p)
+    if mp.isfinite(high) and abs(low - high) <= tiny * abs(high) and abs(survive * (a + b) / b - 1) <= tiny:
         return +high
     raise NoReference
 

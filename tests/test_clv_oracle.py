@@ -6,7 +6,7 @@ reference (or 1e-15 of it near 0), probabilities in [0, 1], expectations >= 0 an
 non-decreasing in the horizon.
 
 CI runs a fixed sample of the grid (POINTS per function, seeded); FLO_RFM_ORACLE_POINTS=n
-runs n per function (1000: about 20 minutes). Run with -s to print the
+runs n per function (200: about 10 minutes for the Pareto/NBD). Run with -s to print the
 worst relative error per function."""
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ class Worst:
 
     @classmethod
     def check(cls, name: str, ours: float, ref, where: str, scale: float = 0.0) -> None:
-        if ref is None:  # mpmath's own series did not converge: no reference at this point
+        if ref is None:  # the oracle has no value here (NoReference): counted, not checked
             cls.skipped[name] = cls.skipped.get(name, 0) + 1
             return
         assert math.isfinite(ours), f"{name} at {where}: {ours}"
@@ -121,6 +121,11 @@ def _assert_clean(prefix: str) -> None:
         f"{n}: {len(f)} of {POINTS} points, e.g.\n  " + "\n  ".join(f[:3]) for n, f in bad.items()
     )
     assert not bad, report
+    # A value without a reference is not checked: at most 2 % of a function's (at least one).
+    for name, skipped in Worst.skipped.items():
+        if name.startswith(prefix):
+            total = skipped + Worst.seen.get(name, (0.0, "", 0))[2]
+            assert skipped <= max(1, total // 50), f"{name}: {skipped} of {total} values without a reference"
 
 
 def _one(values) -> float:
@@ -313,14 +318,28 @@ def test_oracle_positive_2f1(a: float, b: float, c: float, z: float) -> None:
         ([2.3, 10.0, 3.5, 4.2], 30.0, True),
         ([0.7, 1.0, 0.3, 2.2], 365.25, False),
         ([1e3, 1e-3, 1e-30, 1e2], 3652.5, True),
+        ([6475.0, 10.0, 3.0, 2.2e-32], 365.25, True),  # b tiny, as where the fallback is used
     ],
 )
 def test_oracle_new_customer_mean(params: list[float], t: float, modified: bool) -> None:
     """The oracle's fallback for a new customer's expectation (the mean over the dropout
-    probability) agrees with its 2F1 form to 35 digits where both have a value."""
+    probability) agrees with its 2F1 form to 35 digits; both must have a value here."""
     r, alpha, a, b = oracle._m(*params)
-    mean = oracle._new_customer_mean(r, a, b, mp.mpf(t) / alpha, modified)
-    form = oracle.bg_expected_new(params, t, modified)
+    mean = oracle.new_customer_mean(r, a, b, mp.mpf(t) / alpha, modified)
+    form = oracle.new_customer_form(r, alpha, a, b, mp.mpf(t), modified)
+    assert abs(mean - form) <= mp.mpf(10) ** -35 * abs(form)
+
+
+def test_oracle_new_customer_mean_finds_its_mass() -> None:
+    """Where the Beta's mass is narrow (a = b = 1000) and the cuts miss part of it, the
+    fallback gives no value rather than a wrong one: the same nodes' E[1 - p] shows the gap."""
+    r, alpha, a, b = oracle._m(2.3, 1.0, 1e3, 1e3)
+    t = mp.mpf(3)
+    form = oracle.new_customer_form(r, alpha, a, b, t, False)
+    try:
+        mean = oracle.new_customer_mean(r, a, b, t / alpha, False)
+    except oracle.NoReference:
+        return
     assert abs(mean - form) <= mp.mpf(10) ** -35 * abs(form)
 
 

@@ -382,6 +382,7 @@ fn mean_objective_within(
 /// quadrature. A longer series carries its rounding into the gradient, whose log-parameter
 /// components are sums of terms like `r ln(alpha)` cancelling to about 1: with 120,000 terms
 /// (r = 688, the oracle's points) the r component was 1.6e-10 off, by quadrature 8e-13.
+/// Fits keep [`FIT_SERIES_TERMS`]: their steps need no such digits, and past it they stop.
 const SERIES_TERMS: usize = 20_000;
 
 /// The most terms A0's series is given in a fit's objective. The series needs about
