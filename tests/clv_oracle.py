@@ -33,18 +33,15 @@ def _hyp2f1(a, b, c, z, terms=(4_000,)):
             except (mp.libmp.NoConvergence, ValueError):  # ValueError: mpmath's cancellation
                 return None
 
-    def agree(u, v):
-        return u is not None and v is not None and abs(u - v) <= mp.mpf(10) ** -35 * abs(v)
-
     for n in terms:
         low = at(0, n)
         if low is None:
             continue
         high = at(60, n)
-        if agree(low, high):
+        if _agree(low, high):
             return +high
         highest = at(250, n)
-        if agree(high, highest):
+        if _agree(high, highest):
             return +highest
     return hyp2f1_euler(a, b, c, z)
 
@@ -108,12 +105,14 @@ def hyp2f1_euler(a, b, c, z):
             area = mp.quad(g, points[::-1], maxdegree=6)
             return mp.exp(lg(c) - lg(e) - lg(c - e)) * area / e
 
-    tiny = mp.mpf(10) ** -35
-    low, high = integral(0, 64, f), integral(10, 16, f)
-    whole = integral(0, 64, 0)
-    if mp.isfinite(high) and abs(low - high) <= tiny * abs(high) and abs(whole - 1) <= tiny:
+    if _agree(integral(0, 64, f), high := integral(10, 16, f)) and _agree(integral(0, 64, 0), 1):
         return +high
     raise NoReference
+
+
+def _agree(u, v):
+    """Two evaluations of one value, both finite and equal to 35 digits."""
+    return u is not None and v is not None and mp.isfinite(v) and abs(u - v) <= mp.mpf(10) ** -35 * abs(v)
 
 
 class NoReference(Exception):
@@ -238,10 +237,8 @@ def new_customer_mean(r, a, b, s, modified):
 
     at_one = g(mp.mpf(1))
     rest = lambda p: g(p) - at_one  # noqa: E731
-    tiny = mp.mpf(10) ** -35
-    low, high = integral(0, 8, rest) + at_one, integral(10, 4, rest) + at_one
-    survive = integral(0, 8, lambda p: 1 - p)
-    if mp.isfinite(high) and abs(low - high) <= tiny * abs(high) and abs(survive * (a + b) / b - 1) <= tiny:
+    high = integral(10, 4, rest) + at_one
+    if _agree(integral(0, 8, rest) + at_one, high) and _agree(integral(0, 8, lambda p: 1 - p), b / (a + b)):
         return +high
     raise NoReference
 

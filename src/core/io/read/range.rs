@@ -101,51 +101,32 @@ pub fn splittable(path: &Path, encoding: Option<&str>) -> Result<bool> {
 }
 
 /// The quotes and line feeds of `[start, end)`, quotes counted after the header only (the
-/// engine starts outside quotes after it). Read a step at a time into one buffer (no copy of
-/// the range in memory).
+/// engine starts outside quotes after it). Read a step at a time (no copy of the range in
+/// memory).
 pub fn count_range(path: &Path, start: u64, end: u64) -> Result<RangeCounts> {
     counted_by(path, start, end, COUNT_STEP)
 }
 
-fn counted_by(path: &Path, start: u64, end: u64, step: usize) -> Result<RangeCounts> {
+fn counted_by(path: &Path, start: u64, end: u64, step: u64) -> Result<RangeCounts> {
     let mut file = open_file(path)?;
     let header_end = header_line(&mut file, path)?.len() as u64;
     let mut counts = RangeCounts::default();
-    let mut chunk = vec![0u8; step];
     let mut at = start;
-    file.seek(SeekFrom::Start(start))
-        .map_err(|e| io_error(path, e))?;
     while at < end {
-        let want = (end - at).min(step as u64) as usize;
-        let got = read_full(&mut file, &mut chunk[..want]).map_err(|e| io_error(path, e))?;
-        if got == 0 {
+        let bytes = read_at(&mut file, path, at, (at + step).min(end))?;
+        if bytes.is_empty() {
             break;
         }
-        let bytes = &chunk[..got];
-        let quoted_from = header_end.saturating_sub(at).min(got as u64) as usize;
+        let quoted_from = header_end.saturating_sub(at).min(bytes.len() as u64) as usize;
         counts.odd_quotes ^= memchr::memchr_iter(b'"', &bytes[quoted_from..]).count() % 2 == 1;
-        counts.newlines += memchr::memchr_iter(b'\n', bytes).count() as u64;
-        at += got as u64;
+        counts.newlines += memchr::memchr_iter(b'\n', &bytes).count() as u64;
+        at += bytes.len() as u64;
     }
     Ok(counts)
 }
 
 /// Bytes a counting pass reads at a time (they stay in the cache between its two scans).
-const COUNT_STEP: usize = 1 << 20;
-
-/// Fills `buf` from `file` (less only at the file's end); how many bytes were read.
-fn read_full(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match file.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
-}
+const COUNT_STEP: u64 = 1 << 20;
 
 /// Reads on from `from` (whose quote state is `inside`) to the first line feed outside quotes;
 /// returns the offset just past it (a record start), or the file's length.
