@@ -23,6 +23,14 @@ use crate::core::table::columns::StrColumn;
 type F64Array<'py> = Bound<'py, PyArray1<f64>>;
 /// A sparse histogram: its codes and their counts.
 type KeyCounts<'py> = (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<i64>>);
+type KeysUnder<'py> = (
+    Bound<'py, PyArray1<u64>>,
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<u64>>,
+    Bound<'py, PyArray1<u64>>,
+    Bound<'py, PyArray1<i64>>,
+    Vec<bool>,
+);
 
 /// `pd.qcut(values, probabilities, labels=False)`: (codes with -1 for null, edges).
 #[pyfunction]
@@ -160,6 +168,35 @@ fn key_counts<'py>(
     Ok((
         PyArray1::from_vec(py, codes),
         PyArray1::from_vec(py, counts),
+    ))
+}
+
+/// One partition's keys under `prefixes` in a round past the first (`select::keys_under`):
+/// the next digit's counts of the prefixes not settled, then the rows, keys and counts of those
+/// settled, and which were.
+#[pyfunction]
+fn keys_under<'py>(
+    py: Python<'py>,
+    values: PyReadonlyArray1<'py, f64>,
+    prefixes: Vec<u64>,
+    known: u32,
+    digit: u32,
+    cap: usize,
+) -> PyResult<KeysUnder<'py>> {
+    if known == 0 || known + digit > 64 || digit >= 32 {
+        return Err(to_py(FloError::invalid(format!(
+            "{known} known bits and a {digit}-bit digit are not a round past the first"
+        ))));
+    }
+    let values = values.as_slice()?;
+    let u = py.detach(|| select::keys_under(values, &prefixes, known, digit, cap));
+    Ok((
+        PyArray1::from_vec(py, u.codes),
+        PyArray1::from_vec(py, u.counts),
+        PyArray1::from_vec(py, u.rows),
+        PyArray1::from_vec(py, u.keys),
+        PyArray1::from_vec(py, u.key_counts),
+        u.settled,
     ))
 }
 
@@ -339,6 +376,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(continue_group_sums, m)?)?;
     m.add_function(wrap_pyfunction!(key_histograms, m)?)?;
     m.add_function(wrap_pyfunction!(key_counts, m)?)?;
+    m.add_function(wrap_pyfunction!(keys_under, m)?)?;
     m.add_function(wrap_pyfunction!(quantiles_from_order_stats, m)?)?;
     m.add_function(wrap_pyfunction!(unique_bin_edges, m)?)?;
     m.add_function(wrap_pyfunction!(rank_bin_edges, m)?)?;

@@ -4,7 +4,11 @@ and numpy's linear quantiles interpolated from them by the one-machine code.
 
 A histogram travels as its non-zero cells only (``(codes, counts)``, a code being the prefix's
 row in the round shifted past the 16-bit digit, or'ed with the digit): a few hundred pairs per
-partition where the dense rows would be 65,536 counts per prefix, most of them zero."""
+partition where the dense rows would be 65,536 counts per prefix, most of them zero. From the
+second round on, a partition sends the distinct keys under a prefix instead, with their counts,
+where it holds at most ``KEYS_CAP`` of them: a prefix whose keys every partition sent is settled
+in that round, with no further digit. Customer metrics (whole days, order counts, prices in
+cents) settle in the second round, so a selection takes two round trips, not four."""
 
 from __future__ import annotations
 
@@ -21,11 +25,19 @@ _SIGN = 1 << 63
 _DIGIT = 16
 _MASK = (1 << _DIGIT) - 1
 _FAN_IN = 8
+#: Distinct keys a partition sends under one prefix rather than its next digit's histogram:
+#: 16,384 keys with their rows and counts (384 KiB) stay under a histogram's 65,536 cells (1 MiB).
+KEYS_CAP = 1 << 14
 
 #: A sparse histogram: ascending codes ``row << 16 | digit`` and their counts.
 Counts = tuple[np.ndarray, np.ndarray]
+#: What a round sends: the histograms, the settled prefixes' keys (``(rows, keys, counts)``,
+#: a row being the prefix's number in the round) and, per prefix, whether it is settled.
+Sent = tuple[Counts, tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 #: Per (row of the 2-D arrays, prefix): the digits that hold values, and the running counts.
 Cells = dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]
+#: Per (row of the 2-D arrays, prefix) settled in a round: its keys, and the running counts.
+Settled = dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]
 
 
 def _value_of(key: int) -> float:
@@ -41,45 +53,92 @@ def _tree(parts: Sequence[Any], combine: Callable[..., Any]) -> Any:
     return level[0]
 
 
-def _add(*parts: Counts) -> Counts:
-    """Sparse histograms summed: equal codes merged, counts added."""
-    codes = np.concatenate([c for c, _ in parts])
-    counts = np.concatenate([n for _, n in parts])
-    order = np.argsort(codes, kind="stable")
-    codes, counts = codes[order], counts[order]
-    if not len(codes):
-        return codes, counts
-    starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
-    return codes[starts], np.add.reduceat(counts, starts)
+def _merge(
+    codes: Sequence[np.ndarray], counts: Sequence[np.ndarray], *by: Sequence[np.ndarray]
+) -> list[np.ndarray]:
+    """Entries equal in ``codes`` (and in each of ``by``) merged, their counts added; sorted."""
+    columns = [np.concatenate(c) for c in (*by, codes)]
+    n = np.concatenate(counts)
+    order = np.lexsort(columns[::-1]) if by else np.argsort(columns[0], kind="stable")
+    columns, n = [c[order] for c in columns], n[order]
+    if not len(n):
+        return [*columns, n]
+    new = np.zeros(len(n), dtype=bool)
+    new[0] = True
+    for c in columns:
+        new[1:] |= c[1:] != c[:-1]
+    starts = np.flatnonzero(new)
+    return [*(c[starts] for c in columns), np.add.reduceat(n, starts)]
 
 
-def _row_histograms(rows: np.ndarray, prefixes: dict[int, list[int]], known: int) -> Counts:
+def _add(*parts: Sent) -> Sent:
+    """What several partitions sent, summed: equal codes (and equal keys of a prefix) merged,
+    counts added; a prefix settled where every part settled it."""
+    hist = _merge([h[0] for h, _, _ in parts], [h[1] for h, _, _ in parts])
+    rows, keys, counts = _merge(
+        [k[1] for _, k, _ in parts], [k[2] for _, k, _ in parts], [k[0] for _, k, _ in parts]
+    )
+    settled = np.logical_and.reduce([s for _, _, s in parts])
+    return (hist[0], hist[1]), (rows, keys, counts), settled
+
+
+def _row_histograms(rows: np.ndarray, prefixes: dict[int, list[int]], known: int) -> Sent:
     """Per wanted row of one partition's 2-D array and per prefix (the top ``known`` bits of the
     values' order-preserving keys, ``-0.0`` counted as ``0.0``, NaN left out), the counts of the
-    keys' next 16 bits (the core's one pass), sparse; the prefixes numbered one after another
-    in the order of ``prefixes``."""
-    codes, counts, at = [], [], 0
+    keys' next 16 bits (the core's one pass), sparse, or past the first round the keys
+    themselves where few; the prefixes numbered one after another in the order of
+    ``prefixes``."""
+    codes, counts, key_rows, keys, key_counts, settled, at = [], [], [], [], [], [], 0
     for r, p in prefixes.items():
-        c, n = _flo_rfm.key_counts(np.ascontiguousarray(rows[r], dtype="float64"), p, known, _DIGIT)
+        values = np.ascontiguousarray(rows[r], dtype="float64")
+        if known:
+            c, n, kr, k, kn, s = _flo_rfm.keys_under(values, p, known, _DIGIT, KEYS_CAP)
+        else:
+            c, n = _flo_rfm.key_counts(values, p, known, _DIGIT)
+            kr, k, kn, s = (
+                np.zeros(0, np.uint64),
+                np.zeros(0, np.uint64),
+                np.zeros(0, np.int64),
+                [False] * len(p),
+            )
         codes.append(c + np.uint64(at << _DIGIT))
         counts.append(n)
+        key_rows.append(kr + np.uint64(at))
+        keys.append(k)
+        key_counts.append(kn)
+        settled.extend(s)
         at += len(p)
-    return np.concatenate(codes), np.concatenate(counts)
+    return (
+        (np.concatenate(codes), np.concatenate(counts)),
+        (np.concatenate(key_rows), np.concatenate(keys), np.concatenate(key_counts)),
+        np.asarray(settled, dtype=bool),
+    )
 
 
-def _cells(total: Counts, prefixes: dict[int, list[int]]) -> Cells:
-    """A round's summed histogram split by (row, prefix), numbered as :func:`_row_histograms`
-    numbers them."""
-    codes, counts = total
+def _cells(total: Sent, prefixes: dict[int, list[int]], known: int) -> tuple[Cells, Settled]:
+    """A round's sums split by (row, prefix), numbered as :func:`_row_histograms` numbers
+    them: the settled prefixes' keys, and the others' histograms (keys some partitions sent
+    for them counted into their digits)."""
+    (codes, counts), (key_rows, keys, key_counts), settled = total
     numbers = codes >> np.uint64(_DIGIT)
-    out: Cells = {}
+    low = np.uint64(64 - known - _DIGIT)
+    cells: Cells = {}
+    whole: Settled = {}
     at = 0
     for r, p in prefixes.items():
         for prefix in p:
-            here = numbers == at
-            out[(r, prefix)] = ((codes[here] & np.uint64(_MASK)).astype(np.int64), np.cumsum(counts[here]))
+            mine = key_rows == at
+            if settled[at]:
+                whole[(r, prefix)] = (keys[mine], np.cumsum(key_counts[mine]))
+            else:
+                here = numbers == at
+                digits, n = _merge(
+                    [codes[here] & np.uint64(_MASK), (keys[mine] >> low) & np.uint64(_MASK)],
+                    [counts[here], key_counts[mine]],
+                )
+                cells[(r, prefix)] = (digits.astype(np.int64), np.cumsum(n))
             at += 1
-    return out
+    return cells, whole
 
 
 def _descend(targets: list[tuple[int, int]], row: int, cells: Cells) -> list[tuple[int, int]]:
@@ -95,11 +154,19 @@ def _descend(targets: list[tuple[int, int]], row: int, cells: Cells) -> list[tup
     return moved
 
 
-def _round(parts: Sequence[Any], prefixes: dict[int, list[int]], known: int) -> Cells:
-    """One round trip: every partition's histograms under ``prefixes``, summed."""
-    hists = [delayed(_row_histograms)(a, prefixes, known) for a in parts]
-    (total,) = dask.compute(_tree(hists, _add))
-    return _cells(total, prefixes)
+def _settle(k: int, keys: np.ndarray, cum: np.ndarray) -> tuple[float, int]:
+    """The value of rank ``k`` among a settled prefix's keys, and how many equal values come
+    before it in sorted order."""
+    at = int(np.searchsorted(cum, k, side="right"))
+    below = int(cum[at - 1]) if at else 0
+    return _value_of(int(keys[at])), k - below
+
+
+def _round(parts: Sequence[Any], prefixes: dict[int, list[int]], known: int) -> tuple[Cells, Settled]:
+    """One round trip: every partition's histograms (or keys) under ``prefixes``, summed."""
+    sent = [delayed(_row_histograms)(a, prefixes, known) for a in parts]
+    (total,) = dask.compute(_tree(sent, _add))
+    return _cells(total, prefixes, known)
 
 
 def first_histograms(parts: Sequence[Any], rows: Sequence[int]) -> Cells:
@@ -108,7 +175,7 @@ def first_histograms(parts: Sequence[Any], rows: Sequence[int]) -> Cells:
     target yet, so it is taken before the targets are known: it also counts each row's non-null
     values (:func:`value_counts`), and :func:`row_quantile_edges` starts from it at the second
     round."""
-    return _round(parts, {int(r): [0] for r in rows}, 0)
+    return _round(parts, {int(r): [0] for r in rows}, 0)[0]
 
 
 def value_counts(first: Cells, rows: Sequence[int]) -> list[int]:
@@ -121,20 +188,35 @@ def select_rows(
 ) -> dict[int, list[tuple[float, int]]]:
     """For each row ``r`` of the partitions' 2-D arrays (values spread over partitions in
     order) and each ``k`` in ``wanted[r]``: the ``k``-th smallest non-null value (0-based) and
-    how many values equal to it come before it in sorted order. The same four rounds of
-    histograms (one task per partition each) serve every row and position; the first is taken
-    from ``first`` where it holds the rows (:func:`first_histograms`), so three are left."""
-    targets = {r: [(int(k), 0) for k in ks] for r, ks in wanted.items() if len(ks)}
-    if not targets:
-        return {r: [] for r in wanted}
-    for known in range(0, 64, _DIGIT):
-        prefixes = {r: sorted({p for _, p in t}) for r, t in targets.items()}
-        if known == 0 and first is not None and all((r, 0) in first for r in targets):
-            cells = first
+    how many values equal to it come before it in sorted order. The same rounds (one task per
+    partition each) serve every row and position: the first histogram is taken from ``first``
+    where it holds the rows (:func:`first_histograms`); each later round settles the targets
+    whose prefix holds few distinct keys in every partition and moves the others a digit down,
+    four rounds at most."""
+    found: dict[int, dict[int, tuple[float, int]]] = {r: {} for r in wanted}
+    # Per row, the targets still looked for: (index in wanted[r], rank within prefix, prefix).
+    pending = {r: [(i, int(k), 0) for i, k in enumerate(ks)] for r, ks in wanted.items() if len(ks)}
+    known = 0
+    while pending:
+        prefixes = {r: sorted({p for _, _, p in t}) for r, t in pending.items()}
+        if known == 0 and first is not None and all((r, 0) in first for r in pending):
+            cells, whole = first, {}
         else:
-            cells = _round(parts, prefixes, known)
-        targets = {r: _descend(t, r, cells) for r, t in targets.items()}
-    return {r: [(_value_of(key), k) for k, key in targets.get(r, [])] for r in wanted}
+            cells, whole = _round(parts, prefixes, known)
+        known += _DIGIT
+        moving: dict[int, list[tuple[int, int, int]]] = {}
+        for r, t in pending.items():
+            for i, k, prefix in t:
+                if (r, prefix) in whole:
+                    found[r][i] = _settle(k, *whole[(r, prefix)])
+                    continue
+                ((k, key),) = _descend([(k, prefix)], r, cells)
+                if known == 64:  # the whole key is known
+                    found[r][i] = (_value_of(key), k)
+                else:
+                    moving.setdefault(r, []).append((i, k, key))
+        pending = moving
+    return {r: [found[r][i] for i in range(len(ks))] for r, ks in wanted.items()}
 
 
 def row_quantile_edges(
@@ -160,7 +242,7 @@ def row_quantile_edges(
 
 def quantile_edges(columns: Sequence[Any], q: int | None, probabilities: list[float] | None) -> list[float]:
     """numpy's linear quantiles of all partitions' values (1-D columns; pandas ``qcut`` edges),
-    exactly: four rounds, the first of which also counts the values."""
+    exactly: two rounds where the values settle, at most four; the first also counts the values."""
     parts = [delayed(np.atleast_2d)(c) for c in columns]
     first = first_histograms(parts, [0])
     (n,) = value_counts(first, [0])

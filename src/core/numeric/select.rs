@@ -55,6 +55,79 @@ pub fn key_counts(
         .unzip()
 }
 
+/// What one partition sends for its keys under `prefixes` (the keys' top `known` bits, `known`
+/// at least one digit; `prefixes` sorted) in a round past the first.
+#[derive(Debug, Default, PartialEq)]
+pub struct Under {
+    /// Codes `row << digit | next digit` (ascending) of the prefixes not settled here, and the
+    /// keys counted under each, as [`key_counts`] gives them.
+    pub codes: Vec<u64>,
+    pub counts: Vec<i64>,
+    /// The distinct keys (ascending within a row) of the prefixes settled here, their rows and
+    /// how many values have each.
+    pub rows: Vec<u64>,
+    pub keys: Vec<u64>,
+    pub key_counts: Vec<i64>,
+    /// Per prefix: whether its keys were sent whole (at most `cap` distinct) rather than counted.
+    pub settled: Vec<bool>,
+}
+
+/// Per prefix, the distinct keys under it with their counts where they are at most `cap`
+/// (so a target under that prefix is found in this round, with no further digit), else the
+/// counts of the keys' next `digit` bits. Either way at most `max(cap, 1 << digit)` entries a
+/// prefix, however many values: where ties abound or values are few, as in most customer
+/// metrics, the second round settles every target.
+pub fn keys_under(values: &[f64], prefixes: &[u64], known: u32, digit: u32, cap: usize) -> Under {
+    assert!(
+        known > 0 && known + digit <= 64 && digit < 32,
+        "digits past the key's 64 bits"
+    );
+    let mut under: Vec<Vec<u64>> = vec![Vec::new(); prefixes.len()];
+    for key in values.iter().filter_map(|&v| order_key(v)) {
+        if let Ok(r) = prefixes.binary_search(&(key >> (64 - known))) {
+            under[r].push(key);
+        }
+    }
+    let low = 64 - known - digit;
+    let mask = (1u64 << digit) - 1;
+    let mut out = Under::default();
+    for (row, mut keys) in under.into_iter().enumerate() {
+        keys.sort_unstable();
+        let runs = runs(&keys);
+        let settled = runs.len() <= cap;
+        out.settled.push(settled);
+        for (key, n) in runs {
+            if settled {
+                out.rows.push(row as u64);
+                out.keys.push(key);
+                out.key_counts.push(n);
+                continue;
+            }
+            let code = (row as u64) << digit | ((key >> low) & mask);
+            match (out.codes.last(), out.counts.last_mut()) {
+                (Some(&last), Some(count)) if last == code => *count += n,
+                _ => {
+                    out.codes.push(code);
+                    out.counts.push(n);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The distinct values of a sorted slice and how many times each occurs.
+fn runs(sorted: &[u64]) -> Vec<(u64, i64)> {
+    let mut out: Vec<(u64, i64)> = Vec::new();
+    for &key in sorted {
+        match out.last_mut() {
+            Some((last, n)) if *last == key => *n += 1,
+            _ => out.push((key, 1)),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,5 +175,37 @@ mod tests {
                 assert_eq!(dense[*c as usize], *n);
             }
         }
+    }
+
+    #[test]
+    fn keys_under_settles_few_distinct_keys_and_counts_the_rest() {
+        let v = [
+            3.0,
+            3.0,
+            3.0001,
+            -1.0,
+            7.5,
+            f64::NAN,
+            3.0,
+            1e300,
+            -0.0,
+            3.0002,
+        ];
+        let key = |x: f64| order_key(x).unwrap();
+        let prefixes = [key(-1.0) >> 48, key(3.0) >> 48];
+        // cap 3: 3.0's prefix holds 3 distinct keys (settled), -1.0's one (settled).
+        let u = keys_under(&v, &prefixes, 16, 16, 3);
+        assert_eq!(u.settled, vec![true, true]);
+        assert_eq!(u.keys, vec![key(-1.0), key(3.0), key(3.0001), key(3.0002)]);
+        assert_eq!(u.key_counts, vec![1, 3, 1, 1]);
+        assert_eq!(u.rows, vec![0, 1, 1, 1]);
+        assert!(u.codes.is_empty());
+        // cap 2: 3.0's prefix falls back to the next digit's counts, as key_counts gives them.
+        let u = keys_under(&v, &prefixes, 16, 16, 2);
+        assert_eq!(u.settled, vec![true, false]);
+        let (codes, counts) = key_counts(&v, &prefixes[1..], 16, 16);
+        let shifted: Vec<u64> = codes.iter().map(|c| c | 1 << 16).collect();
+        assert_eq!((u.codes, u.counts), (shifted, counts));
+        assert_eq!(u.keys, vec![key(-1.0)]);
     }
 }
