@@ -158,8 +158,10 @@ pub struct PurchaseHistories {
 
 #[pymethods]
 impl PurchaseHistories {
+    /// Built without the GIL, so the two models' histories can be built side by side.
     #[new]
     fn new(
+        py: Python<'_>,
         model: &str,
         x: F64In<'_>,
         t_x: F64In<'_>,
@@ -168,8 +170,9 @@ impl PurchaseHistories {
     ) -> PyResult<Self> {
         let modified = modified_of(model)?;
         let (x, t_x, t, w) = (x.as_slice()?, t_x.as_slice()?, t.as_slice()?, w.as_slice()?);
+        let data = py.detach(|| BgNbdData::new(x.to_vec(), t_x.to_vec(), t.to_vec(), w.to_vec()));
         Ok(PurchaseHistories {
-            data: BgNbdData::new(x.to_vec(), t_x.to_vec(), t.to_vec(), w.to_vec()),
+            data,
             modified,
             samples: Mutex::new(HashMap::new()),
         })
@@ -206,11 +209,13 @@ pub struct SpendHistories {
 
 #[pymethods]
 impl SpendHistories {
+    /// Built without the GIL, as [`PurchaseHistories`].
     #[new]
-    fn new(x: F64In<'_>, m: F64In<'_>, w: F64In<'_>) -> PyResult<Self> {
+    fn new(py: Python<'_>, x: F64In<'_>, m: F64In<'_>, w: F64In<'_>) -> PyResult<Self> {
         let (x, m, w) = (x.as_slice()?, m.as_slice()?, w.as_slice()?);
+        let data = py.detach(|| GammaGammaData::new(x.to_vec(), m.to_vec(), w.to_vec()));
         Ok(SpendHistories {
-            data: GammaGammaData::new(x.to_vec(), m.to_vec(), w.to_vec()),
+            data,
             samples: Mutex::new(HashMap::new()),
         })
     }

@@ -3,6 +3,8 @@ fitted on likelihood sums merged exactly from the partitions, predictions per pa
 
 from __future__ import annotations
 
+import concurrent.futures
+import functools
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -105,38 +107,49 @@ Held = Callable[[tuple[np.ndarray, ...]], Any]
 Sums = Callable[[list[float], bool, "int | None"], list[list[list[float]]]]
 
 
-def _likelihoods(kinds: Sequence[tuple[Sequence[Any], PartSums, Held]]) -> list[tuple[Sums, int, float]]:
+def _likelihoods(
+    kinds: Sequence[tuple[Sequence[Any], PartSums, Held]], rows: int
+) -> list[tuple[Callable[[], Sums], int, float]]:
     """For each kind of histories (its per-partition groups, the sums of one partition, how
-    the gathered ones are held): the function the optimiser calls (every part's order-free sums
-    at some parameters, with the Hessian's or over the fit's subsample as it asks), the distinct
-    groups and the customers.
+    the gathered ones are held): what makes the function the optimiser calls (every part's
+    order-free sums at some parameters, with the Hessian's or over the fit's subsample as it
+    asks), the distinct groups and the customers.
 
     The sums are exact and order-free over groups (a group split over partitions is summed as
     its pieces were), so a fit on them equals one machine's bit for bit wherever they are
     computed. When the histories are few they are gathered once and every evaluation runs on
-    the client; otherwise each evaluation sums the parts where they live. Every kind shares
-    the same three round trips (persist, count, gather)."""
-    groups = dask.persist(*[g for parts, _, _ in kinds for g in parts])
-    shapes = dask.compute(*[delayed(_group_count)(g) for g in groups])
-    bounds = np.cumsum([0] + [len(parts) for parts, _, _ in kinds])
-    mine = [(groups[a:b], shapes[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
-    totals = [(sum(s[0] for s in shape), sum(s[1] for s in shape)) for _, shape in mine]
-    small = [i for i, (n_groups, _) in enumerate(totals) if n_groups <= GATHER_LIMIT]
-    gathered = dask.compute(*[g for i in small for g in mine[i][0]]) if small else ()
-    out: list[tuple[Sums, int, float]] = []
-    at = 0
-    for i, ((parts, part_sums, hold), (n_groups, customers)) in enumerate(zip(kinds, totals)):
-        if i in small:
-            # Laid end to end and held in the core once (``hold``), not rebuilt on each evaluation.
-            here = gathered[at : at + len(parts)]
-            at += len(parts)
-            columns = (
-                np.ascontiguousarray(np.concatenate([p[j] for p in here])) for j in range(len(here[0]))
-            )
-            out.append((_held_sums(hold(tuple(columns))), n_groups, customers))
+    the client; otherwise each evaluation sums the parts where they live. With at most
+    ``GATHER_LIMIT`` rows (``rows``, the customers read) there cannot be more distinct
+    histories than that, so they are gathered in the round trip that builds them; otherwise
+    they are counted first (persist, count, gather)."""
+    flat = [g for parts, _, _ in kinds for g in parts]
+    ends = np.cumsum([0] + [len(parts) for parts, _, _ in kinds])
+    spans = list(zip(ends[:-1], ends[1:]))
+    gathered: list[Any]
+    if rows <= GATHER_LIMIT:
+        gathered = list(dask.compute(*flat))
+        shapes = [_group_count(g) for g in gathered]
+    else:
+        flat = list(dask.persist(*flat))
+        shapes = list(dask.compute(*[delayed(_group_count)(g) for g in flat]))
+        few = [sum(s[0] for s in shapes[a:b]) <= GATHER_LIMIT for a, b in spans]
+        got = iter(dask.compute(*[g for (a, b), f in zip(spans, few) if f for g in flat[a:b]]))
+        gathered = [next(got) if f else None for (a, b), f in zip(spans, few) for _ in range(a, b)]
+    out: list[tuple[Callable[[], Sums], int, float]] = []
+    for (_, part_sums, hold), (a, b) in zip(kinds, spans):
+        n_groups, customers = sum(s[0] for s in shapes[a:b]), sum(s[1] for s in shapes[a:b])
+        if gathered[a] is not None:
+            out.append((functools.partial(_hold, gathered[a:b], hold), n_groups, customers))
         else:
-            out.append((_part_sums(mine[i][0], part_sums), n_groups, customers))
+            out.append((functools.partial(_part_sums, flat[a:b], part_sums), n_groups, customers))
     return out
+
+
+def _hold(parts: Sequence[tuple[np.ndarray, ...]], hold: Held) -> Sums:
+    """The gathered groups laid end to end and held in the core once (``hold``), not rebuilt on
+    each evaluation."""
+    columns = (np.ascontiguousarray(np.concatenate([p[j] for p in parts])) for j in range(len(parts[0])))
+    return _held_sums(hold(tuple(columns)))
 
 
 def _held_sums(held: Any) -> Sums:
@@ -162,7 +175,7 @@ def _held_spend(groups: tuple[np.ndarray, ...]) -> Any:
 
 
 def _fits(
-    inputs: Sequence[Any], scale: float, bg_penalizer: float, gg_penalizer: float
+    inputs: Sequence[Any], rows: int, scale: float, bg_penalizer: float, gg_penalizer: float
 ) -> tuple[BetaGeo, GammaGamma]:
     """Both models, fitted on every partition's distinct histories (BG/NBD: frequency, recency
     and age; Gamma-Gamma: frequency and mean spend), built and gathered together."""
@@ -170,18 +183,31 @@ def _fits(
         [
             ([delayed(_history_groups)(x, scale) for x in inputs], _purchase_sums, _held_purchases),
             ([delayed(_spend_groups)(x) for x in inputs], _spend_sums, _held_spend),
-        ]
+        ],
+        rows,
     )
-    sums, n_groups, customers = purchases
-    fit = _flo_rfm.fit_purchases_from_sums("bgnbd", sums, customers, n_groups, scale, bg_penalizer)
-    bgf = BetaGeo(bg_penalizer)
+    # Side by side: each holds its histories and fits in the core, mostly without the GIL.
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        bg = pool.submit(_fit_purchases, *purchases, scale, bg_penalizer)
+        gg = pool.submit(_fit_spend, *spend, gg_penalizer)
+        return bg.result(), gg.result()
+
+
+def _fit_purchases(
+    make: Callable[[], Sums], n_groups: int, customers: float, scale: float, penalizer: float
+) -> BetaGeo:
+    fit = _flo_rfm.fit_purchases_from_sums("bgnbd", make(), customers, n_groups, scale, penalizer)
+    bgf = BetaGeo(penalizer)
     bgf.time_unit = "W"
     bgf._set(fit, int(customers))
-    sums, n_groups, customers = spend
-    fit = _flo_rfm.fit_gamma_gamma_from_sums(sums, customers, n_groups, gg_penalizer)
-    ggf = GammaGamma(gg_penalizer)
+    return bgf
+
+
+def _fit_spend(make: Callable[[], Sums], n_groups: int, customers: float, penalizer: float) -> GammaGamma:
+    fit = _flo_rfm.fit_gamma_gamma_from_sums(make(), customers, n_groups, penalizer)
+    ggf = GammaGamma(penalizer)
     ggf._set(fit, int(customers))
-    return bgf, ggf
+    return ggf
 
 
 def _predict(
@@ -295,7 +321,7 @@ def cltv(
         names = ["cltv", "bgnbd.json", "gamma_gamma.json"] + (["cltv.csv"] if single_file else [])
         check_outputs(out_dir, names, input_paths)
     datas = read_customers(ddf, on_bad_rows, blocksize)
-    _, day = analysis_day(datas, analysis_date)
+    read, day = analysis_day(datas, analysis_date)
     capped = dask.persist(*[delayed(_cltv_columns)(d) for d in datas])
     outliers = list(_flo_rfm.OUTLIER_QUANTILES)
     # One selection for the four columns, its first round counting their values.
@@ -311,7 +337,7 @@ def cltv(
     if not np.isfinite(max_t):
         raise invalid("no customers to fit: every customer has at most one order")
     scale = _flo_rfm.history_scale(max_t)
-    bgf, ggf = _fits(inputs, scale, bg_penalizer, gg_penalizer)
+    bgf, ggf = _fits(inputs, sum(r["rows"] for r in read), scale, bg_penalizer, gg_penalizer)
     predicted = [delayed(_predict)(d, x, bgf, ggf, months, discount_rate) for d, x in zip(datas, inputs)]
     predicted = list(dask.persist(*predicted))
     values = [delayed(_cltv_column)(t) for t in predicted]
