@@ -55,9 +55,10 @@ def _rank_bins(values: np.ndarray, bounds: list[tuple[float, int, int]]) -> np.n
     many equal values precede this partition in input order."""
     codes = np.where(np.isnan(values), -1, 0).astype(np.int64)
     for value, equal_before_rank, equal_before_part in bounds:
-        equal = values == value
-        position = equal_before_part + np.cumsum(equal) - 1  # among equal values, input order
-        past = (values > value) | (equal & (position >= equal_before_rank))
+        past = values > value
+        # Equal values rank in input order: the first ones here still rank below the edge.
+        equal = np.flatnonzero(values == value)
+        past[equal[max(0, equal_before_rank - equal_before_part) :]] = True
         codes += past
     return codes
 
