@@ -97,18 +97,36 @@ def test_run_and_cltv_from_byte_ranges_equal_one_machine(tmp_path: Path, client)
 
 
 def test_fits_summed_where_the_histories_live(tmp_path: Path, client, monkeypatch) -> None:
-    """Past the gathering limit every likelihood evaluation sums the partitions where they are:
-    the same parameters, bit for bit."""
+    """Each way a fit can go gives one machine's parameters, bit for bit: the customers' columns
+    gathered (up to ``COLUMNS_LIMIT``), the partitions' distinct histories gathered (up to
+    ``GATHER_LIMIT``), or every likelihood evaluation summed where the histories live."""
     raw = flo_rfm.datasets.sample_frame(5_000, seed=8)
     path = tmp_path / "flo.csv"
     raw.to_csv(path, index=False)
-    gathered = fd.cltv(str(path), blocksize="128KB")
+    columns = fd.cltv(str(path), blocksize="128KB")
+    monkeypatch.setattr("flo_rfm.dask._cltv.COLUMNS_LIMIT", 0)
+    histories = fd.cltv(str(path), blocksize="128KB")
     monkeypatch.setattr("flo_rfm.dask._cltv.GATHER_LIMIT", 0)
     remote = fd.cltv(str(path), blocksize="128KB")
     one = flo_rfm.cltv(path)
-    for res in (gathered, remote):
+    for res in (columns, histories, remote):
         assert list(res.bgf.params_) == list(one.bgf.params_)
         assert list(res.ggf.params_) == list(one.ggf.params_)
+        assert res.bgf.fit_info_["objective"] == one.bgf.fit_info_["objective"]
+        pd.testing.assert_frame_equal(res.table.compute(), one.table, check_exact=True)
+
+
+@pytest.mark.parametrize("columns_limit", [10_000_000, 0])
+def test_no_customer_to_fit_is_one_machines_error(client, monkeypatch, columns_limit: int) -> None:
+    """Every customer with one order: each way of fitting raises as one machine does."""
+    raw = flo_rfm.datasets.sample_frame(300, seed=3)
+    raw["order_num_total_ever_online"] = 1.0
+    raw["order_num_total_ever_offline"] = 0.0
+    with pytest.raises(flo_rfm.exceptions.InvalidArgumentError, match="no customers to fit") as one:
+        flo_rfm.cltv(flo_rfm.from_pandas(raw))
+    monkeypatch.setattr("flo_rfm.dask._cltv.COLUMNS_LIMIT", columns_limit)
+    with pytest.raises(type(one.value), match="no customers to fit"):
+        fd.cltv(dd.from_pandas(raw, npartitions=3))
 
 
 def test_many_files_gzip_and_parquet(tmp_path: Path, client) -> None:

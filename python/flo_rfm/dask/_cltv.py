@@ -93,9 +93,13 @@ def _spend_sums(
     return _flo_rfm.gg_sums(params, *groups, hessian=hessian, sample=sample)
 
 
-#: Distinct histories (summed over partitions) up to which a fit gathers them on the client:
-#: 10 million groups are at most 320 MB of float64. Beyond that the histories stay on the
-#: workers and each likelihood evaluation is a round trip.
+#: Customers up to which the fits gather their columns and fit them as one machine does:
+#: 10 million customers are 320 MB of float64.
+COLUMNS_LIMIT = 10_000_000
+
+#: Past ``COLUMNS_LIMIT``, distinct histories (summed over partitions) up to which a fit
+#: gathers them on the client: 10 million groups are at most 320 MB of float64. Beyond that
+#: the histories stay on the workers and each likelihood evaluation is a round trip.
 GATHER_LIMIT = 10_000_000
 
 
@@ -108,7 +112,7 @@ Sums = Callable[[list[float], bool, "int | None"], list[list[list[float]]]]
 
 
 def _likelihoods(
-    kinds: Sequence[tuple[Sequence[Any], PartSums, Held]], rows: int
+    kinds: Sequence[tuple[Sequence[Any], PartSums, Held]],
 ) -> list[tuple[Callable[[], Sums], int, float]]:
     """For each kind of histories (its per-partition groups, the sums of one partition, how
     the gathered ones are held): what makes the function the optimiser calls (every part's
@@ -118,28 +122,20 @@ def _likelihoods(
     The sums are exact and order-free over groups (a group split over partitions is summed as
     its pieces were), so a fit on them equals one machine's bit for bit wherever they are
     computed. When the histories are few they are gathered once and every evaluation runs on
-    the client; otherwise each evaluation sums the parts where they live. With at most
-    ``GATHER_LIMIT`` rows (``rows``, the customers read) there cannot be more distinct
-    histories than that, so they are gathered in the round trip that builds them; otherwise
-    they are counted first (persist, count, gather)."""
-    flat = [g for parts, _, _ in kinds for g in parts]
+    the client; otherwise each evaluation sums the parts where they live. Every kind shares
+    the same three round trips (persist, count, gather)."""
+    flat = list(dask.persist(*[g for parts, _, _ in kinds for g in parts]))
+    shapes = list(dask.compute(*[delayed(_group_count)(g) for g in flat]))
     ends = np.cumsum([0] + [len(parts) for parts, _, _ in kinds])
     spans = list(zip(ends[:-1], ends[1:]))
-    gathered: list[Any]
-    if rows <= GATHER_LIMIT:
-        gathered = list(dask.compute(*flat))
-        shapes = [_group_count(g) for g in gathered]
-    else:
-        flat = list(dask.persist(*flat))
-        shapes = list(dask.compute(*[delayed(_group_count)(g) for g in flat]))
-        few = [sum(s[0] for s in shapes[a:b]) <= GATHER_LIMIT for a, b in spans]
-        got = iter(dask.compute(*[g for (a, b), f in zip(spans, few) if f for g in flat[a:b]]))
-        gathered = [next(got) if f else None for (a, b), f in zip(spans, few) for _ in range(a, b)]
+    few = [sum(s[0] for s in shapes[a:b]) <= GATHER_LIMIT for a, b in spans]
+    got = iter(dask.compute(*[g for (a, b), f in zip(spans, few) if f for g in flat[a:b]]))
     out: list[tuple[Callable[[], Sums], int, float]] = []
-    for (_, part_sums, hold), (a, b) in zip(kinds, spans):
+    for (_, part_sums, hold), (a, b), f in zip(kinds, spans, few):
         n_groups, customers = sum(s[0] for s in shapes[a:b]), sum(s[1] for s in shapes[a:b])
-        if gathered[a] is not None:
-            out.append((functools.partial(_hold, gathered[a:b], hold), n_groups, customers))
+        if f:
+            gathered = [next(got) for _ in range(a, b)]
+            out.append((functools.partial(_hold, gathered, hold), n_groups, customers))
         else:
             out.append((functools.partial(_part_sums, flat[a:b], part_sums), n_groups, customers))
     return out
@@ -174,40 +170,75 @@ def _held_spend(groups: tuple[np.ndarray, ...]) -> Any:
     return _flo_rfm.SpendHistories(*groups)
 
 
+def _fit_columns(inputs: Columns) -> tuple[np.ndarray, ...]:
+    return tuple(inputs[k] for k in ("frequency", "recency_cltv_weekly", "T_weekly", "monetary_cltv_avg"))
+
+
 def _fits(
-    inputs: Sequence[Any], rows: int, scale: float, bg_penalizer: float, gg_penalizer: float
+    inputs: Sequence[Any], rows: int, bg_penalizer: float, gg_penalizer: float
 ) -> tuple[BetaGeo, GammaGamma]:
-    """Both models, fitted on every partition's distinct histories (BG/NBD: frequency, recency
-    and age; Gamma-Gamma: frequency and mean spend), built and gathered together."""
+    """Both models, fitted as one machine fits them. Up to ``COLUMNS_LIMIT`` customers (``rows``
+    read) their four columns are gathered (32 bytes a customer, one round trip) and fitted by
+    the core's own fits; past it, on every partition's distinct histories (BG/NBD: frequency,
+    recency and age; Gamma-Gamma: frequency and mean spend), built where the partitions live
+    and gathered when few (:func:`_likelihoods`). The two fits run side by side, in the core
+    without the GIL."""
+    if rows <= COLUMNS_LIMIT:
+        parts = dask.compute(*[delayed(_fit_columns)(x) for x in inputs])
+        x, rec, t, mon = (np.ascontiguousarray(np.concatenate([p[j] for p in parts])) for j in range(4))
+        if not len(x):
+            raise _no_customers()
+        bg_fit = functools.partial(_flo_rfm.fit_purchases, "bgnbd", x, rec, t, None, bg_penalizer)
+        gg_fit = functools.partial(_flo_rfm.fit_gamma_gamma, x, mon, None, gg_penalizer)
+        customers = float(len(x))
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            bg, gg = pool.submit(bg_fit), pool.submit(gg_fit)
+            return _purchase_model(bg.result(), customers, bg_penalizer), _spend_model(
+                gg.result(), customers, gg_penalizer
+            )
+    max_t = max(dask.compute(*[delayed(_max_t)(x) for x in inputs]))
+    if not np.isfinite(max_t):
+        raise _no_customers()
+    scale = _flo_rfm.history_scale(max_t)
     purchases, spend = _likelihoods(
         [
             ([delayed(_history_groups)(x, scale) for x in inputs], _purchase_sums, _held_purchases),
             ([delayed(_spend_groups)(x) for x in inputs], _spend_sums, _held_spend),
-        ],
-        rows,
+        ]
     )
-    # Side by side: each holds its histories and fits in the core, mostly without the GIL.
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         bg = pool.submit(_fit_purchases, *purchases, scale, bg_penalizer)
         gg = pool.submit(_fit_spend, *spend, gg_penalizer)
         return bg.result(), gg.result()
 
 
-def _fit_purchases(
-    make: Callable[[], Sums], n_groups: int, customers: float, scale: float, penalizer: float
-) -> BetaGeo:
-    fit = _flo_rfm.fit_purchases_from_sums("bgnbd", make(), customers, n_groups, scale, penalizer)
+def _no_customers() -> Exception:
+    return invalid("no customers to fit: every customer has at most one order")
+
+
+def _purchase_model(fit: Any, customers: float, penalizer: float) -> BetaGeo:
     bgf = BetaGeo(penalizer)
     bgf.time_unit = "W"
     bgf._set(fit, int(customers))
     return bgf
 
 
-def _fit_spend(make: Callable[[], Sums], n_groups: int, customers: float, penalizer: float) -> GammaGamma:
-    fit = _flo_rfm.fit_gamma_gamma_from_sums(make(), customers, n_groups, penalizer)
+def _spend_model(fit: Any, customers: float, penalizer: float) -> GammaGamma:
     ggf = GammaGamma(penalizer)
     ggf._set(fit, int(customers))
     return ggf
+
+
+def _fit_purchases(
+    make: Callable[[], Sums], n_groups: int, customers: float, scale: float, penalizer: float
+) -> BetaGeo:
+    fit = _flo_rfm.fit_purchases_from_sums("bgnbd", make(), customers, n_groups, scale, penalizer)
+    return _purchase_model(fit, customers, penalizer)
+
+
+def _fit_spend(make: Callable[[], Sums], n_groups: int, customers: float, penalizer: float) -> GammaGamma:
+    fit = _flo_rfm.fit_gamma_gamma_from_sums(make(), customers, n_groups, penalizer)
+    return _spend_model(fit, customers, penalizer)
 
 
 def _predict(
@@ -333,11 +364,7 @@ def cltv(
     inputs = dask.persist(
         *[delayed(_cltv_inputs)(d, day, frequency == "repeat_orders", thresholds) for d in datas]
     )
-    max_t = max(dask.compute(*[delayed(_max_t)(x) for x in inputs]))
-    if not np.isfinite(max_t):
-        raise invalid("no customers to fit: every customer has at most one order")
-    scale = _flo_rfm.history_scale(max_t)
-    bgf, ggf = _fits(inputs, sum(r["rows"] for r in read), scale, bg_penalizer, gg_penalizer)
+    bgf, ggf = _fits(inputs, sum(r["rows"] for r in read), bg_penalizer, gg_penalizer)
     predicted = [delayed(_predict)(d, x, bgf, ggf, months, discount_rate) for d, x in zip(datas, inputs)]
     predicted = list(dask.persist(*predicted))
     values = [delayed(_cltv_column)(t) for t in predicted]
