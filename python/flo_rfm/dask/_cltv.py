@@ -27,18 +27,19 @@ from ..clv.gamma_gamma import GammaGamma
 from ..clv.study import CAPPED_COLUMNS, CLTV_COLUMNS, _check_finite, _check_study, _segments
 from ._files import Files
 from ._parts import (
-    analysis_day,
     check_format,
     check_outputs,
     check_source,
+    day_of,
     input_files,
     invalid,
     pandas_text,
     part_writes,
     read_customers,
+    read_reports,
     write_single_csv,
 )
-from ._select import first_histograms, quantile_edges, row_quantile_edges, value_counts
+from ._select import first_cells, first_round, quantile_edges, row_quantile_edges, value_counts
 
 
 def _cltv_columns(data: Any) -> np.ndarray:
@@ -352,11 +353,15 @@ def cltv(
         names = ["cltv", "bgnbd.json", "gamma_gamma.json"] + (["cltv.csv"] if single_file else [])
         check_outputs(out_dir, names, input_paths)
     datas = read_customers(ddf, on_bad_rows, blocksize)
-    read, day = analysis_day(datas, analysis_date)
-    capped = dask.persist(*[delayed(_cltv_columns)(d) for d in datas])
+    capped = [delayed(_cltv_columns)(d) for d in datas]
     outliers = list(_flo_rfm.OUTLIER_QUANTILES)
-    # One selection for the four columns, its first round counting their values.
-    first = first_histograms(capped, range(len(CAPPED_COLUMNS)))
+    # One selection for the four columns, its first round counting their values; the capped
+    # columns need no analysis date, so that round is taken with the partitions' read reports.
+    rows = range(len(CAPPED_COLUMNS))
+    capped = list(dask.persist(*capped))
+    total, read = dask.compute(first_round(capped, rows), read_reports(datas))
+    first = first_cells(total, rows)
+    day = day_of(read, analysis_date)
     plans = {j: (n, None, outliers) for j, n in enumerate(value_counts(first, range(len(CAPPED_COLUMNS))))}
     quartiles, _ = row_quantile_edges(capped, plans, first=first)
     thresholds = [_flo_rfm.outlier_thresholds_of(*quartiles[j]) for j in range(len(CAPPED_COLUMNS))]

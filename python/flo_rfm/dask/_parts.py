@@ -119,18 +119,30 @@ def _dates(data: Any, number: int, hashes: bool) -> dict[str, Any]:
     }
 
 
+def read_reports(datas: Sequence[Any], hashes: bool = False) -> list[Delayed]:
+    """What each partition read, as delayed values (:func:`analysis_day` computes them, or a
+    job computes them with other work in one round trip and calls :func:`day_of`)."""
+    return [delayed(_dates)(d, i, hashes) for i, d in enumerate(datas)]
+
+
+def day_of(read: Sequence[dict[str, Any]], analysis_date: DateLike | None) -> int:
+    """The analysis date: the given one, or the core's default after the latest
+    ``last_order_date`` of the partitions' :func:`read_reports`."""
+    if analysis_date is not None:
+        return days(analysis_date)
+    latest = [r["max_last"] for r in read if r["max_last"] is not None]
+    with argument_errors():  # the core's default, as one machine's
+        return _flo_rfm.default_analysis_date(max(latest) if latest else None)  # type: ignore[no-any-return]
+
+
 def analysis_day(
     datas: Sequence[Any], analysis_date: DateLike | None, hashes: bool = False
 ) -> tuple[list[dict[str, Any]], int]:
     """What each partition read (a bad row raises here, naming its partition; with ``hashes``
     also its ids' hashes, for :func:`check_unique_ids`, in the same round trip) and the
     analysis date: the given one, or the core's default after the latest ``last_order_date``."""
-    read = list(dask.compute(*[delayed(_dates)(d, i, hashes) for i, d in enumerate(datas)]))
-    if analysis_date is not None:
-        return read, days(analysis_date)
-    latest = [r["max_last"] for r in read if r["max_last"] is not None]
-    with argument_errors():  # the core's default, as one machine's
-        return read, _flo_rfm.default_analysis_date(max(latest) if latest else None)
+    read = list(dask.compute(*read_reports(datas, hashes)))
+    return read, day_of(read, analysis_date)
 
 
 def _write_part(frame: pd.DataFrame | pd.Series, path: str, fmt: str, index: bool) -> str:

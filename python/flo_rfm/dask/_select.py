@@ -162,11 +162,27 @@ def _settle(k: int, keys: np.ndarray, cum: np.ndarray) -> tuple[float, int]:
     return _value_of(int(keys[at])), k - below
 
 
+def _graph(parts: Sequence[Any], prefixes: dict[int, list[int]], known: int) -> Any:
+    """Every partition's histograms (or keys) under ``prefixes``, summed: a delayed value."""
+    return _tree([delayed(_row_histograms)(a, prefixes, known) for a in parts], _add)
+
+
 def _round(parts: Sequence[Any], prefixes: dict[int, list[int]], known: int) -> tuple[Cells, Settled]:
     """One round trip: every partition's histograms (or keys) under ``prefixes``, summed."""
-    sent = [delayed(_row_histograms)(a, prefixes, known) for a in parts]
-    (total,) = dask.compute(_tree(sent, _add))
+    (total,) = dask.compute(_graph(parts, prefixes, known))
     return _cells(total, prefixes, known)
+
+
+def first_round(parts: Sequence[Any], rows: Sequence[int]) -> Any:
+    """The selection's first round for every row in ``rows`` of the partitions' 2-D arrays, as
+    a delayed value to compute with other work in one round trip (:func:`first_cells` reads
+    it)."""
+    return _graph(parts, {int(r): [0] for r in rows}, 0)
+
+
+def first_cells(total: Any, rows: Sequence[int]) -> Cells:
+    """The computed :func:`first_round` of ``rows``, as :func:`first_histograms` gives it."""
+    return _cells(total, {int(r): [0] for r in rows}, 0)[0]
 
 
 def first_histograms(parts: Sequence[Any], rows: Sequence[int]) -> Cells:
@@ -175,7 +191,8 @@ def first_histograms(parts: Sequence[Any], rows: Sequence[int]) -> Cells:
     target yet, so it is taken before the targets are known: it also counts each row's non-null
     values (:func:`value_counts`), and :func:`row_quantile_edges` starts from it at the second
     round."""
-    return _round(parts, {int(r): [0] for r in rows}, 0)[0]
+    (total,) = dask.compute(first_round(parts, rows))
+    return first_cells(total, rows)
 
 
 def value_counts(first: Cells, rows: Sequence[int]) -> list[int]:

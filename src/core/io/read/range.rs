@@ -12,6 +12,8 @@ use std::fs::File;
 use std::io::{Chain, Cursor, Read, Seek, SeekFrom, Take};
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use crate::core::error::{FloError, Result};
 use crate::core::io::read::open_file;
 
@@ -108,21 +110,32 @@ pub fn count_range(path: &Path, start: u64, end: u64) -> Result<RangeCounts> {
 }
 
 fn counted_by(path: &Path, start: u64, end: u64, step: u64) -> Result<RangeCounts> {
-    let mut file = open_file(path)?;
-    let header_end = header_line(&mut file, path)?.len() as u64;
-    let mut counts = RangeCounts::default();
-    let mut at = start;
-    while at < end {
-        let bytes = read_at(&mut file, path, at, (at + step).min(end))?;
-        if bytes.is_empty() {
-            break;
-        }
-        let quoted_from = header_end.saturating_sub(at).min(bytes.len() as u64) as usize;
-        counts.odd_quotes ^= memchr::memchr_iter(b'"', &bytes[quoted_from..]).count() % 2 == 1;
-        counts.newlines += memchr::memchr_iter(b'\n', &bytes).count() as u64;
-        at += bytes.len() as u64;
-    }
-    Ok(counts)
+    let header_end = header_line(&mut open_file(path)?, path)?.len() as u64;
+    // Steps counted side by side, each through its own handle: parity and line feeds add up.
+    let steps: Vec<u64> = (start..end).step_by(step.max(1) as usize).collect();
+    steps
+        .into_par_iter()
+        .map_init(
+            || None,
+            |file: &mut Option<File>, at| {
+                if file.is_none() {
+                    *file = Some(open_file(path)?);
+                }
+                let file = file.as_mut().expect("opened above");
+                let bytes = read_at(file, path, at, (at + step).min(end))?;
+                let quoted_from = header_end.saturating_sub(at).min(bytes.len() as u64) as usize;
+                Ok(RangeCounts {
+                    odd_quotes: memchr::memchr_iter(b'"', &bytes[quoted_from..]).count() % 2 == 1,
+                    newlines: memchr::memchr_iter(b'\n', &bytes).count() as u64,
+                })
+            },
+        )
+        .try_reduce(RangeCounts::default, |a, b| {
+            Ok(RangeCounts {
+                odd_quotes: a.odd_quotes ^ b.odd_quotes,
+                newlines: a.newlines + b.newlines,
+            })
+        })
 }
 
 /// Bytes a counting pass reads at a time (they stay in the cache between its two scans).
