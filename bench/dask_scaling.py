@@ -23,6 +23,7 @@ import argparse
 import contextlib
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -76,7 +77,7 @@ def cpu_seconds() -> float:
     return float(t.user + t.system)
 
 
-def task_cpu(customers: Path, log: Path, blocksize: str) -> dict[str, dict[str, Any]]:
+def task_cpu(customers: Path, log: Path, blocksize: str, repeat: int) -> dict[str, dict[str, Any]]:
     """bench/dask_cpu.py's figures (per job: one machine's CPU, the tasks' CPU summed and per
     kind, the client's CPU outside tasks), from a fresh process with one core thread."""
     env = {**os.environ, "RAYON_NUM_THREADS": "1"}
@@ -87,19 +88,34 @@ def task_cpu(customers: Path, log: Path, blocksize: str) -> dict[str, dict[str, 
         str(log),
         "--blocksize",
         blocksize,
+        "--repeat",
+        str(repeat),
         "--json",
     ]
     out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def measure(job: Callable[[], Any], client: Client | None) -> dict[str, Any]:
-    with peak_rss() as peak, counted_rounds() as rounds:
-        c0, t0 = cpu_seconds(), time.perf_counter()
-        result = job()
-        seconds = time.perf_counter() - t0
-        cpu = cpu_seconds() - c0
-    return {"seconds": seconds, "cpu": cpu, "peak": peak[0], "rounds": rounds[0], "result": result}
+def measure(job: Callable[[], Any], repeat: int) -> dict[str, Any]:
+    """The job run ``repeat`` times: the median wall and CPU time (a single run on a shared
+    2-core machine moves by a third from one run to the next), the largest peak memory, the
+    round trips of one run and the last run's result."""
+    runs = []
+    for _ in range(repeat):
+        with peak_rss() as peak, counted_rounds() as rounds:
+            c0, t0 = cpu_seconds(), time.perf_counter()
+            result = job()
+            seconds = time.perf_counter() - t0
+            cpu = cpu_seconds() - c0
+        runs.append({"seconds": seconds, "cpu": cpu, "peak": peak[0], "rounds": rounds[0]})
+    return {
+        "seconds": statistics.median(r["seconds"] for r in runs),
+        "cpu": statistics.median(r["cpu"] for r in runs),
+        "all": [r["seconds"] for r in runs],
+        "peak": max(r["peak"] for r in runs),
+        "rounds": runs[-1]["rounds"],
+        "result": result,
+    }
 
 
 def wait_for(collection: Any) -> Any:
@@ -145,6 +161,7 @@ def main() -> None:
     ap.add_argument("--log-lines", type=int, default=5_000_000)
     ap.add_argument("--blocksize", default="32MB")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    ap.add_argument("--repeat", type=int, default=5, help="runs of each job; the median is kept")
     ap.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "flo_rfm_bench")
     args = ap.parse_args()
     args.data.mkdir(parents=True, exist_ok=True)
@@ -156,11 +173,11 @@ def main() -> None:
         flo_rfm.datasets.write_transactions(log, args.log_lines)
 
     one = {
-        "rfm": measure(lambda: flo_rfm.run(customers), None),
-        "cltv": measure(lambda: flo_rfm.cltv(customers), None),
-        "log": measure(lambda: flo_rfm.summarize_transactions(str(log), *LOG_COLS), None),
+        "rfm": measure(lambda: flo_rfm.run(customers), args.repeat),
+        "cltv": measure(lambda: flo_rfm.cltv(customers), args.repeat),
+        "log": measure(lambda: flo_rfm.summarize_transactions(str(log), *LOG_COLS), args.repeat),
     }
-    cpu = task_cpu(customers, log, args.blocksize)
+    cpu = task_cpu(customers, log, args.blocksize, args.repeat)
     print("task CPU measured", file=sys.stderr)
     runs: dict[int, dict[str, dict[str, Any]]] = {}
     shuffle_bytes = 0
@@ -169,19 +186,21 @@ def main() -> None:
             LocalCluster(
                 n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
             ) as cluster,
-            Client(cluster) as client,
+            Client(cluster),
         ):
             lines = dd.read_csv(str(log), blocksize=args.blocksize)
             if not shuffle_bytes:
                 shuffle_bytes = int(lines.memory_usage(deep=True).sum().compute())
             r = {
-                "rfm": measure(lambda: fd.run(str(customers), blocksize=args.blocksize), client),
-                "cltv": measure(lambda: settled(fd.cltv(str(customers), blocksize=args.blocksize)), client),
+                "rfm": measure(lambda: fd.run(str(customers), blocksize=args.blocksize), args.repeat),
+                "cltv": measure(
+                    lambda: settled(fd.cltv(str(customers), blocksize=args.blocksize)), args.repeat
+                ),
                 "log": measure(
                     lambda: wait_for(
                         fd.summarize_transactions(str(log), *LOG_COLS, blocksize=args.blocksize)
                     ),
-                    client,
+                    args.repeat,
                 ),
             }
             check_rfm(r["rfm"]["result"], one["rfm"]["result"])
@@ -233,8 +252,10 @@ def report(
         "= flo_rfm on the file (its own multi-threaded reader). Workers are processes with one thread "
         "each (`LocalCluster(n_workers=N, threads_per_worker=1)`). Every distributed answer was "
         "checked equal to one machine's (segment summary, target lists, both models' parameters, "
-        "every CLV and segment, every customer's log summary) before the times were kept. Peak "
-        "memory is the client plus all workers, sampled every 50 ms.",
+        "every CLV and segment, every customer's log summary) before the times were kept. Each "
+        f"time is the median of {args.repeat} runs of the job (all runs are listed below the "
+        "table; on a cluster the first run includes the workers importing flo_rfm). Peak memory "
+        "is the client plus all workers, sampled every 50 ms, the largest of the runs.",
         "",
         "| job | one machine | "
         + " | ".join(f"{n} worker{'s' if n > 1 else ''}" for n in ns)
@@ -256,6 +277,13 @@ def report(
             f"{c['task_sum'] / c['one']:.2f} | {c['total'] - c['task_sum']:.2f} s | "
             f"{one[job]['peak'] / mib:,.0f} MiB | {runs[two][job]['peak'] / mib:,.0f} MiB |"
         )
+    lines += ["", "Every run, in seconds, in order:", ""]
+    for job in ("rfm", "cltv", "log"):
+        each = [("one machine", one[job])] + [(f"{n} w", runs[n][job]) for n in ns]
+        lines.append(
+            f"- {names[job]}: "
+            + "; ".join(f"{label} " + ", ".join(f"{t:.2f}" for t in r["all"]) for label, r in each)
+        )
     first = ns[0]
     overhead = "; ".join(
         f"{names[job]}: {runs[first][job]['seconds'] - cpu[job]['total']:.2f} s"
@@ -270,7 +298,7 @@ def report(
         "job on the same file (same thread count); ratio = task CPU / one machine CPU, the extra "
         "work a partition costs. Client CPU is the job's CPU outside its tasks on that scheduler "
         "(building graphs, the selections' steps between round trips, the CLTV fits on the "
-        "gathered histories). The round trips are counted in the cluster run. What remains of the "
+        "gathered columns). The round trips are counted in the cluster run. What remains of the "
         f"wall time is measured overhead: on {first} worker{'s' if first > 1 else ''} the wall time "
         f"exceeds task plus client CPU by: {overhead}. That is the scheduler starting tasks, "
         "results pickled and moved between processes, and waiting on round trips (an estimate: "
@@ -303,26 +331,33 @@ def report(
         "summaries: the task-CPU column. The RFM tables, target lists and CLTV tables (pandas, "
         "with ids) are built on the workers only when computed or written, as one machine builds "
         "its tables only when asked.",
-        "- **Does not divide:** the client's steps between round trips (the quantile selections' "
-        "four histogram rounds per selection, the first taken before the targets are known and "
-        "also counting the values, one selection serving every order statistic of the RFM run's "
-        "three metrics or of CLTV's four capped columns; the rank boundaries; the segment summary "
-        "carried partition after partition in input order) and the two CLTV fits, which run on the "
-        "client once the partitions' distinct histories are gathered (three round trips for both "
-        "fits: persist, count, gather; then every likelihood evaluation runs in the core on the "
-        "client, on histories built once): the client-CPU column. Each round trip is a fixed "
-        "latency, larger over a network than here.",
+        "- **Does not divide:** the client's steps between round trips (a quantile selection "
+        "takes two rounds where values settle: the first histograms of the keys' top 16 bits, "
+        "taken before the targets are known and also counting the values; then, under each "
+        "target's prefix, the distinct keys where a partition holds at most 16,384 of them, "
+        "which settles the target, else the next 16 bits, up to four rounds. One selection serves "
+        "every order statistic of the RFM run's three metrics or of CLTV's four capped columns, "
+        "whose first round goes with the read reports; then the rank boundaries; the segment "
+        "summary carried partition after partition in input order) and the two CLTV fits. Up to "
+        "10 million customers the fits gather the customers' four columns in one round trip and "
+        "fit them with the core's own fits, side by side on the client, as one machine fits "
+        "them; past that each partition's distinct histories are built on the workers and "
+        "gathered when few (persist, count, gather), or stay there, each likelihood evaluation "
+        "then a round trip. This is the client-CPU column; each round trip is a fixed latency, "
+        "larger over a network than here.",
         "- **Bytes moved per customer:** the file is read twice from storage (a counting pass, "
         "memchr over the bytes, then the parse), each byte range by one worker. The RFM run moves "
         "8 bytes a customer to the client (a 64-bit hash of each id, sent with the partition's read "
         "report, to find ids repeated across partitions; a repeated hash is then checked on the ids "
-        "themselves) and otherwise histograms as their non-zero cells (16 bytes a cell, at most "
-        "65,536 cells per partition, round and order-statistic prefix, however many customers; "
-        "on the 2,000,000-customer file at most 124 KB a partition in a round, where the dense "
-        "histograms were 8.9 MB); the tables stay on the workers. "
-        "The CLTV fits move each partition's distinct histories to the client: at most 32 bytes "
-        "(BG/NBD: x, t_x, T, weight) plus 24 bytes (Gamma-Gamma: x, m, weight) a customer, fewer "
-        "where histories repeat; past 10 million distinct histories they stay on the workers and "
+        "themselves) and otherwise, per selection round, histograms as their non-zero cells (16 "
+        "bytes a cell, at most 65,536 per partition and prefix) or distinct keys (24 bytes a key, "
+        "at most 16,384 per partition and prefix), however many customers: on the "
+        "2,000,000-customer file at most 4 KB a partition in the first round and 232 KB in the "
+        "second (measured on the synchronous scheduler); the tables stay on the workers. "
+        "The CLTV fits move 32 bytes a customer to the client (frequency, recency, age and mean "
+        "spend as float64), up to 10 million customers; past that each partition's distinct "
+        "histories (at most 32 bytes a customer for BG/NBD plus 24 for Gamma-Gamma, fewer where "
+        "histories repeat), and past 10 million distinct histories they stay on the workers and "
         "every likelihood evaluation becomes a round trip. The log summary shuffles every line once "
         "as the core's own pieces (split by customer id in the core; about 30 bytes a line plus "
         "the ids, (k-1)/k of it across the network).",
