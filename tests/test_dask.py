@@ -254,3 +254,20 @@ def test_a_bad_option_is_the_same_error_as_on_one_machine(options):
             call()
         errors.append((type(e.value), str(e.value)))
     assert errors[0] == errors[1]
+
+
+def test_an_analysis_date_before_a_last_order_raises_before_any_file(tmp_path: Path) -> None:
+    """The core's error for the first partition holding such a customer, raised before any
+    partition's file is written (on the synchronous scheduler the earlier partitions' files
+    would be written before the last one failed)."""
+    raw = flo_rfm.datasets.sample_frame(300)
+    raw = raw.sort_values("last_order_date", kind="stable").reset_index(drop=True)
+    date = pd.to_datetime(raw["last_order_date"]).max() - pd.Timedelta(days=30)
+    late = pd.to_datetime(raw["last_order_date"]) > date
+    assert 0 < late.sum() < 100  # all in the last of three partitions
+    with dask.config.set(scheduler="sync"):
+        with pytest.raises(
+            flo_rfm.exceptions.InvalidArgumentError, match=r"before the last order .*partition 2:"
+        ):
+            fd.run(dd.from_pandas(raw, npartitions=3), tmp_path / "out", analysis_date=date)
+    assert not any((tmp_path / "out").rglob("*.csv"))

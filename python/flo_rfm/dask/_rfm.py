@@ -25,23 +25,35 @@ from ..segments import Match, _result, summary_frame
 from ..write import write_csv, write_ids
 from ._files import Files
 from ._parts import (
-    analysis_day,
     check_format,
     check_outputs,
     check_source,
     check_unique_ids,
+    day_of,
     input_files,
     pandas_text,
     part_writes,
     read_customers,
+    read_reports,
     write_single_csv,
 )
-from ._select import first_histograms, row_quantile_edges, value_counts
+from ._select import first_cells, first_round, row_quantile_edges, value_counts
 
 
 def _rfm_metrics(data: Any, analysis_date: int) -> np.ndarray:
     """(recency, frequency, monetary) of one partition, as rows of a (3, n) array."""
     return np.vstack(data._frame.rfm_metrics(analysis_date))
+
+
+def _selection_rows(data: Any) -> np.ndarray:
+    """What the cuts are selected from, before the analysis date is known: minus each last
+    order's day (recency less the analysis date: whole days, so adding the date back to an
+    order statistic is exact), frequency and monetary, as rows of a (3, n) array."""
+    own = data._frame.max_last_order_date()
+    day = 0 if own is None else own  # no last order after it, so the core accepts it
+    rows = _rfm_metrics(data, day)
+    rows[0] -= day
+    return rows
 
 
 def _equal_counts(metrics: np.ndarray, at: list[float]) -> list[int]:
@@ -66,7 +78,8 @@ def _rank_bins(values: np.ndarray, bounds: list[tuple[float, int, int]]) -> np.n
 def _scored(
     data: Any, metrics: np.ndarray, plan: dict[str, Any], frequency_bounds: list[tuple[float, int, int]]
 ) -> Any:
-    """One partition's core rfm table under the global cuts."""
+    """One partition's core rfm table under the global cuts, from its ``metrics``
+    (:func:`_rfm_metrics`)."""
     r, f, m = (np.ascontiguousarray(x) for x in metrics)
     e = plan["edges"]
     cuts = [
@@ -80,18 +93,20 @@ def _scored(
 
 
 def _segments(
-    data: Any, metrics: np.ndarray, plan: dict[str, Any], frequency_bounds: list[tuple[float, int, int]]
+    data: Any, plan: dict[str, Any], frequency_bounds: list[tuple[float, int, int]]
 ) -> tuple[np.ndarray, list[str], np.ndarray]:
     """All the segment summary needs of one partition: the core's segment codes (-1 for none),
     their names and the metrics (what the run itself computes; tables and targets wait)."""
+    metrics = _rfm_metrics(data, plan["analysis_date"])  # a date before a last order raises here
     codes, names = _scored(data, metrics, plan, frequency_bounds).segment()
     return codes, names, metrics
 
 
 def _score_partition(
-    data: Any, metrics: np.ndarray, plan: dict[str, Any], frequency_bounds: list[tuple[float, int, int]]
+    data: Any, plan: dict[str, Any], frequency_bounds: list[tuple[float, int, int]]
 ) -> dict[str, Any]:
     """One partition's rfm table and target ids under the global cuts (built when asked for)."""
+    metrics = _rfm_metrics(data, plan["analysis_date"])
     core = _scored(data, metrics, plan, frequency_bounds)
     res = _result(data, core, plan["labels"])
     table = res._pd  # built once here, not copied
@@ -236,28 +251,33 @@ def run(
         names = ["rfm", "new_brand_targets", "discount_targets", "segment_summary.csv"]
         check_outputs(out_dir, names + (list(SINGLE_FILES) if single_file else []), input_paths)
     datas = read_customers(ddf, on_bad_rows, blocksize)
-    read, day = analysis_day(datas, analysis_date, check_duplicate_ids)  # a bad row raises here
+    # The selection's first round needs no target and no analysis date: taken with the read
+    # reports (a bad row raises here), it also counts each metric's values.
+    rows = dask.persist(*[delayed(_selection_rows)(d) for d in datas])
+    total, read = dask.compute(first_round(rows, [0, 1, 2]), read_reports(datas, check_duplicate_ids))
+    first = first_cells(total, [0, 1, 2])
+    day = day_of(read, analysis_date)
+    late = [i for i, r in enumerate(read) if r["max_last"] is not None and r["max_last"] > day]
+    if late:  # a given date before some last order: the core's error for the first partition
+        dask.compute(delayed(_rfm_metrics)(datas[late[0]], day))  # raises, before any file is written
     if check_duplicate_ids:
         check_unique_ids(datas, [r["hashes"] for r in read])
     customers = sum(r["rows"] for r in read)
-    metrics = dask.persist(*[delayed(_rfm_metrics)(d, day) for d in datas])
-    # The selection's first round, before any target is known, also counts each metric's values.
-    first = first_histograms(metrics, [0, 1, 2])
     n_r, n_f, n_m = value_counts(first, [0, 1, 2])
     q_bins = n_bins if probabilities is None else None
     probs, _ = _flo_rfm.quantile_plan(n_f, q_bins, probabilities)
     rank_edges = _flo_rfm.rank_bin_edges(n_f, probs)
     # Duplicates dropped here only to know which ranks to find; they raise below, in turn.
     firsts = _first_ranks(n_f, _flo_rfm.unique_bin_edges(rank_edges, "drop", "frequency rank"))
-    # One selection (three rounds more) for the recency and monetary quantiles and the frequency ranks.
+    # One selection for the recency and monetary quantiles and the frequency ranks.
     plans = {0: (n_r, q_bins, probabilities), 2: (n_m, q_bins, probabilities)}
-    raw_edges, picked = row_quantile_edges(metrics, plans, {1: firsts}, first)
+    raw_edges, picked = row_quantile_edges(rows, plans, {1: firsts}, first, offsets={0: day})
     edges = {
         name: _flo_rfm.unique_bin_edges(raw_edges[r], duplicates, name)
         for name, r in (("recency", 0), ("monetary", 2))
     }
     edges["frequency"] = _flo_rfm.unique_bin_edges(rank_edges, duplicates, "frequency rank")
-    bounds = _rank_bounds(metrics, firsts, picked[1], edges["frequency"])
+    bounds = _rank_bounds(rows, firsts, picked[1], edges["frequency"])
     plan = {
         "analysis_date": day,
         "edges": edges,
@@ -272,10 +292,10 @@ def run(
     }
     # Tables and target lists are built when asked for (or written); the run itself computes
     # the segments, for the summary, alone.
-    scored = [delayed(_score_partition)(d, metrics[i], plan, bounds[i]) for i, d in enumerate(datas)]
+    scored = [delayed(_score_partition)(d, plan, bounds[i]) for i, d in enumerate(datas)]
     tables = [delayed(_pick)(s, "rfm") for s in scored]
     if out_dir is None:
-        segments = [delayed(_segments)(d, metrics[i], plan, bounds[i]) for i, d in enumerate(datas)]
+        segments = [delayed(_segments)(d, plan, bounds[i]) for i, d in enumerate(datas)]
     else:
         segments = [delayed(_pick)(s, "segments") for s in scored]
     state: Any = None

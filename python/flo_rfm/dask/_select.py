@@ -241,17 +241,23 @@ def row_quantile_edges(
     plans: dict[int, tuple[int, int | None, list[float] | None]],
     also: dict[int, Sequence[int]] | None = None,
     first: Cells | None = None,
+    offsets: dict[int, int] | None = None,
 ) -> tuple[dict[int, list[float]], dict[int, list[tuple[float, int]]]]:
     """numpy's linear quantiles (pandas ``qcut`` edges), exactly, of several rows of the
     partitions' 2-D arrays at once, row ``r`` holding ``n`` non-null values cut by ``q`` or
     ``probabilities`` as ``plans[r] = (n, q, probabilities)``; and, in the same selection, the
     order statistics ``also`` asks for (as :func:`select_rows`). ``first``: the rows'
-    :func:`first_histograms`."""
+    :func:`first_histograms`. ``offsets``: the quantiles of row ``r`` are of its values plus
+    ``offsets[r]``, a whole number added to the order statistics before they are interpolated
+    (exact where the row holds whole numbers, as days do)."""
     planned = {r: _flo_rfm.quantile_plan(n, q, p) for r, (n, q, p) in plans.items()}
     wanted = {r: list(pos) if plans[r][0] else [] for r, (_, pos) in planned.items()}
     picked = select_rows(parts, {**wanted, **(also or {})}, first)
+    shift = offsets or {}
     edges = {
-        r: _flo_rfm.quantiles_from_order_stats(plans[r][0], probs, pos, [v for v, _ in picked[r]])
+        r: _flo_rfm.quantiles_from_order_stats(
+            plans[r][0], probs, pos, [v + shift.get(r, 0) for v, _ in picked[r]]
+        )
         for r, (probs, pos) in planned.items()
     }
     return edges, {r: picked[r] for r in also or {}}
