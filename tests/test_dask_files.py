@@ -104,9 +104,9 @@ def test_fits_summed_where_the_histories_live(tmp_path: Path, client, monkeypatc
     path = tmp_path / "flo.csv"
     raw.to_csv(path, index=False)
     columns = fd.cltv(str(path), blocksize="128KB")
-    monkeypatch.setattr("flo_rfm.dask._cltv.COLUMNS_LIMIT", 0)
+    monkeypatch.setattr("flo_rfm.dask._fits.COLUMNS_LIMIT", 0)
     histories = fd.cltv(str(path), blocksize="128KB")
-    monkeypatch.setattr("flo_rfm.dask._cltv.GATHER_LIMIT", 0)
+    monkeypatch.setattr("flo_rfm.dask._fits.GATHER_LIMIT", 0)
     remote = fd.cltv(str(path), blocksize="128KB")
     one = flo_rfm.cltv(path)
     for res in (columns, histories, remote):
@@ -124,7 +124,7 @@ def test_no_customer_to_fit_is_one_machines_error(client, monkeypatch, columns_l
     raw["order_num_total_ever_offline"] = 0.0
     with pytest.raises(flo_rfm.exceptions.InvalidArgumentError, match="no customers to fit") as one:
         flo_rfm.cltv(flo_rfm.from_pandas(raw))
-    monkeypatch.setattr("flo_rfm.dask._cltv.COLUMNS_LIMIT", columns_limit)
+    monkeypatch.setattr("flo_rfm.dask._fits.COLUMNS_LIMIT", columns_limit)
     with pytest.raises(type(one.value), match="no customers to fit"):
         fd.cltv(dd.from_pandas(raw, npartitions=3))
 

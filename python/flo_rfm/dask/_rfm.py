@@ -37,6 +37,7 @@ from ._parts import (
     read_reports,
     write_single_csv,
 )
+from ._ranks import _first_ranks, _rank_bins, _rank_bounds
 from ._select import first_cells, first_round, row_quantile_edges, value_counts
 
 
@@ -54,25 +55,6 @@ def _selection_rows(data: Any) -> np.ndarray:
     rows = _rfm_metrics(data, day)
     rows[0] -= day
     return rows
-
-
-def _equal_counts(metrics: np.ndarray, at: list[float]) -> list[int]:
-    """How many frequencies (row 1 of a partition's metrics) equal each of ``at``."""
-    return [int(np.count_nonzero(metrics[1] == v)) for v in at]
-
-
-def _rank_bins(values: np.ndarray, bounds: list[tuple[float, int, int]]) -> np.ndarray:
-    """Bins of ``rank(method="first")`` from the boundaries: for each inner edge, the value at
-    the first rank past it, how many equal values precede that rank in sorted order, and how
-    many equal values precede this partition in input order."""
-    codes = np.where(np.isnan(values), -1, 0).astype(np.int64)
-    for value, equal_before_rank, equal_before_part in bounds:
-        past = values > value
-        # Equal values rank in input order: the first ones here still rank below the edge.
-        equal = np.flatnonzero(values == value)
-        past[equal[max(0, equal_before_rank - equal_before_part) :]] = True
-        codes += past
-    return codes
 
 
 def _scored(
@@ -352,31 +334,6 @@ def run(
         if single_file:
             result.files.update(_single_files(result, out, input_paths))
     return result
-
-
-def _first_ranks(n: int, edges: Sequence[float]) -> list[int]:
-    """The first rank past each finite inner rank edge below ``n``, distinct and sorted."""
-    return sorted({int(np.floor(e)) for e in edges[1:-1] if np.isfinite(e) and int(np.floor(e)) < n})
-
-
-def _rank_bounds(
-    metrics: Sequence[Any], firsts: list[int], picked: list[tuple[float, int]], edges: Sequence[float]
-) -> list[list[tuple[float, int, int]]]:
-    """Per partition, per inner rank edge: (value at the first rank past the edge, equal values
-    before that rank in sorted order, equal values in earlier partitions); ``picked`` are the
-    frequencies at ranks ``firsts``."""
-    if not firsts:
-        return [[] for _ in metrics]
-    at = [v for v, _ in picked]
-    per_part = dask.compute(*[delayed(_equal_counts)(m, at) for m in metrics])
-    bounds = []
-    before = np.zeros(len(at), dtype=np.int64)
-    for counts in per_part:
-        bounds.append([(v, int(k), int(b)) for (v, k), b in zip(picked, before)])
-        before = before + np.asarray(counts, dtype=np.int64)
-    # Inner edges past the last rank never bin anyone up; repeated floors bin twice.
-    mult = [sum(1 for e in edges[1:-1] if np.isfinite(e) and int(np.floor(e)) == f) for f in firsts]
-    return [[b for b, k in zip(part, mult) for _ in range(k)] for part in bounds]
 
 
 def _rfm_meta(plan: dict[str, Any], labels: Any, edges: dict[str, list[float]]) -> pd.DataFrame:
