@@ -271,3 +271,13 @@ def test_an_analysis_date_before_a_last_order_raises_before_any_file(tmp_path: P
         ):
             fd.run(dd.from_pandas(raw, npartitions=3), tmp_path / "out", analysis_date=date)
     assert not any((tmp_path / "out").rglob("*.csv"))
+
+
+@pytest.mark.parametrize("analysis_date", ["2021-06-01", "2031-01-15"])
+def test_a_given_analysis_date_as_on_one_machine(client, analysis_date: str) -> None:
+    """The recency cuts are selected before the date is known and the date added back to them:
+    a given date, near the last orders or far past them, cuts as one machine cuts."""
+    raw = flo_rfm.datasets.sample_frame(2_000, seed=11)
+    one = flo_rfm.run(flo_rfm.from_pandas(raw), analysis_date=analysis_date)
+    res = fd.run(dd.from_pandas(raw, npartitions=5), analysis_date=analysis_date)
+    assert_run_equal(res, one)

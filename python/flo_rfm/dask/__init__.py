@@ -16,8 +16,8 @@ How the answers stay exact:
 * **Quantile edges** (``qcut``): every order statistic a quantile reads is found by an exact
   distributed selection — rounds of 16-bit histograms of the values' order-preserving bit
   patterns, summed over partitions, where from the second round a partition sends the distinct
-  values under a target's prefix instead when it holds few (two rounds for whole days, order
-  counts and prices; four at most) — and the edges are then interpolated by the same code as
+  values under a target's prefix instead when it holds few (usually two rounds for whole days,
+  order counts and prices; four at most) — and the edges are then interpolated by the same code as
   on one machine.
 * **``rank(method="first")``** (frequency): a customer's rank is the number of smaller values
   plus the number of equal values before it in input order (earlier partitions first); only

@@ -1,5 +1,5 @@
 """The CLTV study on a Dask DataFrame: thresholds from exact quantiles, BG/NBD and Gamma-Gamma
-fitted on likelihood sums merged exactly from the partitions, predictions per partition."""
+fitted as one machine fits them (``_fits``), predictions per partition."""
 
 from __future__ import annotations
 
@@ -167,12 +167,11 @@ def cltv(
         names = ["cltv", "bgnbd.json", "gamma_gamma.json"] + (["cltv.csv"] if single_file else [])
         check_outputs(out_dir, names, input_paths)
     datas = read_customers(ddf, on_bad_rows, blocksize)
-    capped = [delayed(_cltv_columns)(d) for d in datas]
     outliers = list(_flo_rfm.OUTLIER_QUANTILES)
     # One selection for the four columns, its first round counting their values; the capped
     # columns need no analysis date, so that round is taken with the partitions' read reports.
     rows = range(len(CAPPED_COLUMNS))
-    capped = list(dask.persist(*capped))
+    capped = list(dask.persist(*[delayed(_cltv_columns)(d) for d in datas]))
     total, read = dask.compute(first_round(capped, rows), read_reports(datas))
     first = first_cells(total, rows)
     day = day_of(read, analysis_date)

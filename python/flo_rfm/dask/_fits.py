@@ -147,19 +147,18 @@ def _fits(
     if rows <= COLUMNS_LIMIT:
         parts = dask.compute(*[delayed(_fit_columns)(x) for x in inputs])
         x, rec, t, mon = (np.ascontiguousarray(np.concatenate([p[j] for p in parts])) for j in range(4))
-        if not len(x):
-            raise _no_customers()
-        bg_fit = functools.partial(_flo_rfm.fit_purchases, "bgnbd", x, rec, t, None, bg_penalizer)
-        gg_fit = functools.partial(_flo_rfm.fit_gamma_gamma, x, mon, None, gg_penalizer)
-        customers = float(len(x))
-        with concurrent.futures.ThreadPoolExecutor(2) as pool:
-            bg, gg = pool.submit(bg_fit), pool.submit(gg_fit)
-            return _purchase_model(bg.result(), customers, bg_penalizer), _spend_model(
-                gg.result(), customers, gg_penalizer
-            )
+        customers = float(len(x))  # none: the core's own error, as one machine's
+        return _side_by_side(
+            lambda: _purchase_model(
+                _flo_rfm.fit_purchases("bgnbd", x, rec, t, None, bg_penalizer), customers, bg_penalizer
+            ),
+            lambda: _spend_model(
+                _flo_rfm.fit_gamma_gamma(x, mon, None, gg_penalizer), customers, gg_penalizer
+            ),
+        )
     max_t = max(dask.compute(*[delayed(_max_t)(x) for x in inputs]))
     if not np.isfinite(max_t):
-        raise _no_customers()
+        raise invalid("no customers to fit")  # the core's words, as one machine says them
     scale = _flo_rfm.history_scale(max_t)
     purchases, spend = _likelihoods(
         [
@@ -167,14 +166,17 @@ def _fits(
             ([delayed(_spend_groups)(x) for x in inputs], _spend_sums, _held_spend),
         ]
     )
+    return _side_by_side(
+        lambda: _fit_purchases(*purchases, scale, bg_penalizer),
+        lambda: _fit_spend(*spend, gg_penalizer),
+    )
+
+
+def _side_by_side(bg: Callable[[], BetaGeo], gg: Callable[[], GammaGamma]) -> tuple[BetaGeo, GammaGamma]:
+    """Both fits at once, in two threads (the core fits without the GIL); BG/NBD's error first."""
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        bg = pool.submit(_fit_purchases, *purchases, scale, bg_penalizer)
-        gg = pool.submit(_fit_spend, *spend, gg_penalizer)
-        return bg.result(), gg.result()
-
-
-def _no_customers() -> Exception:
-    return invalid("no customers to fit: every customer has at most one order")
+        purchases, spend = pool.submit(bg), pool.submit(gg)
+        return purchases.result(), spend.result()
 
 
 def _purchase_model(fit: Any, customers: float, penalizer: float) -> BetaGeo:

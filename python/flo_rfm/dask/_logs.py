@@ -85,18 +85,21 @@ def _summarize_files(
     """The log's files read by the core (a byte range per partition, parsed once and kept on
     the workers), each partition split by customer id into ``npartitions`` buckets by the core,
     and each bucket's pieces put together and summarised where they meet."""
+    given = (
+        None if observation_period_end is None else seconds(observation_period_end, "observation_period_end")
+    )
     parts = dask.persist(*log_file_parts(source, blocksize, (customer, when, amount)))
     buckets = npartitions or len(parts)
     # Submitted before the latest purchase is asked for: a partition is split as soon as it is
     # read, while others are still being read, not after every read has reported.
     pieces = dask.persist(*[delayed(_split)(p, buckets) for p in parts])
-    if observation_period_end is None:
+    if given is None:
         latest = [t for t in dask.compute(*[delayed(_max_time)(p) for p in parts]) if t is not None]
         if not latest:
             raise invalid("the order log has no purchases")
         end = max(latest)
     else:
-        end = seconds(observation_period_end, "observation_period_end")
+        end = given
     args = (customer, end, freq, multiplier, include_first)
     frames = [delayed(_summarize_bucket)([piece[j] for piece in pieces], *args) for j in range(buckets)]
     cols = ["frequency", "recency", "T"] + (["monetary_value"] if amount else [])

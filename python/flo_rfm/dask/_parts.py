@@ -93,7 +93,7 @@ def _ids_with(data: Any, hashes: np.ndarray) -> list[str]:
 def check_unique_ids(datas: Sequence[Any], hashes: Sequence[np.ndarray]) -> None:
     """Raise :class:`InputError` for a ``master_id`` in more than one partition (within one the
     reader already raises). Each partition sent its ids' 64-bit hashes (8 bytes a customer,
-    :func:`analysis_day`); a hash seen in two partitions is then checked on the ids themselves,
+    :func:`read_reports`); a hash seen in two partitions is then checked on the ids themselves,
     so a collision never raises."""
     every = np.sort(np.concatenate(hashes)) if len(hashes) else np.zeros(0, dtype=np.uint64)
     repeated = np.unique(every[1:][every[1:] == every[:-1]])
@@ -120,8 +120,10 @@ def _dates(data: Any, number: int, hashes: bool) -> dict[str, Any]:
 
 
 def read_reports(datas: Sequence[Any], hashes: bool = False) -> list[Delayed]:
-    """What each partition read, as delayed values (:func:`analysis_day` computes them, or a
-    job computes them with other work in one round trip and calls :func:`day_of`)."""
+    """What each partition read, as delayed values (a bad row raises when they are computed,
+    naming its partition; with ``hashes`` also its ids' hashes, for :func:`check_unique_ids`): a
+    job computes them with its first selection round, in one round trip, and calls
+    :func:`day_of`."""
     return [delayed(_dates)(d, i, hashes) for i, d in enumerate(datas)]
 
 
@@ -133,16 +135,6 @@ def day_of(read: Sequence[dict[str, Any]], analysis_date: DateLike | None) -> in
     latest = [r["max_last"] for r in read if r["max_last"] is not None]
     with argument_errors():  # the core's default, as one machine's
         return _flo_rfm.default_analysis_date(max(latest) if latest else None)  # type: ignore[no-any-return]
-
-
-def analysis_day(
-    datas: Sequence[Any], analysis_date: DateLike | None, hashes: bool = False
-) -> tuple[list[dict[str, Any]], int]:
-    """What each partition read (a bad row raises here, naming its partition; with ``hashes``
-    also its ids' hashes, for :func:`check_unique_ids`, in the same round trip) and the
-    analysis date: the given one, or the core's default after the latest ``last_order_date``."""
-    read = list(dask.compute(*read_reports(datas, hashes)))
-    return read, day_of(read, analysis_date)
 
 
 def _write_part(frame: pd.DataFrame | pd.Series, path: str, fmt: str, index: bool) -> str:

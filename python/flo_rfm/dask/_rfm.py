@@ -239,11 +239,11 @@ def run(
     total, read = dask.compute(first_round(rows, [0, 1, 2]), read_reports(datas, check_duplicate_ids))
     first = first_cells(total, [0, 1, 2])
     day = day_of(read, analysis_date)
+    if check_duplicate_ids:
+        check_unique_ids(datas, [r["hashes"] for r in read])
     late = [i for i, r in enumerate(read) if r["max_last"] is not None and r["max_last"] > day]
     if late:  # a given date before some last order: the core's error for the first partition
         dask.compute(delayed(_rfm_metrics)(datas[late[0]], day))  # raises, before any file is written
-    if check_duplicate_ids:
-        check_unique_ids(datas, [r["hashes"] for r in read])
     customers = sum(r["rows"] for r in read)
     n_r, n_f, n_m = value_counts(first, [0, 1, 2])
     q_bins = n_bins if probabilities is None else None

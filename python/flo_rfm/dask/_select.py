@@ -8,7 +8,7 @@ partition where the dense rows would be 65,536 counts per prefix, most of them z
 second round on, a partition sends the distinct keys under a prefix instead, with their counts,
 where it holds at most ``KEYS_CAP`` of them: a prefix whose keys every partition sent is settled
 in that round, with no further digit. Customer metrics (whole days, order counts, prices in
-cents) settle in the second round, so a selection takes two round trips, not four."""
+cents) usually settle in the second round, so a selection takes two round trips, not four."""
 
 from __future__ import annotations
 
@@ -141,25 +141,26 @@ def _cells(total: Sent, prefixes: dict[int, list[int]], known: int) -> tuple[Cel
     return cells, whole
 
 
-def _descend(targets: list[tuple[int, int]], row: int, cells: Cells) -> list[tuple[int, int]]:
-    """Each target ``(rank within its prefix, prefix)`` of ``row`` moved one digit down by the
+def _rank_at(cum: np.ndarray, k: int) -> tuple[int, int]:
+    """The cell holding rank ``k`` by its running counts, and the rank within that cell."""
+    at = int(np.searchsorted(cum, k, side="right"))
+    return at, k - (int(cum[at - 1]) if at else 0)
+
+
+def _descend(k: int, prefix: int, row: int, cells: Cells) -> tuple[int, int]:
+    """A target ``(rank within its prefix, prefix)`` of ``row`` moved one digit down by the
     summed histograms of its prefix (zero cells left out change neither the digit nor the count
     below it)."""
-    moved = []
-    for k, prefix in targets:
-        digits, cum = cells[(row, prefix)]
-        at = int(np.searchsorted(cum, k, side="right"))
-        below = int(cum[at - 1]) if at else 0
-        moved.append((k - below, (prefix << _DIGIT) | int(digits[at])))
-    return moved
+    digits, cum = cells[(row, prefix)]
+    at, k = _rank_at(cum, k)
+    return k, (prefix << _DIGIT) | int(digits[at])
 
 
 def _settle(k: int, keys: np.ndarray, cum: np.ndarray) -> tuple[float, int]:
     """The value of rank ``k`` among a settled prefix's keys, and how many equal values come
     before it in sorted order."""
-    at = int(np.searchsorted(cum, k, side="right"))
-    below = int(cum[at - 1]) if at else 0
-    return _value_of(int(keys[at])), k - below
+    at, k = _rank_at(cum, k)
+    return _value_of(int(keys[at])), k
 
 
 def _graph(parts: Sequence[Any], prefixes: dict[int, list[int]], known: int) -> Any:
@@ -227,7 +228,7 @@ def select_rows(
                 if (r, prefix) in whole:
                     found[r][i] = _settle(k, *whole[(r, prefix)])
                     continue
-                ((k, key),) = _descend([(k, prefix)], r, cells)
+                k, key = _descend(k, prefix, r, cells)
                 if known == 64:  # the whole key is known
                     found[r][i] = (_value_of(key), k)
                 else:

@@ -1,6 +1,8 @@
 //! Exact order statistics of values spread over partitions, found digit by digit: histograms
 //! of the values' order-preserving 64-bit keys, summed over the partitions by the caller.
 
+use rustc_hash::FxHashMap;
+
 /// An order-preserving unsigned key of a value (`-0.0` counted as `0.0`); `None` for NaN.
 pub fn order_key(v: f64) -> Option<u64> {
     if v.is_nan() {
@@ -91,23 +93,25 @@ pub fn keys_under(values: &[f64], prefixes: &[u64], known: u32, digit: u32, cap:
     let low = 64 - known - digit;
     let mask = (1u64 << digit) - 1;
     let mut out = Under::default();
-    for (row, mut keys) in under.into_iter().enumerate() {
-        keys.sort_unstable();
-        let runs = runs(&keys);
-        let settled = runs.len() <= cap;
-        out.settled.push(settled);
-        for (key, n) in runs {
-            if settled {
-                out.rows.push(row as u64);
-                out.keys.push(key);
-                out.key_counts.push(n);
-                continue;
+    for (row, keys) in under.iter().enumerate() {
+        match distinct_up_to(keys, cap) {
+            Some(runs) => {
+                out.settled.push(true);
+                for (key, n) in runs {
+                    out.rows.push(row as u64);
+                    out.keys.push(key);
+                    out.key_counts.push(n);
+                }
             }
-            let code = (row as u64) << digit | ((key >> low) & mask);
-            match (out.codes.last(), out.counts.last_mut()) {
-                (Some(&last), Some(count)) if last == code => *count += n,
-                _ => {
-                    out.codes.push(code);
+            None => {
+                // One pass, as `key_counts` counts: the prefix goes down a digit.
+                out.settled.push(false);
+                let mut counts = vec![0i64; 1 << digit];
+                for &key in keys {
+                    counts[((key >> low) & mask) as usize] += 1;
+                }
+                for (d, &n) in counts.iter().enumerate().filter(|&(_, &n)| n != 0) {
+                    out.codes.push((row as u64) << digit | d as u64);
                     out.counts.push(n);
                 }
             }
@@ -116,16 +120,19 @@ pub fn keys_under(values: &[f64], prefixes: &[u64], known: u32, digit: u32, cap:
     out
 }
 
-/// The distinct values of a sorted slice and how many times each occurs.
-fn runs(sorted: &[u64]) -> Vec<(u64, i64)> {
-    let mut out: Vec<(u64, i64)> = Vec::new();
-    for &key in sorted {
-        match out.last_mut() {
-            Some((last, n)) if *last == key => *n += 1,
-            _ => out.push((key, 1)),
+/// The distinct keys (ascending) and how many times each occurs, or `None` as soon as there
+/// are more than `cap` of them: a dense prefix costs one pass, not a sort.
+fn distinct_up_to(keys: &[u64], cap: usize) -> Option<Vec<(u64, i64)>> {
+    let mut seen: FxHashMap<u64, i64> = FxHashMap::default();
+    for &key in keys {
+        *seen.entry(key).or_insert(0) += 1;
+        if seen.len() > cap {
+            return None;
         }
     }
-    out
+    let mut runs: Vec<(u64, i64)> = seen.into_iter().collect();
+    runs.sort_unstable();
+    Some(runs)
 }
 
 #[cfg(test)]
