@@ -32,8 +32,8 @@ tests=(
   tests/test_compare.py
   python/flo_rfm
 )
-# tests/test_lifetimes_api.py is not here: it fits lifetimes' Quickstart with tol=1e-9, where
-# lifetimes' own BFGS (ModifiedBetaGeoFitter) stops with "precision loss" on numpy 1.26; the
+# tests/test_lifetimes_api.py is not here: it fits lifetimes' Quickstart with a tight tol, where
+# lifetimes' own BFGS can stop with "precision loss" depending on numpy and the CPU; the
 # version rules it relies on are the ones test_cltv.py and test_models.py check against lifetimes.
 # The slowest tests, whose subject does not change with the versions (a killed Dask worker, a
 # million rows written, Pareto/NBD's long fit on the real file), run in scripts/test.sh only.

@@ -20,11 +20,13 @@ from flo_rfm import exceptions as E
 
 pytest.importorskip("lifetimes")
 
-#: lifetimes' Quickstart (docs/Quickstart.md of lifetimes 0.11.3), with ``tol=1e-9`` added to
+#: lifetimes' Quickstart (docs/Quickstart.md of lifetimes 0.11.3), with ``tol=1e-8`` added to
 #: the fits: at lifetimes' default (1e-7) its BFGS stops ~1e-6 short of the optimum flo_rfm
 #: reaches (test_default_tolerance_differences_are_lifetimes_stopping_short checks that), and the
-#: comparison here is to 1e-6 (at 1e-10 lifetimes fails on the modified BG/NBD: precision
-#: loss). The Pareto/NBD starts from (1, 1, 1, 1), from where lifetimes' Nelder-Mead converges.
+#: comparison here is to 1e-6. At 1e-9 lifetimes' BFGS reports precision loss (its
+#: ConvergenceError) on some CPUs: on the modified BG/NBD with numpy's AVX-512 paths, on the
+#: BG/NBD without them; 1e-8 converges on both. The Pareto/NBD starts from (1, 1, 1, 1), from
+#: where lifetimes' Nelder-Mead converges.
 QUICKSTART = """
 from lifetimes.datasets import load_cdnow_summary, load_cdnow_summary_data_with_monetary_value
 
@@ -115,7 +117,7 @@ TINY = 1e-9
 
 def _run(lib: str, tmp: Path) -> dict[str, object]:
     out: dict[str, object] = {}
-    scope = {"np": np, "out": out, "TOL": 1e-9, "PATH": str(tmp / f"{lib}.model")}
+    scope = {"np": np, "out": out, "TOL": 1e-8, "PATH": str(tmp / f"{lib}.model")}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         exec(IMPORTS[lib] + QUICKSTART, scope)  # the documented example, as text
