@@ -101,7 +101,9 @@ def measure(job: Callable[[], Any], repeat: int) -> dict[str, Any]:
     2-core machine moves by a third from one run to the next), the largest peak memory, the
     round trips of one run and the last run's result."""
     runs = []
+    result = None
     for _ in range(repeat):
+        result = None  # the last run's partitions leave the workers before this one
         with peak_rss() as peak, counted_rounds() as rounds:
             c0, t0 = cpu_seconds(), time.perf_counter()
             result = job()
@@ -191,22 +193,24 @@ def main() -> None:
             lines = dd.read_csv(str(log), blocksize=args.blocksize)
             if not shuffle_bytes:
                 shuffle_bytes = int(lines.memory_usage(deep=True).sum().compute())
-            r = {
-                "rfm": measure(lambda: fd.run(str(customers), blocksize=args.blocksize), args.repeat),
-                "cltv": measure(
-                    lambda: settled(fd.cltv(str(customers), blocksize=args.blocksize)), args.repeat
-                ),
-                "log": measure(
+            jobs = {
+                "rfm": (lambda: fd.run(str(customers), blocksize=args.blocksize), check_rfm),
+                "cltv": (lambda: settled(fd.cltv(str(customers), blocksize=args.blocksize)), check_cltv),
+                "log": (
                     lambda: wait_for(
                         fd.summarize_transactions(str(log), *LOG_COLS, blocksize=args.blocksize)
                     ),
-                    args.repeat,
+                    check_log,
                 ),
             }
-            check_rfm(r["rfm"]["result"], one["rfm"]["result"])
-            check_cltv(r["cltv"]["result"], one["cltv"]["result"])
-            check_log(r["log"]["result"], one["log"]["result"])
-            parts = r["rfm"]["result"].rfm.npartitions
+            r = {}
+            for name, (job, check) in jobs.items():
+                r[name] = measure(job, args.repeat)
+                check(r[name]["result"], one[name]["result"])
+                if name == "rfm":
+                    parts = r[name]["result"].rfm.npartitions
+                # Checked, then let go: its partitions leave the workers before the next job.
+                del r[name]["result"]
             r["partitions"] = {"customers": parts, "log": lines.npartitions}  # type: ignore[dict-item]
             runs[n] = r
             print(f"{n} worker(s) done", file=sys.stderr)
