@@ -1,6 +1,6 @@
 //! Free functions: the exact numerics on plain arrays, the sample generator, the segment map.
 
-use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
+use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
 use super::errors::{choice, run, to_py};
@@ -22,7 +22,6 @@ use crate::core::table::columns::StrColumn;
 
 type F64Array<'py> = Bound<'py, PyArray1<f64>>;
 /// A sparse histogram: its codes and their counts.
-type KeyCounts<'py> = (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<i64>>);
 type KeysUnder<'py> = (
     Bound<'py, PyArray1<u64>>,
     Bound<'py, PyArray1<i64>>,
@@ -128,52 +127,9 @@ fn continue_group_sums(
     Ok((s.counts, s.sums, s.compensations))
 }
 
-/// Per prefix (the top `known` bits of the values' order-preserving keys; sorted), the counts
-/// of the keys' next `digit` bits, as a (prefixes, 2^digit) array (NaN left out).
-#[pyfunction]
-fn key_histograms<'py>(
-    py: Python<'py>,
-    values: PyReadonlyArray1<'py, f64>,
-    prefixes: Vec<u64>,
-    known: u32,
-    digit: u32,
-) -> PyResult<Bound<'py, PyArray2<i64>>> {
-    if known + digit > 64 || digit >= 32 {
-        return Err(to_py(FloError::invalid(format!(
-            "{known} known bits and a {digit}-bit digit do not fit a 64-bit key"
-        ))));
-    }
-    let values = values.as_slice()?;
-    let rows = prefixes.len();
-    let out = py.detach(|| select::key_histograms(values, &prefixes, known, digit));
-    PyArray1::from_vec(py, out).reshape([rows, 1usize << digit])
-}
-
-/// `key_histograms` without its zeros: (codes `row << digit | next digit`, ascending; counts).
-#[pyfunction]
-fn key_counts<'py>(
-    py: Python<'py>,
-    values: PyReadonlyArray1<'py, f64>,
-    prefixes: Vec<u64>,
-    known: u32,
-    digit: u32,
-) -> PyResult<KeyCounts<'py>> {
-    if known + digit > 64 || digit >= 32 {
-        return Err(to_py(FloError::invalid(format!(
-            "{known} known bits and a {digit}-bit digit do not fit a 64-bit key"
-        ))));
-    }
-    let values = values.as_slice()?;
-    let (codes, counts) = py.detach(|| select::key_counts(values, &prefixes, known, digit));
-    Ok((
-        PyArray1::from_vec(py, codes),
-        PyArray1::from_vec(py, counts),
-    ))
-}
-
-/// One partition's keys under `prefixes` in a round past the first (`select::keys_under`):
-/// the next digit's counts of the prefixes not settled, then the rows, keys and counts of those
-/// settled, and which were.
+/// One partition's keys under `prefixes` in a selection round (`select::keys_under`; `cap = 0`
+/// in the first): the next digit's counts of the prefixes not settled, then the rows, keys and
+/// counts of those settled, and which were.
 #[pyfunction]
 fn keys_under<'py>(
     py: Python<'py>,
@@ -183,9 +139,9 @@ fn keys_under<'py>(
     digit: u32,
     cap: usize,
 ) -> PyResult<KeysUnder<'py>> {
-    if known == 0 || known + digit > 64 || digit >= 32 {
+    if known + digit > 64 || digit >= 32 {
         return Err(to_py(FloError::invalid(format!(
-            "{known} known bits and a {digit}-bit digit are not a round past the first"
+            "{known} known bits and a {digit}-bit digit do not fit a 64-bit key"
         ))));
     }
     let values = values.as_slice()?;
@@ -374,8 +330,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(write_file, m)?)?;
     m.add_function(wrap_pyfunction!(quantile_plan, m)?)?;
     m.add_function(wrap_pyfunction!(continue_group_sums, m)?)?;
-    m.add_function(wrap_pyfunction!(key_histograms, m)?)?;
-    m.add_function(wrap_pyfunction!(key_counts, m)?)?;
     m.add_function(wrap_pyfunction!(keys_under, m)?)?;
     m.add_function(wrap_pyfunction!(quantiles_from_order_stats, m)?)?;
     m.add_function(wrap_pyfunction!(unique_bin_edges, m)?)?;

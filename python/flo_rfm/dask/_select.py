@@ -85,22 +85,14 @@ def _add(*parts: Sent) -> Sent:
 def _row_histograms(rows: np.ndarray, prefixes: dict[int, list[int]], known: int) -> Sent:
     """Per wanted row of one partition's 2-D array and per prefix (the top ``known`` bits of the
     values' order-preserving keys, ``-0.0`` counted as ``0.0``, NaN left out), the counts of the
-    keys' next 16 bits (the core's one pass), sparse, or past the first round the keys
-    themselves where few; the prefixes numbered one after another in the order of
+    keys' next 16 bits, sparse, or past the first round the keys themselves where few (the
+    core's ``keys_under``); the prefixes numbered one after another in the order of
     ``prefixes``."""
     codes, counts, key_rows, keys, key_counts, settled, at = [], [], [], [], [], [], 0
+    cap = KEYS_CAP if known else 0  # the first round only counts: no target is known yet
     for r, p in prefixes.items():
         values = np.ascontiguousarray(rows[r], dtype="float64")
-        if known:
-            c, n, kr, k, kn, s = _flo_rfm.keys_under(values, p, known, _DIGIT, KEYS_CAP)
-        else:
-            c, n = _flo_rfm.key_counts(values, p, known, _DIGIT)
-            kr, k, kn, s = (
-                np.zeros(0, np.uint64),
-                np.zeros(0, np.uint64),
-                np.zeros(0, np.int64),
-                [False] * len(p),
-            )
+        c, n, kr, k, kn, s = _flo_rfm.keys_under(values, p, known, _DIGIT, cap)
         codes.append(c + np.uint64(at << _DIGIT))
         counts.append(n)
         key_rows.append(kr + np.uint64(at))

@@ -1,5 +1,6 @@
 //! Exact order statistics of values spread over partitions, found digit by digit: histograms
-//! of the values' order-preserving 64-bit keys, summed over the partitions by the caller.
+//! of the values' order-preserving 64-bit keys (or the keys themselves, where few), summed
+//! over the partitions by the caller.
 
 use rustc_hash::FxHashMap;
 
@@ -16,53 +17,12 @@ pub fn order_key(v: f64) -> Option<u64> {
     })
 }
 
-/// Per prefix (the keys' top `known` bits; `prefixes` sorted), the counts of the keys' next
-/// `digit` bits: `prefixes.len()` rows of `1 << digit` counts, in one pass over the values.
-pub fn key_histograms(values: &[f64], prefixes: &[u64], known: u32, digit: u32) -> Vec<i64> {
-    assert!(
-        known + digit <= 64 && digit < 32,
-        "digits past the key's 64 bits"
-    );
-    let size = 1usize << digit;
-    let mut out = vec![0i64; prefixes.len() * size];
-    let low = 64 - known - digit;
-    let mask = (size - 1) as u64;
-    for key in values.iter().filter_map(|&v| order_key(v)) {
-        let row = if known == 0 {
-            (!prefixes.is_empty()).then_some(0)
-        } else {
-            prefixes.binary_search(&(key >> (64 - known))).ok()
-        };
-        if let Some(r) = row {
-            out[r * size + ((key >> low) & mask) as usize] += 1;
-        }
-    }
-    out
-}
-
-/// `key_histograms` without its zeros: the codes `row << digit | next digit` (ascending) that
-/// hold a key, and their counts. What a partition sends: a few hundred pairs where the dense
-/// rows are `prefixes.len() << digit` counts, most of them zero past the first digit.
-pub fn key_counts(
-    values: &[f64],
-    prefixes: &[u64],
-    known: u32,
-    digit: u32,
-) -> (Vec<u64>, Vec<i64>) {
-    key_histograms(values, prefixes, known, digit)
-        .into_iter()
-        .enumerate()
-        .filter(|&(_, count)| count != 0)
-        .map(|(code, count)| (code as u64, count))
-        .unzip()
-}
-
-/// What one partition sends for its keys under `prefixes` (the keys' top `known` bits, `known`
-/// at least one digit; `prefixes` sorted) in a round past the first.
+/// What one partition sends for its keys under `prefixes` (the keys' top `known` bits;
+/// `prefixes` sorted; with `known = 0` one prefix holding every key) in a round.
 #[derive(Debug, Default, PartialEq)]
 pub struct Under {
     /// Codes `row << digit | next digit` (ascending) of the prefixes not settled here, and the
-    /// keys counted under each, as [`key_counts`] gives them.
+    /// keys counted under each: the non-zero cells of their next digit's histograms.
     pub codes: Vec<u64>,
     pub counts: Vec<i64>,
     /// The distinct keys (ascending within a row) of the prefixes settled here, their rows and
@@ -76,17 +36,22 @@ pub struct Under {
 
 /// Per prefix, the distinct keys under it with their counts where they are at most `cap`
 /// (so a target under that prefix is found in this round, with no further digit), else the
-/// counts of the keys' next `digit` bits. Either way at most `max(cap, 1 << digit)` entries a
-/// prefix, however many values: where ties abound or values are few, as in most customer
-/// metrics, the second round settles every target.
+/// counts of the keys' next `digit` bits (`cap = 0`: always the counts, as a first round
+/// sends). Either way at most `max(cap, 1 << digit)` entries a prefix, however many values:
+/// where ties abound or values are few, as in most customer metrics, the second round settles
+/// every target.
 pub fn keys_under(values: &[f64], prefixes: &[u64], known: u32, digit: u32, cap: usize) -> Under {
     assert!(
-        known > 0 && known + digit <= 64 && digit < 32,
+        known + digit <= 64 && digit < 32,
         "digits past the key's 64 bits"
     );
     let mut under: Vec<Vec<u64>> = vec![Vec::new(); prefixes.len()];
     for key in values.iter().filter_map(|&v| order_key(v)) {
-        if let Ok(r) = prefixes.binary_search(&(key >> (64 - known))) {
+        let row = match known {
+            0 => (!prefixes.is_empty()).then_some(0),
+            _ => prefixes.binary_search(&(key >> (64 - known))).ok(),
+        };
+        if let Some(r) = row {
             under[r].push(key);
         }
     }
@@ -94,7 +59,8 @@ pub fn keys_under(values: &[f64], prefixes: &[u64], known: u32, digit: u32, cap:
     let mask = (1u64 << digit) - 1;
     let mut out = Under::default();
     for (row, keys) in under.iter().enumerate() {
-        match distinct_up_to(keys, cap) {
+        // No cap: never settled, even where empty (a first round counts every prefix).
+        match (cap > 0).then(|| distinct_up_to(keys, cap)).flatten() {
             Some(runs) => {
                 out.settled.push(true);
                 for (key, n) in runs {
@@ -104,7 +70,7 @@ pub fn keys_under(values: &[f64], prefixes: &[u64], known: u32, digit: u32, cap:
                 }
             }
             None => {
-                // One pass, as `key_counts` counts: the prefix goes down a digit.
+                // One pass over the prefix's keys: it goes down a digit.
                 out.settled.push(false);
                 let mut counts = vec![0i64; 1 << digit];
                 for &key in keys {
@@ -140,7 +106,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_keep_the_order_and_histograms_count_each_prefix() {
+    fn keys_keep_the_order() {
         let v = [
             -2.5,
             -0.0,
@@ -158,30 +124,54 @@ mod tests {
             .map(|&x| order_key(x).unwrap())
             .collect();
         assert_eq!(keys, back);
-        let all = key_histograms(&v, &[0], 0, 16);
-        assert_eq!(all.iter().sum::<i64>(), 7);
-        let top = order_key(1.0).unwrap() >> 48;
-        let one = key_histograms(&v, &[top], 16, 16);
-        assert_eq!(one[((order_key(1.0).unwrap() >> 32) & 0xffff) as usize], 1);
-        assert_eq!(one.iter().sum::<i64>(), 1);
+    }
+
+    /// The next digit's counts of the keys under each prefix, by sorting every key.
+    fn counted(v: &[f64], prefixes: &[u64], known: u32) -> (Vec<u64>, Vec<i64>) {
+        let mut cells: Vec<u64> = v
+            .iter()
+            .filter_map(|&x| order_key(x))
+            .filter_map(|k| {
+                let p = if known == 0 { 0 } else { k >> (64 - known) };
+                let row = prefixes.iter().position(|&q| q == p)? as u64;
+                Some(row << 16 | (k >> (48 - known)) & 0xffff)
+            })
+            .collect();
+        cells.sort();
+        let mut out: (Vec<u64>, Vec<i64>) = (vec![], vec![]);
+        for c in cells {
+            if out.0.last() == Some(&c) {
+                *out.1.last_mut().unwrap() += 1;
+            } else {
+                out.0.push(c);
+                out.1.push(1);
+            }
+        }
+        out
     }
 
     #[test]
-    fn counts_are_the_histograms_nonzero_cells() {
-        let v = [3.0, -1.0, 3.0, 7.5, f64::NAN, 1e300, -0.0];
-        let prefixes = [
-            order_key(3.0).unwrap() >> 48,
-            order_key(1e300).unwrap() >> 48,
+    fn with_no_cap_every_prefix_is_counted_by_its_next_digit() {
+        let v = [
+            3.0,
+            -1.0,
+            3.0,
+            7.5,
+            f64::NAN,
+            1e300,
+            -0.0,
+            1.0,
+            f64::INFINITY,
         ];
-        for (known, p) in [(0, &prefixes[..1]), (16, &prefixes[..])] {
-            let dense = key_histograms(&v, p, known, 16);
-            let (codes, counts) = key_counts(&v, p, known, 16);
-            assert!(codes.windows(2).all(|w| w[0] < w[1]));
-            assert_eq!(counts.iter().sum::<i64>(), dense.iter().sum::<i64>());
-            for (c, n) in codes.iter().zip(&counts) {
-                assert_eq!(dense[*c as usize], *n);
-            }
+        let key = |x: f64| order_key(x).unwrap();
+        let prefixes = [key(3.0) >> 48, key(1e300) >> 48];
+        for (known, p) in [(0, &[0][..]), (16, &prefixes[..]), (16, &[5][..])] {
+            let u = keys_under(&v, p, known, 16, 0);
+            assert_eq!(u.settled, vec![false; p.len()]); // an empty prefix included
+            assert!(u.keys.is_empty());
+            assert_eq!((u.codes, u.counts), counted(&v, p, known));
         }
+        assert_eq!(keys_under(&v, &[0], 0, 16, 0).counts.iter().sum::<i64>(), 8);
     }
 
     #[test]
@@ -207,10 +197,10 @@ mod tests {
         assert_eq!(u.key_counts, vec![1, 3, 1, 1]);
         assert_eq!(u.rows, vec![0, 1, 1, 1]);
         assert!(u.codes.is_empty());
-        // cap 2: 3.0's prefix falls back to the next digit's counts, as key_counts gives them.
+        // cap 2: 3.0's prefix falls back to the next digit's counts.
         let u = keys_under(&v, &prefixes, 16, 16, 2);
         assert_eq!(u.settled, vec![true, false]);
-        let (codes, counts) = key_counts(&v, &prefixes[1..], 16, 16);
+        let (codes, counts) = counted(&v, &prefixes[1..], 16);
         let shifted: Vec<u64> = codes.iter().map(|c| c | 1 << 16).collect();
         assert_eq!((u.codes, u.counts), (shifted, counts));
         assert_eq!(u.keys, vec![key(-1.0)]);
