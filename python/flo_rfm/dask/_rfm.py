@@ -57,11 +57,20 @@ def _selection_rows(data: Any) -> np.ndarray:
     return rows
 
 
+def _metrics_at(rows: np.ndarray, day: int) -> np.ndarray:
+    """A partition's (recency, frequency, monetary) at the analysis date ``day``, from its
+    :func:`_selection_rows`: the core's ``day - last order's day``, exactly (whole days). The
+    date was checked against every last order before (the core's error)."""
+    metrics = rows.copy()
+    metrics[0] += day
+    return metrics
+
+
 def _scored(
     data: Any, metrics: np.ndarray, plan: dict[str, Any], frequency_bounds: list[tuple[float, int, int]]
 ) -> Any:
     """One partition's core rfm table under the global cuts, from its ``metrics``
-    (:func:`_rfm_metrics`)."""
+    (:func:`_metrics_at`)."""
     r, f, m = (np.ascontiguousarray(x) for x in metrics)
     e = plan["edges"]
     cuts = [
@@ -75,20 +84,20 @@ def _scored(
 
 
 def _segments(
-    data: Any, plan: dict[str, Any], frequency_bounds: list[tuple[float, int, int]]
+    data: Any, rows: np.ndarray, plan: dict[str, Any], frequency_bounds: list[tuple[float, int, int]]
 ) -> tuple[np.ndarray, list[str], np.ndarray]:
     """All the segment summary needs of one partition: the core's segment codes (-1 for none),
     their names and the metrics (what the run itself computes; tables and targets wait)."""
-    metrics = _rfm_metrics(data, plan["analysis_date"])  # a date before a last order raises here
+    metrics = _metrics_at(rows, plan["analysis_date"])
     codes, names = _scored(data, metrics, plan, frequency_bounds).segment()
     return codes, names, metrics
 
 
 def _score_partition(
-    data: Any, plan: dict[str, Any], frequency_bounds: list[tuple[float, int, int]]
+    data: Any, rows: np.ndarray, plan: dict[str, Any], frequency_bounds: list[tuple[float, int, int]]
 ) -> dict[str, Any]:
     """One partition's rfm table and target ids under the global cuts (built when asked for)."""
-    metrics = _rfm_metrics(data, plan["analysis_date"])
+    metrics = _metrics_at(rows, plan["analysis_date"])
     core = _scored(data, metrics, plan, frequency_bounds)
     res = _result(data, core, plan["labels"])
     table = res._pd  # built once here, not copied
@@ -274,10 +283,10 @@ def run(
     }
     # Tables and target lists are built when asked for (or written); the run itself computes
     # the segments, for the summary, alone.
-    scored = [delayed(_score_partition)(d, plan, bounds[i]) for i, d in enumerate(datas)]
+    scored = [delayed(_score_partition)(d, rows[i], plan, bounds[i]) for i, d in enumerate(datas)]
     tables = [delayed(_pick)(s, "rfm") for s in scored]
     if out_dir is None:
-        segments = [delayed(_segments)(d, plan, bounds[i]) for i, d in enumerate(datas)]
+        segments = [delayed(_segments)(d, rows[i], plan, bounds[i]) for i, d in enumerate(datas)]
     else:
         segments = [delayed(_pick)(s, "segments") for s in scored]
     state: Any = None
